@@ -1,0 +1,130 @@
+"""Read YAML and JSON descriptors, keeping the line of every key so findings can point at it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_DESCRIPTOR_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+
+class StructuredError(Exception):
+    """A descriptor that cannot be parsed; carries the line and a bilingual explanation."""
+
+    def __init__(self, kind: str, detail: str, line: int | None) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.line = line
+
+
+@dataclass
+class Document:
+    """A parsed descriptor and the line (1-based) of each key path, e.g. ('resources', 0, 'path')."""
+
+    data: Any
+    lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+    def line(self, *path: Any) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors/aliases (no entity-expansion tricks in descriptors)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                "aliases are not allowed", event.start_mark, "YAML aliases (*name) are not allowed"
+            )
+        return super().compose_node(parent, index)
+
+
+def _lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise StructuredError("YAML", f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _lines(value_node, (*path, key), out, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, (*path, i), out, depth + 1)
+
+
+def _check_depth(value: Any, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise StructuredError("JSON", f"nesting deeper than {MAX_DEPTH} levels", None)
+    if isinstance(value, dict):
+        for v in value.values():
+            _check_depth(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _check_depth(v, depth + 1)
+
+
+def parse(text: str, kind: str) -> Document:
+    """Parse YAML or JSON text into a :class:`Document`; raise :class:`StructuredError`."""
+    if kind == "JSON":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as ex:
+            raise StructuredError("JSON", ex.msg, ex.lineno) from None
+        except RecursionError:
+            raise StructuredError("JSON", f"nesting deeper than {MAX_DEPTH} levels", None) from None
+        _check_depth(data)
+        lines: dict[tuple[Any, ...], int] = {}
+        try:  # JSON is (almost always) YAML: borrow YAML's marks for the key lines
+            node = yaml.compose(text, Loader=_Loader)
+            if node is not None:
+                _lines(node, (), lines, 0)
+        except (yaml.YAMLError, StructuredError, RecursionError):
+            lines = {}
+        return Document(data, lines)
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return Document(None, {})
+            lines = {}
+            _lines(node, (), lines, 0)
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as ex:
+        mark = ex.problem_mark or ex.context_mark
+        problem = " ".join(p for p in (ex.context, ex.problem) if p)
+        raise StructuredError("YAML", problem, mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as ex:
+        raise StructuredError("YAML", str(ex), None) from None
+    except RecursionError:
+        raise StructuredError("YAML", f"nesting deeper than {MAX_DEPTH} levels", None) from None
+    return Document(data, lines)
+
+
+def read(path: Path) -> Document:
+    """Read a ``.yaml``/``.yml``/``.json`` file."""
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    size = path.stat().st_size
+    if size > MAX_DESCRIPTOR_BYTES:
+        raise StructuredError(kind, f"file of {size} bytes is larger than {MAX_DESCRIPTOR_BYTES}", None)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as ex:
+        line = raw[: ex.start].count(b"\n") + 1
+        raise StructuredError(kind, "the file is not UTF-8", line) from None
+    return parse(text, kind)
