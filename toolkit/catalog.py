@@ -23,6 +23,8 @@ DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
 CODELIST_COLUMNS = ["code", "label_es", "label_en", "description"]
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SEMVER = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
+FIELD_TYPES = {"string", "number", "integer", "boolean", "date", "datetime", "time", "year",
+               "yearmonth", "duration", "geopoint", "geojson", "object", "array", "list", "any"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -247,15 +249,22 @@ def _load_schema(ref: Any, dataset: Dataset, catalog: Catalog, out: _Collector,
 
 def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     """Table Schema errors, located by key path, using frictionless's own metadata validation."""
-    from frictionless import Schema
+    from frictionless import FrictionlessException, Schema
 
     problems: list[tuple[tuple[Any, ...], str]] = []
     for i, f in enumerate(schema["fields"]):
         if not isinstance(f, dict) or not f.get("name"):
             problems.append((("fields", i), f"field {i + 1} has no name"))
+        elif f.get("type", "string") not in FIELD_TYPES:
+            problems.append((("fields", i, "type"),
+                             f"field \"{f['name']}\" has the unknown type \"{f.get('type')}\""))
     if problems:
         return problems
-    for error in Schema.metadata_validate(schema):
+    try:
+        errors = list(Schema.metadata_validate(schema))
+    except FrictionlessException as ex:
+        return [((), ex.error.note or str(ex))]
+    for error in errors:
         note = error.note
         m = re.search(r"at property '([^']+)'", note)
         keypath: tuple[Any, ...] = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("/")

@@ -54,7 +54,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             click.echo(("Error: " if lang == "en" else "Error: ") + ex.message(lang), err=True)
             sys.exit(ex.exit_code)
-        except (OSError, MemoryError, RecursionError) as ex:
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as ex:  # the last line of defence: a message, never a traceback
             if debug:
                 raise
             msg = ("La herramienta falló: " if lang == "es" else "The tool failed: ") + f"{type(ex).__name__}: {ex}"

@@ -186,25 +186,27 @@ def render_json(report: Report, lang: str) -> str:
     return json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2) + "\n"
 
 
-_WORDS = {
+_WORDS: dict[str, dict[str, Any]] = {
     "es": {
         "valid": "Válido", "invalid": "No válido", "errors": "errores", "error": "error",
         "warnings": "advertencias", "warning": "advertencia", "infos": "avisos", "info": "aviso",
         "line": "línea", "row": "fila", "col": "columna", "more": "y {n} más", "fix": "Cómo corregirlo",
-        "checked": "Revisados: {d} conjuntos de datos, {r} tablas, {n} filas.",
+        "checked": "Revisado: {d}, {r}, {n}.",
+        "units": ("conjunto de datos", "conjuntos de datos", "tabla", "tablas", "fila", "filas"),
         "nothing": "sin problemas", "skipped": "Omitidos",
     },
     "en": {
         "valid": "Valid", "invalid": "Invalid", "errors": "errors", "error": "error",
         "warnings": "warnings", "warning": "warning", "infos": "notices", "info": "notice",
         "line": "line", "row": "row", "col": "column", "more": "and {n} more", "fix": "How to fix",
-        "checked": "Checked: {d} datasets, {r} tables, {n} rows.",
+        "checked": "Checked: {d}, {r}, {n}.",
+        "units": ("dataset", "datasets", "table", "tables", "row", "rows"),
         "nothing": "no problems", "skipped": "Skipped",
     },
 }
 
 
-def words(lang: str) -> dict[str, str]:
+def words(lang: str) -> dict[str, Any]:
     return _WORDS["es" if lang == "es" else "en"]
 
 
@@ -267,7 +269,14 @@ def render_text(report: Report, lang: str, *, color: bool = False, first: int = 
             lines.append(f"      → {w['fix']}: {fs[0].hint(lang)}")
         lines.append("")
     st = report.stats()
-    lines.append(w["checked"].format(d=st["datasets"], r=st["resources"], n=st["rows"]))
+    u = w["units"]
+
+    def plural(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
+    lines.append(w["checked"].format(d=plural(st["datasets"], u[0], u[1]),
+                                     r=plural(st["resources"], u[2], u[3]),
+                                     n=plural(st["rows"], u[4], u[5])))
     if report.skipped:
         lines.append(f"{w['skipped']}: {', '.join(report.skipped)}")
     verdict = w["valid"] if report.valid else w["invalid"]

@@ -107,6 +107,8 @@ def parse(text: str, kind: str) -> Document:
     except yaml.MarkedYAMLError as ex:
         mark = ex.problem_mark or ex.context_mark
         problem = " ".join(p for p in (ex.context, ex.problem) if p)
+        if ex.context_mark and mark and ex.context_mark.line != mark.line:
+            problem += f" (opened on line {ex.context_mark.line + 1})"
         raise StructuredError("YAML", problem, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as ex:
         raise StructuredError("YAML", str(ex), None) from None

@@ -74,10 +74,12 @@ def validate_catalog(catalog: Catalog, metadata_findings: list[Finding], *,
                 tables[spec.name] = table
                 report.rows += len(table.rows)
         found.extend(structure.check_dataset(ds, tables, limit_errors=limit_errors))
+        # A cell frictionless already rejected for its type gets no second finding from us.
+        typed = {(f.path, f.row, f.field) for f in found if f.code == "type-error"}
         for spec in ds.resources:
             if spec.name in tables and spec.schema is not None:
-                found.extend(domain.check_resource(ds, spec, tables[spec.name], tables, catalog))
-        typed = {(f.path, f.row, f.field) for f in found if f.code == "type-error"}
+                found.extend(f for f in domain.check_resource(ds, spec, tables[spec.name], tables, catalog)
+                             if (f.path, f.row, f.field) not in typed)
         for name in ds.profiles if profiles is None else profiles:
             check = PROFILES.get(name)
             if check is None:

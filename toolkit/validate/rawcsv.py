@@ -47,18 +47,18 @@ class RawTable:
 
 
 def _guess_encoding(data: bytes) -> str:
+    """The likeliest legacy encoding. Spanish text that is not UTF-8 is nearly always Windows-1252
+    (Excel's "ANSI" on Windows), a superset of Latin-1's letters; other guesses come from
+    charset-normalizer."""
+    try:
+        data.decode("cp1252")
+        return "windows-1252"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
-    name = (best.encoding if best else "cp1252").lower()
-    # Spanish text in a legacy encoding is nearly always Windows-1252 or Latin-1; name them plainly.
-    if name in {"cp1252", "windows-1252", "latin_1", "iso8859_1", "iso-8859-1", "latin-1"}:
-        try:
-            data.decode("cp1252")
-            return "windows-1252"
-        except UnicodeDecodeError:
-            return "latin-1"
-    return name.replace("_", "-")
+    return (best.encoding if best else "latin-1").lower().replace("_", "-")
 
 
 def _looks_binary(data: bytes) -> str | None:
@@ -111,6 +111,7 @@ def read_table(path: Path, shown: str, where: dict[str, Any], expected_header: l
     if data.startswith(_BOM):
         add("utf8-bom", line=1)
         body = data[len(_BOM):]
+        encoding = "utf-8-sig"
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as ex:

@@ -34,6 +34,18 @@ def frictionless_schema(spec: ResourceSpec, available: set[str]) -> dict[str, An
     return schema
 
 
+def dialect(delimiter: str) -> Any:
+    """The declared shape of the catalog's CSVs: one header row, the delimiter we detected.
+
+    Without it frictionless guesses the header row from a sample and, for ragged files, can take a
+    data row for the header; declaring it gives findings that point at the right row.
+    """
+    from frictionless import Dialect
+    from frictionless.formats import CsvControl
+
+    return Dialect(header_rows=[1], controls=[CsvControl(delimiter=delimiter)])
+
+
 def check_dataset(ds: Dataset, tables: dict[str, RawTable], *, limit_errors: int = LIMIT_ERRORS
                   ) -> list[Finding]:
     """Validate the readable tables of a dataset as one frictionless package (foreign keys included)."""
@@ -45,12 +57,15 @@ def check_dataset(ds: Dataset, tables: dict[str, RawTable], *, limit_errors: int
     available = {s.name for s in specs}
     resources = []
     for spec in specs:
+        table = tables[spec.name]
         resources.append(Resource(
             name=spec.name,
             path=spec.path.relative_to(ds.folder).as_posix(),
             basepath=str(ds.folder),
             schema=Schema.from_descriptor(frictionless_schema(spec, available)),
             format="csv",
+            encoding=table.encoding,
+            dialect=dialect(table.delimiter),
         ))
     package = Package(resources=resources)
     report = package.validate(limit_errors=limit_errors)
