@@ -23,8 +23,24 @@ DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
 CODELIST_COLUMNS = ["code", "label_es", "label_en", "description"]
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SEMVER = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
-FIELD_TYPES = {"string", "number", "integer", "boolean", "date", "datetime", "time", "year",
-               "yearmonth", "duration", "geopoint", "geojson", "object", "array", "list", "any"}
+FIELD_TYPES = {
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "time",
+    "year",
+    "yearmonth",
+    "duration",
+    "geopoint",
+    "geojson",
+    "object",
+    "array",
+    "list",
+    "any",
+}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -61,7 +77,7 @@ class ResourceSpec:
     def field(self, name: str) -> dict[str, Any] | None:
         for f in (self.schema or {}).get("fields", []):
             if f.get("name") == name:
-                return f  # type: ignore[no-any-return]
+                return f
         return None
 
 
@@ -114,8 +130,9 @@ def unsafe_reason(ref: str, allow_parent: bool = False) -> tuple[str, str] | Non
     return None
 
 
-def confine(ref: str, base: Path, root: Path, *, allow_parent: bool = False
-            ) -> tuple[Path | None, tuple[str, str] | None]:
+def confine(
+    ref: str, base: Path, root: Path, *, allow_parent: bool = False
+) -> tuple[Path | None, tuple[str, str] | None]:
     """Resolve ``ref`` against ``base`` and make sure it stays inside ``root`` (symlinks followed)."""
     reason = unsafe_reason(ref, allow_parent)
     if reason:
@@ -141,11 +158,16 @@ def _read_doc(path: Path, out: _Collector, dataset: str | None) -> structured.Do
     try:
         return structured.read(path)
     except structured.StructuredError as ex:
-        out.add("syntax-error", dataset=dataset, path=display_path(path), line=ex.line,
-                kind=ex.kind, detail=ex.detail)
+        out.add(
+            "syntax-error",
+            dataset=dataset,
+            path=display_path(path),
+            line=ex.line,
+            kind=ex.kind,
+            detail=ex.detail,
+        )
     except OSError as ex:
-        out.add("file-missing", dataset=dataset, path=display_path(path), value=path.name,
-                detail=ex.strerror)
+        out.add("file-missing", dataset=dataset, path=display_path(path), value=path.name, detail=ex.strerror)
     return None
 
 
@@ -170,8 +192,9 @@ def load_codelist(path: Path, value_type: str = "string") -> Codelist:
     return Codelist(path.stem, codes, labels, path)
 
 
-def _resolve_codelists(schema: dict[str, Any], catalog: Catalog, out: _Collector,
-                       where: dict[str, Any]) -> None:
+def _resolve_codelists(
+    schema: dict[str, Any], catalog: Catalog, out: _Collector, where: dict[str, Any]
+) -> None:
     for f in schema.get("fields") or []:
         if not isinstance(f, dict) or "codelist" not in f:
             continue
@@ -180,9 +203,14 @@ def _resolve_codelists(schema: dict[str, Any], catalog: Catalog, out: _Collector
         if cl is None:
             path = catalog.schemas_dir / "codelists" / f"{name}.csv" if catalog.schemas_dir else None
             if path is None or not SLUG.match(name.replace("_", "-")) or not path.is_file():
-                out.add("codelist-error", value=name, field=f.get("name"),
-                        detail="no existe en schemas/codelists/", detail_en="not found in schemas/codelists/",
-                        **where)
+                out.add(
+                    "codelist-error",
+                    value=name,
+                    field=f.get("name"),
+                    detail="no existe en schemas/codelists/",
+                    detail_en="not found in schemas/codelists/",
+                    **where,
+                )
                 continue
             try:
                 cl = load_codelist(path, f.get("type", "string"))
@@ -194,26 +222,42 @@ def _resolve_codelists(schema: dict[str, Any], catalog: Catalog, out: _Collector
             f.setdefault("constraints", {})["enum"] = list(cl.codes)
 
 
-def _load_schema(ref: Any, dataset: Dataset, catalog: Catalog, out: _Collector,
-                 where: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def _load_schema(
+    ref: Any, dataset: Dataset, catalog: Catalog, out: _Collector, where: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str | None]:
     if isinstance(ref, dict):
         return copy.deepcopy(ref), None
     if not isinstance(ref, str) or not ref:
-        out.add("schema-missing", value=str(ref), detail="falta o no es texto",
-                detail_en="missing or not text", **where)
+        out.add(
+            "schema-missing",
+            value=str(ref),
+            detail="falta o no es texto",
+            detail_en="missing or not text",
+            **where,
+        )
         return None, None
     if SLUG.match(ref.replace("_", "-")) and "." not in ref:
         if catalog.schemas_dir is None:
-            out.add("schema-missing", value=ref, detail="no hay carpeta schemas/ junto al catálogo",
-                    detail_en="there is no schemas/ folder beside the catalog", **where)
+            out.add(
+                "schema-missing",
+                value=ref,
+                detail="no hay carpeta schemas/ junto al catálogo",
+                detail_en="there is no schemas/ folder beside the catalog",
+                **where,
+            )
             return None, None
         path: Path | None = catalog.schemas_dir / f"{ref}.schema.yaml"
         if not path.is_file():  # type: ignore[union-attr]
             alt = catalog.schemas_dir / f"{ref}.schema.json"
             path = alt if alt.is_file() else None
         if path is None:
-            out.add("schema-missing", value=ref, detail=f"no existe {ref}.schema.yaml en schemas/",
-                    detail_en=f"{ref}.schema.yaml does not exist in schemas/", **where)
+            out.add(
+                "schema-missing",
+                value=ref,
+                detail=f"no existe {ref}.schema.yaml en schemas/",
+                detail_en=f"{ref}.schema.yaml does not exist in schemas/",
+                **where,
+            )
             return None, None
     else:
         path, reason = confine(ref, dataset.folder, dataset.folder)
@@ -222,8 +266,13 @@ def _load_schema(ref: Any, dataset: Dataset, catalog: Catalog, out: _Collector,
             out.add("unsafe-path", value=ref, detail=es, detail_en=en, **where)
             return None, None
         if not path.is_file():
-            out.add("schema-missing", value=ref, detail="el archivo no existe",
-                    detail_en="the file does not exist", **where)
+            out.add(
+                "schema-missing",
+                value=ref,
+                detail="el archivo no existe",
+                detail_en="the file does not exist",
+                **where,
+            )
             return None, None
     key = str(path)
     if key in catalog.schema_cache:
@@ -234,13 +283,23 @@ def _load_schema(ref: Any, dataset: Dataset, catalog: Catalog, out: _Collector,
     if doc is None:
         return None, None
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get("fields"), list):
-        out.add("schema-error", dataset=dataset.slug, path=display_path(path), line=doc.line("fields"),
-                detail="falta la lista «fields»" if isinstance(doc.data, dict) else "no es un objeto")
+        out.add(
+            "schema-error",
+            dataset=dataset.slug,
+            path=display_path(path),
+            line=doc.line("fields"),
+            detail="falta la lista «fields»" if isinstance(doc.data, dict) else "no es un objeto",
+        )
         return None, None
     problems = _schema_problems(doc.data)
     for keypath, detail in problems:
-        out.add("schema-error", dataset=dataset.slug, path=display_path(path),
-                line=doc.line(*keypath), detail=detail)
+        out.add(
+            "schema-error",
+            dataset=dataset.slug,
+            path=display_path(path),
+            line=doc.line(*keypath),
+            detail=detail,
+        )
     if problems:
         return None, None
     catalog.schema_cache[key] = doc.data
@@ -256,8 +315,9 @@ def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]
         if not isinstance(f, dict) or not f.get("name"):
             problems.append((("fields", i), f"field {i + 1} has no name"))
         elif f.get("type", "string") not in FIELD_TYPES:
-            problems.append((("fields", i, "type"),
-                             f"field \"{f['name']}\" has the unknown type \"{f.get('type')}\""))
+            problems.append(
+                (("fields", i, "type"), f'field "{f["name"]}" has the unknown type "{f.get("type")}"')
+            )
     if problems:
         return problems
     try:
@@ -267,8 +327,9 @@ def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]
     for error in errors:
         note = error.note
         m = re.search(r"at property '([^']+)'", note)
-        keypath: tuple[Any, ...] = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("/")
-                                         ) if m else ()
+        keypath: tuple[Any, ...] = (
+            tuple(int(p) if p.isdigit() else p for p in m.group(1).split("/")) if m else ()
+        )
         problems.append((keypath, note))
     return problems
 
@@ -289,7 +350,10 @@ RECOMMENDED_DATASET = {
     "keywords": ("palabras clave en español", "keywords in Spanish"),
     "keywords_en": ("palabras clave en inglés", "keywords in English"),
     "contributors": ("quién elaboró los datos", "who prepared the data"),
-    "spatial": ("cobertura geográfica con country y subdivision", "spatial coverage with country and subdivision"),
+    "spatial": (
+        "cobertura geográfica con country y subdivision",
+        "spatial coverage with country and subdivision",
+    ),
     "temporal": ("cobertura temporal con start y end", "temporal coverage with start and end"),
     "update_frequency": ("frecuencia de actualización", "update frequency"),
     "created": ("fecha de creación AAAA-MM-DD", "creation date YYYY-MM-DD"),
@@ -308,20 +372,35 @@ REQUIRED_CATALOG = {
 def _check_catalog_metadata(meta: Any, path: Path, doc: structured.Document, out: _Collector) -> None:
     shown = display_path(path)
     if not isinstance(meta, dict):
-        out.add("metadata-invalid", path=shown, line=1, property="catalog",
-                detail="no es un objeto", detail_en="not a mapping",
-                expected="un objeto YAML con title, description…", expected_en="a YAML mapping")
+        out.add(
+            "metadata-invalid",
+            path=shown,
+            line=1,
+            property="catalog",
+            detail="no es un objeto",
+            detail_en="not a mapping",
+            expected="un objeto YAML con title, description…",
+            expected_en="a YAML mapping",
+        )
         return
     for key, (es, en) in REQUIRED_CATALOG.items():
         if key not in meta or meta[key] in (None, "", [], {}):
-            out.add("metadata-missing", path=shown, line=doc.line(key), property=key, expected=es,
-                    expected_en=en)
+            out.add(
+                "metadata-missing", path=shown, line=doc.line(key), property=key, expected=es, expected_en=en
+            )
     for key in ("title", "description"):
         value = meta.get(key)
         if key in meta and not (isinstance(value, dict) and value.get("es") and value.get("en")):
-            out.add("metadata-invalid", path=shown, line=doc.line(key), property=key,
-                    detail="debe tener textos «es» y «en»", detail_en="must have 'es' and 'en' texts",
-                    expected="escribe es: … y en: …", expected_en="write es: … and en: …")
+            out.add(
+                "metadata-invalid",
+                path=shown,
+                line=doc.line(key),
+                property=key,
+                detail="debe tener textos «es» y «en»",
+                detail_en="must have 'es' and 'en' texts",
+                expected="escribe es: … y en: …",
+                expected_en="write es: … and en: …",
+            )
 
 
 def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collector) -> None:
@@ -330,31 +409,61 @@ def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collect
     where = {"dataset": ds.slug, "path": shown}
     for key, (es, en) in REQUIRED_DATASET.items():
         if key not in meta or meta[key] in (None, "", [], {}):
-            out.add("metadata-missing", line=doc.line(key), property=key, expected=es, expected_en=en,
-                    **where)
+            out.add(
+                "metadata-missing", line=doc.line(key), property=key, expected=es, expected_en=en, **where
+            )
     for key, (es, en) in RECOMMENDED_DATASET.items():
         if key not in meta or meta[key] in (None, "", [], {}):
-            out.add("metadata-missing", severity="warning", line=doc.line(key), property=key,
-                    expected=es, expected_en=en, **where)
+            out.add(
+                "metadata-missing",
+                severity="warning",
+                line=doc.line(key),
+                property=key,
+                expected=es,
+                expected_en=en,
+                **where,
+            )
 
     def invalid(key: str, es: str, en: str, exp_es: str, exp_en: str, *keypath: Any) -> None:
-        out.add("metadata-invalid", line=doc.line(key, *keypath), property=key, detail=es,
-                detail_en=en, expected=exp_es, expected_en=exp_en, **where)
+        out.add(
+            "metadata-invalid",
+            line=doc.line(key, *keypath),
+            property=key,
+            detail=es,
+            detail_en=en,
+            expected=exp_es,
+            expected_en=exp_en,
+            **where,
+        )
 
     name = meta.get("name")
     if name is not None and name != ds.slug:
-        invalid("name", f"«{name}» no coincide con la carpeta «{ds.slug}»",
-                f"'{name}' does not match the folder '{ds.slug}'",
-                f"usa name: {ds.slug}", f"use name: {ds.slug}")
+        invalid(
+            "name",
+            f"«{name}» no coincide con la carpeta «{ds.slug}»",
+            f"'{name}' does not match the folder '{ds.slug}'",
+            f"usa name: {ds.slug}",
+            f"use name: {ds.slug}",
+        )
     version = meta.get("version")
     if version is not None and not SEMVER.match(str(version)):
-        invalid("version", f"«{version}» no es una versión semántica", f"'{version}' is not a semantic version",
-                "usa el formato MAYOR.MENOR.PARCHE, p. ej. 1.2.0", "use MAJOR.MINOR.PATCH, e.g. 1.2.0")
+        invalid(
+            "version",
+            f"«{version}» no es una versión semántica",
+            f"'{version}' is not a semantic version",
+            "usa el formato MAYOR.MENOR.PARCHE, p. ej. 1.2.0",
+            "use MAJOR.MINOR.PATCH, e.g. 1.2.0",
+        )
     for key in ("created", "modified"):
         value = meta.get(key)
         if value is not None and not ISO_DATE.match(str(value)[:10]):
-            invalid(key, f"«{value}» no es una fecha AAAA-MM-DD", f"'{value}' is not a YYYY-MM-DD date",
-                    "escribe la fecha como AAAA-MM-DD", "write the date as YYYY-MM-DD")
+            invalid(
+                key,
+                f"«{value}» no es una fecha AAAA-MM-DD",
+                f"'{value}' is not a YYYY-MM-DD date",
+                "escribe la fecha como AAAA-MM-DD",
+                "write the date as YYYY-MM-DD",
+            )
     for key, need in (("licenses", ("name", "path")), ("sources", ("title", "path"))):
         items = meta.get(key)
         if items is None:
@@ -364,32 +473,51 @@ def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collect
             continue
         for i, item in enumerate(items):
             if not isinstance(item, dict) or not any(item.get(k) for k in need):
-                invalid(key, f"el elemento {i + 1} no tiene {' ni '.join(need)}",
-                        f"item {i + 1} has no {' or '.join(need)}",
-                        f"cada elemento necesita {' y '.join(need)}", f"each item needs {' and '.join(need)}", i)
+                invalid(
+                    key,
+                    f"el elemento {i + 1} no tiene {' ni '.join(need)}",
+                    f"item {i + 1} has no {' or '.join(need)}",
+                    f"cada elemento necesita {' y '.join(need)}",
+                    f"each item needs {' and '.join(need)}",
+                    i,
+                )
     spatial = meta.get("spatial")
     if isinstance(spatial, dict):
         from toolkit.validate.domain import country_problem, subdivision_problem
 
         country = spatial.get("country")
         if country and country_problem(str(country), 2):
-            invalid("spatial", f"«{country}» no es un código de país ISO 3166-1 alfa-2",
-                    f"'{country}' is not an ISO 3166-1 alpha-2 country code",
-                    "usa p. ej. MX", "use e.g. MX", "country")
+            invalid(
+                "spatial",
+                f"«{country}» no es un código de país ISO 3166-1 alfa-2",
+                f"'{country}' is not an ISO 3166-1 alpha-2 country code",
+                "usa p. ej. MX",
+                "use e.g. MX",
+                "country",
+            )
         sub = spatial.get("subdivision")
         if sub and subdivision_problem(str(sub), str(country) if country else None):
-            invalid("spatial", f"«{sub}» no es una subdivisión ISO 3166-2 válida",
-                    f"'{sub}' is not a valid ISO 3166-2 subdivision",
-                    "usa p. ej. MX-CMX", "use e.g. MX-CMX", "subdivision")
+            invalid(
+                "spatial",
+                f"«{sub}» no es una subdivisión ISO 3166-2 válida",
+                f"'{sub}' is not a valid ISO 3166-2 subdivision",
+                "usa p. ej. MX-CMX",
+                "use e.g. MX-CMX",
+                "subdivision",
+            )
     profiles = meta.get("policy_profiles")
     if profiles is not None:
         from toolkit.validate.profiles import PROFILES
 
         for p in profiles if isinstance(profiles, list) else [profiles]:
             if p not in PROFILES:
-                invalid("policy_profiles", f"perfil desconocido «{p}»", f"unknown profile '{p}'",
-                        f"perfiles disponibles: {', '.join(PROFILES)}",
-                        f"available profiles: {', '.join(PROFILES)}")
+                invalid(
+                    "policy_profiles",
+                    f"perfil desconocido «{p}»",
+                    f"unknown profile '{p}'",
+                    f"perfiles disponibles: {', '.join(PROFILES)}",
+                    f"available profiles: {', '.join(PROFILES)}",
+                )
 
 
 def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out: _Collector) -> None:
@@ -401,21 +529,39 @@ def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out
     for i, res in enumerate(resources):
         where = {"dataset": ds.slug, "path": shown, "line": doc.line("resources", i)}
         if not isinstance(res, dict):
-            out.add("metadata-invalid", property=f"resources[{i}]", detail="no es un objeto",
-                    detail_en="not a mapping", expected="name, path y schema",
-                    expected_en="name, path and schema", **where)
+            out.add(
+                "metadata-invalid",
+                property=f"resources[{i}]",
+                detail="no es un objeto",
+                detail_en="not a mapping",
+                expected="name, path y schema",
+                expected_en="name, path and schema",
+                **where,
+            )
             continue
         name = res.get("name")
         missing = [k for k in ("name", "path", "schema") if not res.get(k)]
         for key in missing:
-            out.add("metadata-missing", property=f"resources[{i}].{key}", expected="obligatorio",
-                    expected_en="required", **{**where, "line": doc.line("resources", i)})
+            out.add(
+                "metadata-missing",
+                property=f"resources[{i}].{key}",
+                expected="obligatorio",
+                expected_en="required",
+                **{**where, "line": doc.line("resources", i)},
+            )
         if not name or not isinstance(res.get("path"), str):
             continue
         if name in names:
-            out.add("metadata-invalid", property=f"resources[{i}].name", resource=name,
-                    detail=f"«{name}» está repetido", detail_en=f"'{name}' is repeated",
-                    expected="nombres únicos", expected_en="unique names", **where)
+            out.add(
+                "metadata-invalid",
+                property=f"resources[{i}].name",
+                resource=name,
+                detail=f"«{name}» está repetido",
+                detail_en=f"'{name}' is repeated",
+                expected="nombres únicos",
+                expected_en="unique names",
+                **where,
+            )
             continue
         names.add(name)
         ref = res["path"]
@@ -423,17 +569,23 @@ def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out
         path, reason = confine(ref, ds.folder, ds.folder)
         if reason or path is None:
             es, en = reason or ("", "")
-            out.add("unsafe-path", value=ref, resource=name, detail=es, detail_en=en,
-                    **{**where, "line": line})
+            out.add(
+                "unsafe-path", value=ref, resource=name, detail=es, detail_en=en, **{**where, "line": line}
+            )
             continue
         schema, source = (None, None)
         if res.get("schema"):
-            schema, source = _load_schema(res["schema"], ds, catalog, out,
-                                          {**where, "resource": name,
-                                           "line": doc.line("resources", i, "schema")})
+            schema, source = _load_schema(
+                res["schema"],
+                ds,
+                catalog,
+                out,
+                {**where, "resource": name, "line": doc.line("resources", i, "schema")},
+            )
             if schema is not None:
-                _resolve_codelists(schema, catalog, out, {"dataset": ds.slug, "resource": name,
-                                                          "path": source or shown})
+                _resolve_codelists(
+                    schema, catalog, out, {"dataset": ds.slug, "resource": name, "path": source or shown}
+                )
         if not path.is_file():
             out.add("file-missing", value=ref, resource=name, **{**where, "line": line})
             ds.resources.append(ResourceSpec(name, path, res, schema, source))
@@ -446,15 +598,19 @@ def load_dataset(folder: Path, catalog: Catalog, out: _Collector) -> Dataset:
     descriptor_path = next((folder / n for n in DESCRIPTOR_NAMES if (folder / n).is_file()), None)
     ds = Dataset(folder.name, folder, descriptor_path, {})
     if descriptor_path is None:
-        out.add("catalog-missing", dataset=ds.slug, name="datapackage.yaml",
-                folder=display_path(folder))
+        out.add("catalog-missing", dataset=ds.slug, name="datapackage.yaml", folder=display_path(folder))
         return ds
     doc = _read_doc(descriptor_path, out, ds.slug)
     if doc is None:
         return ds
     if not isinstance(doc.data, dict):
-        out.add("descriptor-error", dataset=ds.slug, path=display_path(descriptor_path), line=1,
-                detail="the descriptor is not a mapping")
+        out.add(
+            "descriptor-error",
+            dataset=ds.slug,
+            path=display_path(descriptor_path),
+            line=1,
+            detail="the descriptor is not a mapping",
+        )
         return ds
     ds.descriptor = doc.data
     _check_dataset_metadata(ds, doc, out)
@@ -463,8 +619,9 @@ def load_dataset(folder: Path, catalog: Catalog, out: _Collector) -> Dataset:
 
 
 def _dataset_folders(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir()
-                  if p.is_dir() and any((p / n).is_file() for n in DESCRIPTOR_NAMES))
+    return sorted(
+        p for p in folder.iterdir() if p.is_dir() and any((p / n).is_file() for n in DESCRIPTOR_NAMES)
+    )
 
 
 def _schemas_dir(catalog_folder: Path | None, meta: dict[str, Any]) -> Path | None:
@@ -478,8 +635,9 @@ def _schemas_dir(catalog_folder: Path | None, meta: dict[str, Any]) -> Path | No
     return path
 
 
-def load_catalog(path: Path | str | None = None, *, only: list[str] | None = None
-                 ) -> tuple[Catalog, list[Finding]]:
+def load_catalog(
+    path: Path | str | None = None, *, only: list[str] | None = None
+) -> tuple[Catalog, list[Finding]]:
     """Load the catalog at ``path`` (a catalog folder, a dataset folder, or a descriptor).
 
     Returns the catalog and the metadata findings. Raises :class:`UsageError` only when
@@ -493,7 +651,8 @@ def load_catalog(path: Path | str | None = None, *, only: list[str] | None = Non
         if target.name not in DESCRIPTOR_NAMES:
             raise UsageError(
                 f"«{target}» no es una carpeta, un datapackage.yaml/.json ni un CSV con --schema.",
-                f"'{target}' is not a folder, a datapackage.yaml/.json, or a CSV with --schema.")
+                f"'{target}' is not a folder, a datapackage.yaml/.json, or a CSV with --schema.",
+            )
         target = target.parent
     target = target.resolve()
     if (target / CATALOG_FILE).is_file():
@@ -506,7 +665,8 @@ def load_catalog(path: Path | str | None = None, *, only: list[str] | None = Non
     else:
         raise UsageError(
             f"«{display_path(target)}» no tiene catalog.yaml ni datapackage.yaml.",
-            f"'{display_path(target)}' has no catalog.yaml or datapackage.yaml.")
+            f"'{display_path(target)}' has no catalog.yaml or datapackage.yaml.",
+        )
     meta: dict[str, Any] = {}
     if catalog_folder is not None:
         cat_path = catalog_folder / CATALOG_FILE
@@ -537,19 +697,33 @@ def single_table_catalog(csv_path: Path, schema_path: Path) -> tuple[Catalog, li
     schema = None
     if doc is not None:
         if not isinstance(doc.data, dict) or not isinstance(doc.data.get("fields"), list):
-            out.add("schema-error", dataset=ds.slug, path=display_path(schema_path), line=1,
-                    detail="falta la lista «fields»")
+            out.add(
+                "schema-error",
+                dataset=ds.slug,
+                path=display_path(schema_path),
+                line=1,
+                detail="falta la lista «fields»",
+            )
         else:
             problems = _schema_problems(doc.data)
             for keypath, detail in problems:
-                out.add("schema-error", dataset=ds.slug, path=display_path(schema_path),
-                        line=doc.line(*keypath), detail=detail)
+                out.add(
+                    "schema-error",
+                    dataset=ds.slug,
+                    path=display_path(schema_path),
+                    line=doc.line(*keypath),
+                    detail=detail,
+                )
             if not problems:
                 schema = copy.deepcopy(doc.data)
-                _resolve_codelists(schema, catalog, out, {"dataset": ds.slug,
-                                                          "path": display_path(schema_path)})
+                _resolve_codelists(
+                    schema, catalog, out, {"dataset": ds.slug, "path": display_path(schema_path)}
+                )
     name = re.sub(r"[^a-z0-9_-]+", "-", csv_path.stem.lower()).strip("-") or "table"
-    ds.resources.append(ResourceSpec(name, csv_path.resolve(), {"name": name, "path": csv_path.name},
-                                     schema, display_path(schema_path)))
+    ds.resources.append(
+        ResourceSpec(
+            name, csv_path.resolve(), {"name": name, "path": csv_path.name}, schema, display_path(schema_path)
+        )
+    )
     catalog.datasets.append(ds)
     return catalog, out.findings

@@ -31,13 +31,18 @@ def in_ci() -> bool:
 
 
 def lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--lang", type=click.Choice(["es", "en"]), default=None,
-                        help="Idioma de los mensajes / language of messages (default: from LANG; es).")(fn)
+    return click.option(
+        "--lang",
+        type=click.Choice(["es", "en"]),
+        default=None,
+        help="Idioma de los mensajes / language of messages (default: from LANG; es).",
+    )(fn)
 
 
 def debug_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--debug", is_flag=True,
-                        help="Muestra el traceback de errores internos / show tracebacks.")(fn)
+    return click.option(
+        "--debug", is_flag=True, help="Muestra el traceback de errores internos / show tracebacks."
+    )(fn)
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,16 +57,18 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except ToolkitError as ex:
             if debug:
                 raise
-            click.echo(("Error: " if lang == "en" else "Error: ") + ex.message(lang), err=True)
+            click.echo("Error: " + ex.message(lang), err=True)
             sys.exit(ex.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as ex:  # the last line of defence: a message, never a traceback
             if debug:
                 raise
-            msg = ("La herramienta falló: " if lang == "es" else "The tool failed: ") + f"{type(ex).__name__}: {ex}"
-            click.echo(msg + (" (usa --debug para ver el detalle)" if lang == "es" else " (use --debug for details)"),
-                       err=True)
+            what = f"{type(ex).__name__}: {ex}"
+            if lang == "es":
+                click.echo(f"La herramienta falló: {what} (usa --debug para ver el detalle)", err=True)
+            else:
+                click.echo(f"The tool failed: {what} (use --debug for details)", err=True)
             sys.exit(EXIT_FAILURE)
 
     return wrapper
@@ -78,21 +85,45 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--schema", type=click.Path(path_type=Path),
-              help="Esquema (Table Schema) para validar un solo CSV / schema for a single CSV.")
-@click.option("--profile", "profiles", multiple=True,
-              help="Perfil de política de datos (cdmx) o «none»; por defecto, el de cada conjunto.")
+@click.option(
+    "--schema",
+    type=click.Path(path_type=Path),
+    help="Esquema (Table Schema) para validar un solo CSV / schema for a single CSV.",
+)
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    help="Perfil de política de datos (cdmx) o «none»; por defecto, el de cada conjunto.",
+)
 @click.option("--dataset", "datasets", multiple=True, help="Valida solo este conjunto (repetible).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="Formato de salida / output format.")
-@click.option("--limit-errors", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Máximo de errores por tabla, como frictionless / error cap per table.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Formato de salida / output format.",
+)
+@click.option(
+    "--limit-errors",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Máximo de errores por tabla, como frictionless / error cap per table.",
+)
 @lang_option
 @debug_option
 @handle_errors
-def validate(path: Path | None, schema: Path | None, profiles: tuple[str, ...],
-             datasets: tuple[str, ...], fmt: str, limit_errors: int, lang: str | None,
-             debug: bool) -> None:
+def validate(
+    path: Path | None,
+    schema: Path | None,
+    profiles: tuple[str, ...],
+    datasets: tuple[str, ...],
+    fmt: str,
+    limit_errors: int,
+    lang: str | None,
+    debug: bool,
+) -> None:
     """Valida el catálogo, un conjunto de datos o un CSV. / Validate the catalog, a dataset or a CSV.
 
     PATH: la carpeta del catálogo (por defecto datasets/), la carpeta de un conjunto, un
@@ -114,8 +145,9 @@ def validate(path: Path | None, schema: Path | None, profiles: tuple[str, ...],
     chosen: list[str] | None = None
     if profiles:
         chosen = [] if list(profiles) == ["none"] else [p for p in profiles if p != "none"]
-    report = run(path, schema=schema, profiles=chosen, datasets=list(datasets) or None,
-                 limit_errors=limit_errors)
+    report = run(
+        path, schema=schema, profiles=chosen, datasets=list(datasets) or None, limit_errors=limit_errors
+    )
     if fmt == "json":
         click.echo(render_json(report, lang), nl=False)
     else:
@@ -135,8 +167,10 @@ def codes(fmt: str) -> None:
     """
     from toolkit.docs import codes_json, codes_markdown
 
-    click.echo(codes_markdown() if fmt == "markdown" else json.dumps(codes_json(), ensure_ascii=False,
-                                                                      indent=2), nl=False)
+    click.echo(
+        codes_markdown() if fmt == "markdown" else json.dumps(codes_json(), ensure_ascii=False, indent=2),
+        nl=False,
+    )
 
 
 def main() -> None:

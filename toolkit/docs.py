@@ -9,8 +9,14 @@ from toolkit.messages import CODES
 
 def codes_json() -> list[dict[str, Any]]:
     return [
-        {"code": c.code, "stage": c.stage, "severity": c.severity, "frictionless": c.frictionless,
-         "title_es": c.title_es, "title_en": c.title_en}
+        {
+            "code": c.code,
+            "stage": c.stage,
+            "severity": c.severity,
+            "frictionless": c.frictionless,
+            "title_es": c.title_es,
+            "title_en": c.title_en,
+        }
         for c in CODES.values()
     ]
 
@@ -29,10 +35,17 @@ def codes_markdown() -> str:
         "|---|---|---|---|---|---|",
     ]
     for c in CODES.values():
-        lines.append(f"| `{c.code}` | {c.stage} | {c.severity} | {'sí/yes' if c.frictionless else ''} "
-                     f"| {c.title_es} | {c.title_en} |")
+        lines.append(
+            f"| `{c.code}` | {c.stage} | {c.severity} | {'sí/yes' if c.frictionless else ''} "
+            f"| {c.title_es} | {c.title_en} |"
+        )
     lines += ["", "## Mensajes y correcciones / Messages and fixes", ""]
     for c in CODES.values():
-        lines += [f"### `{c.code}`", "", f"- es: {c.message_es} — *{c.hint_es}*",
-                  f"- en: {c.message_en} — *{c.hint_en}*", ""]
+        lines += [
+            f"### `{c.code}`",
+            "",
+            f"- es: {c.message_es} — *{c.hint_es}*",
+            f"- en: {c.message_en} — *{c.hint_en}*",
+            "",
+        ]
     return "\n".join(lines)

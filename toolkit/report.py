@@ -188,20 +188,42 @@ def render_json(report: Report, lang: str) -> str:
 
 _WORDS: dict[str, dict[str, Any]] = {
     "es": {
-        "valid": "Válido", "invalid": "No válido", "errors": "errores", "error": "error",
-        "warnings": "advertencias", "warning": "advertencia", "infos": "avisos", "info": "aviso",
-        "line": "línea", "row": "fila", "col": "columna", "more": "y {n} más", "fix": "Cómo corregirlo",
+        "valid": "Válido",
+        "invalid": "No válido",
+        "errors": "errores",
+        "error": "error",
+        "warnings": "advertencias",
+        "warning": "advertencia",
+        "infos": "avisos",
+        "info": "aviso",
+        "line": "línea",
+        "row": "fila",
+        "col": "columna",
+        "more": "y {n} más",
+        "fix": "Cómo corregirlo",
         "checked": "Revisado: {d}, {r}, {n}.",
         "units": ("conjunto de datos", "conjuntos de datos", "tabla", "tablas", "fila", "filas"),
-        "nothing": "sin problemas", "skipped": "Omitidos",
+        "nothing": "sin problemas",
+        "skipped": "Omitidos",
     },
     "en": {
-        "valid": "Valid", "invalid": "Invalid", "errors": "errors", "error": "error",
-        "warnings": "warnings", "warning": "warning", "infos": "notices", "info": "notice",
-        "line": "line", "row": "row", "col": "column", "more": "and {n} more", "fix": "How to fix",
+        "valid": "Valid",
+        "invalid": "Invalid",
+        "errors": "errors",
+        "error": "error",
+        "warnings": "warnings",
+        "warning": "warning",
+        "infos": "notices",
+        "info": "notice",
+        "line": "line",
+        "row": "row",
+        "col": "column",
+        "more": "and {n} more",
+        "fix": "How to fix",
         "checked": "Checked: {d}, {r}, {n}.",
         "units": ("dataset", "datasets", "table", "tables", "row", "rows"),
-        "nothing": "no problems", "skipped": "Skipped",
+        "nothing": "no problems",
+        "skipped": "Skipped",
     },
 }
 
@@ -261,12 +283,16 @@ def render_text(report: Report, lang: str, *, color: bool = False, first: int = 
             mark = paint("✗", "red") if sev == "error" else paint("!", "yellow") if sev == "warning" else "i"
             title = spec.title_es if lang == "es" else spec.title_en
             lines.append(f"  {mark} {title} [{code}] ×{len(fs)}")
+            same_fix = len({f.hint(lang) for f in fs[:first]}) == 1
             for f in fs[:first]:
                 loc = location(f, lang)
                 lines.append(f"      {paint(loc, 'cyan') + ': ' if loc else ''}{f.message(lang)}")
+                if not same_fix:
+                    lines.append(f"        → {w['fix']}: {f.hint(lang)}")
             if len(fs) > first:
                 lines.append("      " + paint("… " + w["more"].format(n=len(fs) - first), "dim"))
-            lines.append(f"      → {w['fix']}: {fs[0].hint(lang)}")
+            if same_fix:
+                lines.append(f"      → {w['fix']}: {fs[0].hint(lang)}")
         lines.append("")
     st = report.stats()
     u = w["units"]
@@ -274,15 +300,22 @@ def render_text(report: Report, lang: str, *, color: bool = False, first: int = 
     def plural(n: int, one: str, many: str) -> str:
         return f"{n} {one if n == 1 else many}"
 
-    lines.append(w["checked"].format(d=plural(st["datasets"], u[0], u[1]),
-                                     r=plural(st["resources"], u[2], u[3]),
-                                     n=plural(st["rows"], u[4], u[5])))
+    lines.append(
+        w["checked"].format(
+            d=plural(st["datasets"], u[0], u[1]),
+            r=plural(st["resources"], u[2], u[3]),
+            n=plural(st["rows"], u[4], u[5]),
+        )
+    )
     if report.skipped:
         lines.append(f"{w['skipped']}: {', '.join(report.skipped)}")
     verdict = w["valid"] if report.valid else w["invalid"]
-    summary = ", ".join(
-        count_phrase(st[k + "s"], k, lang) for k in ("error", "warning") if st[k + "s"]
-    ) or w["nothing"]
-    lines.append(paint(f"{'✓' if report.valid else '✗'} {verdict}", "green" if report.valid else "red")
-                 + f": {summary}")
+    summary = (
+        ", ".join(count_phrase(st[k + "s"], k, lang) for k in ("error", "warning") if st[k + "s"])
+        or w["nothing"]
+    )
+    lines.append(
+        paint(f"{'✓' if report.valid else '✗'} {verdict}", "green" if report.valid else "red")
+        + f": {summary}"
+    )
     return "\n".join(lines) + "\n"

@@ -41,7 +41,7 @@ class Document:
 class _Loader(yaml.SafeLoader):
     """SafeLoader that refuses anchors/aliases (no entity-expansion tricks in descriptors)."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(

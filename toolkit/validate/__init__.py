@@ -39,22 +39,32 @@ def validate(
     if schema is not None or target.suffix.lower() in (".csv", ".tsv", ".txt"):
         if schema is None:
             raise UsageError(
-                f"Para validar un solo CSV indica su esquema: ciudades validate {target} --schema ESQUEMA.yaml",
-                f"To validate a single CSV give its schema: ciudades validate {target} --schema SCHEMA.yaml")
+                "Para validar un solo CSV indica su esquema: "
+                f"ciudades validate {target} --schema ESQUEMA.yaml",
+                f"To validate a single CSV give its schema: ciudades validate {target} --schema SCHEMA.yaml",
+            )
         catalog, findings = single_table_catalog(target, Path(schema))
     else:
         catalog, findings = load_catalog(target, only=datasets)
     for name in profiles or []:
         if name not in PROFILES:
-            raise UsageError(f"Perfil desconocido «{name}»; disponibles: {', '.join(PROFILES)}.",
-                             f"Unknown profile '{name}'; available: {', '.join(PROFILES)}.")
-    return validate_catalog(catalog, findings, profiles=profiles, limit_errors=limit_errors,
-                            progress=progress)
+            raise UsageError(
+                f"Perfil desconocido «{name}»; disponibles: {', '.join(PROFILES)}.",
+                f"Unknown profile '{name}'; available: {', '.join(PROFILES)}.",
+            )
+    return validate_catalog(
+        catalog, findings, profiles=profiles, limit_errors=limit_errors, progress=progress
+    )
 
 
-def validate_catalog(catalog: Catalog, metadata_findings: list[Finding], *,
-                     profiles: list[str] | None = None, limit_errors: int = structure.LIMIT_ERRORS,
-                     progress: Progress | None = None) -> Report:
+def validate_catalog(
+    catalog: Catalog,
+    metadata_findings: list[Finding],
+    *,
+    profiles: list[str] | None = None,
+    limit_errors: int = structure.LIMIT_ERRORS,
+    progress: Progress | None = None,
+) -> Report:
     report = Report()
     report.extend(metadata_findings)
     for ds in catalog.datasets:
@@ -78,22 +88,27 @@ def validate_catalog(catalog: Catalog, metadata_findings: list[Finding], *,
         typed = {(f.path, f.row, f.field) for f in found if f.code == "type-error"}
         for spec in ds.resources:
             if spec.name in tables and spec.schema is not None:
-                found.extend(f for f in domain.check_resource(ds, spec, tables[spec.name], tables, catalog)
-                             if (f.path, f.row, f.field) not in typed)
+                found.extend(
+                    f
+                    for f in domain.check_resource(ds, spec, tables[spec.name], tables, catalog)
+                    if (f.path, f.row, f.field) not in typed
+                )
         for name in ds.profiles if profiles is None else profiles:
             check = PROFILES.get(name)
             if check is None:
                 continue  # an unknown profile in a descriptor is a metadata finding already
             for spec in ds.resources:
                 if spec.name in tables:
-                    found.extend(f for f in check(ds, spec, tables[spec.name])
-                                 if (f.path, f.row, f.field) not in typed)
+                    found.extend(
+                        f for f in check(ds, spec, tables[spec.name]) if (f.path, f.row, f.field) not in typed
+                    )
         report.extend(_ordered(found, ds.resources))
     return report
 
 
 def _ordered(findings: list[Finding], resources: list) -> list[Finding]:
-    """Group by file in the descriptor's order; within a file, by stage then position."""
+    """Group by file in the descriptor's order, then by stage. Within the structure stage keep
+    frictionless's own order; our stages are sorted by row and column."""
     from toolkit.messages import CODES
 
     order = {display_path(r.path): i for i, r in enumerate(resources)}
@@ -102,6 +117,8 @@ def _ordered(findings: list[Finding], resources: list) -> list[Finding]:
     def key(f: Finding) -> tuple:
         spec = CODES.get(f.code)
         stage = stages[spec.stage] if spec else 1
+        if stage == 1 and (spec is None or spec.frictionless):
+            return (order.get(f.path or "", len(order)), stage, 0, "")
         return (order.get(f.path or "", len(order)), stage, f.row or 0, f.column or "")
 
     return sorted(findings, key=key)

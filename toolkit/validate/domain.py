@@ -110,9 +110,14 @@ class _Cells:
         return None if value in self.missing else value
 
 
-def check_resource(ds: Dataset, spec: ResourceSpec, table: RawTable,
-                   tables: dict[str, RawTable], catalog: Catalog, today: dt.date | None = None
-                   ) -> list[Finding]:
+def check_resource(
+    ds: Dataset,
+    spec: ResourceSpec,
+    table: RawTable,
+    tables: dict[str, RawTable],
+    catalog: Catalog,
+    today: dt.date | None = None,
+) -> list[Finding]:
     today = today or dt.date.today()
     findings: list[Finding] = []
     cells = _Cells(table, spec)
@@ -122,13 +127,26 @@ def check_resource(ds: Dataset, spec: ResourceSpec, table: RawTable,
 
     def add(code: str, i: int, name: str, **kw: Any) -> None:
         index = table.column_index(name)
-        findings.append(make_finding(
-            code, dataset=ds.slug, resource=spec.name, path=shown, row=i + 2, line=table.lines[i],
-            field=name, column=column_letter(index + 1 if index is not None else None), **kw))
+        findings.append(
+            make_finding(
+                code,
+                dataset=ds.slug,
+                resource=spec.name,
+                path=shown,
+                row=i + 2,
+                line=table.lines[i],
+                field=name,
+                column=column_letter(index + 1 if index is not None else None),
+                **kw,
+            )
+        )
 
     if fields and "source_url" not in [f.get("name") for f in fields]:
-        findings.append(make_finding("source-field-missing", dataset=ds.slug, resource=spec.name,
-                                     path=shown, line=1, row=1))
+        findings.append(
+            make_finding(
+                "source-field-missing", dataset=ds.slug, resource=spec.name, path=shown, line=1, row=1
+            )
+        )
     max_date = dt.date(today.year + FUTURE_YEARS, 12, 31)
     for f in fields:
         name, ftype = f.get("name"), f.get("type", "string")
@@ -139,17 +157,29 @@ def check_resource(ds: Dataset, spec: ResourceSpec, table: RawTable,
                 if day is None:
                     continue  # frictionless reports the type error
                 if day < MIN_DATE or day > max_date:
-                    add("date-out-of-range", i, name, value=text, max_year=max_date.year,
+                    add(
+                        "date-out-of-range",
+                        i,
+                        name,
+                        value=text,
+                        max_year=max_date.year,
                         detail="anterior a 1900" if day < MIN_DATE else "demasiado lejana en el futuro",
-                        detail_en="before 1900" if day < MIN_DATE else "too far in the future")
+                        detail_en="before 1900" if day < MIN_DATE else "too far in the future",
+                    )
                 elif f.get("pastOnly") and day > today:
                     add("date-in-future", i, name, value=text)
                 other = f.get("notBefore")
                 if other:
                     start = _parse_date(cells.get(i, other) or "")
                     if start and day < start:
-                        add("date-order", i, name, value=text, other_field=other,
-                            other_value=start.isoformat())
+                        add(
+                            "date-order",
+                            i,
+                            name,
+                            value=text,
+                            other_field=other,
+                            other_value=start.isoformat(),
+                        )
         if f.get("format") == "uri":
             for i, text in cells.column(name):
                 problem = url_problem(text)
@@ -161,23 +191,42 @@ def check_resource(ds: Dataset, spec: ResourceSpec, table: RawTable,
             same = f.get("sameCountryAs")
             for i, text in cells.column(name):
                 if country_problem(text, kind):
-                    add("country-code", i, name, value=text, detail=f"alfa-{kind}",
-                        detail_en=f"alpha-{kind}", example=example)
+                    add(
+                        "country-code",
+                        i,
+                        name,
+                        value=text,
+                        detail=f"alfa-{kind}",
+                        detail_en=f"alpha-{kind}",
+                        example=example,
+                    )
                 elif same:
                     alpha2 = cells.get(i, same)
                     expected = _alpha3_of(alpha2) if alpha2 else None
                     if expected and expected != text:
-                        add("country-mismatch", i, name, value=text, other_field=same,
-                            other_value=alpha2, expected=expected)
+                        add(
+                            "country-mismatch",
+                            i,
+                            name,
+                            value=text,
+                            other_field=same,
+                            other_value=alpha2,
+                            expected=expected,
+                        )
         elif system == "iso3166-2":
             country_field = f.get("countryField")
             for i, text in cells.column(name):
                 country = cells.get(i, country_field) if country_field else None
-                problem = subdivision_problem(text, country)
-                if problem:
-                    add("subdivision-code", i, name, value=text,
-                        detail="" if problem == "unknown" else f"del país {country}",
-                        detail_en="" if problem == "unknown" else f"of country {country}")
+                wrong = subdivision_problem(text, country)
+                if wrong:
+                    add(
+                        "subdivision-code",
+                        i,
+                        name,
+                        value=text,
+                        detail="" if wrong == "unknown" else f"del país {country}",
+                        detail_en="" if wrong == "unknown" else f"of country {country}",
+                    )
         elif system == "iso4217":
             for i, text in cells.column(name):
                 if text not in _currencies():
@@ -206,8 +255,15 @@ def check_resource(ds: Dataset, spec: ResourceSpec, table: RawTable,
     return findings
 
 
-def _check_list(ds: Dataset, spec: ResourceSpec, tables: dict[str, RawTable], catalog: Catalog,
-                f: dict[str, Any], cells: _Cells, add: Any) -> None:
+def _check_list(
+    ds: Dataset,
+    spec: ResourceSpec,
+    tables: dict[str, RawTable],
+    catalog: Catalog,
+    f: dict[str, Any],
+    cells: _Cells,
+    add: Any,
+) -> None:
     name, separator = f["name"], f["listSeparator"]
     allowed: set[str] | None = None
     detail = ""
@@ -229,7 +285,14 @@ def _check_list(ds: Dataset, spec: ResourceSpec, tables: dict[str, RawTable], ca
     for i, text in cells.column(name):
         for item in text.split(separator):
             if allowed is not None and item not in allowed:
-                add("codelist-value", i, name, value=item, detail=detail, separator=separator,
-                    expected=", ".join(sorted(allowed)))
+                add(
+                    "codelist-value",
+                    i,
+                    name,
+                    value=item,
+                    detail=detail,
+                    separator=separator,
+                    expected=", ".join(sorted(allowed)),
+                )
             if ref_values is not None and item not in ref_values:
                 add("list-reference", i, name, value=item, reference=reference, separator=separator)

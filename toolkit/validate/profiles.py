@@ -31,23 +31,28 @@ def suggest_name(label: str) -> str:
 def cdmx(ds: Dataset, spec: ResourceSpec, table: RawTable) -> list[Finding]:
     findings: list[Finding] = []
     shown = display_path(spec.path)
-    where = {"dataset": ds.slug, "resource": spec.name, "path": shown}
+    where: dict[str, Any] = {"dataset": ds.slug, "resource": spec.name, "path": shown}
 
     def add(code: str, **kw: Any) -> None:
         findings.append(make_finding(code, **where, **kw))
 
     for i, label in enumerate(table.header):
         if label and not _SNAKE.match(label):
-            add("cdmx-column-name", row=1, line=1, column=column_letter(i + 1), value=label,
-                expected=suggest_name(label))
+            add(
+                "cdmx-column-name",
+                row=1,
+                line=1,
+                column=column_letter(i + 1),
+                value=label,
+                expected=suggest_name(label),
+            )
     if table.header:
         first = table.header[0]
         schema = spec.schema or {}
         pk = schema.get("primaryKey") or []
         pk = [pk] if isinstance(pk, str) else pk
         field = spec.field(first) or {}
-        unique = (spec.schema is None or pk == [first]
-                  or (field.get("constraints") or {}).get("unique"))
+        unique = spec.schema is None or pk == [first] or (field.get("constraints") or {}).get("unique")
         if not (first.endswith("id") and unique):
             add("cdmx-id-first", row=1, line=1, column="A", field=first, value=first)
     names = set(table.header)
@@ -63,8 +68,13 @@ def cdmx(ds: Dataset, spec: ResourceSpec, table: RawTable) -> list[Finding]:
             if index >= len(row) or row[index] in missing:
                 continue
             value = row[index].strip()
-            loc = {"row": i + 2, "line": table.lines[i], "field": f["name"],
-                   "column": column_letter(index + 1), "value": row[index]}
+            loc = {
+                "row": i + 2,
+                "line": table.lines[i],
+                "field": f["name"],
+                "column": column_letter(index + 1),
+                "value": row[index],
+            }
             if ftype in ("number", "integer") and _FORMATTED_NUMBER.search(value):
                 add("cdmx-number-format", **loc)
             elif ftype == "string" and _DATE_LIKE.match(value):

@@ -86,8 +86,9 @@ def _sniff_delimiter(first_line: str) -> str:
     return other if counts[other] else ","
 
 
-def read_table(path: Path, shown: str, where: dict[str, Any], expected_header: list[str]
-               ) -> tuple[RawTable | None, list[Finding]]:
+def read_table(
+    path: Path, shown: str, where: dict[str, Any], expected_header: list[str]
+) -> tuple[RawTable | None, list[Finding]]:
     """Pre-check a CSV and read its cells; ``None`` when frictionless should not even try it."""
     findings: list[Finding] = []
 
@@ -100,17 +101,20 @@ def read_table(path: Path, shown: str, where: dict[str, Any], expected_header: l
         return None, findings
     binary = _looks_binary(data)
     if binary:
-        es = {"contains NUL bytes": "contiene bytes nulos",
-              "a zip archive, such as an .xlsx workbook": "es un archivo zip, como un libro .xlsx",
-              "an old .xls workbook": "es un libro .xls antiguo", "a PDF document": "es un documento PDF",
-              "many control characters": "tiene muchos caracteres de control"}[binary]
+        es = {
+            "contains NUL bytes": "contiene bytes nulos",
+            "a zip archive, such as an .xlsx workbook": "es un archivo zip, como un libro .xlsx",
+            "an old .xls workbook": "es un libro .xls antiguo",
+            "a PDF document": "es un documento PDF",
+            "many control characters": "tiene muchos caracteres de control",
+        }[binary]
         add("binary-file", detail=es, detail_en=binary)
         return None, findings
     encoding = "utf-8"
     body = data
     if data.startswith(_BOM):
         add("utf8-bom", line=1)
-        body = data[len(_BOM):]
+        body = data[len(_BOM) :]
         encoding = "utf-8-sig"
     try:
         text = body.decode("utf-8")
@@ -119,8 +123,13 @@ def read_table(path: Path, shown: str, where: dict[str, Any], expected_header: l
         line = body[: ex.start].count(b"\n") + 1
         label = {"windows-1252": "Windows-1252 (ANSI de Excel)", "latin-1": "Latin-1 (ISO-8859-1)"}
         label_en = {"windows-1252": "Windows-1252 (Excel's ANSI)", "latin-1": "Latin-1 (ISO-8859-1)"}
-        add("encoding-not-utf8", line=line, encoding=encoding.upper(),
-            detail=label.get(encoding, encoding), detail_en=label_en.get(encoding, encoding))
+        add(
+            "encoding-not-utf8",
+            line=line,
+            encoding=encoding.upper(),
+            detail=label.get(encoding, encoding),
+            detail_en=label_en.get(encoding, encoding),
+        )
         try:
             text = body.decode(encoding)
         except (UnicodeDecodeError, LookupError):

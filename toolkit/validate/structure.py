@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from toolkit.catalog import Dataset, ResourceSpec, display_path
-from toolkit.messages import CODES, CONSTRAINT_TEXT, TYPE_HINTS, TYPE_NAMES_ES, render
+from toolkit.messages import CODES, CONSTRAINT_TEXT, TYPE_HINTS, TYPE_NAMES_EN, TYPE_NAMES_ES, render
 from toolkit.report import Finding, column_letter, make_finding
 from toolkit.validate.rawcsv import RawTable
 
@@ -46,8 +46,9 @@ def dialect(delimiter: str) -> Any:
     return Dialect(header_rows=[1], controls=[CsvControl(delimiter=delimiter)])
 
 
-def check_dataset(ds: Dataset, tables: dict[str, RawTable], *, limit_errors: int = LIMIT_ERRORS
-                  ) -> list[Finding]:
+def check_dataset(
+    ds: Dataset, tables: dict[str, RawTable], *, limit_errors: int = LIMIT_ERRORS
+) -> list[Finding]:
     """Validate the readable tables of a dataset as one frictionless package (foreign keys included)."""
     from frictionless import Package, Resource, Schema
 
@@ -58,15 +59,17 @@ def check_dataset(ds: Dataset, tables: dict[str, RawTable], *, limit_errors: int
     resources = []
     for spec in specs:
         table = tables[spec.name]
-        resources.append(Resource(
-            name=spec.name,
-            path=spec.path.relative_to(ds.folder).as_posix(),
-            basepath=str(ds.folder),
-            schema=Schema.from_descriptor(frictionless_schema(spec, available)),
-            format="csv",
-            encoding=table.encoding,
-            dialect=dialect(table.delimiter),
-        ))
+        resources.append(
+            Resource(
+                name=spec.name,
+                path=spec.path.relative_to(ds.folder).as_posix(),
+                basepath=str(ds.folder),
+                schema=Schema.from_descriptor(frictionless_schema(spec, available)),
+                format="csv",
+                encoding=table.encoding,
+                dialect=dialect(table.delimiter),
+            )
+        )
     package = Package(resources=resources)
     report = package.validate(limit_errors=limit_errors)
     findings: list[Finding] = []
@@ -81,10 +84,14 @@ def check_dataset(ds: Dataset, tables: dict[str, RawTable], *, limit_errors: int
 
 
 def _generic(error: Any, ds: Dataset, spec: ResourceSpec | None, table: RawTable | None) -> Finding:
-    finding = make_finding("frictionless-error", dataset=ds.slug,
-                           resource=spec.name if spec else None,
-                           path=display_path(spec.path) if spec else None,
-                           value=error.type, detail=error.note or error.message)
+    finding = make_finding(
+        "frictionless-error",
+        dataset=ds.slug,
+        resource=spec.name if spec else None,
+        path=display_path(spec.path) if spec else None,
+        value=error.type,
+        detail=error.note or error.message,
+    )
     return _recode(finding, error.type)
 
 
@@ -94,8 +101,9 @@ def _recode(finding: Finding, code: str) -> Finding:
     return replace(finding, code=code)
 
 
-def _field_position(table: RawTable | None, spec: ResourceSpec, name: str | None,
-                    number: int | None) -> int | None:
+def _field_position(
+    table: RawTable | None, spec: ResourceSpec, name: str | None, number: int | None
+) -> int | None:
     if table is not None and name:
         index = table.column_index(name)
         if index is not None:
@@ -156,29 +164,48 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         ftype = field.get("type", "string")
         m = _NOTE_TYPE.search(error.note or "")
         fmt = m.group(2) if m else field.get("format", "default")
-        hint_es, hint_en = TYPE_HINTS.get(ftype, (
-            f"Escribe un valor de tipo {TYPE_NAMES_ES.get(ftype, ftype)}"
-            + (f" con formato {fmt}" if fmt not in ("default", "") else "") + ".",
-            f"Write a {ftype} value" + (f" in the format {fmt}" if fmt not in ("default", "") else "") + "."))
-        if ftype in ("number", "integer") and isinstance(value, str) and re.search(r"\d[,.]\d{3}|[$€]", value):
-            hint_es += " Quita el separador de miles y el símbolo de moneda."
-            hint_en += " Remove the thousands separator and the currency symbol."
-        params.update(type=ftype if fmt in ("default", "") else f"{ftype} ({fmt})",
-                      type_es=TYPE_NAMES_ES.get(ftype, ftype), type_hint_es=hint_es, type_hint_en=hint_en)
+        key = f"{ftype}/{fmt}" if f"{ftype}/{fmt}" in TYPE_HINTS else ftype
+        hint_es, hint_en = TYPE_HINTS.get(
+            key,
+            (
+                f"Escribe {TYPE_NAMES_ES.get(ftype, ftype).replace(' válido', '').replace(' válida', '')}"
+                + (f" con formato {fmt}" if fmt not in ("default", "") else "")
+                + ".",
+                f"Write a {ftype} value"
+                + (f" in the format {fmt}" if fmt not in ("default", "") else "")
+                + ".",
+            ),
+        )
+        params.update(
+            type=ftype if fmt in ("default", "") else f"{ftype} ({fmt})",
+            type_es=TYPE_NAMES_ES.get(key, TYPE_NAMES_ES.get(ftype, ftype)),
+            type_en=TYPE_NAMES_EN.get(key, f"a valid {ftype}"),
+            type_hint_es=hint_es,
+            type_hint_en=hint_en,
+        )
     elif code == "constraint-error":
         _constraint_params(error, spec, field_name, value, params)
-    return make_finding(code, row=row, line=(table.line_of(row) if table else None) if row else None,
-                        field=field_name, column=column_letter(position), value=value,
-                        detail=error.note, **where, **params)
+    return make_finding(
+        code,
+        row=row,
+        line=(table.line_of(row) if table else None) if row else None,
+        field=field_name or None,
+        column=column_letter(position),
+        value=value,
+        detail=error.note,
+        **where,
+        **params,
+    )
 
 
-def _constraint_params(error: Any, spec: ResourceSpec, field_name: str | None, value: Any,
-                       params: dict[str, Any]) -> None:
+def _constraint_params(
+    error: Any, spec: ResourceSpec, field_name: str | None, value: Any, params: dict[str, Any]
+) -> None:
     m = _NOTE_CONSTRAINT.search(error.note or "")
     name = m.group(1) if m else "?"
     limit = m.group(2) if m else ""
     field = spec.field(field_name or "") or {}
-    ctx: dict[str, Any] = {"value": value, "detail": limit}
+    ctx: dict[str, Any] = {"value": value, "detail": limit, "field": field_name}
     if name == "enum":
         codes = [str(c) for c in (field.get("constraints") or {}).get("enum", [])]
         ctx["expected"] = ", ".join(codes[:25]) + ("…" if len(codes) > 25 else "")
@@ -186,8 +213,19 @@ def _constraint_params(error: Any, spec: ResourceSpec, field_name: str | None, v
         example = field.get("example")
         ctx["example_es"] = f", p. ej. {example}" if example else ""
         ctx["example_en"] = f", e.g. {example}" if example else ""
-    es, en, hint_es, hint_en = CONSTRAINT_TEXT.get(name, (
-        error.note, error.note, "Corrige el valor para que cumpla la restricción.",
-        "Fix the value so that it meets the constraint."))
-    params.update(constraint=name, constraint_es=render(es, ctx), constraint_en=render(en, ctx),
-                  constraint_hint_es=render(hint_es, ctx), constraint_hint_en=render(hint_en, ctx))
+    es, en, hint_es, hint_en = CONSTRAINT_TEXT.get(
+        name,
+        (
+            error.note,
+            error.note,
+            "Corrige el valor para que cumpla la restricción.",
+            "Fix the value so that it meets the constraint.",
+        ),
+    )
+    params.update(
+        constraint=name,
+        constraint_es=render(es, ctx),
+        constraint_en=render(en, ctx),
+        constraint_hint_es=render(hint_es, ctx),
+        constraint_hint_en=render(hint_en, ctx),
+    )
