@@ -1,0 +1,421 @@
+"""Load a published data package into pandas, checking every file against its declared size and hash.
+
+``load`` takes a package folder, a ``datapackage.json``, a package zip, an http(s) URL of a
+``datapackage.json`` or of a zip, or a source dataset folder (``datapackage.yaml``, no hashes to
+check). ``download`` fetches a package and verifies it before it is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import posixpath
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from toolkit.catalog import display_path, unsafe_reason
+from toolkit.errors import ToolkitError, UsageError
+
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "download", "load"]
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+DESCRIPTOR = "datapackage.json"
+Reader = Callable[[str], bytes]
+
+
+# ── fetching ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def _is_url(source: str) -> bool:
+    return urllib.parse.urlsplit(source).scheme.lower() in ("http", "https")
+
+
+def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """GET an http(s) URL with a timeout and a size limit."""
+    if not _is_url(url):
+        raise UsageError(
+            f"«{url}» no es una dirección http(s).",
+            f"'{url}' is not an http(s) address.",
+        )
+    request = urllib.request.Request(url, headers={"User-Agent": "ciudades-al-mundo"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise _too_big(url, max_bytes)
+            data = response.read(max_bytes + 1)
+    except urllib.error.HTTPError as ex:
+        ex.close()  # the error carries the open response
+        raise ToolkitError(
+            f"No se pudo descargar «{url}»: el servidor respondió {ex.code} {ex.reason}.",
+            f"Could not download '{url}': the server answered {ex.code} {ex.reason}.",
+        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as ex:
+        reason = getattr(ex, "reason", ex)
+        raise ToolkitError(
+            f"No se pudo descargar «{url}» ({reason}). Revisa la dirección y la conexión.",
+            f"Could not download '{url}' ({reason}). Check the address and the connection.",
+        ) from None
+    if len(data) > max_bytes:
+        raise _too_big(url, max_bytes)
+    return data
+
+
+def _too_big(url: str, max_bytes: int) -> ToolkitError:
+    return ToolkitError(
+        f"«{url}» supera el límite de {max_bytes} bytes; usa max_bytes para aumentarlo.",
+        f"'{url}' exceeds the limit of {max_bytes} bytes; pass max_bytes to raise it.",
+    )
+
+
+def _safe_member(path: str, where: str) -> str:
+    reason = unsafe_reason(path)
+    if reason or not path:
+        es, en = reason or ("vacía", "empty")
+        raise ToolkitError(
+            f"{where}: la ruta de recurso «{path}» no es segura ({es}).",
+            f"{where}: the resource path '{path}' is not safe ({en}).",
+        )
+    return path
+
+
+def _open_source(
+    source: str | Path, timeout: float, max_bytes: int
+) -> tuple[dict[str, Any], Reader, str, dict[str, bytes] | None]:
+    """The descriptor, a reader of files relative to it, a name to show, and the zip's files."""
+    text = str(source)
+    if _is_url(text):
+        data = fetch(text, timeout=timeout, max_bytes=max_bytes)
+        if urllib.parse.urlsplit(text).path.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+            return _from_zip(data, text)
+        descriptor = _parse_descriptor(data, text)
+
+        def read_url(rel: str) -> bytes:
+            return fetch(urllib.parse.urljoin(text, rel), timeout=timeout, max_bytes=max_bytes)
+
+        return descriptor, read_url, text, None
+    path = Path(source)
+    if path.is_dir():
+        if (path / DESCRIPTOR).is_file():
+            path = path / DESCRIPTOR
+        else:
+            raise UsageError(
+                f"«{display_path(path)}» no tiene datapackage.json.",
+                f"'{display_path(path)}' has no datapackage.json.",
+            )
+    if not path.is_file():
+        raise UsageError(f"No existe «{display_path(path)}».", f"'{display_path(path)}' does not exist.")
+    if path.suffix.lower() == ".zip":
+        if path.stat().st_size > max_bytes:
+            raise _too_big(display_path(path), max_bytes)
+        return _from_zip(path.read_bytes(), display_path(path))
+    descriptor = _parse_descriptor(path.read_bytes(), display_path(path))
+    base = path.parent
+
+    def read_file(rel: str) -> bytes:
+        target = base / rel
+        if not target.is_file():
+            raise ToolkitError(
+                f"Falta el archivo «{display_path(target)}» que declara el paquete.",
+                f"The file '{display_path(target)}' declared by the package is missing.",
+            )
+        return target.read_bytes()
+
+    return descriptor, read_file, display_path(path), None
+
+
+def _parse_descriptor(data: bytes, where: str) -> dict[str, Any]:
+    try:
+        descriptor = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as ex:
+        raise ToolkitError(
+            f"«{where}» no es un datapackage.json válido ({ex}).",
+            f"'{where}' is not a valid datapackage.json ({ex}).",
+        ) from None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        raise ToolkitError(
+            f"«{where}» no es un datapackage.json: le falta la lista «resources».",
+            f"'{where}' is not a datapackage.json: it has no 'resources' list.",
+        )
+    return descriptor
+
+
+def _from_zip(data: bytes, where: str) -> tuple[dict[str, Any], Reader, str, dict[str, bytes]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+    except zipfile.BadZipFile:
+        raise ToolkitError(f"«{where}» no es un zip válido.", f"'{where}' is not a valid zip.") from None
+    with archive:
+        found = sorted((n for n in names if posixpath.basename(n) == DESCRIPTOR), key=lambda n: n.count("/"))
+        if not found:
+            raise ToolkitError(
+                f"El zip «{where}» no contiene datapackage.json.",
+                f"The zip '{where}' holds no datapackage.json.",
+            )
+        top = posixpath.dirname(found[0])
+        files = {}
+        for n in names:
+            if posixpath.dirname(n) == top:
+                files[posixpath.basename(n)] = archive.read(n)
+    descriptor = _parse_descriptor(files[DESCRIPTOR], f"{where}!{found[0]}")
+
+    def read_member(rel: str) -> bytes:
+        if rel not in files:
+            raise ToolkitError(
+                f"Falta «{rel}» en el zip «{where}».",
+                f"'{rel}' is missing from the zip '{where}'.",
+            )
+        return files[rel]
+
+    return descriptor, read_member, where, files
+
+
+def _verify(data: bytes, resource: dict[str, Any], name: str) -> None:
+    """Check the declared ``bytes`` and ``hash`` (``sha256:…``; bare hex is MD5, as the spec says)."""
+    declared = resource.get("bytes")
+    if declared is not None and int(declared) != len(data):
+        raise ToolkitError(
+            f"«{name}» no coincide con el paquete: tiene {len(data)} bytes y el paquete declara {declared}. "
+            "El archivo está dañado o fue modificado; descarga el paquete de nuevo.",
+            f"'{name}' does not match the package: it has {len(data)} bytes, the package declares "
+            f"{declared}. The file is damaged or was modified; download the package again.",
+        )
+    value = resource.get("hash")
+    if not value:
+        return
+    algorithm, _, digest = str(value).rpartition(":")
+    algorithm = algorithm.lower() or "md5"
+    try:
+        actual = hashlib.new(algorithm, data).hexdigest()
+    except ValueError:
+        raise ToolkitError(
+            f"«{name}»: algoritmo de hash desconocido «{algorithm}».",
+            f"'{name}': unknown hash algorithm '{algorithm}'.",
+        ) from None
+    if actual != digest.lower():
+        raise ToolkitError(
+            f"«{name}» no coincide con el paquete: su {algorithm} es {actual} y el paquete declara {digest}. "
+            "El archivo está dañado o fue modificado; descarga el paquete de nuevo.",
+            f"'{name}' does not match the package: its {algorithm} is {actual}, the package declares "
+            f"{digest}. The file is damaged or was modified; download the package again.",
+        )
+
+
+# ── typing ───────────────────────────────────────────────────────────────────────────────────────
+
+
+def _codes(field: dict[str, Any]) -> list[Any] | None:
+    if field.get("listSeparator"):
+        return None
+    enum = (field.get("constraints") or {}).get("enum")
+    if enum:
+        return list(enum)
+    categories = field.get("categories")
+    if categories:
+        return [c["value"] if isinstance(c, dict) else c for c in categories]
+    return None
+
+
+def _typed(column: pd.Series, field: dict[str, Any]) -> pd.Series:
+    import pandas as pd
+
+    kind = field.get("type", "string")
+    if kind in ("integer", "year"):
+        out = pd.to_numeric(column).astype("Int64")
+    elif kind == "number":
+        out = pd.to_numeric(column).astype("Float64")
+    elif kind == "boolean":
+        true = set(field.get("trueValues") or ("true", "True", "TRUE", "1"))
+        false = set(field.get("falseValues") or ("false", "False", "FALSE", "0"))
+        mapped = [pd.NA if pd.isna(v) else True if v in true else False if v in false else v for v in column]
+        out = pd.Series(mapped, index=column.index, dtype="boolean")
+    elif kind == "date":
+        # One resolution for every date column, whatever pandas would infer from the values.
+        out = pd.to_datetime(column, format="%Y-%m-%d").astype("datetime64[ns]")
+    elif kind == "datetime":
+        out = pd.to_datetime(column, format="ISO8601")
+    else:
+        out = column.astype("string")
+    codes = _codes(field)
+    if codes is not None:
+        values = out.astype(object).where(out.notna(), None)
+        out = pd.Series(pd.Categorical(values, categories=codes), index=column.index)
+    return out.rename(field["name"])
+
+
+def frame(data: bytes, schema: dict[str, Any], name: str) -> pd.DataFrame:
+    """A resource's CSV bytes as a DataFrame typed from its Table Schema."""
+    import pandas as pd
+
+    missing = list(schema.get("missingValues", [""]))
+    raw = pd.read_csv(
+        io.BytesIO(data),
+        dtype=str,
+        keep_default_na=False,
+        na_values=[m for m in missing if m != ""] or None,
+        encoding="utf-8-sig",
+    )
+    if "" in missing:
+        raw = raw.replace("", pd.NA)
+    columns = {}
+    for f in schema.get("fields") or []:
+        if f["name"] not in raw.columns:
+            raise ToolkitError(
+                f"A «{name}» le falta la columna «{f['name']}» que declara su esquema.",
+                f"'{name}' lacks the column '{f['name']}' its schema declares.",
+            )
+        try:
+            columns[f["name"]] = _typed(raw[f["name"]], f)
+        except (ValueError, TypeError) as ex:
+            raise ToolkitError(
+                f"La columna «{f['name']}» de «{name}» no es del tipo {f.get('type')} ({ex}).",
+                f"The column '{f['name']}' of '{name}' is not of type {f.get('type')} ({ex}).",
+            ) from None
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
+
+
+def _source_dataset(folder: Path) -> dict[str, pd.DataFrame]:
+    """A dataset folder from a catalog (``datapackage.yaml``): read through the catalog loader."""
+    from toolkit.catalog import load_catalog
+
+    catalog, findings = load_catalog(folder)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise ToolkitError(
+            f"No se puede leer «{display_path(folder)}»: {errors[0].message_es}",
+            f"Cannot read '{display_path(folder)}': {errors[0].message_en}",
+        )
+    out = {}
+    for ds in catalog.datasets:
+        for spec in ds.resources:
+            out[spec.name] = frame(spec.path.read_bytes(), spec.schema or {}, display_path(spec.path))
+    return out
+
+
+def load(
+    source: str | Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict[str, pd.DataFrame]:
+    """The package's tables as DataFrames keyed by resource name, typed from their schemas.
+
+    Dates are ``datetime64``, integers ``Int64``, numbers ``Float64``, booleans ``boolean``, codelist
+    fields categoricals, text ``string``; missing values are ``NA``. Every file is checked against its
+    declared ``bytes`` and ``hash`` first: a mismatch raises :class:`~toolkit.errors.ToolkitError`.
+    """
+    text = str(source)
+    if not _is_url(text):
+        path = Path(source)
+        if (
+            path.is_dir()
+            and not (path / DESCRIPTOR).is_file()
+            and any((path / n).is_file() for n in ("datapackage.yaml", "datapackage.yml"))
+        ):
+            return _source_dataset(path)
+    descriptor, read, where, _ = _open_source(source, timeout, max_bytes)
+    tables = {}
+    for res in descriptor["resources"]:
+        rel = _safe_member(str(res.get("path", "")), where)
+        data = read(rel)
+        _verify(data, res, rel)
+        schema = res.get("schema")
+        if not isinstance(schema, dict):
+            raise ToolkitError(
+                f"El recurso «{res.get('name')}» de «{where}» no trae su esquema en línea.",
+                f"The resource '{res.get('name')}' of '{where}' has no inline schema.",
+            )
+        tables[str(res.get("name"))] = frame(data, schema, rel)
+    return tables
+
+
+def download(
+    url: str,
+    out: str | Path = ".",
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Path:
+    """Fetch a package (zip or ``datapackage.json``), verify every file, and keep it in ``out``.
+
+    A zip is saved as it is; a ``datapackage.json`` is saved with its files in a folder named after
+    the package. Nothing is kept unless every declared size and hash matches.
+    """
+    if not _is_url(url):
+        raise UsageError(f"«{url}» no es una dirección http(s).", f"'{url}' is not an http(s) address.")
+    target_dir = Path(out)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    data = fetch(url, timeout=timeout, max_bytes=max_bytes)
+    name = posixpath.basename(urllib.parse.urlsplit(url).path) or DESCRIPTOR
+    if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
+        descriptor, read, where, files = _from_zip(data, url)
+        _check_all(descriptor, read, where, files)
+        final = target_dir / _plain_name(
+            name if name.lower().endswith(".zip") else f"{descriptor['name']}.zip"
+        )
+        tmp = final.with_name(f".{final.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, final)
+        return final
+    descriptor = _parse_descriptor(data, url)
+    fetched = {DESCRIPTOR: data}
+
+    def read_url(rel: str) -> bytes:
+        if rel not in fetched:
+            fetched[rel] = fetch(urllib.parse.urljoin(url, rel), timeout=timeout, max_bytes=max_bytes)
+        return fetched[rel]
+
+    _check_all(descriptor, read_url, url, None)
+    final = target_dir / _plain_name(str(descriptor.get("name") or "package"))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=target_dir))
+    try:
+        for rel, content in fetched.items():
+            (tmp / rel).write_bytes(content)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _plain_name(name: str) -> str:
+    base = posixpath.basename(name.replace("\\", "/"))
+    if base in ("", ".", ".."):
+        raise ToolkitError(f"Nombre de paquete no válido: «{name}».", f"Invalid package name: '{name}'.")
+    return base
+
+
+def _check_all(descriptor: dict[str, Any], read: Reader, where: str, files: dict[str, bytes] | None) -> None:
+    """Verify every resource and every derived download the descriptor lists, and SHA256SUMS."""
+    for item in [*descriptor["resources"], *(descriptor.get("downloads") or [])]:
+        rel = _safe_member(str(item.get("path", "")), where)
+        if posixpath.dirname(rel):
+            raise ToolkitError(
+                f"{where}: «{rel}» no está junto a datapackage.json.",
+                f"{where}: '{rel}' is not beside datapackage.json.",
+            )
+        _verify(read(rel), item, rel)
+    if files is not None and "SHA256SUMS" in files:
+        for line in files["SHA256SUMS"].decode("utf-8").splitlines():
+            digest, _, rel = line.partition("  ")
+            if rel not in files or hashlib.sha256(files[rel]).hexdigest() != digest:
+                raise ToolkitError(
+                    f"«{rel}» no coincide con SHA256SUMS en «{where}»; descarga el paquete de nuevo.",
+                    f"'{rel}' does not match SHA256SUMS in '{where}'; download the package again.",
+                )
