@@ -1,0 +1,1052 @@
+"""Spreadsheets both ways: an entry workbook from a schema, a filled workbook (or a foreign CSV) back to
+the canonical CSV, and a validation report as a workbook with the bad cells marked.
+
+Many contributors work in Excel or LibreOffice. The template guides them (drop-downs, date and number
+checks, bilingual header notes); the import turns their work into the catalog's CSV (UTF-8, commas,
+ISO dates, decimal points) and says, cell by cell (``B7``), what it could not convert. Nothing is
+dropped: a cell that cannot be converted is copied as it is and reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit import structured
+from toolkit.catalog import Codelist, display_path, load_codelist
+from toolkit.errors import ToolkitError, UsageError
+from toolkit.report import Finding, Report, column_letter, make_finding, words
+
+__all__ = [
+    "ImportResult",
+    "SchemaInfo",
+    "build_template",
+    "import_table",
+    "load_schema",
+    "render_import",
+    "write_xlsx_report",
+]
+
+# Limits for workbooks we open: an .xlsx is a zip, and a zip can expand to far more than it weighs.
+MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+MAX_ZIP_ENTRIES = 10_000
+# The same input must give byte-identical workbooks: fixed timestamps inside the file and the zip.
+_FIXED_TIME = dt.datetime(2000, 1, 1)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_AUTHOR = "Ciudades al Mundo"
+
+
+# ── schemas ──────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class SchemaInfo:
+    """A Table Schema as read from its file, with its codelists."""
+
+    name: str
+    path: Path
+    data: dict[str, Any]
+    codelists: dict[str, Codelist] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> list[dict[str, Any]]:
+        return [f for f in self.data.get("fields") or [] if isinstance(f, dict) and f.get("name")]
+
+    def allowed(self, f: dict[str, Any]) -> list[str] | None:
+        """The values a field accepts from a closed list (a codelist or an enum), as text."""
+        if f.get("codelist") in self.codelists:
+            return [str(c) for c in self.codelists[f["codelist"]].codes]
+        enum = (f.get("constraints") or {}).get("enum")
+        return [str(v) for v in enum] if enum else None
+
+
+def _schema_candidates(name: str, near: Path | None) -> list[Path]:
+    folders = [Path.cwd(), *Path.cwd().parents]
+    if near is not None:
+        folders = [*near.resolve().parents, *folders]
+    out = []
+    for folder in folders:
+        for suffix in (".schema.yaml", ".schema.yml", ".schema.json"):
+            out.append(folder / "schemas" / f"{name}{suffix}")
+    return out
+
+
+def load_schema(ref: str | Path, *, near: Path | None = None) -> SchemaInfo:
+    """A schema by file path or by name (``agreements`` → the nearest ``schemas/agreements.schema.yaml``,
+    looking up from ``near`` and from the working directory)."""
+    path = Path(ref)
+    if not path.is_file():
+        if path.suffix or "/" in str(ref) or "\\" in str(ref):
+            raise UsageError(f"No existe el esquema «{ref}».", f"The schema '{ref}' does not exist.")
+        found = next((p for p in _schema_candidates(str(ref), near) if p.is_file()), None)
+        if found is None:
+            names = sorted(p.name.split(".")[0] for p in Path("schemas").glob("*.schema.*") if p.is_file())
+            known_es = f" Esquemas en schemas/: {', '.join(names)}." if names else ""
+            known_en = f" Schemas in schemas/: {', '.join(names)}." if names else ""
+            raise UsageError(
+                f"No se encontró el esquema «{ref}» (se buscó schemas/{ref}.schema.yaml).{known_es}",
+                f"The schema '{ref}' was not found (looked for schemas/{ref}.schema.yaml).{known_en}",
+            )
+        path = found
+    try:
+        data = structured.read(path).data
+    except structured.StructuredError as ex:
+        raise UsageError(
+            f"El esquema «{display_path(path)}» no es {ex.kind} válido (línea {ex.line}): {ex.detail}",
+            f"The schema '{display_path(path)}' is not valid {ex.kind} (line {ex.line}): {ex.detail}",
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        raise UsageError(
+            f"«{display_path(path)}» no es un Table Schema: le falta la lista «fields».",
+            f"'{display_path(path)}' is not a Table Schema: it has no 'fields' list.",
+        )
+    info = SchemaInfo(str(data.get("name") or path.name.split(".")[0]), path, data)
+    for f in info.fields:
+        name = f.get("codelist")
+        if not name or name in info.codelists:
+            continue
+        cl_path = path.parent / "codelists" / f"{name}.csv"
+        try:
+            info.codelists[name] = load_codelist(cl_path, f.get("type", "string"))
+        except (OSError, ValueError, UnicodeDecodeError) as ex:
+            raise UsageError(
+                f"No se pudo leer la lista de códigos «{name}» ({display_path(cl_path)}): {ex}",
+                f"Could not read the codelist '{name}' ({display_path(cl_path)}): {ex}",
+            ) from None
+    return info
+
+
+# ── saving ───────────────────────────────────────────────────────────────────────────────────────
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write next to the target, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _save_workbook(wb: Any, path: Path) -> None:
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb.properties.creator = _AUTHOR
+    wb.properties.created = _FIXED_TIME
+    wb.properties.modified = _FIXED_TIME
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    _write_atomically(path, out.getvalue())
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise UsageError(
+            f"«{path}» ya existe; usa --force para reemplazarlo.",
+            f"'{path}' already exists; use --force to replace it.",
+        )
+
+
+# ── template ─────────────────────────────────────────────────────────────────────────────────────
+
+_TYPE_WORDS = {
+    "string": ("texto", "text"),
+    "number": ("número con punto decimal, p. ej. 1500.50", "number with a decimal point, e.g. 1500.50"),
+    "integer": ("número entero", "whole number"),
+    "boolean": ("true (sí) o false (no)", "true (yes) or false (no)"),
+    "date": ("fecha AAAA-MM-DD", "date YYYY-MM-DD"),
+    "datetime": ("fecha y hora AAAA-MM-DDThh:mm:ss", "date and time YYYY-MM-DDThh:mm:ss"),
+    "year": ("año, p. ej. 2016", "year, e.g. 2016"),
+}
+_CODES_SHEET = "listas"
+_HEADER_FILL = "DDEBF7"
+_MAX_INLINE_LIST = 255  # Excel's limit for a list typed into a data validation
+
+
+def _format_words(f: dict[str, Any], info: SchemaInfo) -> tuple[str, str]:
+    kind = f.get("type", "string")
+    es, en = _TYPE_WORDS.get(kind, (kind, kind))
+    if f.get("format") == "uri":
+        es, en = "dirección web completa (https://…)", "full web address (https://…)"
+    constraints = f.get("constraints") or {}
+    extra_es, extra_en = [], []
+    if constraints.get("required"):
+        extra_es.append("obligatorio")
+        extra_en.append("required")
+    if constraints.get("unique"):
+        extra_es.append("único")
+        extra_en.append("unique")
+    if f.get("codelist"):
+        extra_es.append(f"lista «{f['codelist']}»")
+        extra_en.append(f"list '{f['codelist']}'")
+    if f.get("listSeparator"):
+        sep = f["listSeparator"]
+        extra_es.append(f"varios valores separados por «{sep}»")
+        extra_en.append(f"several values separated by '{sep}'")
+    if constraints.get("maxLength"):
+        extra_es.append(f"máximo {constraints['maxLength']} caracteres")
+        extra_en.append(f"at most {constraints['maxLength']} characters")
+    if f.get("example"):
+        extra_es.append(f"ejemplo: {f['example']}")
+        extra_en.append(f"example: {f['example']}")
+    return "; ".join([es, *extra_es]), "; ".join([en, *extra_en])
+
+
+def _header_note(f: dict[str, Any], info: SchemaInfo) -> str:
+    fmt_es, fmt_en = _format_words(f, info)
+    parts = [
+        f"{f.get('title') or f['name']} / {f.get('title_en') or f.get('title') or f['name']}",
+        "",
+        f"ES: {f.get('description', '')}".rstrip(),
+        f"Formato: {fmt_es}",
+        "",
+        f"EN: {f.get('description_en', '')}".rstrip(),
+        f"Format: {fmt_en}",
+    ]
+    return "\n".join(parts)
+
+
+def _instructions(ws: Any, info: SchemaInfo, data_sheet: str) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    title_es = info.data.get("title") or info.name
+    title_en = info.data.get("title_en") or title_es
+    rows: list[list[str]] = [
+        [f"{title_es} / {title_en}"],
+        [],
+        ["Instrucciones (español)"],
+        [f"1. Escribe una fila por registro en la hoja «{data_sheet}», debajo de los encabezados."],
+        ["2. No cambies ni muevas los encabezados: son los nombres de los campos del esquema."],
+        ["3. Pasa el cursor sobre un encabezado para ver qué va en la columna y en qué formato."],
+        ["4. En las columnas con lista desplegable, elige un valor de la lista."],
+        ["5. Fechas: escríbelas como AAAA-MM-DD (p. ej. 2016-11-30) o con el formato de fecha de tu hoja."],
+        ["6. Números: sin separador de miles ni símbolo de moneda; la moneda va en su propia columna."],
+        ["7. Escribe valores, no fórmulas: las fórmulas se importan como texto."],
+        [
+            "8. Guarda el libro y conviértelo: ciudades import LIBRO.xlsx "
+            f"--into datasets/CONJUNTO/{info.name}.csv"
+        ],
+        [],
+        ["Instructions (English)"],
+        [f"1. Write one row per record in the '{data_sheet}' sheet, below the headers."],
+        ["2. Do not change or move the headers: they are the schema's field names."],
+        ["3. Hover over a header to see what goes in the column and in which format."],
+        ["4. In columns with a drop-down list, pick a value from the list."],
+        ["5. Dates: write them as YYYY-MM-DD (e.g. 2016-11-30) or with your sheet's date format."],
+        ["6. Numbers: no thousands separator or currency symbol; the currency has its own column."],
+        ["7. Write values, not formulas: formulas are imported as text."],
+        [
+            "8. Save the workbook and convert it: ciudades import BOOK.xlsx "
+            f"--into datasets/DATASET/{info.name}.csv"
+        ],
+        [],
+        ["columna / column", "campo / field", "título", "title", "formato", "format"],
+    ]
+    for i, f in enumerate(info.fields, start=1):
+        fmt_es, fmt_en = _format_words(f, info)
+        rows.append(
+            [
+                column_letter(i) or "",
+                f["name"],
+                str(f.get("title") or ""),
+                str(f.get("title_en") or ""),
+                fmt_es,
+                fmt_en,
+            ]
+        )
+    for row in rows:
+        ws.append(row)
+    for cell in (ws["A1"], ws["A3"], ws["A13"]):
+        cell.font = Font(bold=True, size=12 if cell.row > 1 else 14)
+    header_row = 23
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEF", (14, 24, 30, 30, 50, 50), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=header_row + 1):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def build_template(schema: str | Path, out: Path, *, force: bool = False) -> Path:
+    """Write an entry workbook for ``schema`` to ``out`` and return it."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    _refuse_overwrite(out, force)
+    info = load_schema(schema)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = info.name[:31]
+    instructions = wb.create_sheet("instrucciones-instructions")
+    lists = wb.create_sheet(_CODES_SHEET)
+    lists.sheet_state = "hidden"
+    list_column = 0
+    ranges: dict[str, str] = {}
+
+    def list_range(key: str, values: list[str]) -> str:
+        nonlocal list_column
+        if key not in ranges:
+            list_column += 1
+            letter = column_letter(list_column)
+            lists.cell(row=1, column=list_column, value=key)
+            for r, value in enumerate(values, start=2):
+                lists.cell(row=r, column=list_column, value=value).data_type = "s"
+            ranges[key] = f"{_CODES_SHEET}!${letter}$2:${letter}${len(values) + 1}"
+        return ranges[key]
+
+    last_row = 1_048_576
+    for i, f in enumerate(info.fields, start=1):
+        letter = column_letter(i)
+        cell = ws.cell(row=1, column=i, value=f["name"])
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        note = Comment(_header_note(f, info), _AUTHOR)
+        note.width, note.height = 420, 260
+        cell.comment = note
+        ws.column_dimensions[letter].width = max(14, min(40, len(f["name"]) + 4))
+        area = f"{letter}2:{letter}{last_row}"
+        kind = f.get("type", "string")
+        constraints = f.get("constraints") or {}
+        title_es = str(f.get("title") or f["name"])
+        title_en = str(f.get("title_en") or title_es)
+        dv: DataValidation | None = None
+        allowed = info.allowed(f)
+        if allowed:
+            inline = ",".join(allowed)
+            if len(inline) <= _MAX_INLINE_LIST and not any("," in v for v in allowed):
+                formula = f'"{inline}"'
+            else:
+                formula = list_range(str(f.get("codelist") or f["name"]), allowed)
+            several = bool(f.get("listSeparator"))
+            # A cell of a list field holds several codes ("climate;mobility"): warn, do not block.
+            dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+            dv.errorStyle = "information" if several else "stop"
+        elif kind == "boolean":
+            dv = DataValidation(type="list", formula1='"true,false"', allow_blank=True)
+        elif kind == "date":
+            dv = DataValidation(
+                type="date", operator="between", formula1="DATE(1900,1,1)", formula2="DATE(2100,12,31)"
+            )
+            ws.column_dimensions[letter].number_format = "yyyy-mm-dd"
+        elif kind in ("number", "integer"):
+            low = constraints.get("minimum", -1e15)
+            high = constraints.get("maximum", 1e15)
+            dv = DataValidation(
+                type="whole" if kind == "integer" else "decimal",
+                operator="between",
+                formula1=str(low),
+                formula2=str(high),
+            )
+        elif kind == "string":
+            ws.column_dimensions[letter].number_format = "@"  # IDs like 1-2 must not become dates
+            if constraints.get("maxLength"):
+                dv = DataValidation(
+                    type="textLength", operator="lessThanOrEqual", formula1=str(constraints["maxLength"])
+                )
+        if dv is not None:
+            fmt_es, fmt_en = _format_words(f, info)
+            dv.allow_blank = True
+            dv.showErrorMessage = True
+            dv.showInputMessage = True
+            dv.promptTitle = title_es[:32]
+            dv.prompt = f"{fmt_es} / {fmt_en}"[:255]
+            dv.errorTitle = "Valor no válido / invalid value"
+            dv.error = f"{title_es}: {fmt_es} / {title_en}: {fmt_en}"[:255]
+            ws.add_data_validation(dv)
+            dv.add(area)
+    ws.freeze_panes = "A2"
+    _instructions(instructions, info, ws.title)
+    if not ranges:
+        wb.remove(lists)
+    _save_workbook(wb, out)
+    return out
+
+
+# ── import ───────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote and what it could not convert."""
+
+    source: Path
+    into: Path
+    sheet: str | None
+    rows: int = 0
+    blank_rows: int = 0
+    converted: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+_MONTHS = {
+    **dict.fromkeys(("enero", "ene", "january", "jan"), 1),
+    **dict.fromkeys(("febrero", "feb", "february"), 2),
+    **dict.fromkeys(("marzo", "mar", "march"), 3),
+    **dict.fromkeys(("abril", "abr", "april", "apr"), 4),
+    **dict.fromkeys(("mayo", "may"), 5),
+    **dict.fromkeys(("junio", "jun", "june"), 6),
+    **dict.fromkeys(("julio", "jul", "july"), 7),
+    **dict.fromkeys(("agosto", "ago", "august", "aug"), 8),
+    **dict.fromkeys(("septiembre", "setiembre", "sep", "sept", "set", "september"), 9),
+    **dict.fromkeys(("octubre", "oct", "october"), 10),
+    **dict.fromkeys(("noviembre", "nov", "november"), 11),
+    **dict.fromkeys(("diciembre", "dic", "december", "dec"), 12),
+}
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DATE_YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_DATE_NAMED = re.compile(
+    r"^(\d{1,2})(?:\s+de\s+|[\s/.-]+)([a-z]+)\.?(?:\s+de\s+|\s+del\s+|[\s/.,-]+)(\d{4})$"
+)
+_DATE_NAMED_US = re.compile(r"^([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
+_BOOLEAN = {
+    **dict.fromkeys(("true", "verdadero", "si", "sí", "yes", "1"), True),
+    **dict.fromkeys(("false", "falso", "no", "0"), False),
+}
+
+
+class _Unconverted(Exception):
+    """A cell that cannot be converted; carries why and how to fix it, in (es, en)."""
+
+    def __init__(self, detail: tuple[str, str], fix: tuple[str, str], code: str = "import-unconverted"):
+        super().__init__(detail[1])
+        self.detail = detail
+        self.fix = fix
+        self.code = code
+
+
+def _fold(text: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn"
+    ).strip()
+
+
+_DATE_FIX = (
+    "escribe la fecha como AAAA-MM-DD (p. ej. 2016-11-30) o DD/MM/AAAA.",
+    "write the date as YYYY-MM-DD (e.g. 2016-11-30) or DD/MM/YYYY.",
+)
+
+
+def _make_date(y: int, m: int, d: int, value: str) -> str:
+    if m > 12 and d <= 12:
+        raise _Unconverted(
+            (f"no hay mes {m}; ¿está escrita como mes/día?", f"there is no month {m}; is it month/day?"),
+            _DATE_FIX,
+        )
+    try:
+        return dt.date(y, m, d).isoformat()
+    except ValueError:
+        raise _Unconverted(("ese día no existe", "that day does not exist"), _DATE_FIX) from None
+
+
+def _parse_date(text: str) -> str:
+    folded = _fold(text)
+    if m := _DATE_ISO.match(folded) or _DATE_YMD.match(folded):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
+    if m := _DATE_DMY.match(folded):
+        return _make_date(int(m[3]), int(m[2]), int(m[1]), text)
+    for pattern, day_first in ((_DATE_NAMED, True), (_DATE_NAMED_US, False)):
+        if m := pattern.match(folded):
+            day, name = (m[1], m[2]) if day_first else (m[2], m[1])
+            if name not in _MONTHS:
+                raise _Unconverted(
+                    (f"«{name}» no es un nombre de mes", f"'{name}' is not a month name"), _DATE_FIX
+                )
+            return _make_date(int(m[3]), _MONTHS[name], int(day), text)
+    raise _Unconverted(("no es una fecha reconocible", "it is not a recognisable date"), _DATE_FIX)
+
+
+_NUMBER_FIX = (
+    "escribe solo dígitos, con punto decimal y sin separador de miles (p. ej. 1500000.50).",
+    "write digits only, with a decimal point and no thousands separator (e.g. 1500000.50).",
+)
+_GROUPED = re.compile(r"^\d{1,3}(?:([.,' \u2019])\d{3})+(?:([.,])(\d+))?$")
+
+
+def _parse_number(text: str) -> str:
+    s = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    sign = ""
+    if s[:1] in "+-" and s[:1]:
+        sign, s = ("-" if s[0] == "-" else ""), s[1:].strip()
+    if re.fullmatch(r"\d+", s):
+        return sign + s
+    single = re.fullmatch(r"(\d+)([.,])(\d+)", s)
+    if single:
+        whole, sep, frac = single.groups()
+        if len(frac) == 3 and 1 <= len(whole) <= 3 and whole != "0":
+            reading = (
+                f"{whole}{frac} con «{sep}» de miles, o {whole}.{frac} con «{sep}» decimal",
+                f"{whole}{frac} with '{sep}' for thousands, or {whole}.{frac} with '{sep}' as decimal mark",
+            )
+            raise _Unconverted(reading, _NUMBER_FIX, code="import-ambiguous")
+        return f"{sign}{whole}.{frac}"
+    grouped = _GROUPED.match(s)
+    if grouped:
+        thousands, decimal, frac = grouped.groups()
+        if decimal is None or decimal != thousands:
+            whole = re.sub(r"[.,' \u2019]", "", s.split(decimal)[0] if decimal else s)
+            return f"{sign}{whole}" + (f".{frac}" if decimal else "")
+    raise _Unconverted(("no es un número reconocible", "it is not a recognisable number"), _NUMBER_FIX)
+
+
+def _plain_float(x: float) -> str:
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    text = repr(x)
+    if "e" in text or "E" in text:
+        from decimal import Decimal
+
+        text = format(Decimal(text), "f")
+    return text
+
+
+def _convert(value: Any, f: dict[str, Any] | None, info: SchemaInfo | None) -> str:
+    """One cell to its canonical text for field ``f``; raises :class:`_Unconverted`."""
+    if value is None:
+        return ""
+    kind = (f or {}).get("type", "string")
+    if isinstance(value, bool):
+        if kind == "boolean" or kind == "string":
+            return "true" if value else "false"
+        raise _Unconverted(("es un valor verdadero/falso", "it is a true/false value"), _NUMBER_FIX)
+    if isinstance(value, dt.datetime):
+        if kind == "datetime":
+            return value.isoformat(timespec="seconds")
+        if value.time() != dt.time(0) and kind == "date":
+            raise _Unconverted(
+                ("la celda tiene hora además de fecha", "the cell has a time as well as a date"), _DATE_FIX
+            )
+        if kind in ("date", "string"):
+            return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+        raise _Unconverted(("es una fecha", "it is a date"), _NUMBER_FIX)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        text = str(value) if isinstance(value, int) else _plain_float(value)
+        if kind == "integer" and "." in text:
+            raise _Unconverted(("no es un número entero", "it is not a whole number"), _NUMBER_FIX)
+        if kind in ("date", "datetime"):
+            raise _Unconverted(("es un número, no una fecha", "it is a number, not a date"), _DATE_FIX)
+        if kind == "boolean" and text in ("0", "1"):
+            return "true" if text == "1" else "false"
+        return text
+    text = str(value).strip()
+    if not text or f is None:
+        return text
+    missing = (info.data.get("missingValues") if info else None) or [""]
+    if text in missing:
+        return text
+    if kind in ("date",):
+        return _parse_date(text)
+    if kind in ("number", "integer"):
+        number = _parse_number(text)
+        if kind == "integer" and "." in number:
+            whole, frac = number.split(".")
+            if frac.strip("0"):
+                raise _Unconverted(("no es un número entero", "it is not a whole number"), _NUMBER_FIX)
+            number = whole
+        return number
+    if kind == "boolean":
+        truth = _BOOLEAN.get(_fold(text), _BOOLEAN.get(text.lower()))
+        if truth is None:
+            raise _Unconverted(
+                ("no es sí/no ni true/false", "it is not yes/no or true/false"),
+                ("escribe true (sí) o false (no).", "write true (yes) or false (no)."),
+            )
+        return "true" if truth else "false"
+    if info is not None and f.get("codelist") in info.codelists:
+        return _to_codes(text, f, info)
+    return text
+
+
+def _to_codes(text: str, f: dict[str, Any], info: SchemaInfo) -> str:
+    """Codes stay codes; a label typed instead (in Spanish or English, any case) becomes its code."""
+    cl = info.codelists[f["codelist"]]
+    by_label: dict[str, str] = {}
+    for code in cl.codes:
+        for label in (str(code), *cl.labels[code]):
+            by_label.setdefault(_fold(label), str(code))
+    sep = f.get("listSeparator")
+    parts = [p.strip() for p in text.split(sep)] if sep else [text]
+    mapped = [by_label.get(_fold(p), p) for p in parts]
+    return (sep or "").join(mapped)
+
+
+def _check_workbook(path: Path) -> None:
+    """Refuse what is not a workbook, and workbooks that would expand to absurd sizes."""
+    size = path.stat().st_size
+    if size > MAX_WORKBOOK_BYTES:
+        raise UsageError(
+            f"«{path}» pesa {size // 1_048_576} MB; el máximo es {MAX_WORKBOOK_BYTES // 1_048_576} MB.",
+            f"'{path}' weighs {size // 1_048_576} MB; the maximum is {MAX_WORKBOOK_BYTES // 1_048_576} MB.",
+        )
+    if not zipfile.is_zipfile(path):
+        raise UsageError(
+            f"«{path}» no es un libro .xlsx (los .xls antiguos hay que guardarlos antes como .xlsx o .csv).",
+            f"'{path}' is not an .xlsx workbook (save old .xls files as .xlsx or .csv first).",
+        )
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    total = sum(i.file_size for i in infos)
+    worst = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 1_048_576), default=0)
+    if len(infos) > MAX_ZIP_ENTRIES or total > MAX_UNCOMPRESSED_BYTES or worst > MAX_COMPRESSION_RATIO:
+        raise UsageError(
+            f"Se rechazó «{path}»: al descomprimirse ocuparía {total // 1_048_576} MB en {len(infos)} "
+            "partes, demasiado para un libro de datos (¿un archivo dañado o malicioso?).",
+            f"Refused '{path}': it would expand to {total // 1_048_576} MB in {len(infos)} parts, too much "
+            "for a data workbook (a damaged or malicious file?).",
+        )
+
+
+def _header_map(
+    header: list[Any], info: SchemaInfo
+) -> tuple[list[dict[str, Any] | None], list[tuple[int, str]], list[str]]:
+    """Each source column's field (by name, or by its Spanish or English title); unknown columns; and
+    fields no column provides."""
+    lookup: dict[str, dict[str, Any]] = {}
+    for spec in info.fields:
+        for key in (spec["name"], spec.get("title"), spec.get("title_en")):
+            if key:
+                lookup.setdefault(_fold(str(key)), spec)
+    mapped: list[dict[str, Any] | None] = []
+    unknown: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, cell in enumerate(header):
+        text = "" if cell is None else str(cell).strip()
+        f: dict[str, Any] | None = lookup.get(_fold(text)) if text else None
+        if f is not None and f["name"] in seen:
+            f = None
+        if f is None and text:
+            unknown.append((i, text))
+        if f is not None:
+            seen.add(f["name"])
+        mapped.append(f)
+    missing = [f["name"] for f in info.fields if f["name"] not in seen]
+    return mapped, unknown, missing
+
+
+def _read_workbook(
+    path: Path, sheet: str | None, info: SchemaInfo
+) -> tuple[str, list[list[Any]], list[list[bool]]]:
+    """The chosen sheet's rows (values; formulas as their text, never computed) and which cells hold
+    formulas."""
+    from openpyxl import load_workbook
+
+    _check_workbook(path)
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        names = [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise UsageError(
+                    f"El libro no tiene la hoja «{sheet}»; tiene: {', '.join(wb.sheetnames)}.",
+                    f"The workbook has no sheet '{sheet}'; it has: {', '.join(wb.sheetnames)}.",
+                )
+            chosen = sheet
+        else:
+            field_names = {_fold(f["name"]) for f in info.fields}
+            chosen = next((n for n in names if _fold(n) == _fold(info.name)), "")
+            if not chosen:
+                for name in names:
+                    first = next(wb[name].iter_rows(max_row=1, values_only=True), ())
+                    if any(_fold(str(c)) in field_names for c in first if c is not None):
+                        chosen = name
+                        break
+            if not chosen:
+                raise UsageError(
+                    "Ninguna hoja del libro tiene en la primera fila los encabezados del esquema; "
+                    "indica la hoja con --sheet.",
+                    "No sheet of the workbook has the schema's headers in its first row; "
+                    "name the sheet with --sheet.",
+                )
+        rows: list[list[Any]] = []
+        formulas: list[list[bool]] = []
+        for row in wb[chosen].iter_rows():
+            rows.append([c.value for c in row])
+            formulas.append([getattr(c, "data_type", None) == "f" for c in row])
+    finally:
+        wb.close()
+    return chosen, rows, formulas
+
+
+def import_table(
+    source: Path,
+    into: Path,
+    *,
+    schema: str | Path | None = None,
+    sheet: str | None = None,
+    force: bool = False,
+) -> ImportResult:
+    """Convert ``source`` (.xlsx or .csv) into the canonical CSV ``into`` following its schema.
+
+    The schema is ``schema`` (a name or a file) or, by default, the one named like ``into``
+    (``agreements.csv`` → ``schemas/agreements.schema.yaml``). Writes only ``into``, atomically,
+    and only over an existing file with ``force``.
+    """
+    if not source.is_file():
+        raise UsageError(f"No existe el archivo «{source}».", f"The file '{source}' does not exist.")
+    if into.suffix.lower() != ".csv":
+        raise UsageError(
+            f"--into debe ser un archivo .csv, no «{into}».", f"--into must be a .csv file, not '{into}'."
+        )
+    _refuse_overwrite(into, force)
+    info = load_schema(schema if schema is not None else into.stem, near=into)
+    shown = display_path(source)
+    result = ImportResult(source, into, None)
+    formulas: list[list[bool]] = []
+    if source.suffix.lower() in (".xlsx", ".xlsm"):
+        sheet_name, rows, formulas = _read_workbook(source, sheet, info)
+        result.sheet = sheet_name
+    elif source.suffix.lower() in (".csv", ".tsv", ".txt"):
+        from toolkit.validate.rawcsv import read_table
+
+        table, problems = read_table(source, shown, {}, [])
+        if table is None:
+            detail = problems[0].message_es if problems else "no se pudo leer"
+            detail_en = problems[0].message_en if problems else "could not be read"
+            raise UsageError(f"No se pudo leer «{shown}»: {detail}", f"Could not read '{shown}': {detail_en}")
+        rows = [list(table.header), *[list(r) for r in table.rows]]
+        result.encoding, result.delimiter = table.encoding, table.delimiter
+    else:
+        raise UsageError(
+            f"«{source}» no es .xlsx ni .csv.", f"'{source}' is neither an .xlsx nor a .csv file."
+        )
+    if not rows:
+        raise UsageError(f"«{shown}» está vacío.", f"'{shown}' is empty.")
+    where = {"path": shown, "resource": result.sheet}
+    mapped, unknown, missing = _header_map(rows[0], info)
+    for index, name in unknown:
+        result.findings.append(
+            make_finding(
+                "import-column",
+                line=1,
+                row=1,
+                column=column_letter(index + 1),
+                value=name,
+                detail=f"La columna «{name}» no está en el esquema; se agregó al final.",
+                detail_en=f"The column '{name}' is not in the schema; it was added at the end.",
+                **where,
+            )
+        )
+    for name in missing:
+        result.findings.append(
+            make_finding(
+                "import-column",
+                line=1,
+                row=1,
+                field=name,
+                detail=f"Falta la columna «{name}»; se dejó vacía.",
+                detail_en=f"The column '{name}' is missing; it was left empty.",
+                **where,
+            )
+        )
+    out_header = [f["name"] for f in info.fields] + [name for _, name in unknown]
+    position = {f["name"]: i for i, f in enumerate(mapped) if f is not None}
+    position.update({name: i for i, name in unknown})
+    width = len(rows[0])
+    out_rows: list[list[str]] = []
+    for r, row in enumerate(rows[1:], start=2):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            result.blank_rows += 1
+            continue
+        out: list[str] = []
+        for name in out_header:
+            i: int | None = position.get(name)
+            value = row[i] if i is not None and i < len(row) else None
+            f = mapped[i] if i is not None and i < len(mapped) else None
+            is_formula = bool(formulas and i is not None and i < len(formulas[r - 1]) and formulas[r - 1][i])
+            if is_formula:
+                result.findings.append(_cell_finding("import-formula", value, f, i, r, where))
+                out.append(str(value))
+                continue
+            try:
+                text = _convert(value, f, info)
+            except _Unconverted as ex:
+                text = "" if value is None else str(value)
+                result.findings.append(_cell_finding(ex.code, value, f, i, r, where, ex))
+            else:
+                if text != ("" if value is None else str(value)):
+                    result.converted += 1
+            out.append(text)
+        for j in range(width, len(row)):  # cells beyond the header: kept in the report, not guessed
+            if row[j] not in (None, ""):
+                ref = f"{column_letter(j + 1)}{r}"
+                result.findings.append(
+                    make_finding(
+                        "import-column",
+                        line=r,
+                        row=r,
+                        column=column_letter(j + 1),
+                        value=row[j],
+                        detail=f"La celda {ref} está fuera de las columnas con encabezado; no se copió.",
+                        detail_en=f"The cell {ref} is outside the columns with a header; it was not copied.",
+                        **where,
+                    )
+                )
+        out_rows.append(out)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(out_header)
+    writer.writerows(out_rows)
+    _write_atomically(into, buffer.getvalue().encode("utf-8"))
+    result.rows = len(out_rows)
+    return result
+
+
+def _cell_finding(
+    code: str,
+    value: Any,
+    f: dict[str, Any] | None,
+    i: int | None,
+    r: int,
+    where: dict[str, Any],
+    ex: _Unconverted | None = None,
+) -> Finding:
+    kind = (f or {}).get("type", "string")
+    expected = {
+        "date": ("una fecha AAAA-MM-DD", "a YYYY-MM-DD date"),
+        "number": ("un número", "a number"),
+        "integer": ("un número entero", "a whole number"),
+        "boolean": ("true/false", "true/false"),
+        "datetime": ("una fecha y hora", "a date and time"),
+    }.get(kind, ("texto", "text"))
+    detail = ex.detail if ex else ("", "")
+    fix = ex.fix if ex else ("", "")
+    return make_finding(
+        code,
+        line=r,
+        row=r,
+        column=column_letter((i or 0) + 1),
+        field=(f or {}).get("name"),
+        value=value,
+        expected=expected[0],
+        expected_en=expected[1],
+        detail=detail[0],
+        detail_en=detail[1],
+        fix=fix[0],
+        fix_en=fix[1],
+        **where,
+    )
+
+
+def render_import(result: ImportResult, lang: str) -> str:
+    """What the import wrote, then each cell it could not convert, with sheet and cell (``B7``)."""
+    es = lang == "es"
+    w = words(lang)
+    lines = []
+    for f in result.findings:
+        cell = f"{f.column or ''}{f.row or ''}"
+        if result.sheet:
+            place = f"Hoja «{result.sheet}», celda {cell}" if es else f"Sheet '{result.sheet}', cell {cell}"
+        else:
+            place = f"{f.path} {w['line']} {f.line}, {w['col']} {f.column}"
+        if f.field and f.code != "import-column":
+            place += f" ({f.field})"
+        mark = "✗" if f.severity == "error" else "!"
+        lines.append(f"{mark} {place}: {f.message(lang)}")
+        lines.append(f"    → {w['fix']}: {f.hint(lang)}")
+    source = f"{display_path(result.source)}" + (f" [{result.sheet}]" if result.sheet else "")
+    if result.encoding and result.encoding not in ("utf-8",):
+        lines.append(
+            f"Codificación convertida: {result.encoding.upper()} → UTF-8."
+            if es
+            else f"Encoding converted: {result.encoding.upper()} → UTF-8."
+        )
+    if result.delimiter and result.delimiter != ",":
+        sep = {"\t": "tab"}.get(result.delimiter, result.delimiter)
+        lines.append(
+            f"Separador convertido: «{sep}» → «,»." if es else f"Delimiter converted: '{sep}' → ','."
+        )
+
+    def n(count: int, one_es: str, many_es: str, one_en: str, many_en: str) -> str:
+        if es:
+            return f"{count} {one_es if count == 1 else many_es}"
+        return f"{count} {one_en if count == 1 else many_en}"
+
+    rows = n(result.rows, "fila", "filas", "row", "rows")
+    cells = n(
+        result.converted, "celda normalizada", "celdas normalizadas", "cell normalised", "cells normalised"
+    )
+    blank = n(
+        result.blank_rows,
+        "fila vacía omitida",
+        "filas vacías omitidas",
+        "blank row skipped",
+        "blank rows skipped",
+    )
+    target = display_path(result.into)
+    lines.append(f"{'Importado' if es else 'Imported'}: {source} → {target}: {rows}, {cells}, {blank}.")
+    bad = sum(f.severity == "error" for f in result.findings)
+    if bad:
+        what = n(
+            bad, "celda sin convertir", "celdas sin convertir", "cell not converted", "cells not converted"
+        )
+        lines.append(
+            f"✗ {what}: se copió tal cual; corrígela antes de validar."
+            if es and bad == 1
+            else f"✗ {what}: se copiaron tal cual; corrígelas antes de validar."
+            if es
+            else f"✗ {what}: copied as it is; fix it before validating."
+            if bad == 1
+            else f"✗ {what}: copied as they are; fix them before validating."
+        )
+    else:
+        lines.append("✓ Todo convertido." if es else "✓ Everything converted.")
+    return "\n".join(lines) + "\n"
+
+
+# ── validation report as a workbook ──────────────────────────────────────────────────────────────
+
+_FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "BDD7EE"}
+
+
+def _safe_text(value: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+
+
+def _sheet_titles(report: Report) -> dict[str, str]:
+    """A unique worksheet title (at most 31 characters) for every file of the report."""
+    titles: dict[str, str] = {}
+    used: set[str] = set()
+    several = len(report.tables) > 1
+    for ds, tables in report.tables.items():
+        for name, path in tables.items():
+            base = f"{ds[:14]}-{name}" if several else name
+            base = re.sub(r"[\[\]:*?/\\']", "-", base)[:31]
+            title, n = base, 2
+            while title.lower() in used:
+                title = f"{base[:28]}-{n}"
+                n += 1
+            used.add(title.lower())
+            titles[path] = title
+    return titles
+
+
+def write_xlsx_report(report: Report, out: Path, lang: str) -> Path:
+    """The validated tables as a workbook: each cell with a finding filled and commented, and a first
+    sheet listing every finding with a link to its cell."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from toolkit.validate.rawcsv import read_table
+
+    es = lang == "es"
+    w = words(lang)
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "errores" if es else "errors"
+    headers = (
+        ["gravedad", "código", "archivo", "hoja", "celda", "campo", "valor", "problema", "cómo corregirlo"]
+        if es
+        else ["severity", "code", "file", "sheet", "cell", "field", "value", "problem", "how to fix"]
+    )
+    summary.append(headers)
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
+    titles = _sheet_titles(report)
+    sheets: dict[str, Any] = {}
+    for path, title in titles.items():
+        ws = wb.create_sheet(title)
+        sheets[path] = ws
+        table, _ = read_table(Path(path), path, {}, [])
+        if table is None:
+            continue
+        for row in [table.header, *table.rows]:
+            ws.append([_safe_text(v) for v in row])
+        for row in ws.iter_rows():
+            for cell in row:
+                cell.data_type = "s"  # data, never formulas: "=1+1" in a CSV stays text
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    notes: dict[tuple[str, str], list[str]] = {}
+    fills: dict[tuple[str, str], str] = {}
+    for f in report.findings:
+        ws = sheets.get(f.path or "")
+        target = None
+        if ws is not None and f.row:
+            target = f"{f.column or 'A'}{f.row}"
+            key = (f.path or "", target)
+            mark = "✗" if f.severity == "error" else "!"
+            notes.setdefault(key, []).append(f"{mark} {f.message(lang)}\n→ {w['fix']}: {f.hint(lang)}")
+            if fills.get(key) != "error":
+                fills[key] = f.severity
+        summary.append(
+            [
+                w.get(f.severity, f.severity),
+                f.code,
+                f.path or "",
+                ws.title if ws is not None else "",
+                target or "",
+                f.field or "",
+                _safe_text(f.value or ""),
+                _safe_text(f.message(lang)),
+                _safe_text(f.hint(lang)),
+            ]
+        )
+        row = summary.max_row
+        for cell in summary[row]:
+            cell.data_type = "s"
+        if target and ws is not None:
+            link = summary.cell(row=row, column=5)
+            # an internal link (location), not an external "#…" target: Excel and LibreOffice jump to it
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{ws.title}'!{target}")
+            link.font = Font(color="0563C1", underline="single")
+    for (path, ref), texts in notes.items():
+        cell = sheets[path][ref]
+        cell.fill = PatternFill("solid", fgColor=_FILL[fills[(path, ref)]])
+        note = Comment(_safe_text("\n\n".join(texts)), _AUTHOR)
+        note.width, note.height = 360, 160
+        cell.comment = note
+    summary.freeze_panes = "A2"
+    summary.auto_filter.ref = f"A1:I{max(summary.max_row, 1)}"
+    for letter, width in zip("ABCDEFGHI", (11, 20, 40, 20, 8, 18, 24, 60, 60), strict=True):
+        summary.column_dimensions[letter].width = width
+    if not report.findings:
+        summary.append(["", "", "", "", "", "", "", w["nothing"], ""])
+    try:
+        _save_workbook(wb, out)
+    except OSError as ex:
+        raise ToolkitError(
+            f"No se pudo escribir «{out}»: {ex.strerror}.", f"Could not write '{out}': {ex.strerror}."
+        ) from None
+    return out
