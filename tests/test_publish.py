@@ -1,0 +1,246 @@
+"""The CKAN publisher's pure parts: mapping, planning, the secret, URLs and error messages.
+
+The same code runs against a real CKAN in tests/ckan/test_publish_ckan.py; these tests pin the
+decisions that do not need a server (what counts as a change, what is deleted, what is never shown).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from toolkit.errors import ToolkitError, UsageError
+from toolkit.package import PackageResult, package
+from toolkit.publish import Secret, read_token, redacted
+from toolkit.publish.ckan import ckan_name, plan_dataset
+from toolkit.publish.client import CkanClient, normalize_url
+from toolkit.publish.mapping import desired_dataset, landing_page
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> PackageResult:
+    return package(ROOT / "datasets", tmp_path_factory.mktemp("pub") / "out")
+
+
+def as_portal(desired: Any) -> dict[str, Any]:
+    """What package_show would return after a faithful publish of ``desired``."""
+    resources = []
+    for i, r in enumerate(desired.resources):
+        fields = dict(r.fields)
+        if "schema" in fields:
+            fields["schema"] = json.dumps(fields["schema"])
+        resources.append({"id": f"r{i}", "name": r.name, "url_type": "upload", "state": "active", **fields})
+    return {"id": "p1", "name": desired.name, "state": "active", **desired.fields, "resources": resources}
+
+
+def test_mapping_of_a_dataset(shipped: PackageResult) -> None:
+    pkg = shipped.datasets[0]
+    want = desired_dataset(pkg, "pre-" + pkg.slug, "org-id")
+    assert want.fields["license_id"] == "cc-by"
+    assert want.fields["owner_org"] == "org-id"
+    assert want.fields["url"] == landing_page(pkg.descriptor) and want.fields["url"].endswith(f"/{pkg.slug}/")
+    assert pkg.descriptor["description"] in want.fields["notes"]
+    assert pkg.descriptor["description_en"] in want.fields["notes"]
+    extras = {e["key"]: e["value"] for e in want.fields["extras"]}
+    assert extras["frequency"] == pkg.descriptor["update_frequency"]
+    assert json.loads(extras["sources"]) == pkg.descriptor["sources"]
+    assert [r.name for r in want.resources] == [
+        "agreements.csv",
+        "funding.csv",
+        "partners.csv",
+        "datapackage.json",
+        f"{pkg.slug}.zip",
+    ]
+    csv = want.resources[0]
+    assert csv.fields["format"] == "CSV" and csv.fields["hash"] == csv.file.sha256
+    assert csv.fields["schema"] == pkg.descriptor["resources"][0]["schema"]
+
+
+def test_plan_create_then_unchanged_then_changes(shipped: PackageResult) -> None:
+    pkg = shipped.datasets[0]
+    want = desired_dataset(pkg, pkg.slug, "org-id")
+    assert plan_dataset(want, None, prune=False).action == "create"
+
+    portal = as_portal(want)
+    same = plan_dataset(want, portal, prune=False)
+    assert same.action == "unchanged" and {r.action for r in same.resources} == {"unchanged"}
+    assert same.writes == 0
+
+    portal["version"] = "0.9.0"
+    portal["tags"] = [{"name": "otra"}]
+    portal["resources"][1]["hash"] = "0" * 64  # the portal holds an older funding.csv
+    portal["resources"][2]["description"] = "vieja"
+    portal["resources"].append({"id": "x", "name": "viejo.csv", "state": "active", "hash": "ab"})
+    portal["resources"].append(dict(portal["resources"][0], id="dup"))
+    plan = plan_dataset(want, portal, prune=False)
+    assert plan.action == "update" and plan.changes == ["version", "tags"]
+    actions = [(r.name, r.action, r.reason) for r in plan.resources]
+    assert ("agreements.csv", "unchanged", None) in actions
+    assert ("agreements.csv", "delete", "duplicate") in actions  # duplicates go even without --prune
+    assert ("funding.csv", "upload", None) in actions
+    assert ("partners.csv", "update", None) in actions
+    assert ("viejo.csv", "keep", "not-in-package") in actions
+    funding = next(r for r in plan.resources if r.name == "funding.csv")
+    assert funding.portal_sha256 == "0" * 64 and funding.file is not None
+    pruned = plan_dataset(want, portal, prune=True)
+    assert ("viejo.csv", "delete", "not-in-package") in [
+        (r.name, r.action, r.reason) for r in pruned.resources
+    ]
+
+
+def test_a_deleted_dataset_is_restored_not_recreated(shipped: PackageResult) -> None:
+    want = desired_dataset(shipped.datasets[0], "x", "org-id")
+    portal = as_portal(want) | {"state": "deleted"}
+    plan = plan_dataset(want, portal, prune=False)
+    assert plan.action == "update" and plan.changes == ["state"]
+
+
+def test_linked_resource_is_replaced_by_an_upload(shipped: PackageResult) -> None:
+    want = desired_dataset(shipped.datasets[0], "x", "org-id")
+    portal = as_portal(want)
+    portal["resources"][0]["url_type"] = ""
+    assert plan_dataset(want, portal, prune=False).resources[0].action == "upload"
+
+
+def test_ckan_names() -> None:
+    assert ckan_name("bogota", "cam-") == "cam-bogota"
+    with pytest.raises(UsageError, match="lowercase"):
+        ckan_name("bogota", "Mi ")
+
+
+def test_secret_never_shows() -> None:
+    secret = Secret("s3cr3t-token-value")
+    assert "s3cr3t" not in repr(secret) + str(secret) + f"{secret}" + repr([secret])
+    assert secret.scrub("Authorization: s3cr3t-token-value") == "Authorization: ***"
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+    with pytest.raises(ValueError) as info, redacted(secret):
+        try:
+            raise KeyError("inner s3cr3t-token-value")
+        except KeyError as inner:
+            raise ValueError("outer s3cr3t-token-value") from inner
+    assert "s3cr3t" not in str(info.value) + str(info.value.__cause__)
+
+
+def test_read_token(tmp_path: Path) -> None:
+    token_file = tmp_path / "t"
+    token_file.write_text("  abc \n")
+    assert read_token(token_file, {"CKAN_API_TOKEN": "env"}).reveal() == "abc"  # the flag wins
+    assert read_token(None, {"CKAN_API_TOKEN": "env"}).reveal() == "env"
+    assert not read_token(None, {})
+    with pytest.raises(UsageError, match="is empty"):
+        token_file.write_text("\n")
+        read_token(token_file, {})
+    with pytest.raises(UsageError, match="Could not read"):
+        read_token(tmp_path / "none", {})
+
+
+@pytest.mark.parametrize(
+    ("given", "base"),
+    [
+        ("https://datos.cdmx.gob.mx/", "https://datos.cdmx.gob.mx"),
+        ("https://datos.gob.mx/api/3/action", "https://datos.gob.mx"),
+        ("http://127.0.0.1:5000/api/3", "http://127.0.0.1:5000"),
+    ],
+)
+def test_normalize_url(given: str, base: str) -> None:
+    assert normalize_url(given) == base
+
+
+def test_normalize_url_refuses_other_schemes() -> None:
+    with pytest.raises(ToolkitError, match="is not the http"):
+        normalize_url("ftp://datos.example.org")
+
+
+class _Answer(requests.Response):
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__()
+        self.status_code = status
+        self._content = json.dumps(body).encode() if body is not None else b"<html>no</html>"
+
+
+class _Session(requests.Session):
+    """Answers from a list, recording what was asked: the client's transport without a network."""
+
+    def __init__(self, answers: list[_Answer | Exception]) -> None:
+        super().__init__()
+        self.answers = answers
+        self.asked: list[tuple[str, dict[str, str]]] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.asked.append((method, dict(kwargs.get("headers") or {})))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_reads_retry_writes_do_not() -> None:
+    session = _Session(
+        [_Answer(503, None), requests.ConnectionError("reset"), _Answer(200, {"success": True, "result": 1})]
+    )
+    client = CkanClient(
+        "http://portal.test", Secret("tok"), retries=2, session=session, sleep=lambda _s: None
+    )
+    assert client.action("package_show", {"id": "x"}) == 1
+    assert [m for m, _h in session.asked] == ["GET"] * 3
+
+    session = _Session([_Answer(500, None)])
+    client = CkanClient(
+        "http://portal.test", Secret("tok"), retries=5, session=session, sleep=lambda _s: None
+    )
+    with pytest.raises(ToolkitError, match="after 1 attempt") as info:
+        client.action("package_create", data={"name": "x"})
+    assert len(session.asked) == 1, "a write whose answer was lost must not be sent again blindly"
+    assert getattr(info.value, "transient", False)
+
+
+def test_token_goes_only_to_the_portal() -> None:
+    session = _Session([_Answer(200, {"success": True, "result": 1}), requests.ConnectionError("x")])
+    client = CkanClient(
+        "http://portal.test", Secret("tok"), retries=0, session=session, sleep=lambda _s: None
+    )
+    client.action("status_show")
+    with pytest.raises(ToolkitError):
+        client.download_sha256("http://elsewhere.test/file.csv")
+    assert session.asked[0][1] == {"Authorization": "tok"}
+    assert session.asked[1][1] == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message"),
+    [
+        (
+            409,
+            {
+                "success": False,
+                "error": {"__type": "Validation Error", "name": ["That URL is already in use."]},
+            },
+            "conflicto (409): name: That URL is already in use.",
+        ),
+        (413, None, "por tamaño (413 en resource_create)"),
+        (
+            403,
+            {
+                "success": False,
+                "error": {"__type": "Authorization Error", "message": "User x not authorized"},
+            },
+            "no autorizó resource_create (403: User x not authorized)",
+        ),
+        (404, None, "no parece un portal CKAN (404 en resource_create)"),
+        (200, None, "no parece un portal CKAN (la respuesta no es JSON)"),
+    ],
+)
+def test_error_messages(status: int, body: Any, message: str) -> None:
+    client = CkanClient("http://portal.test", Secret("tok"), session=_Session([_Answer(status, body)]))
+    with pytest.raises(ToolkitError) as info:
+        client.action("resource_create", data={"name": "x"})
+    assert message in info.value.message("es")
+    assert info.value.exit_code == 3
