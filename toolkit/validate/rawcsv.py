@@ -39,6 +39,13 @@ class RawTable:
         index = row_number - 2
         return self.lines[index] if 0 <= index < len(self.lines) else None
 
+    def cell(self, row_number: int, index: int) -> str | None:
+        """The raw text of a cell by frictionless row number and column index, if the row has it."""
+        data_row = row_number - 2
+        if 0 <= data_row < len(self.rows) and index < len(self.rows[data_row]):
+            return self.rows[data_row][index]
+        return None
+
     def column_index(self, name: str) -> int | None:
         try:
             return self.header.index(name)

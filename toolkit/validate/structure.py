@@ -47,18 +47,29 @@ def dialect(delimiter: str) -> Any:
 
 
 def check_dataset(
-    ds: Dataset, tables: dict[str, RawTable], *, limit_errors: int = LIMIT_ERRORS
+    ds: Dataset,
+    tables: dict[str, RawTable],
+    *,
+    limit_errors: int = LIMIT_ERRORS,
+    only: list[str] | None = None,
+    dialects: dict[str, tuple[str, str]] | None = None,
 ) -> list[Finding]:
-    """Validate the readable tables of a dataset as one frictionless package (foreign keys included)."""
+    """Validate the readable tables of a dataset as one frictionless package (foreign keys included).
+
+    ``dialects`` names further readable tables (encoding, delimiter) that foreign keys may point
+    to; ``only`` limits the validation to some tables (the others still serve as lookups).
+    """
     from frictionless import Package, Resource, Schema
 
-    specs = [r for r in ds.resources if r.name in tables and r.schema is not None]
+    shapes = {name: (t.encoding, t.delimiter) for name, t in tables.items()}
+    shapes.update(dialects or {})
+    specs = [r for r in ds.resources if r.name in shapes and r.schema is not None]
     if not specs:
         return []
     available = {s.name for s in specs}
     resources = []
     for spec in specs:
-        table = tables[spec.name]
+        encoding, delimiter = shapes[spec.name]
         resources.append(
             Resource(
                 name=spec.name,
@@ -66,20 +77,26 @@ def check_dataset(
                 basepath=str(ds.folder),
                 schema=Schema.from_descriptor(frictionless_schema(spec, available)),
                 format="csv",
-                encoding=table.encoding,
-                dialect=dialect(table.delimiter),
+                encoding=encoding,
+                dialect=dialect(delimiter),
             )
         )
     package = Package(resources=resources)
-    report = package.validate(limit_errors=limit_errors)
+    if only is None:
+        reports = [package.validate(limit_errors=limit_errors)]
+    else:
+        reports = [
+            package.validate(name=name, limit_errors=limit_errors) for name in only if name in available
+        ]
     findings: list[Finding] = []
     by_name = {s.name: s for s in specs}
-    for task in report.tasks:
-        spec = by_name[task.name]
-        for error in task.errors:
-            findings.append(to_finding(error, ds, spec, tables[spec.name]))
-    for error in report.errors:  # package-level problems (rare): keep them visible
-        findings.append(_generic(error, ds, None, None))
+    for report in reports:
+        for task in report.tasks:
+            spec = by_name[task.name]
+            for error in task.errors:
+                findings.append(to_finding(error, ds, spec, tables.get(spec.name)))
+        for error in report.errors:  # package-level problems (rare): keep them visible
+            findings.append(_generic(error, ds, None, None))
     return findings
 
 
@@ -151,9 +168,8 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
             cells = getattr(error, "cells", None) or []
             if table is not None and row is not None and len(names) == 1:
                 idx = table.column_index(names[0])
-                data_row = row - 2
-                if idx is not None and 0 <= data_row < len(table.rows) and idx < len(table.rows[data_row]):
-                    value = table.rows[data_row][idx]
+                if idx is not None:
+                    value = table.cell(row, idx)
             elif cells:
                 value = None
     else:

@@ -1,0 +1,352 @@
+"""Read a large CSV in blocks of whole records, the way Python's csv module splits it.
+
+Each block ends on a record boundary (a line break outside quotes), so pyarrow parses it on its
+own and we always know which bytes, rows and physical lines a block covers. Physical lines and raw
+cells are only worked out again, by a targeted re-read, for the few rows that have findings.
+
+The block splitter counts quotes, which is exact when every quote either opens a field, closes it
+before a delimiter or a line break, or is doubled inside a quoted field. Anything else (a quote in
+the middle of an unquoted cell, a lone carriage return as a line break) is read differently by
+different CSV parsers; :class:`Unsupported` then sends the table back to the frictionless path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BOM = b"\xef\xbb\xbf"
+BLOCK_BYTES = 4 * 1024 * 1024
+_QUOTE, _LF, _CR = 34, 10, 13
+
+
+class Unsupported(Exception):
+    """The table needs the frictionless path; the message says why (shown with --debug)."""
+
+
+@dataclass
+class Block:
+    """Records of one block: regular rows as pyarrow columns, irregular ones as Python lists."""
+
+    index: int
+    offset: int
+    size: int
+    first_row: int
+    first_line: int
+    n_records: int
+    columns: list[Any]
+    regular: Any = None  # numpy array of record indices of the regular rows; None: all records
+    irregular: dict[int, list[str]] = field(default_factory=dict)
+    longest_line: int = 0
+    longest_at: int = 0  # physical line of the longest line
+    data: bytes = b""
+
+    def lines(self, records: list[int]) -> dict[int, int]:
+        """Physical line where each of the given records (indices in the block) starts."""
+        if not records:
+            return {}
+        if self.data.count(b"\n") <= self.n_records and not self.irregular:
+            return {k: self.first_line + k for k in records}  # one record per line
+        np = _np()
+        arr = np.frombuffer(self.data, dtype=np.uint8)
+        starts, _, feeds, _ = _record_spans(arr)
+        return {k: self.first_line + int(np.searchsorted(feeds, starts[k])) for k in records}
+
+
+@dataclass
+class BlockMeta:
+    offset: int
+    size: int
+    first_row: int
+    first_line: int
+    n_records: int
+
+
+def _np() -> Any:
+    import numpy as np
+
+    return np
+
+
+def _record_spans(arr: Any) -> tuple[Any, Any, Any, Any]:
+    """Record starts and ends (exclusive, without the line break) of a block, plus the positions
+    of its line feeds and quotes."""
+    np = _np()
+    quotes = np.flatnonzero(arr == _QUOTE)
+    feeds = np.flatnonzero(arr == _LF)
+    outside = np.searchsorted(quotes, feeds) % 2 == 0
+    ends = feeds[outside]
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [len(arr)]))
+    if len(stops) and starts[-1] >= len(arr):  # the block ends with a line break
+        starts, stops = starts[:-1], stops[:-1]
+    return starts, stops, feeds, quotes
+
+
+def check_quoting(arr: Any, delimiter: int) -> None:
+    """Raise :class:`Unsupported` where splitting by quote parity could differ from Python's csv."""
+    np = _np()
+    quotes = np.flatnonzero(arr == _QUOTE)
+    n = len(arr)
+    if len(quotes):
+        if len(quotes) % 2:
+            raise Unsupported("an unterminated quoted cell")
+        opening, closing = quotes[0::2], quotes[1::2]
+        before = np.where(opening > 0, arr[np.maximum(opening - 1, 0)], _LF)
+        doubled_open = np.zeros(len(opening), dtype=bool)
+        doubled_open[1:] = opening[1:] - 1 == closing[:-1]
+        ok_open = (opening == 0) | (before == delimiter) | (before == _LF) | doubled_open
+        after = np.where(closing + 1 < n, arr[np.minimum(closing + 1, n - 1)], _LF)
+        doubled_close = np.zeros(len(closing), dtype=bool)
+        doubled_close[:-1] = closing[:-1] + 1 == opening[1:]
+        ok_close = (after == delimiter) | (after == _LF) | (after == _CR) | doubled_close
+        if not (ok_open.all() and ok_close.all()):
+            raise Unsupported("a quote inside an unquoted cell or text after a closing quote")
+    if (arr == _CR).any():
+        returns = np.flatnonzero(arr == _CR)
+        nxt = np.where(returns + 1 < n, arr[np.minimum(returns + 1, n - 1)], 0)
+        lone = returns[nxt != _LF]
+        if len(lone) and (np.searchsorted(quotes, lone) % 2 == 0).any():
+            raise Unsupported("a carriage return without a line feed used as a line break")
+
+
+class CsvBlocks:
+    """Iterate the data records of a CSV file (after its header record) in blocks."""
+
+    def __init__(self, path: Path, delimiter: str, *, block_bytes: int | None = None) -> None:
+        self.path = path
+        self.delimiter = delimiter
+        self.block_bytes = block_bytes or BLOCK_BYTES
+        self.bom = False
+        self.header: list[str] = []
+        self.body_offset = 0
+        self.metas: list[BlockMeta] = []
+        self.first_line = 2
+        self.header_longest = 0
+        self.header_longest_at = 1
+        self._read_header()
+
+    def _read_header(self) -> None:
+        np = _np()
+        with self.path.open("rb") as fh:
+            head = fh.read(self.block_bytes)
+            while True:
+                start = len(BOM) if head.startswith(BOM) else 0
+                arr = np.frombuffer(head, dtype=np.uint8)[start:]
+                starts, stops, _, _ = _record_spans(arr)
+                if len(starts) > 1 or len(head) < self.block_bytes:
+                    break
+                more = fh.read(self.block_bytes)
+                if not more:
+                    break
+                head += more
+        self.bom = start == len(BOM)
+        if not len(starts):
+            self.header, self.body_offset = [], start
+            return
+        stop = int(stops[0])
+        text = head[start : start + stop].decode("utf-8")
+        self.header = next(csv.reader([text], delimiter=self.delimiter), []) if text.strip("\r") else []
+        self.body_offset = start + stop + 1
+        header_lines = head[start : start + stop].split(b"\n")
+        self.first_line = 1 + len(header_lines) - 1 + 1
+        self.header_longest = max(len(x) for x in header_lines)
+        self.header_longest_at = 1 + [len(x) for x in header_lines].index(self.header_longest)
+
+    def blocks(self) -> Iterator[Block]:
+        np = _np()
+        delim = ord(self.delimiter)
+        ncols = len(self.header)
+        offset = self.body_offset
+        row, line = 2, self.first_line
+        index = 0
+        with self.path.open("rb") as fh:
+            fh.seek(offset)
+            pending = b""
+            eof = False
+            while True:
+                want = self.block_bytes
+                buf = pending
+                while not eof and len(buf) < want:
+                    more = fh.read(want - len(buf))
+                    if not more:
+                        eof = True
+                        break
+                    buf += more
+                if not buf:
+                    return
+                cut = len(buf) if eof else _last_boundary(buf)
+                while cut is None:  # one record longer than a block: read on
+                    more = fh.read(self.block_bytes)
+                    if not more:
+                        eof = True
+                        cut = len(buf)
+                        break
+                    buf += more
+                    cut = _last_boundary(buf)
+                data, pending = buf[:cut], buf[cut:]
+                arr = np.frombuffer(data, dtype=np.uint8)
+                check_quoting(arr, delim)
+                block = self._parse(data, arr, ncols, index, offset, row, line)
+                self.metas.append(BlockMeta(offset, len(data), row, line, block.n_records))
+                yield block
+                index += 1
+                offset += len(data)
+                row += block.n_records
+                line += data.count(b"\n")
+                if eof and not pending:
+                    return
+
+    def _parse(
+        self, data: bytes, arr: Any, ncols: int, index: int, offset: int, row: int, line: int
+    ) -> Block:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        np = _np()
+        feeds = np.flatnonzero(arr == _LF)
+        lengths = np.diff(np.concatenate(([-1], feeds, [len(arr)]))) - 1
+        longest_at = int(np.argmax(lengths)) if len(lengths) else 0
+        longest = int(lengths[longest_at]) if len(lengths) else 0
+        names = [f"c{i}" for i in range(max(ncols, 1))]
+        invalid: list[int] = []
+
+        def handler(_row: Any) -> str:
+            invalid.append(1)
+            return "skip"
+
+        try:
+            table = pcsv.read_csv(
+                pa.BufferReader(data),
+                read_options=pcsv.ReadOptions(column_names=names, block_size=max(len(data), 1 << 20)),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=self.delimiter,
+                    quote_char='"',
+                    double_quote=True,
+                    escape_char=False,
+                    newlines_in_values=True,
+                    ignore_empty_lines=True,
+                    invalid_row_handler=handler,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    null_values=[],
+                    check_utf8=True,
+                ),
+            )
+        except pa.ArrowInvalid as ex:
+            raise Unsupported(f"pyarrow cannot read the block: {ex}") from ex
+        columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+        n_rows = table.num_rows
+        block = Block(index, offset, len(data), row, line, n_rows, columns, data=data)
+        block.longest_line, block.longest_at = longest, line + longest_at
+        maybe_blank = data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data or not ncols
+        if invalid or maybe_blank:
+            starts, stops, _, _ = _record_spans(arr)
+            self._irregular(block, data, arr, starts, stops, ncols, n_rows)
+        return block
+
+    def _irregular(
+        self, block: Block, data: bytes, arr: Any, starts: Any, stops: Any, ncols: int, n_rows: int
+    ) -> None:
+        np = _np()
+        stops = stops.copy()
+        trail = (stops > starts) & (arr[np.maximum(stops - 1, 0)] == _CR)
+        stops[trail] -= 1
+        empty = stops == starts
+        quotes = np.flatnonzero(arr == _QUOTE)
+        delims = np.flatnonzero(arr == ord(self.delimiter))
+        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
+        owner = np.searchsorted(starts, delims, side="right") - 1
+        cells = np.bincount(owner, minlength=len(starts)) + 1
+        irregular = empty | (cells != ncols)
+        regular = np.flatnonzero(~irregular)
+        if len(regular) != n_rows:
+            raise Unsupported("rows of this block could not be lined up with the CSV records")
+        for k in np.flatnonzero(irregular):
+            if empty[k]:
+                block.irregular[int(k)] = []
+            else:
+                text = data[starts[k] : stops[k]].decode("utf-8")
+                block.irregular[int(k)] = next(csv.reader([text], delimiter=self.delimiter), [])
+        block.n_records = len(starts)
+        block.regular = regular
+
+    def locate(self, rows: list[int]) -> dict[int, tuple[int, list[str]]]:
+        """Physical line and raw cells of the given row numbers, by re-reading only their blocks."""
+        np = _np()
+        wanted = sorted(set(rows))
+        out: dict[int, tuple[int, list[str]]] = {}
+        firsts = [m.first_row for m in self.metas]
+        by_block: dict[int, list[int]] = {}
+        for r in wanted:
+            i = int(np.searchsorted(firsts, r, side="right")) - 1
+            if i >= 0 and r < self.metas[i].first_row + self.metas[i].n_records:
+                by_block.setdefault(i, []).append(r)
+        with self.path.open("rb") as fh:
+            for i, numbers in by_block.items():
+                meta = self.metas[i]
+                fh.seek(meta.offset)
+                data = fh.read(meta.size)
+                arr = np.frombuffer(data, dtype=np.uint8)
+                starts, stops, feeds, _ = _record_spans(arr)
+                for r in numbers:
+                    k = r - meta.first_row
+                    s, e = int(starts[k]), int(stops[k])
+                    if e > s and data[e - 1] == _CR:
+                        e -= 1
+                    line = meta.first_line + int(np.searchsorted(feeds, s))
+                    text = data[s:e].decode("utf-8")
+                    cells = next(csv.reader([text], delimiter=self.delimiter), []) if text else []
+                    out[r] = (line, cells)
+        return out
+
+
+def _last_boundary(buf: bytes) -> int | None:
+    """Position just after the last line feed of ``buf`` that lies outside quotes."""
+    total = buf.count(b'"')
+    pos = len(buf)
+    after = 0
+    while True:
+        nl = buf.rfind(b"\n", 0, pos)
+        if nl < 0:
+            return None
+        after += buf.count(b'"', nl, pos)
+        if (total - after) % 2 == 0:
+            return nl + 1
+        pos = nl
+
+
+def sniffed_dialect_problem(path: Path, encoding: str, delimiter: str) -> str | None:
+    """What frictionless's own sniffing of the first 100 lines would change, if anything.
+
+    frictionless declares the delimiter but still lets :class:`csv.Sniffer` pick the quote
+    character and whether spaces after a delimiter are skipped; the fast reader supports the
+    defaults only.
+    """
+    sample: list[str] = []
+    try:
+        with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
+            for line in text:
+                sample.append(line)
+                if len(sample) >= 100:
+                    break
+    except UnicodeDecodeError:
+        return "the file is not UTF-8"
+    try:
+        config = csv.Sniffer().sniff("".join(sample), delimiter)
+    except csv.Error:
+        return None
+    if config.skipinitialspace:
+        return "the sniffed dialect skips spaces after delimiters"
+    if config.quotechar not in ('"', "'"):
+        return f"the sniffed quote character is {config.quotechar!r}"
+    if getattr(config, "escapechar", None):
+        return "the sniffed dialect has an escape character"
+    return None
