@@ -14,7 +14,7 @@ def test_readme_has_exactly_two_setup_commands(root: Path) -> None:
     found = commands((root / "README.md").read_text(encoding="utf-8"))
     assert len(found) == 2
     main, tests = found
-    assert "pip install" in main and "ciudades validate" in main
+    assert "pip install" in main and "ciudades build" in main  # build = validate + package + site
     assert "pip install" in tests and "pytest" in tests
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +101,19 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github", "markdown", "junit"]),
     default="text",
-    help="Formato de salida / output format.",
+    help="Formato de salida / output format (github: anotaciones de GitHub Actions; junit: XML).",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Valida solo los conjuntos que cambiaron desde REF de git / only datasets changed since REF.",
+)
+@click.option(
+    "--xlsx-report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Devuelve los datos en un libro .xlsx con las celdas con problemas marcadas.",
 )
 @click.option(
     "--limit-errors",
@@ -110,6 +121,14 @@ def cli() -> None:
     default=1000,
     show_default=True,
     help="Máximo de errores por tabla, como frictionless / error cap per table.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "frictionless", "fast"]),
+    default="auto",
+    show_default=True,
+    help="Motor: frictionless, el vectorizado (mismos hallazgos) o auto (vectorizado desde 2 MiB) "
+    "/ engine: frictionless, the vectorised one (same findings) or auto (vectorised from 2 MiB).",
 )
 @lang_option
 @debug_option
@@ -121,6 +140,9 @@ def validate(
     datasets: tuple[str, ...],
     fmt: str,
     limit_errors: int,
+    engine: str,
+    changed_since: str | None,
+    xlsx_report: Path | None,
     lang: str | None,
     debug: bool,
 ) -> None:
@@ -137,6 +159,10 @@ def validate(
         ciudades validate
         ciudades validate datasets/ciudad-de-mexico --lang en
         ciudades validate datos.csv --schema schemas/agreements.schema.yaml --format json
+        ciudades validate --changed-since origin/main --format github
+        ciudades validate datasets/bogota --xlsx-report revision.xlsx
+
+    Con GITHUB_STEP_SUMMARY definida, agrega además el resumen en Markdown a ese archivo.
     """
     from toolkit.report import render_json, render_text
     from toolkit.validate import validate as run
@@ -145,11 +171,31 @@ def validate(
     chosen: list[str] | None = None
     if profiles:
         chosen = [] if list(profiles) == ["none"] else [p for p in profiles if p != "none"]
-    report = run(
-        path, schema=schema, profiles=chosen, datasets=list(datasets) or None, limit_errors=limit_errors
-    )
+    options: dict[str, Any] = {
+        "profiles": chosen,
+        "datasets": list(datasets) or None,
+        "limit_errors": limit_errors,
+        "engine": engine,
+        "show_progress": True,
+        "log": (lambda line: click.echo(line, err=True)) if debug else None,
+    }
+    if changed_since:
+        from toolkit.changes import validate_changed
+
+        report = validate_changed(path, changed_since, **options)
+    else:
+        report = run(path, schema=schema, **options)
+    if xlsx_report:
+        from toolkit.spreadsheet import write_xlsx_report
+
+        write_xlsx_report(report, xlsx_report, lang)
+    from toolkit.renderers import RENDERERS, write_step_summary
+
+    write_step_summary(report, lang)
     if fmt == "json":
         click.echo(render_json(report, lang), nl=False)
+    elif fmt in RENDERERS:
+        click.echo(RENDERERS[fmt](report, lang), nl=False)
     else:
         color = sys.stdout.isatty() and not in_ci() and "NO_COLOR" not in os.environ
         click.echo(render_text(report, lang, color=color), nl=False)
@@ -171,6 +217,386 @@ def codes(fmt: str) -> None:
         codes_markdown() if fmt == "markdown" else json.dumps(codes_json(), ensure_ascii=False, indent=2),
         nl=False,
     )
+
+
+@contextlib.contextmanager
+def progress_status(lang: str) -> Iterator[Callable[[str], None] | None]:
+    """A rich status line on a terminal; nothing in CI or when the output is not a terminal."""
+    if in_ci() or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+
+    word = "Procesando" if lang == "es" else "Working on"
+    with Console(stderr=True).status(f"{word}…") as status:
+        yield lambda what: status.update(f"{word} {what}…")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("build/packages"),
+    show_default=True,
+    help="Carpeta de salida (se reemplaza entera) / output folder (replaced whole).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Imprime el resultado en JSON / print the result as JSON."
+)
+@lang_option
+@debug_option
+@handle_errors
+def package(path: Path | None, out: Path, as_json: bool, lang: str | None, debug: bool) -> None:
+    """Valida y empaqueta cada conjunto de datos. / Validate and package every dataset.
+
+    Escribe en OUT un Data Package v2 por conjunto (CSV, JSON, XLSX, SQLite, diccionario y ficha de
+    metadatos, SHA256SUMS y un zip) y un paquete combinado. Si algo no es válido, muestra los
+    hallazgos, no escribe nada y sale con 1.
+
+    \b
+    Example:
+        ciudades package
+        ciudades package datasets/ --out build/packages --lang en
+    """
+    from toolkit.package import InvalidData, render_summary
+    from toolkit.package import package as run
+    from toolkit.report import render_text
+
+    lang = lang or default_lang()
+    try:
+        with progress_status(lang) as progress:
+            result = run(path or Path("datasets"), out, progress=progress)
+    except InvalidData as ex:
+        click.echo(render_text(ex.report, lang), nl=False)
+        raise
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_summary(result, lang), nl=False)
+
+
+@cli.command()
+@click.argument("url")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Carpeta donde guardar el paquete / folder to keep the package in.",
+)
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Segundos / seconds.")
+@lang_option
+@debug_option
+@handle_errors
+def download(url: str, out: Path, timeout: float, lang: str | None, debug: bool) -> None:
+    """Descarga y verifica un paquete. / Download and verify a package.
+
+    URL: un zip de paquete o un datapackage.json publicado. Cada archivo se compara con el tamaño
+    y el hash que declara el paquete antes de guardarlo.
+
+    \b
+    Example:
+        ciudades download https://example.org/packages/bogota-1.0.0.zip --out datos/
+    """
+    from toolkit.load import download as run
+
+    lang = lang or default_lang()
+    saved = run(url, out, timeout=timeout)
+    click.echo(f"Verificado y guardado en {saved}" if lang == "es" else f"Verified and saved to {saved}")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--base", metavar="REF", help="Versión de partida: ref de git, carpeta o zip / base version.")
+@click.option("--head", metavar="REF", help="Versión nueva (por defecto, el árbol de trabajo) / new version.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.option("--first", type=click.IntRange(min=1), default=10, show_default=True, help="Filas por lista.")
+@lang_option
+@debug_option
+@handle_errors
+def diff(
+    path: Path | None, base: str | None, head: str | None, fmt: str, first: int, lang: str | None, debug: bool
+) -> None:
+    """Cambios en los datos entre dos versiones / data changes between two versions.
+
+    Por tabla: filas agregadas, eliminadas y modificadas (por clave primaria), celdas antes → después,
+    y cambios de esquema y metadatos. Por defecto compara la rama con main (merge-base) contra el
+    árbol de trabajo; --base y --head aceptan refs de git, dos carpetas o dos zips de paquete.
+
+    \b
+    Example:
+        ciudades diff
+        ciudades diff --base origin/main --head HEAD --format markdown
+        ciudades diff --base viejo/ --head nuevo/
+    """
+    from toolkit.diff import diff as run
+    from toolkit.diff import render_diff
+
+    click.echo(render_diff(run(base, head, path), lang or default_lang(), fmt, first=first), nl=False)
+
+
+@cli.command()
+@click.argument("resource")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="FILE.xlsx")
+@click.option("--force", is_flag=True, help="Reemplaza --out si ya existe / overwrite --out.")
+@lang_option
+@debug_option
+@handle_errors
+def template(resource: str, out: Path, force: bool, lang: str | None, debug: bool) -> None:
+    """Libro de captura a partir de un esquema / an entry workbook from a schema.
+
+    RESOURCE: el nombre de un esquema de schemas/ (p. ej. agreements) o la ruta de un esquema.
+
+    \b
+    Example:
+        ciudades template agreements --out acuerdos.xlsx
+    """
+    from toolkit.spreadsheet import build_template
+
+    build_template(resource, out, force=force)
+    click.echo(f"{'Escrito' if (lang or default_lang()) == 'es' else 'Written'}: {out}")
+
+
+@cli.command(name="import")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--into", required=True, type=click.Path(path_type=Path, dir_okay=False), help="CSV de destino."
+)
+@click.option("--schema", help="Esquema: nombre o ruta (por defecto, el del nombre de --into).")
+@click.option("--sheet", help="Hoja del libro (por defecto, la del esquema) / workbook sheet.")
+@click.option("--force", is_flag=True, help="Reemplaza --into si ya existe / overwrite --into.")
+@lang_option
+@debug_option
+@handle_errors
+def import_(
+    source: Path,
+    into: Path,
+    schema: str | None,
+    sheet: str | None,
+    force: bool,
+    lang: str | None,
+    debug: bool,
+) -> None:
+    """Convierte un libro .xlsx o un CSV al CSV canónico / convert a workbook or CSV to the canonical CSV.
+
+    Fechas a AAAA-MM-DD, decimales con punto, sí/no a true/false, UTF-8 con comas, columnas en el
+    orden del esquema. Lo que no puede convertir se copia tal cual y se informa con su celda (B7).
+    Salida: 0 todo convertido, 1 quedan celdas por corregir, 2 error de uso.
+
+    \b
+    Example:
+        ciudades import acuerdos.xlsx --into datasets/ciudad-de-mexico/agreements.csv --force
+        ciudades import exportado.csv --into datasets/bogota/funding.csv --force
+    """
+    from toolkit.spreadsheet import import_table, render_import
+
+    result = import_table(source, into, schema=schema, sheet=sheet, force=force)
+    click.echo(render_import(result, lang or default_lang()), nl=False)
+    sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
+
+
+@cli.group()
+def publish() -> None:
+    """Publica los paquetes en portales de datos abiertos. / Publish the packages to open-data portals."""
+
+
+@publish.command(name="ckan")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--url", required=True, help="Dirección base del portal CKAN / the CKAN portal's base URL.")
+@click.option("--org", required=True, help="Organización del portal (nombre corto) / portal organisation.")
+@click.option(
+    "--dataset", "datasets", multiple=True, help="Publica solo este conjunto (repetible) / only this dataset."
+)
+@click.option("--prefix", default="", help="Prefijo del nombre en CKAN / prefix for the CKAN names.")
+@click.option("--dry-run", is_flag=True, help="Solo muestra el plan; no escribe / plan only, write nothing.")
+@click.option(
+    "--prune", is_flag=True, help="Borra recursos que ya no están en el paquete / delete stale ones."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("build/packages"),
+    show_default=True,
+    help="Carpeta de los paquetes / packages folder.",
+)
+@click.option(
+    "--packages",
+    "packages_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Publica paquetes ya generados, sin reconstruirlos / publish packages already built.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text | json.")
+@click.option(
+    "--api-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Archivo con el token (si no, CKAN_API_TOKEN) / file holding the token (else CKAN_API_TOKEN).",
+)
+@click.option(
+    "--timeout", type=float, default=60.0, show_default=True, help="Segundos por solicitud / per request."
+)
+@click.option(
+    "--retries", type=click.IntRange(0, 10), default=4, show_default=True, help="Reintentos / retries."
+)
+@lang_option
+@debug_option
+@handle_errors
+def publish_ckan(
+    path: Path | None,
+    url: str,
+    org: str,
+    datasets: tuple[str, ...],
+    prefix: str,
+    dry_run: bool,
+    prune: bool,
+    out: Path,
+    packages_dir: Path | None,
+    fmt: str,
+    api_token_file: Path | None,
+    timeout: float,
+    retries: int,
+    lang: str | None,
+    debug: bool,
+) -> None:
+    """Publica en CKAN: planea, aplica y verifica. / Publish to CKAN: plan, apply, verify.
+
+    Valida y empaqueta PATH (por defecto datasets/), o toma los paquetes ya hechos de --packages, y
+    publica cada conjunto como un conjunto de datos de CKAN. Token: CKAN_API_TOKEN o
+    --api-token-file. Salida 3 si el portal falla; volver a ejecutar retoma desde lo que el portal
+    ya tiene.
+
+    \b
+    Example:
+        ciudades publish ckan --url https://datos.example.org --org mi-ciudad --dry-run
+        CKAN_API_TOKEN=… ciudades publish ckan --url https://datos.example.org --org mi-ciudad
+    """
+    from toolkit.errors import UsageError
+    from toolkit.package import package as build
+    from toolkit.package import read_packages
+    from toolkit.publish import PublishFailed, read_token, redacted, render_json, render_text
+    from toolkit.publish import publish_ckan as run
+
+    lang = lang or default_lang()
+    if path is not None and packages_dir is not None:
+        raise UsageError("Usa PATH o --packages, no ambos.", "Use PATH or --packages, not both.")
+    token = read_token(api_token_file)
+    render = render_json if fmt == "json" else functools.partial(render_text, lang=lang)
+    with redacted(token), progress_status(lang) as progress:
+        if packages_dir is not None:
+            packages = read_packages(packages_dir)
+        else:
+            packages = build(path or Path("datasets"), out, progress=progress)
+        try:
+            result = run(
+                packages.datasets + ([packages.combined] if packages.combined else []),
+                url=url,
+                org=org,
+                token=token,
+                datasets=list(datasets) or [d.slug for d in packages.datasets],
+                prefix=prefix,
+                dry_run=dry_run,
+                prune=prune,
+                timeout=timeout,
+                retries=retries,
+                progress=progress,
+            )
+        except PublishFailed as ex:
+            if fmt == "json" or ex.result.datasets:  # a report of what was done and what was not
+                click.echo(render(ex.result), nl=False)
+            raise
+    click.echo(render(result), nl=False)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("build/site"),
+    show_default=True,
+    help="Carpeta del sitio (se reemplaza entera) / site folder (replaced whole).",
+)
+@click.option("--base-url", help="URL pública del sitio (por defecto, base_url de catalog.yaml).")
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Carpeta con plantillas propias que reemplazan a las de igual nombre / template overrides.",
+)
+@lang_option
+@debug_option
+@handle_errors
+def build(
+    path: Path | None, out: Path, base_url: str | None, templates: Path | None, lang: str | None, debug: bool
+) -> None:
+    """Valida, empaqueta y genera el sitio del catálogo. / Validate, package and build the site.
+
+    Escribe en OUT un sitio estático bilingüe (español en la raíz, inglés en en/) con las descargas
+    en descargas/ y los metadatos DCAT-AP 3, data.json y sitemap.xml. Si algo no es válido, muestra
+    los hallazgos, no escribe nada y sale con 1.
+
+    \b
+    Example:
+        ciudades build
+        ciudades build datasets/ --out build/site --base-url https://example.org/catalogo/
+        ciudades serve
+    """
+    import time
+
+    from toolkit.package import InvalidData
+    from toolkit.report import render_text
+    from toolkit.site import build as run
+    from toolkit.site import render_summary
+
+    lang = lang or default_lang()
+    started = time.monotonic()
+    try:
+        with progress_status(lang) as progress:
+            result = run(
+                path or Path("datasets"), out, base_url=base_url, templates=templates, progress=progress
+            )
+    except InvalidData as ex:
+        click.echo(render_text(ex.report, lang), nl=False)
+        raise
+    click.echo(render_summary(result, lang, time.monotonic() - started), nl=False)
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Puerto / port.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build/site"),
+    show_default=True,
+    help="Carpeta del sitio / site folder.",
+)
+@lang_option
+@debug_option
+@handle_errors
+def serve(port: int, directory: Path, lang: str | None, debug: bool) -> None:
+    """Sirve el sitio generado en 127.0.0.1 para verlo. / Serve the built site on 127.0.0.1 to preview it.
+
+    \b
+    Example:
+        ciudades build && ciudades serve --port 8000
+    """
+    from toolkit.site import make_server
+
+    lang = lang or default_lang()
+    server = make_server(directory, port)
+    host, real_port = server.server_address[:2]
+    url = f"http://{host!s}:{real_port}/"
+    click.echo(
+        f"Sirviendo {directory} en {url} (Ctrl+C para terminar)"
+        if lang == "es"
+        else f"Serving {directory} at {url} (Ctrl+C to stop)"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Detenido." if lang == "es" else "Stopped.")
+    finally:
+        server.server_close()
 
 
 def main() -> None:

@@ -127,6 +127,8 @@ class Report:
     resources: int = 0
     rows: int = 0
     skipped: list[str] = field(default_factory=list)
+    # dataset → resource name → file as shown to users; lets renderers list tables without findings
+    tables: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
