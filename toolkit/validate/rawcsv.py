@@ -115,7 +115,7 @@ def read_table(
             "a PDF document": "es un documento PDF",
             "many control characters": "tiene muchos caracteres de control",
         }[binary]
-        add("binary-file", detail=es, detail_en=binary)
+        add("binary-file", line=1, detail=es, detail_en=binary)
         return None, findings
     encoding = "utf-8"
     body = data
