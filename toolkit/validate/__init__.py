@@ -97,6 +97,7 @@ def validate_catalog(
     say = log or (lambda _m: None)
     for ds in catalog.datasets:
         report.datasets.append(ds.slug)
+        report.tables[ds.slug] = {r.name: display_path(r.path) for r in ds.resources}
         names = ds.profiles if profiles is None else profiles
         biggest = max((fastrun_bytes(s) for s in ds.resources if s.schema is not None), default=0)
         if engine == "fast" or (engine == "auto" and biggest >= FAST_BYTES):
