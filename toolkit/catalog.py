@@ -137,7 +137,11 @@ def confine(
     reason = unsafe_reason(ref, allow_parent)
     if reason:
         return None, reason
-    target = (base / ref).resolve()
+    try:
+        target = (base / ref).resolve()
+        target.is_file()  # names too long for the file system fail here, not later
+    except (OSError, ValueError) as ex:
+        return None, (f"ruta no válida ({type(ex).__name__})", f"invalid path ({type(ex).__name__})")
     if not target.is_relative_to(root.resolve()):
         return None, ("un enlace simbólico sale de la carpeta", "a symlink leads outside the folder")
     return target, None
@@ -314,7 +318,7 @@ def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]
     for i, f in enumerate(schema["fields"]):
         if not isinstance(f, dict) or not f.get("name"):
             problems.append((("fields", i), f"field {i + 1} has no name"))
-        elif f.get("type", "string") not in FIELD_TYPES:
+        elif not isinstance(f.get("type", "string"), str) or f.get("type", "string") not in FIELD_TYPES:
             problems.append(
                 (("fields", i, "type"), f'field "{f["name"]}" has the unknown type "{f.get("type")}"')
             )
@@ -510,7 +514,7 @@ def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collect
         from toolkit.validate.profiles import PROFILES
 
         for p in profiles if isinstance(profiles, list) else [profiles]:
-            if p not in PROFILES:
+            if not isinstance(p, str) or p not in PROFILES:
                 invalid(
                     "policy_profiles",
                     f"perfil desconocido «{p}»",
@@ -628,9 +632,14 @@ def _schemas_dir(catalog_folder: Path | None, meta: dict[str, Any]) -> Path | No
     if catalog_folder is None:
         return None
     ref = meta.get("schemas", "../schemas") if isinstance(meta, dict) else "../schemas"
+    if not isinstance(ref, str):
+        return None
     root = catalog_folder.parent
-    path, reason = confine(str(ref), catalog_folder, root, allow_parent=True)
-    if reason or path is None or not path.is_dir():
+    path, reason = confine(ref, catalog_folder, root, allow_parent=True)
+    try:
+        if reason or path is None or not path.is_dir():
+            return None
+    except OSError:  # a name too long for the file system, say: no such folder
         return None
     return path
 

@@ -65,6 +65,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as ex:  # the last line of defence: a message, never a traceback
             if debug:
                 raise
+            from toolkit.atomic import disk_full
+
+            full = disk_full(ex)
+            if full is not None:
+                click.echo("Error: " + full.message(lang), err=True)
+                sys.exit(full.exit_code)
             what = f"{type(ex).__name__}: {ex}"
             if lang == "es":
                 click.echo(f"La herramienta falló: {what} (usa --debug para ver el detalle)", err=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit import formats
+from toolkit import atomic, formats
 from toolkit.catalog import Catalog, Dataset, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.formats import MEDIATYPES, Table
@@ -647,18 +647,7 @@ def _check_out(out: Path, catalog: Catalog) -> None:
 
 def _swap(tmp: Path, out: Path) -> None:
     """Put ``tmp`` where ``out`` is; the previous output stays whole until the new one is complete."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    old.rmdir()
-    os.replace(out, old)
-    try:
-        os.replace(tmp, out)
-    except OSError:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    atomic.swap(tmp, out)
 
 
 def package(
@@ -686,6 +675,14 @@ def package(
     target = Path(out).resolve()
     _check_out(target, catalog)
     target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic.output_lock(target):
+        _check_out(target, catalog)  # again: a run that held the lock may have changed it
+        _write(catalog, target, progress)
+        result = read_packages(target)  # under the lock: a run waiting for it would replace the folder
+    return PackageResult(result.out, result.datasets, result.combined, report)
+
+
+def _write(catalog: Catalog, target: Path, progress: Progress | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         tmp.chmod(0o755)
@@ -712,8 +709,6 @@ def package(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    result = read_packages(target)
-    return PackageResult(result.out, result.datasets, result.combined, report)
 
 
 def _read_one(folder: Path, out: Path) -> DatasetPackage:

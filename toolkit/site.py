@@ -23,6 +23,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
+from toolkit import atomic
 from toolkit.catalog import Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.metadata import (
@@ -129,18 +130,7 @@ def _check_out(out: Path, catalog: Catalog) -> None:
 
 def _swap(tmp: Path, out: Path) -> None:
     """Put ``tmp`` where ``out`` is; the previous site stays whole until the new one is complete."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    old.rmdir()
-    os.replace(out, old)
-    try:
-        os.replace(tmp, out)
-    except OSError:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    atomic.swap(tmp, out)
 
 
 def _downloads(pkg: DatasetPackage, root: Path, base_url: str) -> list[Download]:
@@ -207,21 +197,22 @@ def build(
     _check_out(target, catalog)
     url = _base_url(catalog, base_url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        tmp.chmod(0o755)
-        packages = package(path, tmp / DOWNLOADS_DIR, progress=progress)
-        if progress:
-            progress("site")
-        pages = _render(catalog, packages, tmp, url, user_templates)
-        _swap(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    files = [p for p in target.rglob("*") if p.is_file()]
-    return SiteResult(
-        target, pages, len(files), sum(p.stat().st_size for p in files), packages, packages.report
-    )
+    with atomic.output_lock(target):
+        _check_out(target, catalog)  # again: a run that held the lock may have changed it
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            tmp.chmod(0o755)
+            packages = package(path, tmp / DOWNLOADS_DIR, progress=progress)
+            if progress:
+                progress("site")
+            pages = _render(catalog, packages, tmp, url, user_templates)
+            _swap(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        files = [p for p in target.rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+    return SiteResult(target, pages, len(files), size, packages, packages.report)
 
 
 def _render(

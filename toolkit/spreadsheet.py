@@ -17,6 +17,7 @@ import re
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_ENTRIES = 10_000
+MAX_BLANK_RUN = 10_000  # consecutive empty rows after which a sheet's table is taken to have ended
 # The same input must give byte-identical workbooks: fixed timestamps inside the file and the zip.
 _FIXED_TIME = dt.datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -144,6 +146,23 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def _close_abandoned_writers() -> None:
+    """Collect openpyxl's half-run sheet writers now, quietly.
+
+    Left to the end of the program, each one's failing cleanup prints a traceback after our
+    one-line error message.
+    """
+    import gc
+    import sys
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+
+
 def _save_workbook(wb: Any, path: Path) -> None:
     from openpyxl.writer.excel import ExcelWriter
 
@@ -151,8 +170,15 @@ def _save_workbook(wb: Any, path: Path) -> None:
     wb.properties.created = _FIXED_TIME
     wb.properties.modified = _FIXED_TIME
     raw = io.BytesIO()
+    failed: OSError | None = None
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
+        try:
+            ExcelWriter(wb, archive).write_data()
+        except OSError as ex:  # e.g. no room for openpyxl's temporary files
+            failed = OSError(ex.errno, ex.strerror, ex.filename)
+    if failed is not None:
+        _close_abandoned_writers()
+        raise failed
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -668,6 +694,74 @@ def _read_workbook(
     from openpyxl import load_workbook
 
     _check_workbook(path)
+    try:
+        return _read_sheet(load_workbook, path, sheet, info)
+    except (ToolkitError, _StoppedReading):
+        raise
+    except Exception as ex:  # a damaged or hand-made file: openpyxl fails in many different ways
+        shown = display_path(path)
+        if _entities_refused(ex):
+            raise UsageError(
+                f"Se rechazó «{shown}»: su XML declara entidades (DTD), algo que un libro .xlsx normal "
+                "nunca trae y que sirve para ataques como «billion laughs» o la lectura de archivos "
+                "locales (XXE).",
+                f"Refused '{shown}': its XML declares entities (a DTD), which a normal .xlsx workbook "
+                "never has and which serve attacks such as 'billion laughs' or reading local files (XXE).",
+            ) from None
+        detail = f"{type(ex).__name__}: {str(ex)[:200]}"
+        raise UsageError(
+            f"No se pudo leer «{shown}» como libro .xlsx ({detail}); ábrelo en una hoja de cálculo y "
+            "guárdalo de nuevo como .xlsx, o expórtalo como CSV.",
+            f"Could not read '{shown}' as an .xlsx workbook ({detail}); open it in a spreadsheet and "
+            "save it again as .xlsx, or export it as CSV.",
+        ) from None
+
+
+def _entities_refused(ex: BaseException) -> bool:
+    """Whether defusedxml refused a DTD or an entity somewhere in the chain of ``ex``."""
+    from defusedxml import DefusedXmlException
+
+    seen: set[int] = set()
+    current: BaseException | None = ex
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DefusedXmlException):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _sheet_size_from_start(self: Any) -> None:
+    """``ReadOnlyWorksheet._get_size`` that stops where the data starts.
+
+    openpyxl looks for ``<dimension>`` listening to *end* events, so a sheet without one (any
+    hand-made or hostile file) is parsed whole just to learn that; with 1M formatted rows that
+    takes minutes. The answer is the same: the element comes before ``<sheetData>`` or not at all.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    src = self._get_source()
+    try:
+        for _event, element in iterparse(src, events=("start",)):
+            if element.tag == DATA_TAG:
+                return
+            if element.tag == DIMENSION_TAG and element.get("ref"):
+                bounds = SheetDimension.from_tree(element).boundaries
+                if bounds is not None:
+                    self._min_column, self._min_row, self._max_column, self._max_row = bounds
+                return
+    finally:
+        src.close()
+
+
+def _read_sheet(
+    load_workbook: Callable[..., Any], path: Path, sheet: str | None, info: SchemaInfo
+) -> tuple[str, list[list[Any]], list[list[bool]]]:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    ReadOnlyWorksheet._get_size = _sheet_size_from_start
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
         names = [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
@@ -696,12 +790,33 @@ def _read_workbook(
                 )
         rows: list[list[Any]] = []
         formulas: list[list[bool]] = []
+        blank_run = 0
         for row in wb[chosen].iter_rows():
-            rows.append([c.value for c in row])
+            values = [c.value for c in row]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                # Spreadsheets format whole columns down to row 1,048,576: a long run of empty rows
+                # ends the table, and reading on would take minutes for nothing.
+                blank_run += 1
+                if blank_run >= MAX_BLANK_RUN:
+                    del rows[len(rows) - blank_run + 1 :], formulas[len(formulas) - blank_run + 1 :]
+                    raise _StoppedReading(chosen, rows, formulas, len(rows))
+                rows.append([])
+                formulas.append([])
+                continue
+            blank_run = 0
+            rows.append(values)
             formulas.append([getattr(c, "data_type", None) == "f" for c in row])
     finally:
         wb.close()
     return chosen, rows, formulas
+
+
+class _StoppedReading(Exception):
+    """Carries what was read before a run of :data:`MAX_BLANK_RUN` empty rows."""
+
+    def __init__(self, sheet: str, rows: list[list[Any]], formulas: list[list[bool]], last: int) -> None:
+        super().__init__(sheet)
+        self.sheet, self.rows, self.formulas, self.last = sheet, rows, formulas, last
 
 
 def import_table(
@@ -729,8 +844,12 @@ def import_table(
     shown = display_path(source)
     result = ImportResult(source, into, None)
     formulas: list[list[bool]] = []
+    stopped: _StoppedReading | None = None
     if source.suffix.lower() in (".xlsx", ".xlsm"):
-        sheet_name, rows, formulas = _read_workbook(source, sheet, info)
+        try:
+            sheet_name, rows, formulas = _read_workbook(source, sheet, info)
+        except _StoppedReading as ex:
+            stopped, sheet_name, rows, formulas = ex, ex.sheet, ex.rows, ex.formulas
         result.sheet = sheet_name
     elif source.suffix.lower() in (".csv", ".tsv", ".txt"):
         from toolkit.validate.rawcsv import read_table
@@ -749,6 +868,10 @@ def import_table(
     if not rows:
         raise UsageError(f"«{shown}» está vacío.", f"'{shown}' is empty.")
     where = {"path": shown, "resource": result.sheet}
+    if stopped is not None:
+        result.findings.append(
+            make_finding("import-stopped", line=stopped.last, row=stopped.last, value=MAX_BLANK_RUN, **where)
+        )
     mapped, unknown, missing = _header_map(rows[0], info)
     for index, name in unknown:
         result.findings.append(

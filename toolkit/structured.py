@@ -56,6 +56,9 @@ def _lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], in
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # `? [a]: x` is YAML, but no descriptor key
+                line = key_node.start_mark.line + 1
+                raise StructuredError("YAML", "a key that is a list or a mapping", line)
             key = key_node.value
             out[(*path, key)] = key_node.start_mark.line + 1
             _lines(value_node, (*path, key), out, depth + 1)
