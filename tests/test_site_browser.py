@@ -9,9 +9,7 @@ built once and served from 127.0.0.1 by the toolkit's own preview server.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,19 +18,11 @@ from typing import Any
 import html5lib
 import pytest
 
+from tests.conftest import CHROMIUM
+
 ROOT = Path(__file__).resolve().parent.parent
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 KEY_PAGES = [
     "index.html",
     "en/index.html",
@@ -58,16 +48,6 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 class Watched:

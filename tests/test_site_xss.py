@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.test_site_browser import ARGS, CHROMIUM
+from tests.conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,16 +126,6 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
     yield base / "site", url
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 FIND_ACTIVE_CONTENT = """() => {
