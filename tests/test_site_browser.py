@@ -145,7 +145,11 @@ def test_search_and_filters(site_url: str, watched: Watched) -> None:
     assert visible_cards(page) == []
     assert page.text_content("#count") == "Ningún conjunto de datos coincide con la búsqueda."
     page.click("button[type=reset]")
-    page.wait_for_function("document.querySelectorAll('.card:not([hidden])').length === 3")
+    # A locator assertion, not wait_for_function: polling a string predicate is an eval, which the
+    # site's Content-Security-Policy rightly blocks.
+    from playwright.sync_api import expect
+
+    expect(page.locator(".card:not([hidden])")).to_have_count(3)
     # Each select agrees with the pre-rendered page of the same filter (the no-JavaScript path).
     for facet, value in (
         ("city", "bogota"),
