@@ -25,8 +25,8 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from toolkit.catalog import display_path
-from toolkit.errors import ToolkitError
+from toolkit.catalog import Catalog, display_path
+from toolkit.errors import ToolkitError, UsageError
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -160,3 +160,19 @@ def output_lock(out: Path) -> Iterator[None]:
         with contextlib.suppress(OSError):
             os.unlink(lock)
         os.close(fd)
+
+
+def refuse_overlap(out: Path, catalog: Catalog, example: str) -> None:
+    """An output folder that is, holds or sits inside a source folder would be replaced whole or
+    written into the sources: refuse it (exit 2) and suggest ``example``."""
+    sources = [p for p in (catalog.folder, catalog.schemas_dir) if p is not None]
+    sources += [ds.folder for ds in catalog.datasets]
+    for src in sources:
+        src = src.resolve()
+        if out == src or out.is_relative_to(src) or src.is_relative_to(out):
+            raise UsageError(
+                f"La carpeta de salida «{display_path(out)}» se cruza con las fuentes "
+                f"(«{display_path(src)}»); elige otra, p. ej. {example}.",
+                f"The output folder '{display_path(out)}' overlaps the sources "
+                f"('{display_path(src)}'); choose another, e.g. {example}.",
+            )

@@ -625,17 +625,7 @@ def _is_output(folder: Path) -> bool:
 
 
 def _check_out(out: Path, catalog: Catalog) -> None:
-    sources = [p for p in (catalog.folder, catalog.schemas_dir) if p is not None]
-    sources += [ds.folder for ds in catalog.datasets]
-    for src in sources:
-        src = src.resolve()
-        if out == src or out.is_relative_to(src) or src.is_relative_to(out):
-            raise UsageError(
-                f"La carpeta de salida «{display_path(out)}» se cruza con las fuentes "
-                f"(«{display_path(src)}»); elige otra, p. ej. build/packages.",
-                f"The output folder '{display_path(out)}' overlaps the sources "
-                f"('{display_path(src)}'); choose another, e.g. build/packages.",
-            )
+    atomic.refuse_overlap(out, catalog, "build/packages")
     if out.exists() and (not out.is_dir() or not _is_output(out)):
         raise UsageError(
             f"«{display_path(out)}» ya existe y no es una salida de «ciudades package»; "

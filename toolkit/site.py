@@ -100,17 +100,7 @@ def environment(user_templates: Path | None = None) -> Environment:
 
 
 def _check_out(out: Path, catalog: Catalog) -> None:
-    sources = [p for p in (catalog.folder, catalog.schemas_dir) if p is not None]
-    sources += [ds.folder for ds in catalog.datasets]
-    for src in sources:
-        src = src.resolve()
-        if out == src or out.is_relative_to(src) or src.is_relative_to(out):
-            raise UsageError(
-                f"La carpeta del sitio «{display_path(out)}» se cruza con las fuentes "
-                f"(«{display_path(src)}»); elige otra, p. ej. build/site.",
-                f"The site folder '{display_path(out)}' overlaps the sources "
-                f"('{display_path(src)}'); choose another, e.g. build/site.",
-            )
+    atomic.refuse_overlap(out, catalog, "build/site")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
         raise UsageError(
             f"«{display_path(out)}» ya existe y no es un sitio de «ciudades build»; "
