@@ -161,6 +161,19 @@ def test_workflow_uses_the_local_action_and_runs_the_tests() -> None:
     assert any(s.get("run") == "bash .ci/run" for s in steps)
 
 
+def test_workflow_audits_the_installed_dependencies() -> None:
+    """pip-audit runs on GitHub's runners (this machine's network cannot reach its data)."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    runs = [s.get("run", "") for s in workflow["jobs"]["audit"]["steps"]]
+    install = next(i for i, r in enumerate(runs) if "pip install -q ." in r)
+    freeze = next(i for i, r in enumerate(runs) if "pip freeze" in r)
+    audit = next(i for i, r in enumerate(runs) if r.startswith("pip-audit "))
+    assert install < freeze < audit
+    assert "--exclude ciudades-al-mundo" in runs[freeze]
+    assert runs[audit].split()[1:3] == ["-r", runs[freeze].rsplit("> ", 1)[1]]
+    assert "--strict" in runs[audit].split()  # an unauditable dependency fails the job too
+
+
 def test_pre_commit_hook_runs_validate_on_csv_and_yaml() -> None:
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert hook["entry"] == "ciudades validate" and hook["language"] == "python"

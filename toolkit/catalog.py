@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit import structured
+from toolkit import remote, structured
 from toolkit.errors import UsageError
+from toolkit.remote import RemoteFiles
 from toolkit.report import Finding, make_finding
 
 CATALOG_FILE = "catalog.yaml"
@@ -45,7 +46,11 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def display_path(path: Path) -> str:
-    """A path as users should see it: relative to the working directory when inside it."""
+    """A path as users should see it: relative to the working directory when inside it, or the URL
+    a fetched copy came from (``--allow-remote``)."""
+    origin = remote.origin_of(path)
+    if origin is not None:
+        return origin
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -109,6 +114,8 @@ class Catalog:
     schemas_dir: Path | None
     codelists: dict[str, Codelist] = field(default_factory=dict)
     schema_cache: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # With --allow-remote: the http(s) files named by descriptors, fetched into a temporary folder.
+    remote: RemoteFiles | None = None
 
 
 # ── path safety ──────────────────────────────────────────────────────────────────────────────────
@@ -145,6 +152,46 @@ def confine(
     if not target.is_relative_to(root.resolve()):
         return None, ("un enlace simbólico sale de la carpeta", "a symlink leads outside the folder")
     return target, None
+
+
+def _locate(
+    ref: str,
+    dataset: Dataset,
+    catalog: Catalog,
+    out: _Collector,
+    where: dict[str, Any],
+    *,
+    schema: bool = False,
+) -> Path | None:
+    """A descriptor's reference as a local file: a path confined to the dataset folder, or, with
+    ``--allow-remote``, the fetched copy of an http(s) URL. Every refusal is a finding."""
+    if catalog.remote is not None and remote.is_remote(ref):
+        try:
+            fetched = catalog.remote.get(
+                ref,
+                default_suffix=".yaml" if schema else ".csv",
+                max_bytes=remote.MAX_SCHEMA_BYTES if schema else None,
+            )
+        except remote.RemoteError as ex:
+            out.add("remote-error", value=ref, detail=ex.reason_es, detail_en=ex.reason_en, **where)
+            return None
+        return fetched.path
+    path, reason = confine(ref, dataset.folder, dataset.folder)
+    if reason or path is None:
+        es, en = reason or ("", "")
+        if remote.is_remote(ref):
+            es, en = (
+                "URL remota; para descargarla usa --allow-remote",
+                "remote URL; pass --allow-remote to download it",
+            )
+        elif reason and catalog.remote is not None and reason[1] == "remote URL":
+            es, en = (
+                "URL remota; solo se admiten http:// y https://",
+                "remote URL; only http:// and https://",
+            )
+        out.add("unsafe-path", value=ref, detail=es, detail_en=en, **where)
+        return None
+    return path
 
 
 # ── loading ──────────────────────────────────────────────────────────────────────────────────────
@@ -264,10 +311,8 @@ def _load_schema(
             )
             return None, None
     else:
-        path, reason = confine(ref, dataset.folder, dataset.folder)
-        if reason or path is None:
-            es, en = reason or ("", "")
-            out.add("unsafe-path", value=ref, detail=es, detail_en=en, **where)
+        path = _locate(ref, dataset, catalog, out, where, schema=True)
+        if path is None:
             return None, None
         if not path.is_file():
             out.add(
@@ -570,12 +615,8 @@ def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out
         names.add(name)
         ref = res["path"]
         line = doc.line("resources", i, "path")
-        path, reason = confine(ref, ds.folder, ds.folder)
-        if reason or path is None:
-            es, en = reason or ("", "")
-            out.add(
-                "unsafe-path", value=ref, resource=name, detail=es, detail_en=en, **{**where, "line": line}
-            )
+        path = _locate(ref, ds, catalog, out, {**where, "resource": name, "line": line})
+        if path is None:
             continue
         schema, source = (None, None)
         if res.get("schema"):
@@ -645,12 +686,13 @@ def _schemas_dir(catalog_folder: Path | None, meta: dict[str, Any]) -> Path | No
 
 
 def load_catalog(
-    path: Path | str | None = None, *, only: list[str] | None = None
+    path: Path | str | None = None, *, only: list[str] | None = None, allow_remote: bool = False
 ) -> tuple[Catalog, list[Finding]]:
     """Load the catalog at ``path`` (a catalog folder, a dataset folder, or a descriptor).
 
     Returns the catalog and the metadata findings. Raises :class:`UsageError` only when
-    ``path`` itself does not exist or is not something that can be validated.
+    ``path`` itself does not exist or is not something that can be validated. ``allow_remote``
+    lets resources and schemas name http(s) URLs, fetched with the limits of :mod:`toolkit.remote`.
     """
     target = Path(path if path is not None else "datasets")
     if not target.exists():
@@ -685,6 +727,8 @@ def load_catalog(
             if isinstance(doc.data, dict):
                 meta = doc.data
     catalog = Catalog(catalog_folder, meta, [], _schemas_dir(catalog_folder, meta))
+    if allow_remote:
+        catalog.remote = RemoteFiles()
     for folder in dataset_folders:
         if only and folder.name not in only:
             continue

@@ -46,6 +46,16 @@ def debug_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def allow_remote_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--allow-remote",
+        is_flag=True,
+        help="Permite que descriptores y esquemas nombren URL http(s) públicas, que se descargan con "
+        "límites de tiempo y tamaño y nunca desde direcciones privadas / let descriptors and schemas "
+        "name public http(s) URLs, fetched with time and size limits, never from private addresses.",
+    )(fn)
+
+
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn expected failures into a message and an exit code; tracebacks only with --debug."""
 
@@ -136,6 +146,7 @@ def cli() -> None:
     help="Motor: frictionless, el vectorizado (mismos hallazgos) o auto (vectorizado desde 2 MiB) "
     "/ engine: frictionless, the vectorised one (same findings) or auto (vectorised from 2 MiB).",
 )
+@allow_remote_option
 @lang_option
 @debug_option
 @handle_errors
@@ -149,6 +160,7 @@ def validate(
     engine: str,
     changed_since: str | None,
     xlsx_report: Path | None,
+    allow_remote: bool,
     lang: str | None,
     debug: bool,
 ) -> None:
@@ -169,6 +181,10 @@ def validate(
         ciudades validate datasets/bogota --xlsx-report revision.xlsx
 
     Con GITHUB_STEP_SUMMARY definida, agrega además el resumen en Markdown a ese archivo.
+
+    Una ruta de recurso o de esquema que es una URL se rechaza, salvo con --allow-remote: entonces
+    se descarga (solo http/https, 30 s, 200 MiB; 5 MiB un esquema; nunca desde direcciones
+    privadas, de bucle local ni de enlace local) y se valida como un archivo local.
     """
     from toolkit.report import render_json, render_text
     from toolkit.validate import validate as run
@@ -184,6 +200,7 @@ def validate(
         "engine": engine,
         "show_progress": True,
         "log": (lambda line: click.echo(line, err=True)) if debug else None,
+        "allow_remote": allow_remote,
     }
     if changed_since:
         from toolkit.changes import validate_changed
@@ -250,10 +267,13 @@ def progress_status(lang: str) -> Iterator[Callable[[str], None] | None]:
 @click.option(
     "--json", "as_json", is_flag=True, help="Imprime el resultado en JSON / print the result as JSON."
 )
+@allow_remote_option
 @lang_option
 @debug_option
 @handle_errors
-def package(path: Path | None, out: Path, as_json: bool, lang: str | None, debug: bool) -> None:
+def package(
+    path: Path | None, out: Path, as_json: bool, allow_remote: bool, lang: str | None, debug: bool
+) -> None:
     """Valida y empaqueta cada conjunto de datos. / Validate and package every dataset.
 
     Escribe en OUT un Data Package v2 por conjunto (CSV, JSON, XLSX, SQLite, diccionario y ficha de
@@ -272,7 +292,7 @@ def package(path: Path | None, out: Path, as_json: bool, lang: str | None, debug
     lang = lang or default_lang()
     try:
         with progress_status(lang) as progress:
-            result = run(path or Path("datasets"), out, progress=progress)
+            result = run(path or Path("datasets"), out, progress=progress, allow_remote=allow_remote)
     except InvalidData as ex:
         click.echo(render_text(ex.report, lang), nl=False)
         raise
@@ -444,6 +464,7 @@ def publish() -> None:
 @click.option(
     "--retries", type=click.IntRange(0, 10), default=4, show_default=True, help="Reintentos / retries."
 )
+@allow_remote_option
 @lang_option
 @debug_option
 @handle_errors
@@ -461,6 +482,7 @@ def publish_ckan(
     api_token_file: Path | None,
     timeout: float,
     retries: int,
+    allow_remote: bool,
     lang: str | None,
     debug: bool,
 ) -> None:
@@ -479,6 +501,7 @@ def publish_ckan(
     from toolkit.errors import UsageError
     from toolkit.package import package as build
     from toolkit.package import read_packages
+    from toolkit.privacy_notice import scan_packages
     from toolkit.publish import PublishFailed, read_token, redacted, render_json, render_text
     from toolkit.publish import publish_ckan as run
 
@@ -490,8 +513,11 @@ def publish_ckan(
     with redacted(token), progress_status(lang) as progress:
         if packages_dir is not None:
             packages = read_packages(packages_dir)
+            personal = scan_packages(packages.datasets)
         else:
-            packages = build(path or Path("datasets"), out, progress=progress)
+            packages = build(path or Path("datasets"), out, progress=progress, allow_remote=allow_remote)
+            personal = packages.report.findings
+        echo_privacy_notice(personal, lang)  # before anything is uploaded
         try:
             result = run(
                 packages.datasets + ([packages.combined] if packages.combined else []),
@@ -511,6 +537,7 @@ def publish_ckan(
                 click.echo(render(ex.result), nl=False)
             raise
     click.echo(render(result), nl=False)
+    echo_privacy_notice(personal, lang)
 
 
 @cli.command()
@@ -528,11 +555,18 @@ def publish_ckan(
     type=click.Path(path_type=Path, file_okay=False),
     help="Carpeta con plantillas propias que reemplazan a las de igual nombre / template overrides.",
 )
+@allow_remote_option
 @lang_option
 @debug_option
 @handle_errors
 def build(
-    path: Path | None, out: Path, base_url: str | None, templates: Path | None, lang: str | None, debug: bool
+    path: Path | None,
+    out: Path,
+    base_url: str | None,
+    templates: Path | None,
+    allow_remote: bool,
+    lang: str | None,
+    debug: bool,
 ) -> None:
     """Valida, empaqueta y genera el sitio del catálogo. / Validate, package and build the site.
 
@@ -558,12 +592,19 @@ def build(
     try:
         with progress_status(lang) as progress:
             result = run(
-                path or Path("datasets"), out, base_url=base_url, templates=templates, progress=progress
+                path or Path("datasets"),
+                out,
+                base_url=base_url,
+                templates=templates,
+                progress=progress,
+                allow_remote=allow_remote,
             )
     except InvalidData as ex:
         click.echo(render_text(ex.report, lang), nl=False)
+        echo_privacy_notice(ex.report.findings, lang)
         raise
     click.echo(render_summary(result, lang, time.monotonic() - started), nl=False)
+    echo_privacy_notice(result.report.findings, lang)
 
 
 @cli.command()
@@ -603,6 +644,21 @@ def serve(port: int, directory: Path, lang: str | None, debug: bool) -> None:
         click.echo("Detenido." if lang == "es" else "Stopped.")
     finally:
         server.server_close()
+
+
+def echo_privacy_notice(findings: Any, lang: str) -> None:
+    """The boxed personal-data notice on standard error (where --format json output never goes)."""
+    from toolkit.privacy_notice import personal_cells, render_plain, render_rich
+
+    cells = personal_cells(findings)
+    if not cells:
+        return
+    if sys.stderr.isatty() and not in_ci():
+        from rich.console import Console
+
+        Console(stderr=True).print(render_rich(cells, lang))
+    else:
+        click.echo(render_plain(cells, lang), err=True, nl=False)
 
 
 def main() -> None:

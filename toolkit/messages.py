@@ -95,8 +95,8 @@ _CODES = [
         "Path not allowed",
         "La ruta «{value}» sale de la carpeta del conjunto de datos o apunta fuera del catálogo ({detail}).",
         "The path '{value}' leaves the dataset folder or points outside the catalog ({detail_en}).",
-        "Usa una ruta relativa dentro de la carpeta del conjunto de datos, sin «..», sin ruta absoluta, sin enlaces simbólicos hacia fuera y sin URL remotas.",
-        "Use a relative path inside the dataset folder: no '..', no absolute path, no symlink leading out, no remote URL.",
+        "Usa una ruta relativa dentro de la carpeta del conjunto de datos, sin «..», sin ruta absoluta, sin enlaces simbólicos hacia fuera y sin URL remotas (una URL http(s) solo se descarga con --allow-remote).",
+        "Use a relative path inside the dataset folder: no '..', no absolute path, no symlink leading out, no remote URL (an http(s) URL is only downloaded with --allow-remote).",
     ),
     _c(
         "file-missing",
@@ -108,6 +108,17 @@ _CODES = [
         "The file '{value}' declared in the descriptor does not exist.",
         "Agrega el archivo a la carpeta del conjunto de datos o corrige «path» en el descriptor (las mayúsculas cuentan).",
         "Add the file to the dataset folder or fix 'path' in the descriptor (case matters).",
+    ),
+    _c(
+        "remote-error",
+        "metadata",
+        "error",
+        "Archivo remoto no descargado",
+        "Remote file not downloaded",
+        "No se descargó «{value}»: {detail}.",
+        "'{value}' was not downloaded: {detail_en}.",
+        "Con --allow-remote solo se descargan URL http(s) públicas, en menos de 30 s y hasta 200 MiB (5 MiB un esquema). Corrige la dirección o copia el archivo dentro de la carpeta del conjunto y usa una ruta relativa.",
+        "With --allow-remote only public http(s) URLs are downloaded, within 30 s and up to 200 MiB (5 MiB for a schema). Fix the address, or copy the file into the dataset folder and use a relative path.",
     ),
     _c(
         "schema-missing",

@@ -26,7 +26,7 @@ from toolkit import atomic, formats
 from toolkit.catalog import Catalog, Dataset, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.formats import MEDIATYPES, Table
-from toolkit.report import Report
+from toolkit.report import Finding, Report
 
 __all__ = [
     "DatasetPackage",
@@ -645,15 +645,20 @@ def package(
     out: str | Path = "build/packages",
     *,
     progress: Progress | None = None,
+    allow_remote: bool = False,
+    loaded: tuple[Catalog, list[Finding]] | None = None,
 ) -> PackageResult:
     """Validate ``path`` and, if it is valid, write every dataset's package and the combined one.
 
     Raises :class:`InvalidData` (exit code 1) with the report when anything is invalid; nothing is
-    written then. The output replaces ``out`` atomically.
+    written then. The output replaces ``out`` atomically. ``allow_remote`` lets descriptors name
+    http(s) files: the fetched copies are packaged like local files, with their sha256, so the
+    package does not depend on the remote server. ``loaded`` is the catalog already loaded from
+    ``path`` (by ``build``), so no file is read or fetched twice.
     """
     from toolkit.validate import validate_catalog
 
-    catalog, findings = load_catalog(path)
+    catalog, findings = loaded if loaded is not None else load_catalog(path, allow_remote=allow_remote)
     report = validate_catalog(catalog, findings, progress=progress)
     if not report.valid:
         raise InvalidData(report)

@@ -170,6 +170,7 @@ def build(
     base_url: str | None = None,
     templates: str | Path | None = None,
     progress: Progress | None = None,
+    allow_remote: bool = False,
 ) -> SiteResult:
     """Validate and package ``path``, then write the site to ``out``.
 
@@ -182,7 +183,8 @@ def build(
         raise UsageError(
             f"No existe la carpeta de plantillas «{templates}».", f"No templates folder '{templates}'."
         )
-    catalog, _ = load_catalog(path)
+    loaded = load_catalog(path, allow_remote=allow_remote)
+    catalog = loaded[0]
     target = Path(out).resolve()
     _check_out(target, catalog)
     url = _base_url(catalog, base_url)
@@ -192,7 +194,7 @@ def build(
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         try:
             tmp.chmod(0o755)
-            packages = package(path, tmp / DOWNLOADS_DIR, progress=progress)
+            packages = package(path, tmp / DOWNLOADS_DIR, progress=progress, loaded=loaded)
             if progress:
                 progress("site")
             pages = _render(catalog, packages, tmp, url, user_templates)

@@ -37,6 +37,7 @@ def validate(
     engine: str = "auto",
     log: Callable[[str], None] | None = None,
     show_progress: bool = False,
+    allow_remote: bool = False,
 ) -> Report:
     """Validate ``path`` (default ``datasets/``) and return a :class:`Report`.
 
@@ -45,7 +46,8 @@ def validate(
     ``engine``: ``frictionless`` checks every table with frictionless, ``fast`` with the
     vectorised engine (same findings), ``auto`` uses the fast engine for datasets with a table of
     2 MiB or more. ``log`` receives diagnostic lines (which engine checked what, and why);
-    ``show_progress`` draws a progress bar with rows per second on a terminal.
+    ``show_progress`` draws a progress bar with rows per second on a terminal. ``allow_remote``
+    lets descriptors name http(s) files, fetched with the limits of :mod:`toolkit.remote`.
     """
     if engine not in ENGINES:
         raise UsageError(
@@ -62,7 +64,7 @@ def validate(
             )
         catalog, findings = single_table_catalog(target, Path(schema))
     else:
-        catalog, findings = load_catalog(target, only=datasets)
+        catalog, findings = load_catalog(target, only=datasets, allow_remote=allow_remote)
     for name in profiles or []:
         if name not in PROFILES:
             raise UsageError(
@@ -205,11 +207,9 @@ def _fast_dataset(
             report.rows += rows
             structure_found.extend(pre)
             typed = {(f.path, f.row, f.field) for f in pre if f.code == "type-error"}
-            later.extend(f for f in dom + prof if (f.path, f.row, f.field) not in typed)
-            shape = run.shape(spec.name)
-            if shape is not None:
-                bom = any(code == "utf8-bom" for code, _ in shape[1])
-                later.extend(privacy.scan_file(ds, spec, "utf-8-sig" if bom else "utf-8", shape[0]))
+            later.extend(
+                f for f in dom + prof if f.code in privacy.CODES or (f.path, f.row, f.field) not in typed
+            )
     if fallback:
         fast = {s.name for s in ds.resources if s not in fallback}
         dialects: dict[str, tuple[str, str]] = {}

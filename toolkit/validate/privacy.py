@@ -8,9 +8,8 @@ or a carriage return). Both are warnings: a person decides, but nobody misses th
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from toolkit.catalog import Dataset, ResourceSpec, display_path
@@ -29,6 +28,7 @@ _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 # Phone numbers: 10+ digits, optionally with +country code, spaces, dots, dashes or parentheses.
 _PHONE = re.compile(r"(?<![\w/.=-])(\+?\d{1,3}[\s.-]?)?(\(?\d{2,3}\)?[\s.-]?)\d{3,4}[\s.-]?\d{4}(?![\w/])")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CODES = frozenset({"personal-data", "formula-injection"})  # not dropped where a type error is
 
 KINDS = {
     "email": ("una dirección de correo electrónico", "an e-mail address"),
@@ -40,17 +40,24 @@ KINDS = {
 
 def personal_data_kind(text: str) -> str | None:
     """The kind of personal data ``text`` seems to hold, or None."""
-    if _EMAIL.search(text):
-        return "email"
+    found = personal_data_span(text)
+    return found[0] if found else None
+
+
+def personal_data_span(text: str) -> tuple[str, int, int] | None:
+    """The kind of personal data in ``text`` and where it is (start, end), or None."""
+    match = _EMAIL.search(text)
+    if match:
+        return "email", match.start(), match.end()
     upper = text.upper()
-    if _CURP.search(upper):
-        return "curp"
-    if _RFC.search(upper):
-        return "rfc"
+    for kind, pattern in (("curp", _CURP), ("rfc", _RFC)):
+        match = pattern.search(upper)
+        if match:
+            return kind, match.start(), match.end()
     for match in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", match.group(0))
         if 10 <= len(digits) <= 13 and not re.fullmatch(r"(19|20)\d{2}(0[1-9]|1[0-2])\d{2,}", digits):
-            return "phone"
+            return "phone", match.start(), match.end()
     return None
 
 
@@ -65,21 +72,6 @@ def check_resource(ds: Dataset, spec: ResourceSpec, table: RawTable) -> list[Fin
     """Scan a table already read into memory."""
     rows = ((i + 2, table.lines[i], row) for i, row in enumerate(table.rows))
     return _scan(ds, spec, table.header, rows)
-
-
-def scan_file(ds: Dataset, spec: ResourceSpec, encoding: str, delimiter: str) -> list[Finding]:
-    """Scan a large CSV row by row, without holding it in memory (the fast engine's tables)."""
-    with spec.path.open(encoding=encoding, errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        header = next(reader, [])
-
-        def rows() -> Iterator[tuple[int, int, list[str]]]:
-            previous_end = reader.line_num
-            for number, record in enumerate(reader, start=2):
-                yield number, previous_end + 1, record
-                previous_end = reader.line_num
-
-        return _scan(ds, spec, header, rows())
 
 
 def _scan(

@@ -73,8 +73,9 @@ def check_dataset(
         resources.append(
             Resource(
                 name=spec.name,
-                path=spec.path.relative_to(ds.folder).as_posix(),
-                basepath=str(ds.folder),
+                # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
+                path=spec.path.name,
+                basepath=str(spec.path.parent),
                 schema=Schema.from_descriptor(frictionless_schema(spec, available)),
                 format="csv",
                 encoding=encoding,
