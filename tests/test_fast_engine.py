@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from toolkit import validate
@@ -440,3 +440,96 @@ def test_random_tables_same_findings(
     _write(folder / "t.csv", header, [r for r in rows])
     slow, fast, _ = both(folder / "t.csv", schema=folder / "s.yaml", limit_errors=50)
     assert_same(slow, fast)
+
+
+PRIVATE_CELLS = [
+    "escribe a maria.lopez@example.org",
+    "Tel. +52 (55) 5345-8000",
+    "55 1234 5678",
+    "5512345678",
+    "f-100000-1000",  # an id that looks like digits, not a phone
+    "a.1234567890",
+    "20230115123456",  # a timestamp, not a phone
+    "CURP GOLM800101HDFRPR09",
+    "curp golm800101hdfrpr09",
+    "RFC GOLM800101AB1",
+    "rfc muñe800101ab1",
+    '=HYPERLINK("http://x")',
+    "+5215512345678",
+    "-3.5",
+    "@alias",
+    "\tconsigna",
+    "«5512345678»",
+    "teléfono\u00a055\u00a01234\u00a05678",
+    "٥٥١٢٣٤٥٦٧٨",  # Arabic-Indic digits
+    "ｍａｒｉａ@example.org",
+    "Nota 8, con coma y «comillas»",
+    "NA",
+    "",
+]
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_personal_data_and_formulas_same_findings(tmp_path: Path, public: bool) -> None:
+    schema = {
+        "missingValues": ["", "NA"],
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "contact", "type": "string", **({"publicContact": True} if public else {})},
+            {"name": "web", "type": "string", "format": "uri"},
+            {"name": "amount", "type": "number"},
+            {"name": "notes", "type": "string"},
+        ],
+    }
+    (tmp_path / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
+    rng = random.Random(7)
+    rows: list[list[str] | None] = [
+        [f"r{i}", cell, rng.choice(PRIVATE_CELLS), "1", rng.choice(PRIVATE_CELLS)]
+        for i, cell in enumerate(PRIVATE_CELLS)
+    ]
+    rows.append(["short"])  # missing cells are not scanned
+    _write(tmp_path / "t.csv", [f["name"] for f in schema["fields"]], rows)
+    slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=10_000)
+    assert_same(slow, fast)
+    assert any("fast engine" in line for line in log), log
+    codes = {f.code for f in fast.findings}
+    assert {"personal-data", "formula-injection"} <= codes
+
+
+_NOISE = st.text(alphabet=[*" .-()+@=&_/aAeExXñÑß\t\u00a0«,", "ǅ", "ı"], max_size=4)
+_DIGIT = st.sampled_from([*"0123456789", "٣", "５"])
+_SEP = st.sampled_from(["", "", "", " ", ".", "-", "(", ")", "\u00a0", "\x1c", "+"])
+_DIGITS = st.lists(st.tuples(_DIGIT, _SEP), min_size=8, max_size=15).map(
+    lambda pairs: "".join(a + b for a, b in pairs)
+)
+_LETTERS = st.text(alphabet=list("AEIOUXZNMHTSaeioñÑß&ǅı"), min_size=2, max_size=5)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.tuples(
+        _NOISE,
+        st.one_of(
+            _DIGITS,
+            st.tuples(_LETTERS, _DIGITS).map("".join),
+            st.sampled_from(PRIVATE_CELLS),
+            st.text(max_size=20),
+        ),
+        _NOISE,
+    ).map("".join)
+)
+def test_fast_privacy_prefilter_never_misses_a_cell(text: str) -> None:
+    """The RE2 pattern that picks cells for ``privacy.py`` matches every cell it would flag."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from toolkit.validate import fastdomain, privacy
+
+    flagged = privacy.looks_like_formula(text) or privacy.personal_data_kind(text) is not None
+    event(f"flagged: {flagged}")
+    if flagged:
+        pattern = fastdomain._FORMULA_SUPERSET + "|" + fastdomain._PERSONAL_SUPERSET
+        arr = pa.array([text], pa.string())
+        assert pc.match_substring_regex(arr, pattern)[0].as_py(), repr(text)
+        joined = pa.array(["x\x00" + text + "\x00y"], pa.string())
+        assert pc.match_substring_regex(joined, fastdomain._JOINED_SUPERSET)[0].as_py(), repr(text)

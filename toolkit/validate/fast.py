@@ -18,6 +18,8 @@ from typing import Any
 from toolkit.validate.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validate.fastcells import CellError, FieldPlan
 from toolkit.validate.fastkeys import KeyStore, hash64
+from toolkit.validate.npview import bools, numbers
+from toolkit.validate.npview import text as _text
 
 OnRows = Callable[[int], None]
 
@@ -59,9 +61,9 @@ def _joined(parts: list[Any]) -> Any:
         return parts[0]
     pieces = []
     for part in parts:
-        text = pc.binary_join_element_wise(pc.cast(pc.utf8_length(part), pa.string()), part, ":")
-        pieces.append(pc.fill_null(text, "\x00"))
-    return pc.binary_join_element_wise(*pieces, "|")
+        text = pc.binary_join_element_wise(pc.cast(pc.utf8_length(part), pa.string()), part, _text(":"))
+        pieces.append(pc.fill_null(text, _text("\x00")))
+    return pc.binary_join_element_wise(*pieces, _text("|"))
 
 
 def _all_null(parts: list[Any]) -> Any:
@@ -69,7 +71,7 @@ def _all_null(parts: list[Any]) -> Any:
 
     out = np.ones(len(parts[0]), dtype=bool)
     for part in parts:
-        out &= part.is_null().to_numpy(zero_copy_only=False)
+        out &= bools(part.is_null())
     return out
 
 
@@ -166,7 +168,7 @@ class TableCheck:
             raw = block.columns[j]
             if plan.missing:
                 missing = pc.is_in(raw, value_set=pa.array(plan.missing, pa.string()))
-                missing = missing.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+                missing = bools(missing)
             else:
                 missing = np.zeros(n_reg, dtype=bool)
             blank &= missing
@@ -176,7 +178,7 @@ class TableCheck:
             if len(rest):
                 values = raw.take(pa.array(rest))
                 distinct = pc.unique(values)
-                ids = pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)
+                ids = numbers(pc.index_in(values, value_set=distinct))
                 results = [plan.exact(v) for v in distinct.to_pylist()]
                 bad = np.array([bool(r[1]) for r in results], dtype=bool)
                 for i in np.flatnonzero(bad[ids]):
@@ -272,14 +274,14 @@ class TableCheck:
                 get(int(k)).pk_empty = True
         for key, store in self.stores.items():
             parts = [canon[j] for j in key]
-            valid = ~_all_null(parts) if len(key) > 1 else ~parts[0].is_null().to_numpy(zero_copy_only=False)
+            valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
             joined = _joined(parts).filter(pa.array(valid))
             store.add(hash64(joined), numbers[valid])
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
             parts = [canon[j] for j in idx]
             empty = _all_null(parts)
-            found = pc.is_in(pc.fill_null(_joined(parts), "\x00"), value_set=lookup)
-            fails = np.flatnonzero(~found.to_numpy(zero_copy_only=False).astype(bool) & ~empty)
+            found = pc.is_in(pc.fill_null(_joined(parts), _text("\x00")), value_set=lookup)
+            fails = np.flatnonzero(~bools(found) & ~empty)
             for k in fails:
                 cells = ["" if p[int(k)].as_py() is None else p[int(k)].as_py() for p in parts]
                 number = block.first_row + int(k)

@@ -14,6 +14,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from toolkit.validate.npview import bools, numbers
+from toolkit.validate.npview import text as _text
+
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
 KEY_CLASSES = {
     "string": "str",
@@ -243,7 +246,7 @@ class FieldPlan:
             if self.format == "uri":
                 ok &= _np_bool(pc.match_substring_regex(raw, _URI_SCHEME))
             if "minLength" in c or "maxLength" in c:
-                length = pc.utf8_length(raw).to_numpy(zero_copy_only=False)
+                length = numbers(pc.utf8_length(raw))
                 if "minLength" in c:
                     ok &= length >= c["minLength"]
                 if "maxLength" in c:
@@ -255,27 +258,31 @@ class FieldPlan:
             canon = raw
         elif t in ("integer", "year"):
             ok &= _np_bool(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
-            values = pc.cast(pc.if_else(pa.array(ok), raw, "0"), pa.int64())
-            ok &= self._compare(values.to_numpy(), int)
+            values = pc.cast(pc.if_else(pa.array(ok), raw, _text("0")), pa.int64())
+            ok &= self._compare(numbers(values), int)
             canon = pc.cast(values, pa.string())
         elif t == "number":
             ok &= _np_bool(pc.match_substring_regex(raw, self.number_regex))
-            text = pc.if_else(pa.array(ok), raw, "0")
+            text = pc.if_else(pa.array(ok), raw, _text("0"))
             if self.group:
                 text = pc.replace_substring(text, self.group, "")
             if self.decimal != ".":
                 text = pc.replace_substring(text, self.decimal, ".")
             digits = (
-                pc.utf8_length(text).to_numpy(zero_copy_only=False)
+                numbers(pc.utf8_length(text))
                 - _np_bool(pc.starts_with(text, "-"))
                 - _np_bool(pc.match_substring(text, "."))
             )
             ok &= digits <= 15
-            values = pc.cast(pc.if_else(pa.array(ok), text, "0"), pa.float64()).to_numpy()
+            values = numbers(pc.cast(pc.if_else(pa.array(ok), text, _text("0")), pa.float64()))
             ok &= self._compare(values, float)
         elif t == "boolean":
-            truthy = _np_bool(pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.true_values])))
-            falsy = _np_bool(pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.false_values])))
+            truthy = _np_bool(
+                pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.true_values], pa.string()))
+            )
+            falsy = _np_bool(
+                pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.false_values], pa.string()))
+            )
             ok &= truthy | falsy
             canon = pa.array(np.where(truthy, "True", "False"), pa.string())
         elif t == "date":
@@ -344,10 +351,10 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     import pyarrow.compute as pc
 
     ok = _np_bool(pc.match_substring_regex(values, _DATE))
-    text = pc.if_else(pa.array(ok), values, "2000-01-01")
+    text = pc.if_else(pa.array(ok), values, _text("2000-01-01"))
 
     def part(a: int, b: int) -> Any:
-        return pc.cast(pc.utf8_slice_codeunits(text, a, b), pa.int64()).to_numpy(zero_copy_only=False)
+        return numbers(pc.cast(pc.utf8_slice_codeunits(text, a, b), pa.int64()))
 
     y, m, d = part(0, 4), part(5, 7), part(8, 10)
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
@@ -362,4 +369,4 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
 
 
 def _np_bool(arr: Any) -> Any:
-    return arr.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    return bools(arr)

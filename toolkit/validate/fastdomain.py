@@ -14,13 +14,32 @@ from collections.abc import Callable
 from typing import Any
 
 from toolkit.catalog import Catalog, Dataset, ResourceSpec
-from toolkit.validate import domain, profiles
+from toolkit.validate import domain, privacy, profiles
 from toolkit.validate.fastcells import iso_days
+from toolkit.validate.npview import bools, numbers
+from toolkit.validate.npview import text as _text
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
 _URL_OK = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
 _DATE_LIKE_SUPERSET = r"^[^\pL\pN]*\pN{1,2}[/.-](?:\pN{1,2}|\pL+)[/.-]\pN{2,4}[^\pL\pN]*$"
 _NUMBER_SUPERSET = "[,' $€£¥]"
+# Cells ``privacy.py`` could flag, as an RE2 pattern that matches a superset of them. Formulas
+# start with one of = + - @ tab CR; an e-mail needs its local part, @, a domain and a dot; a CURP
+# or RFC needs a letter (or &) right before six digits; a phone number starts after a character
+# that is not a word character, / . = or - (or at the start), with + or ( or a digit, and holds ten
+# digits with at most two separators (whitespace . - ( )) between two of them. Any character
+# outside ASCII may stand for a letter, a digit or a separator here: Unicode classes such as
+# \p{Nd} in RE2's counted repetitions are far too slow, and cells that pass go to ``privacy.py``.
+_X = r"[^\x00-\x7F]"
+_DIGIT = rf"(?:[0-9]|{_X})"
+_GAP = rf"(?:[\t-\r\x1c-\x20.()-]|{_X})"
+_FORMULA_SUPERSET = r"^[=+\-@\t\r]"
+_PERSONAL_SUPERSET = (
+    r"[A-Za-z0-9._%+-]@[A-Za-z0-9.-]+\.[A-Za-z]{2}"
+    rf"|(?:[A-Za-z&]|{_X}){_DIGIT}{{6}}"
+    rf"|(?:^|[^A-Za-z0-9_/.=-])[+(]?{_DIGIT}(?:{_GAP}{{0,2}}{_DIGIT}){{9}}"
+)
+_JOINED_SUPERSET = r"(?:^|\x00)[=+\-@\t\r]|" + _PERSONAL_SUPERSET
 
 
 def _np() -> Any:
@@ -51,7 +70,7 @@ def _per_value(values: Any, fn: Callable[[list[str]], list[Any]]) -> list[Any]:
 
     distinct = pc.unique(values)
     results = fn(distinct.to_pylist())
-    ids = pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)
+    ids = numbers(pc.index_in(values, value_set=distinct))
     return [results[i] for i in ids]
 
 
@@ -87,6 +106,8 @@ class DomainCheck:
         self.negative = _cached(lambda c: c.strip().startswith("-"))
         self.formatted = _cached(lambda c: bool(profiles._FORMATTED_NUMBER.search(c.strip())))
         self.date_like = _cached(lambda c: bool(profiles._DATE_LIKE.match(c.strip())))
+        self.formula = _cached(privacy.looks_like_formula)
+        self.personal = _cached(privacy.personal_data_kind)
         self.subdivision: dict[tuple[str, str | None], str | None] = {}
         self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
 
@@ -105,8 +126,8 @@ class DomainCheck:
 
     def block(
         self, column: Callable[[int], Any], n: int, first_row: int
-    ) -> tuple[list[Pending], list[Pending]]:
-        """Domain findings and profile findings of a block; ``column(i)`` gives header column ``i``
+    ) -> tuple[list[Pending], list[Pending], list[Pending]]:
+        """Domain, profile and privacy findings of a block; ``column(i)`` gives header column ``i``
         for every record, null where the row has no such cell."""
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -121,9 +142,7 @@ class DomainCheck:
                 return None
             if i not in present_cache:
                 col = column(i)
-                mask = col.is_valid().to_numpy(zero_copy_only=False) & ~pc.is_in(
-                    col, value_set=missing
-                ).to_numpy(zero_copy_only=False).astype(bool)
+                mask = bools(col.is_valid()) & ~bools(pc.is_in(col, value_set=missing))
                 present_cache[i] = (col, mask)
             return present_cache[i]
 
@@ -207,7 +226,7 @@ class DomainCheck:
                         )
             if f.get("format") == "uri" and got is not None:
                 idx, vals = values_of(name)
-                ok = pc.match_substring_regex(vals, _URL_OK).to_numpy(zero_copy_only=False).astype(bool)
+                ok = bools(pc.match_substring_regex(vals, _URL_OK))
                 slow = np.flatnonzero(~ok)
                 if len(slow):
                     sub = vals.take(pa.array(slow, pa.int64()))
@@ -288,9 +307,7 @@ class DomainCheck:
                 cur = present(currency_field)
                 negative = np.zeros(len(idx), dtype=bool)
                 if not has_minimum and len(idx):
-                    maybe = ~pc.match_substring_regex(vals, "^[0-9]").to_numpy(zero_copy_only=False).astype(
-                        bool
-                    )
+                    maybe = ~bools(pc.match_substring_regex(vals, "^[0-9]"))
                     slow = np.flatnonzero(maybe)
                     if len(slow):
                         negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
@@ -319,7 +336,58 @@ class DomainCheck:
                         seen[text] = [1, first_row + int(k)]
                     else:
                         entry[0] += 1
-        return found, (self._profile(present, values_of) if self.profile else [])
+        return (
+            found,
+            (self._profile(present, values_of) if self.profile else []),
+            self._privacy(present, values_of),
+        )
+
+    def _privacy(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
+        """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        np = _np()
+        fields = []
+        for f in self.fields:
+            name = f.get("name", "")
+            if f.get("type", "string") == "string" and present(name) is not None:
+                fields.append((name, not f.get("publicContact") and f.get("format") not in ("uri", "email")))
+        if not fields:
+            return []
+        # One pass of RE2 over the text fields of each record joined by NUL (which no pattern
+        # crosses) costs far less than a pass per field; only the records it picks are looked at
+        # field by field.
+        texts = [present(name)[0] for name, _ in fields]
+        joined = pc.binary_join_element_wise(
+            *texts, _text("\x00"), null_handling="replace", null_replacement=""
+        )
+        rows = bools(pc.match_substring_regex(joined, _JOINED_SUPERSET))
+        if not rows.any():
+            return []
+        found: list[Pending] = []
+        for name, scan_personal in fields:
+            col, mask = present(name)
+            idx = np.flatnonzero(mask & rows)
+            if not len(idx):
+                continue
+            vals = col.take(pa.array(idx, pa.int64()))
+            pattern = _FORMULA_SUPERSET + ("|" + _PERSONAL_SUPERSET if scan_personal else "")
+            maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, pattern)))
+            if not len(maybe):
+                continue
+            sub = vals.take(pa.array(maybe, pa.int64()))
+            formulas = _per_value(sub, self.formula)
+            kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
+            for pos, formula, kind, text in zip(maybe, formulas, kinds, sub.to_pylist(), strict=True):
+                if formula:
+                    found.append((int(idx[pos]), "formula-injection", name, {"value": text}))
+                if kind:
+                    es, en = privacy.KINDS[kind]
+                    found.append(
+                        (int(idx[pos]), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
+                    )
+        return found
 
     def _lists(self, f: dict[str, Any], got: tuple[Any, Any], add: Callable[..., None]) -> None:
         import pyarrow as pa
@@ -349,16 +417,12 @@ class DomainCheck:
         vals = col.take(pa.array(idx, pa.int64()))
         items = pc.split_pattern(vals, separator)
         flat = pc.list_flatten(items)
-        parents = pc.list_parent_indices(items).to_numpy(zero_copy_only=False)
+        parents = numbers(pc.list_parent_indices(items))
         bad = np.zeros(len(flat), dtype=bool)
         if allowed is not None:
-            bad |= ~pc.is_in(flat, value_set=pa.array(sorted(allowed), pa.string())).to_numpy(
-                zero_copy_only=False
-            ).astype(bool)
+            bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(allowed), pa.string())))
         if ref_values is not None:
-            bad |= ~pc.is_in(flat, value_set=pa.array(sorted(ref_values), pa.string())).to_numpy(
-                zero_copy_only=False
-            ).astype(bool)
+            bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(ref_values), pa.string())))
         for pos in np.unique(parents[bad]):
             k = idx[pos]
             for item in vals[int(pos)].as_py().split(separator):
@@ -387,9 +451,7 @@ class DomainCheck:
                 continue
             idx, vals = values_of(f["name"])
             superset = _NUMBER_SUPERSET if ftype != "string" else _DATE_LIKE_SUPERSET
-            maybe = np.flatnonzero(
-                pc.match_substring_regex(vals, superset).to_numpy(zero_copy_only=False).astype(bool)
-            )
+            maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, superset)))
             if not len(maybe):
                 continue
             sub = vals.take(pa.array(maybe, pa.int64()))

@@ -19,6 +19,8 @@ from toolkit.validate.blocks import CsvBlocks, Unsupported, sniffed_dialect_prob
 from toolkit.validate.fast import TableCheck, spread
 from toolkit.validate.fastcells import FieldPlan
 from toolkit.validate.fastdomain import DomainCheck
+from toolkit.validate.npview import bools
+from toolkit.validate.npview import text as _text
 
 Log = Callable[[str], None]
 Progress = Callable[[str, int, int], None]  # path shown, bytes done, rows done
@@ -144,11 +146,7 @@ class DatasetRun:
                 parts = []
                 for plan in plans:
                     column = block.columns[plan.number - 1]
-                    miss = (
-                        pc.is_in(column, value_set=pa.array(plan.missing, pa.string()))
-                        .to_numpy(zero_copy_only=False)
-                        .astype(bool)
-                    )
+                    miss = bools(pc.is_in(column, value_set=pa.array(plan.missing, pa.string())))
                     ok, canon = plan.certainly_valid(column, miss)
                     rest = np.flatnonzero(~ok)
                     if canon is None:
@@ -165,7 +163,7 @@ class DatasetRun:
                 if not parts or not len(parts[0]):
                     continue
                 keep = ~_all_null(parts)
-                keys.append(pc.unique(pc.fill_null(_joined(parts), "\x00").filter(pa.array(keep))))
+                keys.append(pc.unique(pc.fill_null(_joined(parts), _text("\x00")).filter(pa.array(keep))))
             value_set = pc.unique(pa.chunked_array(keys, pa.string())) if keys else pa.array([], pa.string())
             if isinstance(value_set, pa.ChunkedArray):
                 value_set = value_set.combine_chunks()
@@ -220,6 +218,8 @@ class DatasetRun:
         )
         pending_dom: list[tuple[int, str, str | None, dict[str, Any]]] = []
         pending_prof: list[tuple[int, str, str | None, dict[str, Any]]] = []
+        # The frictionless path adds the privacy findings after all the domain findings of a table.
+        pending_priv: list[tuple[int, str, str | None, dict[str, Any]]] = []
         for _k, code, name, kw in dom.start():
             pending_dom.append((1, code, name, {**kw, "_line": 1}))
         longest, longest_at = stream.header_longest, stream.header_longest_at
@@ -234,14 +234,17 @@ class DatasetRun:
                     return pa.nulls(n, pa.string())
                 return spread(block, block.columns[i], _irregular_cell(i, block.irregular))
 
-            found, prof = dom.block(column, n, block.first_row)
-            lines = block.lines(sorted({*needed, *(k for k, *_ in found), *(k for k, *_ in prof)}))
+            found, prof, priv = dom.block(column, n, block.first_row)
+            noted = {*needed, *(k for k, *_ in found), *(k for k, *_ in prof), *(k for k, *_ in priv)}
+            lines = block.lines(sorted(noted))
             for k in needed:
                 check.lines[block.first_row + k] = lines[k]
             for k, code, name, kw in found:
                 pending_dom.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
             for k, code, name, kw in prof:
                 pending_prof.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
+            for k, code, name, kw in priv:
+                pending_priv.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
             if block.longest_line > longest:
                 longest, longest_at = block.longest_line, block.longest_at
             rows += n
@@ -299,7 +302,7 @@ class DatasetRun:
             from toolkit.validate.profiles import cdmx
 
             header_profile = cdmx(self.ds, spec, rawcsv.RawTable(list(header), [], []))
-        return pre, build(pending_dom), header_profile + build(pending_prof), rows
+        return pre, build(pending_dom + pending_priv), header_profile + build(pending_prof), rows
 
 
 def _irregular_cell(i: int, cells: dict[int, list[str]]) -> Callable[[int], str | None]:

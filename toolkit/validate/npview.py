@@ -1,0 +1,96 @@
+"""NumPy views of pyarrow arrays, without pyarrow's conversion layer.
+
+``Array.to_numpy`` goes through pyarrow's pandas conversion code, which imports pandas (0.3 to
+0.6 s) the first time, even for a plain array of numbers. The engine only ever needs masks and
+numbers, which are read straight from the arrays' buffers here. Importing this module also keeps
+pyarrow from importing pandas to ask whether a list is a pandas object (see below), so the fast
+engine never loads pandas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def arrow_without_pandas() -> None:
+    """Keep pyarrow from importing pandas (0.3 to 0.6 s) just to ask whether a list is a pandas object.
+
+    pyarrow asks once, the first time it converts a Python list; when pandas is not loaded yet,
+    that first question is answered «no pandas». Conversions that need pandas (``to_pandas``)
+    still import it: pyarrow tries again whenever pandas is really required. The engine always
+    names the type of the arrays it builds, so pyarrow never needs pandas to infer one.
+    """
+    import sys
+
+    if "pandas" in sys.modules:
+        return
+
+    class _NotYet:
+        def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+            if name == "pandas" or name.startswith("pandas."):
+                raise ImportError("pandas is not needed to validate")
+
+    blocker = _NotYet()
+    sys.meta_path.insert(0, blocker)
+    try:
+        pa.array([], pa.string())
+    finally:
+        sys.meta_path.remove(blocker)
+
+
+arrow_without_pandas()
+
+_DTYPES = {
+    pa.int8(): np.int8,
+    pa.int16(): np.int16,
+    pa.int32(): np.int32,
+    pa.int64(): np.int64,
+    pa.uint8(): np.uint8,
+    pa.uint16(): np.uint16,
+    pa.uint32(): np.uint32,
+    pa.uint64(): np.uint64,
+    pa.float32(): np.float32,
+    pa.float64(): np.float64,
+}
+_NAN = pa.scalar(float("nan"), pa.float64())
+
+
+def text(value: str) -> Any:
+    """A string scalar for compute functions (a bare ``str`` would make pyarrow infer its type,
+    which imports pandas)."""
+    return pa.scalar(value, pa.string())
+
+
+def _single(arr: Any) -> Any:
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr
+
+
+def bools(arr: Any) -> Any:
+    """A boolean array as a NumPy bool array, null as False."""
+    arr = _single(arr)
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    if arr.null_count:
+        arr = pc.fill_null(arr, pa.scalar(False, pa.bool_()))
+    bits = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little", count=arr.offset + n)[arr.offset :].astype(bool)
+
+
+def numbers(arr: Any) -> Any:
+    """A numeric array as a NumPy array of its own type; with nulls, float64 with NaN for them
+    (what ``to_numpy(zero_copy_only=False)`` gives)."""
+    arr = _single(arr)
+    if arr.null_count:
+        arr = pc.fill_null(pc.cast(arr, pa.float64()), _NAN)
+    dtype = np.dtype(_DTYPES[arr.type])
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=n, offset=arr.offset * dtype.itemsize).copy()
