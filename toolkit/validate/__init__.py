@@ -183,11 +183,12 @@ def _fast_dataset(
 ) -> list[Finding]:
     from toolkit.validate.blocks import Unsupported
     from toolkit.validate.fastrun import DatasetRun, terminal_progress
+    from toolkit.validate.npview import lean_memory
 
     structure_found: list[Finding] = []
     later: list[Finding] = []
     fallback: list[ResourceSpec] = []
-    with terminal_progress(show_progress) as bar:
+    with lean_memory(), terminal_progress(show_progress) as bar:
         run = DatasetRun(ds, catalog, limit_errors=limit_errors, profiles=names, log=say, progress=bar)
         for spec in ds.resources:
             if spec.schema is None or not spec.path.is_file():

@@ -11,6 +11,7 @@ and constraint error is frictionless's own, note for note.
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -327,19 +328,21 @@ class FieldPlan:
 
 
 _ISO_MEMO: dict[int, tuple[Any, tuple[Any, Any]]] = {}
+_ISO_LOCK = threading.Lock()
 
 
 def iso_days(values: Any) -> tuple[Any, Any]:
     """:func:`_iso_days`, remembered for the last few arrays (the structure and the domain checks
-    of a block read the same date columns)."""
-    hit = _ISO_MEMO.get(id(values))
-    if hit is not None and hit[0] is values:
-        return hit[1]
-    result = _iso_days(values)
-    if len(_ISO_MEMO) >= 16:
-        _ISO_MEMO.pop(next(iter(_ISO_MEMO)))
-    _ISO_MEMO[id(values)] = (values, result)
-    return result
+    of a block read the same date columns, in two threads: the second waits for the first)."""
+    with _ISO_LOCK:
+        hit = _ISO_MEMO.get(id(values))
+        if hit is not None and hit[0] is values:
+            return hit[1]
+        result = _iso_days(values)
+        if len(_ISO_MEMO) >= 16:
+            _ISO_MEMO.pop(next(iter(_ISO_MEMO)))
+        _ISO_MEMO[id(values)] = (values, result)
+        return result
 
 
 def _iso_days(values: Any) -> tuple[Any, Any]:

@@ -8,7 +8,7 @@ and why. Everything here streams: memory stays bounded whatever the size of the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -225,8 +225,8 @@ class DatasetRun:
         longest, longest_at = stream.header_longest, stream.header_longest_at
         rows = 0
         done = 0
-        for block in stream.blocks():
-            needed = check.check_block(block)
+        pool = _pool()
+        for block in ahead(stream.blocks(), pool):
             n = block.n_records
 
             def column(i: int, block: Any = block, n: int = n) -> Any:
@@ -234,7 +234,11 @@ class DatasetRun:
                     return pa.nulls(n, pa.string())
                 return spread(block, block.columns[i], _irregular_cell(i, block.irregular))
 
-            found, prof, priv = dom.block(column, n, block.first_row)
+            # The domain checks of a block run beside its structure checks: both spend most of
+            # their time in pyarrow kernels, which release the GIL.
+            later = pool.submit(dom.block, column, n, block.first_row)
+            needed = check.check_block(block)
+            found, prof, priv = later.result()
             noted = {*needed, *(k for k, *_ in found), *(k for k, *_ in prof), *(k for k, *_ in priv)}
             lines = block.lines(sorted(noted))
             for k in needed:
@@ -303,6 +307,40 @@ class DatasetRun:
 
             header_profile = cdmx(self.ds, spec, rawcsv.RawTable(list(header), [], []))
         return pre, build(pending_dom + pending_priv), header_profile + build(pending_prof), rows
+
+
+_POOL: Any = None
+
+
+def _pool() -> Any:
+    """Two worker threads, shared by every table of the run (this machine class has 2 cores)."""
+    global _POOL
+    if _POOL is None:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(
+            max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="ciudades"
+        )
+    return _POOL
+
+
+def ahead(blocks: Iterator[Any], pool: Any) -> Iterator[Any]:
+    """The blocks of ``blocks``, each read and parsed in a worker while the previous one is checked."""
+    it = iter(blocks)
+    pending = pool.submit(next, it, None)
+    try:
+        while True:
+            block = pending.result()
+            if block is None:
+                return
+            pending = pool.submit(next, it, None)
+            yield block
+    finally:
+        pending.cancel() or pending.exception()
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
 
 
 def _irregular_cell(i: int, cells: dict[int, list[str]]) -> Callable[[int], str | None]:

@@ -9,6 +9,9 @@ engine never loads pandas.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -63,6 +66,27 @@ def text(value: str) -> Any:
     """A string scalar for compute functions (a bare ``str`` would make pyarrow infer its type,
     which imports pandas)."""
     return pa.scalar(value, pa.string())
+
+
+@contextlib.contextmanager
+def lean_memory() -> Iterator[None]:
+    """Allocate Arrow memory from jemalloc while the engine runs, unless the user chose a pool
+    (``ARROW_DEFAULT_MEMORY_POOL``). jemalloc returns freed pages to the system; the default
+    mimalloc keeps them, which measured 110 MiB more resident memory on a 1M-row table."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        yield
+        return
+    try:
+        lean = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow build without jemalloc
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(lean)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def _single(arr: Any) -> Any:
