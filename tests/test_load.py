@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import ipaddress
+import json
 import shutil
 import threading
 import zipfile
@@ -16,8 +18,10 @@ import pandas as pd
 import pytest
 
 import toolkit
+from toolkit import remote
 from toolkit.cli import cli
 from toolkit.errors import ToolkitError
+from toolkit.load import download
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,29 +31,79 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return toolkit.package(ROOT / "datasets", tmp_path_factory.mktemp("load") / "packages")
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    extra: dict[str, bytes]  # files served besides the build folder
+    redirects: dict[str, str]  # path → Location
+    seen: list[str]  # every path asked for
+    release: threading.Event
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that stops reading (the size-limit test) is expected, not an error
 
 
+class _Handler(SimpleHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        self.server.seen.append(path)
+        if path in self.server.redirects:
+            self.send_response(302)
+            self.send_header("Location", self.server.redirects[path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/stall.zip":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"PK")
+            self.wfile.flush()
+            self.server.release.wait(20)  # until the session ends
+        elif path in self.server.extra:
+            body = self.server.extra[path]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _start(directory: Path) -> _Server:
+    httpd = _Server(("127.0.0.1", 0), functools.partial(_Handler, directory=str(directory)))
+    httpd.extra, httpd.redirects, httpd.seen, httpd.release = {}, {}, [], threading.Event()
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def _stop(httpd: _Server) -> None:
+    httpd.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _url(httpd: _Server) -> str:
+    return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
 @pytest.fixture(scope="session")
-def server(packages: Any) -> Iterator[str]:
+def httpd(packages: Any) -> Iterator[_Server]:
     """An HTTP server on 127.0.0.1 serving the build folder, as the catalog site would."""
-    handler = functools.partial(_Quiet, directory=str(packages.out))
-    httpd = _Server(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    server = _start(packages.out)
+    yield server
+    _stop(server)
+
+
+@pytest.fixture
+def server(httpd: _Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The server's address, with 127.0.0.1 opened to the downloader for this test only (a user can
+    never open it: loopback, private and link-local addresses are refused, see ``toolkit.remote``)."""
+    monkeypatch.setattr(remote, "ALLOWED_NETWORKS", (ipaddress.ip_network("127.0.0.1/32"),))
+    httpd.seen.clear()
+    return _url(httpd)
 
 
 def _texts(series: pd.Series, field: dict[str, Any]) -> list[str]:
@@ -146,8 +200,6 @@ def test_a_tampered_file_is_refused(packages: Any, tmp_path: Path) -> None:
 
 
 def test_unsafe_resource_paths_are_refused(packages: Any, tmp_path: Path) -> None:
-    import json
-
     copy = tmp_path / "pkg"
     shutil.copytree(packages.datasets[0].folder, copy)
     descriptor = json.loads((copy / "datapackage.json").read_text(encoding="utf-8"))
@@ -167,7 +219,7 @@ def test_load_over_http(packages: Any, server: str) -> None:
 
 
 def test_remote_limits_and_errors(packages: Any, server: str) -> None:
-    with pytest.raises(ToolkitError, match="exceeds the limit of 1000 bytes"):
+    with pytest.raises(ToolkitError, match="exceeds the limit of 1,000 bytes"):
         toolkit.load(f"{server}/{packages.datasets[0].zip.name}", max_bytes=1000)
     with pytest.raises(ToolkitError, match="the server answered 404"):
         toolkit.load(f"{server}/nothing/datapackage.json")
@@ -191,4 +243,114 @@ def test_download_verifies_and_keeps_the_package(
     )
     missing = runner.invoke(cli, ["download", f"{server}/nope.zip", "--out", str(tmp_path), "--lang", "es"])
     assert missing.exit_code == 3
-    assert missing.output.startswith("Error: No se pudo descargar")
+    assert missing.output == (
+        f"Error: No se descargó «{server}/nope.zip»: el servidor respondió 404 File not found; "
+        "revisa que la dirección sea correcta y pública.\n"
+    )
+
+
+# ── what a remote package may not reach ──────────────────────────────────────────────────────────
+
+
+def test_loopback_is_refused_without_the_test_policy(
+    packages: Any, httpd: _Server, tmp_path: Path, runner: Any
+) -> None:
+    url = f"{_url(httpd)}/{packages.datasets[0].zip.name}"
+    with pytest.raises(remote.RemoteError) as info:
+        toolkit.load(url)
+    assert info.value.message_en == (
+        f"'{url}' was not downloaded: '127.0.0.1' leads to a loopback address 127.0.0.1; the tool only "
+        "downloads from public Internet addresses. Publish the file on a public server or copy it into "
+        "the catalog."
+    )
+    result = runner.invoke(cli, ["download", url, "--out", str(tmp_path / "out"), "--lang", "es"])
+    assert result.exit_code == 3
+    assert result.output == (
+        f"Error: No se descargó «{url}»: «127.0.0.1» lleva a una dirección de bucle local (loopback) "
+        "127.0.0.1; la herramienta solo descarga de direcciones públicas de Internet. Publica el archivo "
+        "en un servidor público o cópialo dentro del catálogo.\n"
+    )
+    assert not list((tmp_path / "out").iterdir())
+
+
+def _hostile(packages: Any, httpd: _Server, name: str, path: str) -> str:
+    """The URL of a package on the test server whose first table's path is ``path``."""
+    descriptor = json.loads((packages.datasets[0].folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["path"] = path
+    httpd.extra[f"/{name}/datapackage.json"] = json.dumps(descriptor).encode()
+    return f"{_url(httpd)}/{name}/datapackage.json"
+
+
+def test_resource_paths_of_a_remote_package_never_reach_another_server(
+    packages: Any, httpd: _Server, server: str, tmp_path: Path, runner: Any
+) -> None:
+    """The test policy opens 127.0.0.1, so only the package's own folder on its own server (not the
+    address check) stands between a hostile descriptor and the internal service on another port."""
+    internal = _start(tmp_path)
+    internal.extra["/secret.csv"] = b"token\nsecreto\n"
+    port = internal.server_address[1]
+    cases = [
+        (f"http://127.0.0.1:{port}/secret.csv", "remote URL"),
+        ("http://169.254.169.254/latest/meta-data/", "remote URL"),
+        (f"//127.0.0.1:{port}/secret.csv", "absolute path"),
+        # URL parsers drop tabs, newlines and leading spaces: the text looks relative, the URL is not
+        (f"\t//127.0.0.1:{port}/secret.csv", "it leads to another server, '127.0.0.1'"),
+        (" //169.254.169.254/latest/meta-data/", "it leads to another server, '169.254.169.254'"),
+        (f"h\nttp://127.0.0.1:{port}/secret.csv", "it leads to another server, '127.0.0.1'"),
+        ("x/.\t./.\t./secret.csv", "it leaves the package's folder"),
+    ]
+    try:
+        for n, (path, why) in enumerate(cases):
+            url = _hostile(packages, httpd, f"hostile-{n}", path)
+            shown = path.replace("\t", "\\t").replace("\n", "\\n")
+            with pytest.raises(ToolkitError) as info:
+                toolkit.load(url)
+            assert info.value.message_en == (
+                f"{url}: the resource path '{shown}' is not safe ({why}); a package's files sit in the "
+                "folder of its datapackage.json."
+            ), path
+            assert f"{url}: la ruta de recurso «{shown}» no es segura (" in info.value.message_es
+            # download also keeps every file beside the descriptor, so a path with a slash may stop there
+            result = runner.invoke(cli, ["download", url, "--out", str(tmp_path / "out"), "--lang", "en"])
+            assert result.exit_code == 3, result.output
+            assert result.output.startswith(f"Error: {url}: ") and result.output.count("\n") == 1
+            assert f"'{shown}' is not " in result.output
+        assert internal.seen == []
+        assert httpd.seen == [f"/hostile-{n}/datapackage.json" for n in range(len(cases)) for _ in "ld"]
+        assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    finally:
+        _stop(internal)
+
+
+def test_a_redirect_to_a_private_address_is_refused(
+    packages: Any, httpd: _Server, server: str, tmp_path: Path
+) -> None:
+    for n, (location, why) in enumerate(
+        [
+            ("http://169.254.169.254/latest/meta-data/", "'169.254.169.254' leads to a link-local address"),
+            ("http://10.0.0.5/datapackage.json", "'10.0.0.5' leads to a private address"),
+            ("http://[::1]/datapackage.json", "'::1' leads to a loopback address"),
+        ]
+    ):
+        moved = f"/moved-{n}/datapackage.json"
+        httpd.redirects[moved] = location
+        with pytest.raises(remote.RemoteError) as info:
+            toolkit.load(server + moved)
+        assert info.value.message_en.startswith(
+            f"'{server}{moved}' was not downloaded: it redirects to '{location}' and {why}"
+        )
+    # a table of a package that redirects elsewhere is checked the same way
+    url = _hostile(packages, httpd, "moved-table", "moved.csv")
+    httpd.redirects["/moved-table/moved.csv"] = "http://169.254.169.254/latest/meta-data/"
+    for attempt in (toolkit.load, functools.partial(download, out=tmp_path)):
+        with pytest.raises(remote.RemoteError) as info:
+            attempt(url)
+        assert info.value.message_en.startswith(
+            f"'{server}/moved-table/moved.csv' was not downloaded: it redirects to "
+            "'http://169.254.169.254/latest/meta-data/' and '169.254.169.254' leads to a link-local address"
+        )
+
+
+def test_the_timeout_covers_the_whole_file(server: str) -> None:
+    with pytest.raises(remote.RemoteError, match="it did not finish within 1 s"):
+        toolkit.load(f"{server}/stall.zip", timeout=1)

@@ -311,7 +311,13 @@ def package(
     show_default=True,
     help="Carpeta donde guardar el paquete / folder to keep the package in.",
 )
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Segundos / seconds.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Segundos por archivo, en total / seconds per file, in all.",
+)
 @lang_option
 @debug_option
 @handle_errors

@@ -14,9 +14,7 @@ import os
 import posixpath
 import shutil
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+from toolkit import remote
 from toolkit.catalog import display_path, unsafe_reason
 from toolkit.errors import ToolkitError, UsageError
 
@@ -44,40 +43,37 @@ def _is_url(source: str) -> bool:
 
 
 def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """GET an http(s) URL with a timeout and a size limit."""
+    """GET an http(s) URL through :mod:`toolkit.remote`: public addresses only, each redirect checked
+    the same way, at most ``max_bytes`` and ``timeout`` seconds for the whole file."""
     if not _is_url(url):
         raise UsageError(
             f"«{url}» no es una dirección http(s).",
             f"'{url}' is not an http(s) address.",
         )
-    request = urllib.request.Request(url, headers={"User-Agent": "ciudades-al-mundo"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise _too_big(url, max_bytes)
-            data = response.read(max_bytes + 1)
-    except urllib.error.HTTPError as ex:
-        ex.close()  # the error carries the open response
-        raise ToolkitError(
-            f"No se pudo descargar «{url}»: el servidor respondió {ex.code} {ex.reason}.",
-            f"Could not download '{url}': the server answered {ex.code} {ex.reason}.",
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as ex:
-        reason = getattr(ex, "reason", ex)
-        raise ToolkitError(
-            f"No se pudo descargar «{url}» ({reason}). Revisa la dirección y la conexión.",
-            f"Could not download '{url}' ({reason}). Check the address and the connection.",
-        ) from None
-    if len(data) > max_bytes:
-        raise _too_big(url, max_bytes)
-    return data
+    with tempfile.TemporaryDirectory(prefix="ciudades-load-") as folder:
+        copy = Path(folder) / "download"
+        remote.fetch(url, copy, max_bytes=max_bytes, total_timeout=timeout)
+        return copy.read_bytes()
 
 
-def _too_big(url: str, max_bytes: int) -> ToolkitError:
+def _too_big(where: str, max_bytes: int) -> ToolkitError:
     return ToolkitError(
-        f"«{url}» supera el límite de {max_bytes} bytes; usa max_bytes para aumentarlo.",
-        f"'{url}' exceeds the limit of {max_bytes} bytes; pass max_bytes to raise it.",
+        f"«{where}» supera el límite de {max_bytes} bytes; usa max_bytes para aumentarlo.",
+        f"'{where}' exceeds the limit of {max_bytes} bytes; pass max_bytes to raise it.",
+    )
+
+
+def _shown(text: str) -> str:
+    """``text`` for a one-line message: control characters from a hostile descriptor are escaped."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _unsafe(path: str, where: str, es: str, en: str) -> ToolkitError:
+    return ToolkitError(
+        f"{where}: la ruta de recurso «{_shown(path)}» no es segura ({es}); los archivos de un paquete "
+        "van en la carpeta de su datapackage.json.",
+        f"{where}: the resource path '{_shown(path)}' is not safe ({en}); a package's files sit in the "
+        "folder of its datapackage.json.",
     )
 
 
@@ -85,11 +81,31 @@ def _safe_member(path: str, where: str) -> str:
     reason = unsafe_reason(path)
     if reason or not path:
         es, en = reason or ("vacía", "empty")
-        raise ToolkitError(
-            f"{where}: la ruta de recurso «{path}» no es segura ({es}).",
-            f"{where}: the resource path '{path}' is not safe ({en}).",
-        )
+        raise _unsafe(path, where, es, en)
     return path
+
+
+def _member_url(package_url: str, rel: str) -> str:
+    """The URL of a file a remote ``datapackage.json`` names, which must stay on the package's server
+    and in its folder. URL parsers drop tabs, newlines and leading spaces, so ``"\\t//other.host/x"``
+    passes a check of the text; this checks the URL that would be fetched."""
+    joined = urllib.parse.urljoin(package_url, rel)
+    base, target = urllib.parse.urlsplit(package_url), urllib.parse.urlsplit(joined)
+    try:
+        same_server = (target.scheme, target.hostname, target.port) == (base.scheme, base.hostname, base.port)
+    except ValueError:  # a port out of range
+        same_server = False
+    if not same_server:
+        host = _shown(target.hostname or target.netloc or joined)
+        raise _unsafe(
+            rel, package_url, f"lleva a otro servidor, «{host}»", f"it leads to another server, '{host}'"
+        )
+    folder = base.path.rsplit("/", 1)[0] + "/"
+    inside = target.path[len(folder) :] if target.path.startswith(folder) else "/"
+    reason = unsafe_reason(inside) if inside else ("vacía", "empty")
+    if reason:
+        raise _unsafe(rel, package_url, "sale de la carpeta del paquete", "it leaves the package's folder")
+    return joined
 
 
 def _open_source(
@@ -104,7 +120,7 @@ def _open_source(
         descriptor = _parse_descriptor(data, text)
 
         def read_url(rel: str) -> bytes:
-            return fetch(urllib.parse.urljoin(text, rel), timeout=timeout, max_bytes=max_bytes)
+            return fetch(_member_url(text, rel), timeout=timeout, max_bytes=max_bytes)
 
         return descriptor, read_url, text, None
     path = Path(source)
@@ -376,7 +392,7 @@ def download(
 
     def read_url(rel: str) -> bytes:
         if rel not in fetched:
-            fetched[rel] = fetch(urllib.parse.urljoin(url, rel), timeout=timeout, max_bytes=max_bytes)
+            fetched[rel] = fetch(_member_url(url, rel), timeout=timeout, max_bytes=max_bytes)
         return fetched[rel]
 
     _check_all(descriptor, read_url, url, None)
@@ -407,8 +423,8 @@ def _check_all(descriptor: dict[str, Any], read: Reader, where: str, files: dict
         rel = _safe_member(str(item.get("path", "")), where)
         if posixpath.dirname(rel):
             raise ToolkitError(
-                f"{where}: «{rel}» no está junto a datapackage.json.",
-                f"{where}: '{rel}' is not beside datapackage.json.",
+                f"{where}: «{_shown(rel)}» no está junto a datapackage.json.",
+                f"{where}: '{_shown(rel)}' is not beside datapackage.json.",
             )
         _verify(read(rel), item, rel)
     if files is not None and "SHA256SUMS" in files:

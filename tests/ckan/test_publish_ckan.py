@@ -408,3 +408,41 @@ def test_too_large_stops_with_a_report_and_the_rerun_completes(
     assert resumed.exit_code == 0, resumed.output
     assert "bogota → l-bogota: unchanged" in resumed.stdout
     assert [s.path.rsplit("/", 1)[-1] for s in proxy.writes()] == ["resource_create"] * 5
+
+
+# ── personal data: the notice comes before the upload and again after it ───────────────────────
+
+
+def test_personal_data_notice_before_and_after_a_successful_upload(
+    ckan_server: CkanServer, catalog_copy: Path, tmp_path: Path
+) -> None:
+    agreements = catalog_copy / "bogota" / "agreements.csv"
+    with agreements.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["notes"] = "Contacto: ana.lopez@example.com"
+    with agreements.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert show(ckan_server, "n-bogota") is None
+
+    result = run(
+        ckan_server,
+        catalog_copy,
+        "--prefix",
+        "n-",
+        "--dataset",
+        "bogota",
+        "--lang",
+        "en",
+        out=tmp_path / "out",
+    )
+    assert result.exit_code == 0, result.output
+    notice = "!! WARNING: 1 cell looks like personal data"
+    cell = "agreements.csv, line 2, column U ('notes'): an e-mail address: a•••@example.com"
+    done = result.output.index("✓ Published and verified")
+    assert result.output.count(notice) == 2 and result.stderr.count(cell) == 2, result.output
+    assert result.output.index(notice) < done < result.output.rindex(notice)
+    assert "ana.lopez@example.com" not in result.output
+    portal = show(ckan_server, "n-bogota")
+    assert portal is not None and len(portal["resources"]) == 5
