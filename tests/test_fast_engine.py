@@ -293,11 +293,26 @@ def test_hash_collisions_never_become_findings(tmp_path: Path, monkeypatch: pyte
     import numpy as np
 
     engine = importlib.import_module("toolkit.validate.fast")
-    monkeypatch.setattr(engine, "hash64", lambda values: np.zeros(len(values), dtype=np.uint64))
+    constant = lambda values: np.zeros(len(values), dtype=np.uint64)  # noqa: E731
+    monkeypatch.setattr(engine, "hash64", constant)
+    monkeypatch.setattr(fastkeys, "hash64", constant)  # the foreign keys' lookups too
     folder = synth.make_catalog(tmp_path, partners=60, agreements=60, funding=60, bad=0.2, seed=3)
     slow, fast, _ = both(folder.parent)
     assert_same(slow, fast)
-    assert fastkeys.hash64 is not None
+    assert any(f.code == "foreign-key" for f in fast.findings)
+
+
+def test_key_set_is_exact_whatever_the_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    keys = pa.array(["a-1", "a-2", "a-10", "ñ", ""], pa.string())
+    probe = pa.array(["a-1", "a-3", "", "ñ", "a-10", "a-100", "A-1"], pa.string())
+    expected = [True, False, True, True, True, False, False]
+    assert fastkeys.KeySet(keys).contains(probe).tolist() == expected
+    monkeypatch.setattr(fastkeys, "hash64", lambda values: np.zeros(len(values), dtype=np.uint64))
+    assert fastkeys.KeySet(keys).contains(probe).tolist() == expected
+    assert fastkeys.KeySet(pa.array([], pa.string())).contains(probe).tolist() == [False] * 7
 
 
 def test_hash64_is_stable_and_spreads() -> None:

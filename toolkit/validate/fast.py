@@ -280,8 +280,8 @@ class TableCheck:
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
             parts = [canon[j] for j in idx]
             empty = _all_null(parts)
-            found = pc.is_in(pc.fill_null(_joined(parts), _text("\x00")), value_set=lookup)
-            fails = np.flatnonzero(~bools(found) & ~empty)
+            found = lookup.contains(pc.fill_null(_joined(parts), _text("\x00")))
+            fails = np.flatnonzero(~found & ~empty)
             for k in fails:
                 cells = ["" if p[int(k)].as_py() is None else p[int(k)].as_py() for p in parts]
                 number = block.first_row + int(k)

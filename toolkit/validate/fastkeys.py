@@ -130,3 +130,49 @@ class KeyStore:
             if current:
                 groups.append(current)
         return groups
+
+
+class KeySet:
+    """The keys of a referenced table, for exact membership tests of many blocks.
+
+    ``pc.is_in`` hashes its whole value set again on every call (once per block); here the keys
+    are hashed once and sorted, each block is looked up with a binary search, and every hit is
+    confirmed by comparing the texts, so a hash collision can never hide a broken reference.
+    """
+
+    def __init__(self, values: Any) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        hashes = hash64(values)
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        self.values = values.take(pa.array(order, pa.int64()))
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def contains(self, keys: Any) -> Any:
+        """A NumPy mask: which of ``keys`` (a string array without nulls) are keys of the table."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from toolkit.validate.npview import bools
+
+        out = np.zeros(len(keys), dtype=bool)
+        if not len(keys) or not len(self.hashes):
+            return out
+        hashes = hash64(keys)
+        pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        hit = np.flatnonzero(self.hashes[pos] == hashes)
+        if not len(hit):
+            return out
+        same = bools(
+            pc.equal(keys.take(pa.array(hit, pa.int64())), self.values.take(pa.array(pos[hit], pa.int64())))
+        )
+        out[hit[same]] = True
+        other = hit[~same]  # equal hashes, other text: look the text up for real (a collision)
+        if len(other):
+            out[other] = bools(pc.is_in(keys.take(pa.array(other, pa.int64())), value_set=self.values))
+        return out

@@ -19,6 +19,7 @@ from toolkit.validate.blocks import CsvBlocks, Unsupported, sniffed_dialect_prob
 from toolkit.validate.fast import TableCheck, spread
 from toolkit.validate.fastcells import FieldPlan
 from toolkit.validate.fastdomain import DomainCheck
+from toolkit.validate.fastkeys import KeySet
 from toolkit.validate.npview import bools
 from toolkit.validate.npview import text as _text
 
@@ -167,7 +168,7 @@ class DatasetRun:
             value_set = pc.unique(pa.chunked_array(keys, pa.string())) if keys else pa.array([], pa.string())
             if isinstance(value_set, pa.ChunkedArray):
                 value_set = value_set.combine_chunks()
-            self._lookups[cache_key] = (value_set, plans)
+            self._lookups[cache_key] = (KeySet(value_set), plans)
         if [p.key_class for p in plans] != classes:
             raise Unsupported(f"the foreign key to «{name}» compares values of different types")
         return self._lookups[cache_key][0]
