@@ -11,6 +11,7 @@ cleared by vectorised checks on whole columns of a block.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,6 +140,7 @@ class TableCheck:
         self.lines: dict[int, int] = {}
         self.pk_cells: dict[int, str | None] = {}
         self.total_rows = 0
+        self.fk_seconds = 0.0  # checking the references, for the --debug log
 
     # per block
 
@@ -277,6 +279,7 @@ class TableCheck:
             valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
             joined = _joined(parts).filter(pa.array(valid))
             store.add(hash64(joined), numbers[valid])
+        started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
             parts = [canon[j] for j in idx]
             empty = _all_null(parts)
@@ -294,6 +297,7 @@ class TableCheck:
                     reference_name=source,
                     reference_field_names=source_key,
                 )
+        self.fk_seconds += time.perf_counter() - started
 
     # end of table
 

@@ -8,6 +8,7 @@ and why. Everything here streams: memory stays bounded whatever the size of the 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,7 @@ class DatasetRun:
         self._lookups: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._lists: dict[tuple[str, str], set[str] | None] = {}
         self._shapes: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]] | None] = {}
+        self.fk_seconds = 0.0  # reading the referenced keys, for the --debug log
 
     def shape(self, name: str) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
         if name not in self._shapes:
@@ -124,6 +126,7 @@ class DatasetRun:
 
         name = source or self._current
         cache_key = (name, tuple(source_key))
+        started = time.perf_counter()
         if cache_key in self._lookups:
             plans = self._lookups[cache_key][1]
         else:
@@ -169,6 +172,7 @@ class DatasetRun:
             if isinstance(value_set, pa.ChunkedArray):
                 value_set = value_set.combine_chunks()
             self._lookups[cache_key] = (KeySet(value_set), plans)
+            self.fk_seconds += time.perf_counter() - started
         if [p.key_class for p in plans] != classes:
             raise Unsupported(f"the foreign key to «{name}» compares values of different types")
         return self._lookups[cache_key][0]
@@ -302,6 +306,11 @@ class DatasetRun:
                 )
             return out
 
+        if check.groups:
+            self.log(
+                f"{shown}: foreign keys: {self.fk_seconds:.2f} s reading the referenced keys so far, "
+                f"{check.fk_seconds:.2f} s checking {rows} rows"
+            )
         header_profile: list[Finding] = []
         if profile:
             from toolkit.validate.profiles import cdmx
