@@ -211,7 +211,9 @@ def main() -> None:
         # The engine's own account (--debug): time spent reading the referenced keys (100k
         # agreements, 1,000 partners) and checking the funding rows' references against them.
         found = re.search(
-            rb"funding\.csv: foreign keys: ([0-9.]+) s reading the referenced keys so far, ([0-9.]+) s", log
+            rb"funding\.csv: fast engine, foreign keys: ([0-9.]+) s reading the referenced keys so far, "
+            rb"([0-9.]+) s",
+            log,
         )
         reading, checking = (float(found.group(1)), float(found.group(2))) if found else (float("nan"),) * 2
         print(

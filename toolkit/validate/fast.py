@@ -19,7 +19,7 @@ from typing import Any
 from toolkit.validate.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validate.fastcells import CellError, FieldPlan
 from toolkit.validate.fastkeys import KeyStore, hash64
-from toolkit.validate.npview import bools, numbers
+from toolkit.validate.npview import among, bools, numbers
 from toolkit.validate.npview import text as _text
 
 OnRows = Callable[[int], None]
@@ -168,11 +168,7 @@ class TableCheck:
 
         for j, plan in enumerate(self.plans):
             raw = block.columns[j]
-            if plan.missing:
-                missing = pc.is_in(raw, value_set=pa.array(plan.missing, pa.string()))
-                missing = bools(missing)
-            else:
-                missing = np.zeros(n_reg, dtype=bool)
+            missing = among(raw, plan.missing) if plan.missing else np.zeros(n_reg, dtype=bool)
             blank &= missing
             ok, fast_canon = plan.certainly_valid(raw, missing)
             rest = np.flatnonzero(~ok)

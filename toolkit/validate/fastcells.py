@@ -15,7 +15,7 @@ import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from toolkit.validate.npview import bools, numbers
+from toolkit.validate.npview import among, bools, numbers
 from toolkit.validate.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -255,7 +255,7 @@ class FieldPlan:
             if "pattern" in c:
                 ok &= _np_bool(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
             if self.enum_strings is not None:
-                ok &= _np_bool(pc.is_in(raw, value_set=pa.array(self.enum_strings, pa.string())))
+                ok &= among(raw, self.enum_strings)
             canon = raw
         elif t in ("integer", "year"):
             ok &= _np_bool(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))

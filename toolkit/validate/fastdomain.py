@@ -16,7 +16,7 @@ from typing import Any
 from toolkit.catalog import Catalog, Dataset, ResourceSpec
 from toolkit.validate import domain, privacy, profiles
 from toolkit.validate.fastcells import iso_days
-from toolkit.validate.npview import bools, numbers
+from toolkit.validate.npview import among, bools, numbers
 from toolkit.validate.npview import text as _text
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
@@ -133,7 +133,6 @@ class DomainCheck:
         import pyarrow.compute as pc
 
         np = _np()
-        missing = pa.array(self.missing, pa.string())
         present_cache: dict[int, Any] = {}
 
         def present(name: str | None) -> tuple[Any, Any] | None:
@@ -142,7 +141,7 @@ class DomainCheck:
                 return None
             if i not in present_cache:
                 col = column(i)
-                mask = bools(col.is_valid()) & ~bools(pc.is_in(col, value_set=missing))
+                mask = bools(col.is_valid()) & ~among(col, self.missing)
                 present_cache[i] = (col, mask)
             return present_cache[i]
 
