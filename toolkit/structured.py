@@ -89,6 +89,23 @@ def _tree_lines(node: yaml.Node) -> dict[tuple[Any, ...], int]:
                 walk(item, depth + 1)
 
     walk(node, 0)
+    return _walk_lines(node)
+
+
+def _load(loader_class: Any, text: str, lines_of: Any) -> Document:
+    """Compose ``text`` with ``loader_class``, take the key lines with ``lines_of``, construct."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Document(None, {})
+        lines = lines_of(node)
+        return Document(loader.construct_document(node), lines)
+    finally:
+        loader.dispose()
+
+
+def _walk_lines(node: yaml.Node) -> dict[tuple[Any, ...], int]:
     lines: dict[tuple[Any, ...], int] = {}
     _lines(node, (), lines, 0)
     return lines
@@ -102,15 +119,7 @@ def _fast_yaml(text: str) -> Document | None:
     if loader_class is None:
         return None
     try:
-        loader = loader_class(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return Document(None, {})
-            lines = _tree_lines(node)
-            return Document(loader.construct_document(node), lines)
-        finally:
-            loader.dispose()
+        return _load(loader_class, text, _tree_lines)
     except (yaml.YAMLError, _Shared, StructuredError, RecursionError, ValueError, TypeError):
         return None
 
@@ -151,16 +160,7 @@ def parse(text: str, kind: str) -> Document:
     if fast is not None:
         return fast
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return Document(None, {})
-            lines = {}
-            _lines(node, (), lines, 0)
-            data = loader.construct_document(node)
-        finally:
-            loader.dispose()
+        return _load(_Loader, text, _walk_lines)
     except yaml.MarkedYAMLError as ex:
         mark = ex.problem_mark or ex.context_mark
         problem = " ".join(p for p in (ex.context, ex.problem) if p)
@@ -171,7 +171,6 @@ def parse(text: str, kind: str) -> Document:
         raise StructuredError("YAML", str(ex), None) from None
     except RecursionError:
         raise StructuredError("YAML", f"nesting deeper than {MAX_DEPTH} levels", None) from None
-    return Document(data, lines)
 
 
 def read(path: Path) -> Document:
