@@ -354,3 +354,57 @@ def test_a_redirect_to_a_private_address_is_refused(
 def test_the_timeout_covers_the_whole_file(server: str) -> None:
     with pytest.raises(remote.RemoteError, match="it did not finish within 1 s"):
         toolkit.load(f"{server}/stall.zip", timeout=1)
+
+
+def test_download_refuses_a_zip_that_expands_too_much(
+    zip_bombs: dict[str, Path], httpd: _Server, server: str, tmp_path: Path, runner: Any
+) -> None:
+    httpd.extra["/bomb.zip"] = zip_bombs["lying"].read_bytes()
+    result = runner.invoke(cli, ["download", f"{server}/bomb.zip", "--out", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 3
+    assert result.output == (
+        f"Error: Refused the zip '{server}/bomb.zip': 'pkg/data.csv' expands to more than 200 times its "
+        "compressed size. No data package expands that much: the file is damaged or malicious.\n"
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_download_refuses_paths_that_would_overwrite_another_file(
+    packages: Any, httpd: _Server, server: str, tmp_path: Path, runner: Any
+) -> None:
+    """A package saved as a folder has one file per path: the descriptor's own name, a path listed
+    twice, or two paths one case-insensitive disk takes for one file are refused before any download."""
+    original = json.loads((packages.datasets[0].folder / "datapackage.json").read_text(encoding="utf-8"))
+    first = original["resources"][0]["path"]
+    cases = [
+        ({0: "datapackage.json"}, "the path 'datapackage.json' is that of the datapackage.json itself"),
+        ({0: "DataPackage.JSON"}, "the path 'DataPackage.JSON' is that of the datapackage.json itself"),
+        ({1: first}, f"the path '{first}' appears more than once"),
+        (
+            {1: first.upper()},
+            f"the paths '{first}' and '{first.upper()}' are one file on a case-insensitive disk "
+            "(Windows, macOS)",
+        ),
+    ]
+    out = tmp_path / "out"
+    for n, (paths, why) in enumerate(cases):
+        descriptor = json.loads(json.dumps(original))
+        for index, path in paths.items():
+            descriptor["resources"][index]["path"] = path
+        httpd.extra[f"/clash-{n}/datapackage.json"] = json.dumps(descriptor).encode()
+        url = f"{server}/clash-{n}/datapackage.json"
+        httpd.seen.clear()
+        result = runner.invoke(cli, ["download", url, "--out", str(out), "--lang", "en"])
+        assert result.exit_code == 3, result.output
+        assert result.output == (
+            f"Error: {url}: {why}, so saving the package would overwrite one file with another; nothing was "
+            "saved. Each file of a package needs a name of its own.\n"
+        )
+        assert httpd.seen == [f"/clash-{n}/datapackage.json"]  # no table was even fetched
+    assert not list(out.iterdir())
+    result = runner.invoke(cli, ["download", url, "--out", str(out), "--lang", "es"])
+    assert result.output == (
+        f"Error: {url}: las rutas «{first}» y «{first.upper()}» son el mismo archivo en un disco que no "
+        "distingue mayúsculas (Windows, macOS), así que al guardar el paquete un archivo sobrescribiría a "
+        "otro; no se guardó nada. Cada archivo de un paquete necesita un nombre propio.\n"
+    )

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, shown
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
 
@@ -57,7 +57,11 @@ def allow_remote_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn expected failures into a message and an exit code; tracebacks only with --debug."""
+    """Turn expected failures into a message and an exit code; tracebacks only with --debug.
+
+    Messages quote file names, cells and URLs from untrusted input: their control characters are
+    printed escaped (:func:`toolkit.errors.shown`), so a message stays one line and cannot drive the
+    terminal."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -68,7 +72,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except ToolkitError as ex:
             if debug:
                 raise
-            click.echo("Error: " + ex.message(lang), err=True)
+            click.echo("Error: " + shown(ex.message(lang)), err=True)
             sys.exit(ex.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
@@ -79,9 +83,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
             full = disk_full(ex)
             if full is not None:
-                click.echo("Error: " + full.message(lang), err=True)
+                click.echo("Error: " + shown(full.message(lang)), err=True)
                 sys.exit(full.exit_code)
-            what = f"{type(ex).__name__}: {ex}"
+            what = shown(f"{type(ex).__name__}: {ex}")
             if lang == "es":
                 click.echo(f"La herramienta falló: {what} (usa --debug para ver el detalle)", err=True)
             else:

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import posixpath
-import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,10 @@ import yaml
 
 from toolkit.catalog import CATALOG_FILE, DESCRIPTOR_NAMES, SLUG, display_path
 from toolkit.errors import UsageError
+from toolkit.errors import shown as _shown
+from toolkit.safezip import MAX_FILE_BYTES, read_zip
 
 __all__ = ["DatasetDiff", "DiffResult", "ResourceDiff", "diff", "render_diff"]
-
-MAX_ZIP_UNCOMPRESSED = 1024 * 1024 * 1024
-MAX_ZIP_RATIO = 200
-MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 # ── trees ────────────────────────────────────────────────────────────────────────────────────────
@@ -83,24 +80,11 @@ class GitTree(Tree):
 class ZipTree(Tree):
     def __init__(self, path: Path) -> None:
         self.label = display_path(path)
-        try:
-            archive = zipfile.ZipFile(path)
-        except zipfile.BadZipFile:
-            raise UsageError(f"«{path}» no es un zip válido.", f"'{path}' is not a valid zip.") from None
-        with archive:
-            infos = [i for i in archive.infolist() if not i.is_dir()]
-            total = sum(i.file_size for i in infos)
-            worst = max(
-                (i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 1_048_576), default=0
-            )
-            if total > MAX_ZIP_UNCOMPRESSED or worst > MAX_ZIP_RATIO:
-                raise UsageError(
-                    f"Se rechazó «{path}»: al descomprimirse ocuparía {total // 1_048_576} MB.",
-                    f"Refused '{path}': it would expand to {total // 1_048_576} MB.",
-                )
-            self._data = {
-                i.filename: archive.read(i) for i in infos if not i.filename.startswith(("/", "../"))
-            }
+        self._data = {
+            name: data
+            for name, data in read_zip(path, self.label).items()
+            if not name.startswith(("/", "../"))
+        }
 
     def files(self) -> list[str]:
         return sorted(self._data)
@@ -525,7 +509,8 @@ def _md(text: str) -> str:
 
 
 def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int = 10) -> str:
-    """The diff as ``text``, ``markdown`` or ``json``; long lists show their first ``first`` rows."""
+    """The diff as ``text``, ``markdown`` or ``json``; long lists show their first ``first`` rows.
+    Cells, names and keys come from untrusted files: each line's control characters are escaped."""
     if fmt == "json":
         return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     w = _WORDS["es" if lang == "es" else "en"]
@@ -541,7 +526,7 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
     changed = [d for d in result.datasets if d.status != "unchanged"]
     if not changed:
         out += ["", w["none"]]
-        return "\n".join(out) + "\n"
+        return "\n".join(map(_shown, out)) + "\n"
     for d in changed:
         out += ["", f"### {w['dataset']} `{d.slug}` ({w[d.status]})" if md else f"{d.slug} ({w[d.status]})"]
         bullet = "- " if md else "  "
@@ -610,4 +595,4 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
                         if md
                         else ["      " + w["more"].format(n=len(r.changed) - first)]
                     )
-    return "\n".join(out) + "\n"
+    return "\n".join(map(_shown, out)) + "\n"

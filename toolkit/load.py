@@ -14,8 +14,8 @@ import os
 import posixpath
 import shutil
 import tempfile
+import unicodedata
 import urllib.parse
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 from toolkit import remote
 from toolkit.catalog import display_path, unsafe_reason
-from toolkit.errors import ToolkitError, UsageError
+from toolkit.errors import ToolkitError, UsageError, shown
+from toolkit.safezip import read_zip
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "download", "load"]
 
@@ -63,16 +64,11 @@ def _too_big(where: str, max_bytes: int) -> ToolkitError:
     )
 
 
-def _shown(text: str) -> str:
-    """``text`` for a one-line message: control characters from a hostile descriptor are escaped."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-
-
 def _unsafe(path: str, where: str, es: str, en: str) -> ToolkitError:
     return ToolkitError(
-        f"{where}: la ruta de recurso «{_shown(path)}» no es segura ({es}); los archivos de un paquete "
+        f"{where}: la ruta de recurso «{shown(path)}» no es segura ({es}); los archivos de un paquete "
         "van en la carpeta de su datapackage.json.",
-        f"{where}: the resource path '{_shown(path)}' is not safe ({en}); a package's files sit in the "
+        f"{where}: the resource path '{shown(path)}' is not safe ({en}); a package's files sit in the "
         "folder of its datapackage.json.",
     )
 
@@ -96,7 +92,7 @@ def _member_url(package_url: str, rel: str) -> str:
     except ValueError:  # a port out of range
         same_server = False
     if not same_server:
-        host = _shown(target.hostname or target.netloc or joined)
+        host = shown(target.hostname or target.netloc or joined)
         raise _unsafe(
             rel, package_url, f"lleva a otro servidor, «{host}»", f"it leads to another server, '{host}'"
         )
@@ -170,23 +166,15 @@ def _parse_descriptor(data: bytes, where: str) -> dict[str, Any]:
 
 
 def _from_zip(data: bytes, where: str) -> tuple[dict[str, Any], Reader, str, dict[str, bytes]]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        names = [n for n in archive.namelist() if not n.endswith("/")]
-    except zipfile.BadZipFile:
-        raise ToolkitError(f"«{where}» no es un zip válido.", f"'{where}' is not a valid zip.") from None
-    with archive:
-        found = sorted((n for n in names if posixpath.basename(n) == DESCRIPTOR), key=lambda n: n.count("/"))
-        if not found:
-            raise ToolkitError(
-                f"El zip «{where}» no contiene datapackage.json.",
-                f"The zip '{where}' holds no datapackage.json.",
-            )
-        top = posixpath.dirname(found[0])
-        files = {}
-        for n in names:
-            if posixpath.dirname(n) == top:
-                files[posixpath.basename(n)] = archive.read(n)
+    members = read_zip(data, where)
+    found = sorted((n for n in members if posixpath.basename(n) == DESCRIPTOR), key=lambda n: n.count("/"))
+    if not found:
+        raise ToolkitError(
+            f"El zip «{where}» no contiene datapackage.json.",
+            f"The zip '{where}' holds no datapackage.json.",
+        )
+    top = posixpath.dirname(found[0])
+    files = {posixpath.basename(n): body for n, body in members.items() if posixpath.dirname(n) == top}
     descriptor = _parse_descriptor(files[DESCRIPTOR], f"{where}!{found[0]}")
 
     def read_member(rel: str) -> bytes:
@@ -388,6 +376,7 @@ def download(
         os.replace(tmp, final)
         return final
     descriptor = _parse_descriptor(data, url)
+    _one_file_per_path(descriptor, url)
     fetched = {DESCRIPTOR: data}
 
     def read_url(rel: str) -> bytes:
@@ -410,6 +399,48 @@ def download(
     return final
 
 
+def _file_key(rel: str) -> str:
+    """The file ``rel`` becomes on disk: Windows and macOS ignore case and compose accents, and
+    Windows drops trailing dots and spaces."""
+    return unicodedata.normalize("NFC", rel).casefold().rstrip(" .")
+
+
+def _one_file_per_path(descriptor: dict[str, Any], where: str) -> None:
+    """A package saved as a folder holds one file per path: refuse a descriptor whose files would
+    overwrite each other, or overwrite the ``datapackage.json`` saved beside them."""
+    seen = {_file_key(DESCRIPTOR): DESCRIPTOR}
+    for item in [*descriptor["resources"], *(descriptor.get("downloads") or [])]:
+        if not isinstance(item, dict):
+            continue
+        rel = str(item.get("path", ""))
+        key = _file_key(rel)
+        if key not in seen:
+            seen[key] = rel
+            continue
+        other = seen[key]
+        if other == DESCRIPTOR:
+            es = f"la ruta «{shown(rel)}» es la del propio datapackage.json"
+            en = f"the path '{shown(rel)}' is that of the datapackage.json itself"
+        elif other == rel:
+            es = f"la ruta «{shown(rel)}» aparece más de una vez"
+            en = f"the path '{shown(rel)}' appears more than once"
+        else:
+            es = (
+                f"las rutas «{shown(other)}» y «{shown(rel)}» son el mismo archivo en un disco que no "
+                "distingue mayúsculas (Windows, macOS)"
+            )
+            en = (
+                f"the paths '{shown(other)}' and '{shown(rel)}' are one file on a case-insensitive disk "
+                "(Windows, macOS)"
+            )
+        raise ToolkitError(
+            f"{shown(where)}: {es}, así que al guardar el paquete un archivo sobrescribiría a otro; no se "
+            "guardó nada. Cada archivo de un paquete necesita un nombre propio.",
+            f"{shown(where)}: {en}, so saving the package would overwrite one file with another; nothing "
+            "was saved. Each file of a package needs a name of its own.",
+        )
+
+
 def _plain_name(name: str) -> str:
     base = posixpath.basename(name.replace("\\", "/"))
     if base in ("", ".", ".."):
@@ -423,8 +454,8 @@ def _check_all(descriptor: dict[str, Any], read: Reader, where: str, files: dict
         rel = _safe_member(str(item.get("path", "")), where)
         if posixpath.dirname(rel):
             raise ToolkitError(
-                f"{where}: «{_shown(rel)}» no está junto a datapackage.json.",
-                f"{where}: '{_shown(rel)}' is not beside datapackage.json.",
+                f"{where}: «{shown(rel)}» no está junto a datapackage.json.",
+                f"{where}: '{shown(rel)}' is not beside datapackage.json.",
             )
         _verify(read(rel), item, rel)
     if files is not None and "SHA256SUMS" in files:

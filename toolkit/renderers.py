@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from toolkit.errors import shown
 from toolkit.messages import CODES
 from toolkit.report import Finding, Report, count_phrase, group, location, words
 
@@ -131,10 +132,12 @@ _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _github_line(f: Finding, lang: str) -> str:
+    """A workflow command. Data text is escaped first (:func:`~toolkit.errors.shown`: a log shows ANSI
+    colours too), then GitHub's escaping turns the newline before the fix into ``%0A``."""
     w = words(lang)
     props: list[tuple[str, str]] = []
     if f.path:
-        props.append(("file", f.path))
+        props.append(("file", shown(f.path)))
     if f.line:
         props.append(("line", str(f.line)))
     col = column_number(f.column)
@@ -142,8 +145,9 @@ def _github_line(f: Finding, lang: str) -> str:
         props.append(("col", str(col)))
     props.append(("title", f"{_title(f.code, lang)} [{f.code}]"))
     where = location(f, lang)
-    message = f"{where}: {f.message(lang)}" if where else f.message(lang)
-    message += f"\n{w['fix']}: {f.hint(lang)}"
+    text = shown(f.message(lang))
+    message = f"{where}: {text}" if where else text
+    message += f"\n{w['fix']}: {shown(f.hint(lang))}"
     rendered = ",".join(f"{k}={github_escape_property(v)}" for k, v in props)
     return f"::{_GITHUB_LEVEL.get(f.severity, 'notice')} {rendered}::{github_escape_data(message)}"
 
@@ -155,7 +159,7 @@ def render_github(report: Report, lang: str) -> str:
         lines.append(_extra(lang)["github_more"].format(n=GITHUB_ANNOTATION_LIMIT))
     lines.append(_checked(report, lang))
     if report.skipped:
-        lines.append(f"{words(lang)['skipped']}: {', '.join(report.skipped)}")
+        lines.append(f"{words(lang)['skipped']}: {shown(', '.join(report.skipped))}")
     lines.append(verdict(report, lang))
     return "\n".join(lines) + "\n"
 
@@ -166,8 +170,9 @@ _MD_SPECIAL = str.maketrans({"|": "\\|", "*": "\\*", "`": "\\`", "[": "\\[", "]"
 
 
 def md_escape(text: str) -> str:
-    """Text safe inside a Markdown table cell: no table breaks, no markup, no HTML."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text safe inside a Markdown table cell: no table breaks, no markup, no HTML, no control
+    characters (the summary is also printed to a terminal by ``--format markdown``)."""
+    text = shown(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return " ".join(text.translate(_MD_SPECIAL).split())
 
 
@@ -198,11 +203,11 @@ def render_markdown(report: Report, lang: str, *, first: int = 5, link: LinkFn |
     head = verdict(report, lang).split(" ", 1)[1]
     lines = [f"## {mark} {head}", "", _checked(report, lang)]
     if report.skipped:
-        lines += ["", f"{w['skipped']}: {', '.join(f'`{s}`' for s in report.skipped)}"]
+        lines += ["", f"{w['skipped']}: {', '.join(f'`{shown(s)}`' for s in report.skipped)}"]
     if report.findings:
         lines += ["", x["how_to_read"]]
     for dataset, found in _by_dataset(report.findings).items():
-        name = f"{x['dataset']} `{dataset}`" if dataset else x["catalog"]
+        name = f"{x['dataset']} `{shown(dataset)}`" if dataset else x["catalog"]
         lines += ["", f"### {name}: {_counts(found, lang)}"]
         for path, codes in group(found).items():
             lines += ["", f"**{md_escape(path)}**"]
@@ -247,7 +252,8 @@ def github_line_link(server: str, repository: str, sha: str) -> LinkFn:
 
 def render_junit(report: Report, lang: str) -> str:
     """JUnit XML: a test suite per dataset, a test case per table, a failure per error.
-    Warnings and notices go to the test case's ``system-out``: JUnit has no such level."""
+    Warnings and notices go to the test case's ``system-out``: JUnit has no such level. Data text is
+    escaped (:func:`~toolkit.errors.shown`): XML 1.0 cannot hold most control characters at all."""
     w = words(lang)
     x = _extra(lang)
     suites: dict[str, dict[str, list[Finding]]] = {}
@@ -266,22 +272,23 @@ def render_junit(report: Report, lang: str) -> str:
     root = ET.Element("testsuites", name="ciudades validate")
     total_tests = total_failures = 0
     for suite, cases in suites.items():
-        node = ET.SubElement(root, "testsuite", name=suite)
+        node = ET.SubElement(root, "testsuite", name=shown(suite))
         failing = 0
         for case, fs in cases.items():
-            attrs = {"classname": suite, "name": case}
+            attrs = {"classname": shown(suite), "name": shown(case)}
             if (suite, case) in files:
-                attrs["file"] = files[(suite, case)]
+                attrs["file"] = shown(files[(suite, case)])
             tc = ET.SubElement(node, "testcase", attrs)
             notes = []
             for f in fs:
                 where = location(f, lang)
-                detail = f"{f.path or ''}{' ' + where if where else ''}\n{w['fix']}: {f.hint(lang)}".strip()
+                place = f"{shown(f.path or '')}{' ' + where if where else ''}"
+                detail = f"{place}\n{w['fix']}: {shown(f.hint(lang))}".strip()
                 if f.severity == "error":
-                    failure = ET.SubElement(tc, "failure", message=f.message(lang), type=f.code)
+                    failure = ET.SubElement(tc, "failure", message=shown(f.message(lang)), type=f.code)
                     failure.text = detail
                 else:
-                    notes.append(f"[{w[f.severity]}] {f.code}: {f.message(lang)} ({detail})")
+                    notes.append(f"[{w[f.severity]}] {f.code}: {shown(f.message(lang))} ({detail})")
             if notes:
                 ET.SubElement(tc, "system-out").text = "\n".join(notes)
             failing += any(f.severity == "error" for f in fs)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from toolkit.errors import shown
 from toolkit.messages import CODES, render
 
 SEVERITIES = ("error", "warning", "info")
@@ -235,6 +236,7 @@ def words(lang: str) -> dict[str, Any]:
 
 
 def location(f: Finding, lang: str) -> str:
+    """Where a finding is, in words; column and field names come from the data, printed escaped."""
     w = words(lang)
     parts = []
     if f.line:
@@ -245,7 +247,7 @@ def location(f: Finding, lang: str) -> str:
         parts.append(f"{w['col']} {f.column}" + (f" ({f.field})" if f.field else ""))
     elif f.field:
         parts.append(f.field)
-    return ", ".join(parts)
+    return shown(", ".join(parts))
 
 
 def count_phrase(n: int, severity: str, lang: str) -> str:
@@ -263,7 +265,8 @@ def group(findings: Iterable[Finding]) -> dict[str, dict[str, list[Finding]]]:
 
 
 def render_text(report: Report, lang: str, *, color: bool = False, first: int = 5) -> str:
-    """Readable text: per file, per code, with counts, first locations and how to fix."""
+    """Readable text: per file, per code, with counts, first locations and how to fix. Text from the
+    data (paths, values in messages) has its control characters escaped: it goes to a terminal."""
     w = words(lang)
 
     def paint(text: str, style: str) -> str:
@@ -278,7 +281,7 @@ def render_text(report: Report, lang: str, *, color: bool = False, first: int = 
         counts = ", ".join(
             count_phrase(n, s, lang) for n, s in ((n_err, "error"), (n_warn, "warning")) if n
         ) or count_phrase(len(all_f), "info", lang)
-        lines.append(paint(path, "bold") + f" — {counts}")
+        lines.append(paint(shown(path), "bold") + f" — {counts}")
         for code, fs in codes.items():
             spec = CODES[code]
             sev = fs[0].severity
@@ -288,13 +291,13 @@ def render_text(report: Report, lang: str, *, color: bool = False, first: int = 
             same_fix = len({f.hint(lang) for f in fs[:first]}) == 1
             for f in fs[:first]:
                 loc = location(f, lang)
-                lines.append(f"      {paint(loc, 'cyan') + ': ' if loc else ''}{f.message(lang)}")
+                lines.append(f"      {paint(loc, 'cyan') + ': ' if loc else ''}{shown(f.message(lang))}")
                 if not same_fix:
-                    lines.append(f"        → {w['fix']}: {f.hint(lang)}")
+                    lines.append(f"        → {w['fix']}: {shown(f.hint(lang))}")
             if len(fs) > first:
                 lines.append("      " + paint("… " + w["more"].format(n=len(fs) - first), "dim"))
             if same_fix:
-                lines.append(f"      → {w['fix']}: {fs[0].hint(lang)}")
+                lines.append(f"      → {w['fix']}: {shown(fs[0].hint(lang))}")
         lines.append("")
     st = report.stats()
     u = w["units"]
@@ -310,7 +313,7 @@ def render_text(report: Report, lang: str, *, color: bool = False, first: int = 
         )
     )
     if report.skipped:
-        lines.append(f"{w['skipped']}: {', '.join(report.skipped)}")
+        lines.append(f"{w['skipped']}: {shown(', '.join(report.skipped))}")
     verdict = w["valid"] if report.valid else w["invalid"]
     summary = (
         ", ".join(count_phrase(st[k + "s"], k, lang) for k in ("error", "warning") if st[k + "s"])
