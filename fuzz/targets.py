@@ -127,6 +127,26 @@ def csv_validate(data: bytes) -> None:
     assert isinstance(result, Report | ToolkitError)
 
 
+def csv_fast(data: bytes) -> None:
+    """A CSV through the vectorised engine (``engine="fast"``): it must give a report, falling
+    back to frictionless on its own where it cannot read the file exactly."""
+    from toolkit.validate import validate
+
+    ws = workspace()
+    path = ws.root / "items.csv"
+    path.write_bytes(data)
+    result = _checked(lambda: validate(path, schema=ws.schemas / "mini.schema.yaml", engine="fast"))
+    assert isinstance(result, Report | ToolkitError)
+
+
+def zip_archive(data: bytes) -> None:
+    """A zip (a package, or a file given to ``diff``) through the one reader with limits."""
+    from toolkit.safezip import read_zip
+
+    result = _checked(lambda: read_zip(data, "fuzz.zip"))
+    assert isinstance(result, dict | ToolkitError)
+
+
 DESCRIPTOR_FILES = ("catalog.yaml", "datapackage.yaml", "datapackage.json", "mini.schema.yaml")
 
 
@@ -198,6 +218,17 @@ _WORKBOOK_RELS = (
     b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
     b'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
 )
+
+
+def _zip_seed() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("pkg/datapackage.json", '{"name": "pkg", "resources": []}')
+        zf.writestr("pkg/items.csv", ROWS * 20)
+    return out.getvalue()
+
+
+ZIP_SEED = _zip_seed()
 SHEET_SEED = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
     b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -236,9 +267,11 @@ def xlsx(data: bytes) -> None:
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "csv_raw": csv_raw,
     "csv_validate": csv_validate,
+    "csv_fast": csv_fast,
     "descriptor": descriptor,
     "descriptor_validate": descriptor_validate,
     "xlsx": xlsx,
+    "zip": zip_archive,
 }
 SEEDS: dict[str, list[bytes]] = {
     "csv_raw": [
@@ -249,9 +282,11 @@ SEEDS: dict[str, list[bytes]] = {
         b"\xef\xbb\xbfa\n",
     ],
     "csv_validate": [ROWS, ROWS + b"a-1,Dos,-1,2024-02-30,maybe,1.5,javascript:x\n"],
+    "csv_fast": [ROWS, ROWS + b'a-2,"=1+1 maria@example.org",5,MXN,2024-01-01,,MX,https://x.org\n'],
     "descriptor": [
         bytes([i]) + text.encode() for i, text in enumerate((CATALOG, DESCRIPTOR, "{}", MINI_SCHEMA))
     ],
     "descriptor_validate": [bytes([1]) + DESCRIPTOR.encode(), bytes([3]) + MINI_SCHEMA.encode()],
     "xlsx": [SHEET_SEED],
+    "zip": [ZIP_SEED],
 }

@@ -150,7 +150,7 @@ class CsvBlocks:
             return
         stop = int(stops[0])
         text = head[start : start + stop].decode("utf-8")
-        self.header = next(csv.reader([text], delimiter=self.delimiter), []) if text.strip("\r") else []
+        self.header = _cells(text, self.delimiter) if text.strip("\r") else []
         self.body_offset = start + stop + 1
         header_lines = head[start : start + stop].split(b"\n")
         self.first_line = 1 + len(header_lines) - 1 + 1
@@ -274,7 +274,7 @@ class CsvBlocks:
                 block.irregular[int(k)] = []
             else:
                 text = data[starts[k] : stops[k]].decode("utf-8")
-                block.irregular[int(k)] = next(csv.reader([text], delimiter=self.delimiter), [])
+                block.irregular[int(k)] = _cells(text, self.delimiter)
         block.n_records = len(starts)
         block.regular = regular
 
@@ -303,9 +303,18 @@ class CsvBlocks:
                         e -= 1
                     line = meta.first_line + int(np.searchsorted(feeds, s))
                     text = data[s:e].decode("utf-8")
-                    cells = next(csv.reader([text], delimiter=self.delimiter), []) if text else []
+                    cells = _cells(text, self.delimiter) if text else []
                     out[r] = (line, cells)
         return out
+
+
+def _cells(text: str, delimiter: str) -> list[str]:
+    """The cells of one record; a record the csv module cannot split the way frictionless reads
+    it (a carriage return alone inside a field, say) sends the table to the frictionless path."""
+    try:
+        return next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error as ex:
+        raise Unsupported(f"a record the csv module cannot split: {ex}") from ex
 
 
 def _last_boundary(buf: bytes) -> int | None:
