@@ -266,5 +266,31 @@ def test_fast_engine_crashes_found_by_fuzzing_stay_fixed(name: str) -> None:
     targets.csv_fast(FOUND_FAST[name])
 
 
+def test_zip_with_a_nameless_file_is_refused() -> None:
+    """Found by fuzzing: a member with an empty name made zipfile raise IndexError."""
+    import base64
+
+    from toolkit.errors import ToolkitError
+
+    data = base64.b64decode(ZIP_NAMELESS)
+    with pytest.raises(ToolkitError, match="without a name"):
+        _read(data)
+    targets.zip_archive(data)  # and the fuzz target takes it as an answer
+
+
+ZIP_NAMELESS = (
+    "UEsDBBQAAAAIAGqYeV1+zzw8IQAAACAAAAAUAAAAcGtnL2RhdGFwYWNrYWdlrbXWWmut9T/WX1BLAQIUAxQAAAAIAGqYeV1+"
+    "zzxfUEsBAgAAAAAAAAAAAIAAAAAAAHBrZy9kYXRhcGFja2FnZS5qc29uUEsBAhQDFAAAAAgAaph5XTujhINlAAAAHG9uUEsB"
+    "AhQDFAAAAAgAaph5XTujhINlAAAAHPn///L////6AAAAAAAAAIABUwAAAHBrZy9pdGVtcy5jc3ZQSwUGAAAAAAIAAgB9AAAA"
+    "4wAAAAAA"
+)
+
+
+def _read(data: bytes) -> object:
+    from toolkit.safezip import read_zip
+
+    return read_zip(data, "fuzz.zip")
+
+
 def test_an_empty_sheet_is_a_usage_error() -> None:
     targets.xlsx(b"")

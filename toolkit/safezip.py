@@ -114,6 +114,13 @@ def read_zip(source: bytes | Path, where: str) -> dict[str, bytes]:
                 f"«{shown(where)}» no es un zip válido.", f"'{shown(where)}' is not a valid zip."
             ) from None
         with archive:
+            if any(not i.filename for i in archive.infolist()):
+                raise ToolkitError(
+                    f"El zip «{shown(where)}» está dañado: tiene un archivo sin nombre; "
+                    "descárgalo o genéralo de nuevo.",
+                    f"The zip '{shown(where)}' is damaged: it holds a file without a name; "
+                    "download or build it again.",
+                )
             infos = [i for i in archive.infolist() if not i.is_dir()]
             declared = 0
             for info in infos:
