@@ -408,3 +408,13 @@ def test_download_refuses_paths_that_would_overwrite_another_file(
         "distingue mayúsculas (Windows, macOS), así que al guardar el paquete un archivo sobrescribiría a "
         "otro; no se guardó nada. Cada archivo de un paquete necesita un nombre propio.\n"
     )
+
+
+@pytest.mark.parametrize("name", ["a\x1b[2Jb", "x\ny", "a\u202eb", "bell\x07"])
+def test_a_package_name_with_control_characters_is_refused(name: str) -> None:
+    """The name becomes the folder ``download`` saves into and is printed: no control characters."""
+    from toolkit.load import _plain_name
+
+    with pytest.raises(ToolkitError, match="control characters"):
+        _plain_name(name)
+    assert _plain_name("ciudad-de-méxico") == "ciudad-de-méxico"

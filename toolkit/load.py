@@ -442,9 +442,17 @@ def _one_file_per_path(descriptor: dict[str, Any], where: str) -> None:
 
 
 def _plain_name(name: str) -> str:
+    """The package's name as a folder name: one plain path part, printable (it is shown and saved)."""
     base = posixpath.basename(name.replace("\\", "/"))
     if base in ("", ".", ".."):
         raise ToolkitError(f"Nombre de paquete no válido: «{name}».", f"Invalid package name: '{name}'.")
+    if shown(base) != base or not base.isprintable():
+        raise ToolkitError(
+            f"Nombre de paquete no válido: «{shown(name)}». Se usa como nombre de carpeta, así que no "
+            "puede llevar caracteres de control.",
+            f"Invalid package name: '{shown(name)}'. It becomes a folder name, so it cannot hold "
+            "control characters.",
+        )
     return base
 
 
