@@ -117,7 +117,7 @@ _CODES = [
         "Remote file not downloaded",
         "No se descargó «{value}»: {detail}.",
         "'{value}' was not downloaded: {detail_en}.",
-        "Con --allow-remote solo se descargan URL http(s) públicas, en menos de 30 s y hasta 200 MiB (5 MiB un esquema). Corrige la dirección o copia el archivo dentro de la carpeta del conjunto y usa una ruta relativa.",
+        "Con --allow-remote solo se descargan URL http(s) públicas, en menos de 30 s y hasta 200 MiB (5 MiB si es un esquema). Corrige la dirección, o copia el archivo en la carpeta del conjunto de datos y usa una ruta relativa.",
         "With --allow-remote only public http(s) URLs are downloaded, within 30 s and up to 200 MiB (5 MiB for a schema). Fix the address, or copy the file into the dataset folder and use a relative path.",
     ),
     _c(
