@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import pytest
+from csvedit import edit_cell
 
 from toolkit import validate
 from toolkit.validate.privacy import looks_like_formula, personal_data_kind
@@ -48,18 +47,10 @@ def test_formula_detection(text: str, formula: bool) -> None:
     assert looks_like_formula(text) is formula
 
 
-def _edit(path: Path, row: int, field: str, value: str) -> None:
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[row][rows[0].index(field)] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
-
-
 def test_findings_name_the_cell(catalog_copy: Path) -> None:
     agreements = catalog_copy / "bogota" / "agreements.csv"
-    _edit(agreements, 1, "notes", "Contacto: ana.lopez@example.com")
-    _edit(agreements, 2, "signatories", '=HYPERLINK("http://evil.example","x")')
+    edit_cell(agreements, 1, "notes", "Contacto: ana.lopez@example.com")
+    edit_cell(agreements, 2, "signatories", '=HYPERLINK("http://evil.example","x")')
     report = validate(catalog_copy)
     got = {(f.code, f.severity, f.row, f.field, f.column) for f in report.findings}
     assert ("personal-data", "warning", 2, "notes", "U") in got

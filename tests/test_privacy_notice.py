@@ -8,9 +8,7 @@ came out before the first upload. The shipped catalog gets no notice.
 
 from __future__ import annotations
 
-import csv
 import http.server
-import io
 import shutil
 import threading
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from csvedit import edit_cell
 
 from toolkit.cli import cli
 from toolkit.privacy_notice import mask, personal_cells, render_plain
@@ -28,22 +27,14 @@ EMAIL = "ana.lopez@example.com"
 CURP = "GODE561231HDFRRN09"
 
 
-def _edit(path: Path, row: int, field: str, value: str) -> None:
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[row][rows[0].index(field)] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("planted")
     shutil.copytree(ROOT / "datasets", base / "datasets")
     shutil.copytree(ROOT / "schemas", base / "schemas")
     agreements = base / "datasets" / "bogota" / "agreements.csv"
-    _edit(agreements, 1, "notes", f"Contacto: {EMAIL}")
-    _edit(agreements, 3, "signatories", f"Alcaldesa (CURP {CURP})")
+    edit_cell(agreements, 1, "notes", f"Contacto: {EMAIL}")
+    edit_cell(agreements, 3, "signatories", f"Alcaldesa (CURP {CURP})")
     return base / "datasets"
 
 
