@@ -274,6 +274,19 @@ def test_stray_quote_falls_back_to_frictionless(tmp_path: Path) -> None:
     assert any("frictionless engine" in line and "quote" in line for line in log), log
 
 
+def test_bytes_not_utf8_after_the_first_megabyte_fall_back(tmp_path: Path) -> None:
+    """The pre-check reads the first MiB only; the engine checks UTF-8 itself block by block (not
+    pyarrow), so a Latin-1 «ñ» far into the file still sends the table to the frictionless path."""
+    data = tmp_path / "late.csv"
+    rows = "".join(f"i-{k},nombre {k},,,,,,https://e.org/{k}\n" for k in range(40_000))
+    data.write_bytes((MINI_HEADER + rows).encode("utf-8") + b"i-x,Espa\xf1a,,,,,,https://e.org\n")
+    assert data.stat().st_size > 1 << 20
+    slow, fast, log = both(data, schema=MINI)
+    assert_same(slow, fast)
+    assert "encoding-not-utf8" in [f.code for f in fast.findings]
+    assert any("frictionless engine" in line and "UTF-8" in line for line in log), log
+
+
 def test_key_on_a_number_field_falls_back(tmp_path: Path) -> None:
     schema = tmp_path / "s.yaml"
     schema.write_text(

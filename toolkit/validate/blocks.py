@@ -21,6 +21,9 @@ from typing import Any
 
 BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 4 * 1024 * 1024
+# pyarrow parses a block in pieces of this size: a piece that fits the CPU cache parses much
+# faster (measured on 1M funding rows: 1.4 s of CPU with 1 MiB pieces, 2.3 s with 4 MiB).
+PARSE_BYTES = 1 << 20
 _QUOTE, _LF, _CR = 34, 10, 13
 
 
@@ -219,10 +222,16 @@ class CsvBlocks:
             invalid.append(1)
             return "skip"
 
+        # Python checks UTF-8 faster than pyarrow's converter does (and pure ASCII in a blink).
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as ex:
+                raise Unsupported(f"the block is not UTF-8: {ex}") from ex
         try:
             table = pcsv.read_csv(
                 pa.BufferReader(data),
-                read_options=pcsv.ReadOptions(column_names=names, block_size=max(len(data), 1 << 20)),
+                read_options=pcsv.ReadOptions(column_names=names, block_size=PARSE_BYTES, use_threads=False),
                 parse_options=pcsv.ParseOptions(
                     delimiter=self.delimiter,
                     quote_char='"',
@@ -237,7 +246,7 @@ class CsvBlocks:
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
                     null_values=[],
-                    check_utf8=True,
+                    check_utf8=False,
                 ),
             )
         except pa.ArrowInvalid as ex:
