@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import sys
 from pathlib import Path
 
 import frictionless
@@ -225,3 +228,121 @@ def test_sources_are_never_modified(root: Path) -> None:
     before = digest()
     validate(root / "datasets")
     assert digest() == before
+
+
+def test_subdivision_codes_match_pycountry() -> None:
+    """The ISO 3166-2 codes read from pycountry's data file are exactly pycountry's own."""
+    import pycountry
+
+    from toolkit.validate import domain
+
+    assert domain._subdivisions() == frozenset(s.code for s in pycountry.subdivisions)
+    assert "MX-CMX" in domain._subdivisions()
+
+
+_BOTH_WAYS = """
+import dataclasses, json, sys
+from toolkit.validate import parallel, validate
+out = []
+for enabled in (False, True):
+    parallel.ENABLED = enabled
+    log = []
+    report = validate(sys.argv[1], log=log.append)
+    out.append({"findings": [dataclasses.asdict(f) for f in report.findings], "datasets": report.datasets,
+                "resources": report.resources, "rows": report.rows, "log": log})
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
+def test_worker_processes_give_the_same_report(catalog_copy: Path) -> None:
+    """Datasets checked side by side in worker processes give the report one after another gives."""
+    import subprocess
+
+    from csvedit import edit_cell
+
+    edit_cell(catalog_copy / "bogota" / "funding.csv", 1, "period_end", "2019-02-30")
+    edit_cell(catalog_copy / "montevideo" / "partners.csv", 2, "partner_type", "red")
+    edit_cell(catalog_copy / "ciudad-de-mexico" / "agreements.csv", 3, "counterpart_id", "nadie")
+    run = subprocess.run(
+        [sys.executable, "-c", _BOTH_WAYS, str(catalog_copy)], capture_output=True, text=True, check=True
+    )
+    one_by_one, side_by_side = json.loads(run.stdout)
+    assert not any("worker" in line for line in one_by_one["log"])
+    if (os.cpu_count() or 1) > 1:
+        assert any("worker processes" in line for line in side_by_side["log"]), side_by_side["log"]
+    assert {f["dataset"] for f in side_by_side["findings"]} == {"bogota", "montevideo", "ciudad-de-mexico"}
+    for key in ("findings", "datasets", "resources", "rows"):
+        assert side_by_side[key] == one_by_one[key], key
+
+
+def test_a_failing_worker_leaves_its_dataset_to_the_main_process(
+    catalog_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csvedit import edit_cell
+
+    from toolkit.validate import parallel
+
+    edit_cell(catalog_copy / "montevideo" / "partners.csv", 2, "partner_type", "red")
+    monkeypatch.setattr(parallel, "ENABLED", False)
+    expected = validate(catalog_copy)
+    monkeypatch.setattr(parallel, "ENABLED", True)
+    monkeypatch.setattr(parallel, "workers", lambda n: 2)
+    real = parallel._work
+    monkeypatch.setattr(parallel, "_work", lambda i: None if i == 0 else real(i))
+    log: list[str] = []
+    got = validate(catalog_copy, log=log.append)
+    assert any("checked here instead" in line for line in log), log
+    assert [dataclasses.asdict(f) for f in got.findings] == [dataclasses.asdict(f) for f in expected.findings]
+    assert (got.resources, got.rows) == (expected.resources, expected.rows)
+
+
+_SLOW_WORKERS = """
+import sys, time
+from toolkit.validate import parallel, validate
+parallel._work = lambda i: time.sleep(120)
+validate(sys.argv[1])
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
+def test_workers_die_with_a_killed_validation(catalog_copy: Path) -> None:
+    """SIGKILL on the command leaves no worker behind (nor its output pipes open)."""
+    import signal
+    import subprocess
+    import time
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one CPU: no worker processes")
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WORKERS, str(catalog_copy)], stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not _children(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    assert workers, "no worker process started"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)  # returns only once no worker holds the pipe
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)]
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a parent that does not reap it is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

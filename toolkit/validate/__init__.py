@@ -12,7 +12,7 @@ from pathlib import Path
 from toolkit.catalog import Catalog, Dataset, ResourceSpec, display_path, load_catalog, single_table_catalog
 from toolkit.errors import UsageError
 from toolkit.report import Finding, Report
-from toolkit.validate import domain, privacy, structure
+from toolkit.validate import domain, parallel, privacy, structure
 from toolkit.validate.profiles import PROFILES
 from toolkit.validate.rawcsv import RawTable, read_table
 
@@ -97,13 +97,27 @@ def validate_catalog(
     report = Report()
     report.extend(metadata_findings)
     say = log or (lambda _m: None)
+    fast: set[str] = set()
+    for ds in catalog.datasets:
+        biggest = max((fastrun_bytes(s) for s in ds.resources if s.schema is not None), default=0)
+        if engine == "fast" or (engine == "auto" and biggest >= FAST_BYTES):
+            fast.add(ds.slug)
+    classic = [ds for ds in catalog.datasets if ds.slug not in fast]
+    # Datasets on the frictionless path are independent: with two or more, worker processes
+    # check them side by side (before any fast-engine thread exists), and the results are taken
+    # in catalog order, so the report is the same as one dataset after another.
+    done = parallel.classic_datasets(classic, catalog, profiles, limit_errors, say)
     for ds in catalog.datasets:
         report.datasets.append(ds.slug)
         report.tables[ds.slug] = {r.name: display_path(r.path) for r in ds.resources}
         names = ds.profiles if profiles is None else profiles
-        biggest = max((fastrun_bytes(s) for s in ds.resources if s.schema is not None), default=0)
-        if engine == "fast" or (engine == "auto" and biggest >= FAST_BYTES):
+        if ds.slug in fast:
             found = _fast_dataset(ds, catalog, report, names, limit_errors, progress, say, show_progress)
+        elif ds.slug in done:
+            say(f"{ds.slug}: frictionless engine, in a worker process")
+            found, resources, rows = done[ds.slug]
+            report.resources += resources
+            report.rows += rows
         else:
             say(f"{ds.slug}: frictionless engine")
             found = _classic(ds, catalog, report, ds.resources, names, limit_errors, progress)

@@ -382,8 +382,8 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     validity, offsets_buf, data_buf = values.buffers()[:3]
     if n == 0 or data_buf is None or data_buf.size == 0:
         return y, m, d, ok
-    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=values.offset * np.dtype(width).itemsize)
+    width = np.dtype(np.int64 if pa.types.is_large_string(values.type) else np.int32)
+    offsets: Any = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=values.offset * width.itemsize)
     data = np.frombuffer(data_buf, dtype=np.uint8)
     starts = offsets[:-1].astype(np.int64)
     cand = (offsets[1:] - offsets[:-1]) == 10
