@@ -37,7 +37,8 @@ def workers(n_jobs: int) -> int:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return min(cpus, n_jobs) if cpus > 1 else 0
+    # One more than the CPUs: the last datasets to finish are then not left to one worker alone.
+    return min(cpus + 1, n_jobs) if cpus > 1 else 0
 
 
 def classic_datasets(
