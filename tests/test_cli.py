@@ -141,3 +141,27 @@ def test_codes_doc_is_generated_from_the_code(runner: CliRunner, root: Path) -> 
     assert (root / "docs" / "codes.md").read_text(encoding="utf-8") == result.output, (
         "docs/codes.md is stale: run `ciudades codes > docs/codes.md`"
     )
+
+
+_LAZY_CHECK = """
+import sys
+import toolkit.cli
+names = ("toolkit.catalog", "toolkit.validate", "toolkit.package", "toolkit.diff", "yaml", "frictionless",
+         "numpy", "pyarrow", "pandas", "jinja2")
+heavy = sorted(m for m in names if m in sys.modules)
+import toolkit.validate.parallel  # the module first: Python binds toolkit.validate to the module
+import toolkit
+import toolkit.package
+from toolkit import diff, load, validate
+report = toolkit.validate(sys.argv[1])
+same = validate is toolkit.validate
+print(heavy, report.valid, callable(toolkit.package), callable(load), callable(diff), same)
+"""
+
+
+def test_import_is_lazy_and_the_functions_stay_callable(root: Path) -> None:
+    """`ciudades --help` imports no data library; toolkit.validate/package/load/diff can be called
+    whether Python bound the name to the function or to its module."""
+    args = [sys.executable, "-c", _LAZY_CHECK, str(root / "datasets")]
+    proc = subprocess.run(args, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[] True True True True True"

@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from toolkit.diff import DiffResult, diff
 from toolkit.errors import ToolkitError, UsageError
-from toolkit.load import load
-from toolkit.package import DatasetPackage, OutputFile, PackageResult, package, read_packages
-from toolkit.validate import validate
 
-# Everything else is imported on first use, so that `import toolkit` (and `ciudades --help`)
-# stays fast: the site, publishing and spreadsheet stages pull in heavy libraries. Functions named
-# like their module (validate, package, load, diff) stay eager: once a submodule is imported,
-# Python sets the package attribute of that name to the module, hiding a lazy function.
+if TYPE_CHECKING:
+    from toolkit.catalog import Catalog, Dataset, load_catalog
+    from toolkit.diff import DiffResult, diff
+    from toolkit.load import load
+    from toolkit.package import DatasetPackage, OutputFile, PackageResult, package, read_packages
+    from toolkit.publish import PublishResult, publish_ckan
+    from toolkit.report import Finding, Report
+    from toolkit.site import SiteResult, build
+    from toolkit.spreadsheet import build_template, import_table, write_xlsx_report
+    from toolkit.validate import validate
+
+# Everything is imported on first use, so that `import toolkit` (and `ciudades --help`) stays fast.
+# validate, package, load and diff are also the names of their modules: those modules can be
+# called like their function (see toolkit/callmodule.py), whichever of the two Python binds here.
 _LAZY = {
     "Catalog": "toolkit.catalog",
     "Dataset": "toolkit.catalog",
+    "DatasetPackage": "toolkit.package",
+    "DiffResult": "toolkit.diff",
     "Finding": "toolkit.report",
+    "OutputFile": "toolkit.package",
+    "PackageResult": "toolkit.package",
     "PublishResult": "toolkit.publish",
     "Report": "toolkit.report",
     "SiteResult": "toolkit.site",
     "build": "toolkit.site",
     "build_template": "toolkit.spreadsheet",
+    "diff": "toolkit.diff",
     "import_table": "toolkit.spreadsheet",
+    "load": "toolkit.load",
     "load_catalog": "toolkit.catalog",
+    "package": "toolkit.package",
     "publish_ckan": "toolkit.publish",
+    "read_packages": "toolkit.package",
+    "validate": "toolkit.validate",
     "write_xlsx_report": "toolkit.spreadsheet",
 }
 

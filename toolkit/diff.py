@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from toolkit.callmodule import callable_module
 from toolkit.catalog import CATALOG_FILE, DESCRIPTOR_NAMES, SLUG, display_path
 from toolkit.errors import UsageError
 from toolkit.errors import shown as _shown
@@ -596,3 +597,6 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
                         else ["      " + w["more"].format(n=len(r.changed) - first)]
                     )
     return "\n".join(map(_shown, out)) + "\n"
+
+
+callable_module(__name__, "diff")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from toolkit import remote
+from toolkit.callmodule import callable_module
 from toolkit.catalog import display_path, unsafe_reason
 from toolkit.errors import ToolkitError, UsageError, shown
 from toolkit.safezip import read_zip
@@ -474,3 +475,6 @@ def _check_all(descriptor: dict[str, Any], read: Reader, where: str, files: dict
                     f"«{rel}» no coincide con SHA256SUMS en «{where}»; descarga el paquete de nuevo.",
                     f"'{rel}' does not match SHA256SUMS in '{where}'; download the package again.",
                 )
+
+
+callable_module(__name__, "load")

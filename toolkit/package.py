@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import atomic, formats
+from toolkit.callmodule import callable_module
 from toolkit.catalog import Catalog, Dataset, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.formats import MEDIATYPES, Table
@@ -780,3 +781,6 @@ def render_summary(result: PackageResult, lang: str) -> str:
         else "Verify with: cd <folder> && sha256sum -c SHA256SUMS"
     )
     return "\n".join(lines) + "\n"
+
+
+callable_module(__name__, "package")

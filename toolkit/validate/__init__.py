@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from toolkit.callmodule import callable_module
 from toolkit.catalog import Catalog, Dataset, ResourceSpec, display_path, load_catalog, single_table_catalog
 from toolkit.errors import UsageError
 from toolkit.report import Finding, Report
@@ -278,3 +279,6 @@ def _ordered(findings: list[Finding], resources: list) -> list[Finding]:
         return (order.get(f.path or "", len(order)), stage, f.row or 0, f.column or "")
 
     return sorted(findings, key=key)
+
+
+callable_module(__name__, "validate")
