@@ -42,7 +42,7 @@ def _alpha3_of(alpha2: str) -> str | None:
 @functools.cache
 def _subdivisions() -> frozenset[str]:
     """The ISO 3166-2 codes, read from pycountry's own data file: a fifth of the time of building
-    its 5,000 subdivision objects (``tests/test_domain.py`` checks both give the same set)."""
+    its 5,000 subdivision objects (``tests/test_validate.py`` checks both give the same set)."""
     import json
     import os
 

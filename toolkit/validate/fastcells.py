@@ -15,7 +15,7 @@ import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from toolkit.validate.npview import among, bools, numbers
+from toolkit.validate.npview import _single, among, bools, numbers
 from toolkit.validate.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -407,8 +407,7 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
 def _single_string(arr: Any) -> Any:
     import pyarrow as pa
 
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    arr = _single(arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     return arr
