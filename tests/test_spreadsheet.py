@@ -140,7 +140,7 @@ def imported(funding_template: Path, tmp_path_factory: pytest.TempPathFactory) -
     last = {**GOOD, "funding_id": "prueba-otra-2018", "amount": 2500.25, "amount_is_approximate": False}
     fill(funding_template, filled, [GOOD, bad, {}, last])
     into = base / "datasets" / "bogota" / "funding.csv"
-    result = import_table(filled, into, force=True)
+    result = import_table(filled, into, force=True, date_order="dmy")  # 1/12/2017 is 1 December
     return into, result
 
 

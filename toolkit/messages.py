@@ -627,7 +627,7 @@ _CODES = [
     _c(
         "import-ambiguous",
         "import",
-        "warning",
+        "error",
         "Número ambiguo",
         "Ambiguous number",
         "«{value}» puede leerse de dos maneras ({detail}); se copió tal cual.",
@@ -669,6 +669,28 @@ _CODES = [
         "stopped there.",
         "Si hay datos más abajo, quita las filas vacías intermedias; si no, no hace falta hacer nada.",
         "If there is data further down, remove the empty rows in between; otherwise nothing needs doing.",
+    ),
+    _c(
+        "import-ambiguous-date",
+        "import",
+        "error",
+        "Fecha ambigua",
+        "Ambiguous date",
+        "«{value}» puede ser {detail}; se copió tal cual.",
+        "'{value}' can be {detail_en}; it was copied as it is.",
+        "La herramienta no adivina el orden: vuelve a importar con --date-order dmy (día/mes/año) o --date-order mdy (mes/día/año), o escribe la fecha como AAAA-MM-DD.",
+        "The tool does not guess the order: import again with --date-order dmy (day/month/year) or --date-order mdy (month/day/year), or write the date as YYYY-MM-DD.",
+    ),
+    _c(
+        "import-duplicate",
+        "import",
+        "error",
+        "Clave repetida al agregar filas",
+        "Repeated key when adding rows",
+        "«{value}» ({field}) ya está en {detail}: una tabla no puede tener dos filas con la misma clave.",
+        "'{value}' ({field}) is already on {detail_en}: a table cannot have two rows with the same key.",
+        "Si es la misma fila, quítala del archivo que importas; si es otra, dale un identificador propio. No se agregó nada: corrige y vuelve a importar con --append.",
+        "If it is the same row, remove it from the file you import; if it is another one, give it its own identifier. Nothing was added: fix it and import again with --append.",
     ),
     # ── profile: Mexico City's data policy ────────────────────────────────────────────────────
     _c(
