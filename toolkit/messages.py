@@ -162,8 +162,8 @@ _CODES = [
         "File is not UTF-8",
         "El archivo no está en UTF-8; parece estar en {detail} (primer byte no válido en la línea {line}).",
         "The file is not UTF-8; it looks like {detail_en} (first invalid byte on line {line}).",
-        "Guárdalo como «CSV UTF-8» (Excel: Guardar como → CSV UTF-8) o conviértelo: iconv -f {encoding} -t UTF-8 archivo.csv > archivo-utf8.csv",
-        "Save it as 'CSV UTF-8' (Excel: Save as → CSV UTF-8) or convert it: iconv -f {encoding} -t UTF-8 file.csv > file-utf8.csv",
+        "Conviértelo a UTF-8 con: {command} (o guárdalo como «CSV UTF-8» en Excel: Guardar como → CSV UTF-8; o usa iconv -f {encoding} -t UTF-8).",
+        "Convert it to UTF-8 with: {command_en} (or save it as 'CSV UTF-8' in Excel: Save as → CSV UTF-8; or use iconv -f {encoding} -t UTF-8).",
     ),
     _c(
         "utf8-bom",
@@ -173,8 +173,8 @@ _CODES = [
         "UTF-8 with BOM",
         "El archivo empieza con una marca de orden de bytes (BOM) de UTF-8.",
         "The file starts with a UTF-8 byte order mark (BOM).",
-        "Guárdalo sin BOM (en muchos editores: «UTF-8» en lugar de «UTF-8 con BOM»); algunas herramientas leen el BOM como parte del primer encabezado.",
-        "Save it without a BOM (in many editors: 'UTF-8' rather than 'UTF-8 with BOM'); some tools read the BOM as part of the first header.",
+        "Quita el BOM con: {command} (o guárdalo como «UTF-8» en lugar de «UTF-8 con BOM»); algunas herramientas leen el BOM como parte del primer encabezado.",
+        "Remove the BOM with: {command_en} (or save it as 'UTF-8' rather than 'UTF-8 with BOM'); some tools read the BOM as part of the first header.",
     ),
     _c(
         "wrong-delimiter",
@@ -184,8 +184,8 @@ _CODES = [
         "Wrong delimiter",
         "Las columnas están separadas por «{value}» en lugar de comas.",
         "Columns are separated by '{value}' instead of commas.",
-        "Exporta el archivo como CSV separado por comas (en Excel con configuración regional en español, usa «CSV UTF-8 (delimitado por comas)»).",
-        "Export the file as comma-separated CSV (Excel: 'CSV UTF-8 (Comma delimited)').",
+        "Cámbialo a comas con: {command} (o expórtalo como CSV separado por comas: en Excel con configuración regional en español, «CSV UTF-8 (delimitado por comas)»).",
+        "Switch it to commas with: {command_en} (or export it as comma-separated CSV: in Excel, 'CSV UTF-8 (Comma delimited)').",
     ),
     _c(
         "binary-file",
@@ -195,8 +195,8 @@ _CODES = [
         "Binary file",
         "El archivo parece binario, no un CSV de texto ({detail}).",
         "The file looks binary, not a text CSV ({detail_en}).",
-        "Si es una hoja de cálculo, expórtala como CSV UTF-8 (Excel: Guardar como → CSV UTF-8).",
-        "If it is a spreadsheet, export it as CSV UTF-8 (Excel: Save as → CSV UTF-8).",
+        "Si es un libro .xlsx, conviértelo con: {command} (o expórtalo como CSV UTF-8 en Excel: Guardar como → CSV UTF-8; un .xls antiguo, guárdalo antes como .xlsx).",
+        "If it is an .xlsx workbook, convert it with: {command_en} (or export it as CSV UTF-8 in Excel: Save as → CSV UTF-8; save an old .xls as .xlsx first).",
     ),
     _c(
         "empty-file",

@@ -34,6 +34,7 @@ __all__ = [
     "ImportResult",
     "SchemaInfo",
     "build_template",
+    "import_command",
     "import_table",
     "load_schema",
     "render_import",
@@ -992,7 +993,10 @@ def _read_sheet(
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     ReadOnlyWorksheet._get_size = _sheet_size_from_start
-    wb = load_workbook(path, read_only=True, data_only=False)
+    # openpyxl goes by the name's extension; a workbook saved under another name (a ".csv" that is
+    # really an .xlsx) is handed over as bytes, which _check_workbook has bounded.
+    known = path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm")
+    wb = load_workbook(path if known else io.BytesIO(path.read_bytes()), read_only=True, data_only=False)
     try:
         names = [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
         if sheet is not None:
@@ -1221,6 +1225,30 @@ def import_table(
     return result
 
 
+def import_command(path: Path, schema: str | None) -> str | None:
+    """The ``ciudades import`` command line that rewrites ``path`` (a CSV in another encoding or
+    delimiter, with a BOM, or a workbook) as the canonical CSV its schema describes, ready to copy:
+    the real paths, ``--schema`` only when import would not find the same schema by the table's
+    name, ``--force`` when the target exists. ``None`` when import cannot take the schema (an
+    inline one, or a URL)."""
+    import shlex
+
+    if not schema or "://" in schema:
+        return None
+    into = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
+    words_ = ["ciudades", "import", display_path(path), "--into", display_path(into)]
+    found = next((c for c in _schema_candidates(into.stem, into) if c.is_file()), None)
+    try:
+        same = found is not None and found.resolve() == Path(schema).resolve()
+    except OSError:
+        same = False
+    if not same:
+        words_ += ["--schema", schema]
+    if into.exists():
+        words_.append("--force")
+    return shlex.join(words_)
+
+
 def _as_text(value: Any) -> str:
     """A cell as its reader sees it, to tell whether the import changed it."""
     if value is None:
@@ -1437,7 +1465,9 @@ def render_import(result: ImportResult, lang: str) -> str:
     if result.changes:
         lines.extend(_changes_table(result, es))
     source = f"{display_path(result.source)}" + (f" [{result.sheet}]" if result.sheet else "")
-    if result.encoding and result.encoding not in ("utf-8",):
+    if result.encoding == "utf-8-sig":
+        lines.append("Marca de orden de bytes (BOM) quitada." if es else "Byte order mark (BOM) removed.")
+    elif result.encoding and result.encoding not in ("utf-8",):
         lines.append(
             f"Codificación convertida: {result.encoding.upper()} → UTF-8."
             if es
