@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import json
 import datetime as dt
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -562,7 +562,8 @@ def test_append_adds_rows_in_the_tables_order_and_checks_keys(tmp_path: Path) ->
     assert f"cell A3 (partner_id): '{existing_id}' (partner_id) is already on line 2 of " in output
     assert "cell A5 (partner_id): 'cusco-pe' (partner_id) is already on line 4 of this file" in output
     assert output.endswith(
-        f"✗ Nothing was added to {table.as_posix()}: fix what is shown above and import again with --append.\n"
+        f"✗ Nothing was added to {table.as_posix()}: fix what is shown above and import again with "
+        "--append.\n"
     )
 
 

@@ -537,8 +537,8 @@ def _fold(text: str) -> str:
 
 
 _DATE_FIX = (
-    "escribe la fecha como AAAA-MM-DD (p. ej. 2016-11-30) o DD/MM/AAAA.",
-    "write the date as YYYY-MM-DD (e.g. 2016-11-30) or DD/MM/YYYY.",
+    "escribe la fecha como AAAA-MM-DD (p. ej. 2016-11-30).",
+    "write the date as YYYY-MM-DD (e.g. 2016-11-30).",
 )
 DATE_ORDERS = ("dmy", "mdy")
 _MONTH_NAMES = [
@@ -1147,15 +1147,21 @@ def import_table(
                 **where,
             )
         )
-    for name in missing:
+    if missing:  # one finding for all of them: a short sheet is one thing to know, not ten
+        names_es, names_en = ", ".join(f"«{n}»" for n in missing), ", ".join(f"'{n}'" for n in missing)
+        several = len(missing) > 1
         result.findings.append(
             make_finding(
                 "import-column",
                 line=1,
                 row=1,
-                field=name,
-                detail=f"Falta la columna «{name}»; se dejó vacía.",
-                detail_en=f"The column '{name}' is missing; it was left empty.",
+                field=", ".join(missing),
+                detail=f"Faltan las columnas {names_es}; se dejaron vacías."
+                if several
+                else f"Falta la columna {names_es}; se dejó vacía.",
+                detail_en=f"The columns {names_en} are missing; they were left empty."
+                if several
+                else f"The column {names_en} is missing; it was left empty.",
                 **where,
             )
         )
@@ -1453,7 +1459,9 @@ def render_import(result: ImportResult, lang: str) -> str:
     lines = []
     for f in result.findings:
         cell = f"{f.column or ''}{f.row or ''}"
-        if result.sheet:
+        if result.sheet and not f.column:
+            place = f"Hoja «{result.sheet}», fila {f.row}" if es else f"Sheet '{result.sheet}', row {f.row}"
+        elif result.sheet:
             place = f"Hoja «{result.sheet}», celda {cell}" if es else f"Sheet '{result.sheet}', cell {cell}"
         else:
             place = f"{f.path} {w['line']} {f.line}" + (f", {w['col']} {f.column}" if f.column else "")
