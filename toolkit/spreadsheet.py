@@ -807,9 +807,12 @@ def _country_names(kind: int) -> dict[str, str]:
     import pycountry
 
     try:
-        spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"]).gettext
+        catalogue: gettext.NullTranslations = gettext.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=["es"]
+        )
     except OSError:  # pragma: no cover - pycountry ships its Spanish catalogue
-        spanish = str
+        catalogue = gettext.NullTranslations()
+    spanish = catalogue.gettext
     out: dict[str, str] = {}
     for c in pycountry.countries:
         code = c.alpha_2 if kind == 2 else c.alpha_3

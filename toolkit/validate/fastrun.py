@@ -267,7 +267,7 @@ class DatasetRun:
                 pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
         errors = check.finish()
         pre: list[Finding] = []
-        fix = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
+        fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
             if code == "utf8-bom":
                 pre.append(make_finding(code, **where, **kw, **fix))
