@@ -1173,7 +1173,7 @@ def import_table(
     position.update({name: i for i, name in unknown})
     width = len(rows[0])
     out_rows: list[list[str]] = []
-    out_lines: list[int] = []
+    out_places: list[tuple[int, int]] = []  # (row, line) of each row written
     for r, row in enumerate(rows[1:], start=2):
         line = lines[r - 1] if lines is not None else r
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
@@ -1216,11 +1216,11 @@ def import_table(
                     )
                 )
         out_rows.append(out)
-        out_lines.append(line)
+        out_places.append((r, line))
     result.rows = len(out_rows)
     if existing is not None:
         letters = {name: column_letter(i + 1) or "" for name, i in position.items()}
-        existing.check_keys(out_header, out_rows, out_lines, letters, result, where)
+        existing.check_keys(out_header, out_rows, out_places, letters, result, where)
         if result.ok:
             _write_atomically(into, existing.appended(out_header, out_rows))
             result.written = True
@@ -1318,7 +1318,7 @@ class _ExistingTable:
         self,
         header: list[str],
         rows: list[list[str]],
-        lines: list[int],
+        places: list[tuple[int, int]],
         letters: dict[str, str],
         result: ImportResult,
         where: dict[str, Any],
@@ -1343,7 +1343,7 @@ class _ExistingTable:
         index = [header.index(k) for k in self.key]
         target = display_path(self.path)
         seen: dict[tuple[str, ...], int] = {}
-        for row, line in zip(rows, lines, strict=True):
+        for row, (r, line) in zip(rows, places, strict=True):
             value = tuple(row[i] for i in index)
             if not any(value):
                 continue
@@ -1358,7 +1358,7 @@ class _ExistingTable:
                 make_finding(
                     "import-duplicate",
                     line=line,
-                    row=line,
+                    row=r,
                     column=letters.get(self.key[0]),
                     field=", ".join(self.key),
                     value=", ".join(value),
