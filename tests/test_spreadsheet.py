@@ -420,7 +420,7 @@ def test_import_lists_every_change_and_never_passes_a_country_name_in_silence(tm
         "alfa-2 del país (PE para Perú, ES para España).\n"
     ) in output
     assert "✗ Hoja «partners», celda C4 (partner_type): «ciudad» no se pudo convertir" in output
-    assert "usa uno de estos códigos: local_government, subnational_government" in output
+    assert "usa estos códigos: local_government, subnational_government" in output
     assert "✗ 2 celdas sin convertir: se copiaron tal cual; corrígelas antes de validar." in output
     with into.open(encoding="utf-8", newline="") as fh:
         rows = [(r["partner_type"], r["country"]) for r in csv.DictReader(fh)]
@@ -590,3 +590,21 @@ def test_append_usage_errors(tmp_path: Path) -> None:
     )
     assert code == 2 and "has no columns partner_type, country, source_url, which hold data" in output
     assert missing.read_text(encoding="utf-8") == "partner_id,name_es\nx,X\n"
+
+
+def test_import_explains_a_pattern_in_words_and_a_list_with_its_separator(tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text("agreement_id,subjects\nAcuerdo Lima 1,clima;mobility\n", encoding="utf-8")
+    schema = str(ROOT / "schemas" / "agreements.schema.yaml")
+    code, output = run_cli(
+        "import", str(source), "--into", str(tmp_path / "a.csv"), "--schema", schema, "--lang", "es"
+    )
+    assert code == 1
+    assert (
+        "(agreement_id): «Acuerdo Lima 1» no se pudo convertir en un valor con el formato de "
+        "«agreement_id»: ninguna conversión automática lo logra; se copió tal cual.\n"
+        "    → Cómo corregirlo: Corrige la celda y vuelve a importar: el campo «agreement_id» pide: "
+        "identificador único en minúsculas con guiones; por ejemplo, cdmx-berlin-hermanamiento-1993.\n"
+    ) in output
+    assert "[a-z0-9]" not in output  # never the regular expression
+    assert "usa estos códigos (varios, separados por «;»): climate, environment, mobility" in output

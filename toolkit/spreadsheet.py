@@ -738,21 +738,25 @@ def _check_text(text: str, f: dict[str, Any], info: SchemaInfo | None) -> str:
             fits = True  # a pattern Python cannot read is the schema's problem, reported by validate
         if not fits:
             raise _Unconverted(
-                ("no tiene la forma que pide el campo", "it does not have the form the field asks for"),
+                ("ninguna conversión automática lo logra", "no automatic conversion achieves it"),
                 _field_words(f),
-                expected=("un valor con la forma del campo", "a value in the field's form"),
+                expected=(
+                    f"un valor con el formato de «{f['name']}»",
+                    f"a value in the format of '{f['name']}'",
+                ),
             )
     return text
 
 
 def _field_words(f: dict[str, Any]) -> tuple[str, str]:
-    """How to write a value of ``f``, in words (its description and example), never a regex."""
-    es = str(f.get("description") or f.get("title") or f["name"]).rstrip(".")
-    en = str(f.get("description_en") or f.get("title_en") or es).rstrip(".")
+    """What ``f`` asks for, in words (its description and example), never a regular expression."""
+    es = str(f.get("description") or f.get("title") or f["name"]).strip().rstrip(".")
+    en = str(f.get("description_en") or f.get("title_en") or es).strip().rstrip(".")
     if f.get("example") not in (None, ""):
-        es += f" (p. ej. {f['example']})"
-        en += f" (e.g. {f['example']})"
-    return f"escribe {es[:1].lower()}{es[1:]}.", f"write {en[:1].lower()}{en[1:]}."
+        es += f"; por ejemplo, {f['example']}"
+        en += f"; for example, {f['example']}"
+    es, en = (t[:1].lower() + t[1:] if t[1:2].islower() else t for t in (es, en))
+    return f"el campo «{f['name']}» pide: {es}.", f"the field '{f['name']}' asks for: {en}."
 
 
 def _to_code(text: str, f: dict[str, Any], info: SchemaInfo, allowed: list[str]) -> str:
@@ -769,6 +773,8 @@ def _to_code(text: str, f: dict[str, Any], info: SchemaInfo, allowed: list[str])
     if code is not None:
         return code
     shown_codes = ", ".join(allowed[:15]) + (", …" if len(allowed) > 15 else "")
+    sep = f.get("listSeparator")
+    several = (f" (varios, separados por «{sep}»)", f" (several, separated by '{sep}')") if sep else ("", "")
     name = f.get("codelist")
     listed = (
         (f"la lista «{name}»", f"the list '{name}'")
@@ -777,7 +783,10 @@ def _to_code(text: str, f: dict[str, Any], info: SchemaInfo, allowed: list[str])
     )
     raise _Unconverted(
         ("no es un código ni un nombre de esa lista", "it is neither a code nor a label of that list"),
-        (f"usa uno de estos códigos: {shown_codes}.", f"use one of these codes: {shown_codes}."),
+        (
+            f"usa estos códigos{several[0]}: {shown_codes}.",
+            f"use these codes{several[1]}: {shown_codes}.",
+        ),
         expected=(f"un código de {listed[0]}", f"a code of {listed[1]}"),
     )
 
