@@ -325,7 +325,7 @@ def test_encoding_delimiter_and_bom_hints_give_the_import_command_that_fixes_the
     }
     assert set(fix_commands(output)) == expected
     assert "Convert it to UTF-8 with: ciudades import" in output  # encoding-not-utf8
-    assert "Switch it to commas with: ciudades import" in output  # wrong-delimiter
+    assert "Change the delimiter to commas with: ciudades import" in output  # wrong-delimiter
     assert "Remove the BOM with: ciudades import" in output  # utf8-bom
     for command in sorted(expected):
         code, output = run_cli(*command.split()[1:], "--lang", "en")

@@ -184,8 +184,8 @@ _CODES = [
         "Wrong delimiter",
         "Las columnas están separadas por «{value}» en lugar de comas.",
         "Columns are separated by '{value}' instead of commas.",
-        "Cámbialo a comas con: {command} (o expórtalo como CSV separado por comas: en Excel con configuración regional en español, «CSV UTF-8 (delimitado por comas)»).",
-        "Switch it to commas with: {command_en} (or export it as comma-separated CSV: in Excel, 'CSV UTF-8 (Comma delimited)').",
+        "Cambia el separador a comas con: {command} (o exporta el archivo como CSV separado por comas: en Excel con configuración regional en español, «CSV UTF-8 (delimitado por comas)»).",
+        "Change the delimiter to commas with: {command_en} (or export the file as comma-separated CSV: in Excel, 'CSV UTF-8 (Comma delimited)').",
     ),
     _c(
         "binary-file",
