@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -231,3 +232,305 @@ def test_bad_ref_and_no_repository_exit_two(repo: Path, tmp_path: Path) -> None:
         diff(str(plain), None)
     result = runner.invoke(cli, ["diff", str(repo / "datasets"), "--base", "main", "--head", "change"])
     assert result.exit_code == 0 and "2015-11-31" in result.output
+
+
+# ── every kind of change ─────────────────────────────────────────────────────────────────────────
+
+
+def rows_of(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines()) - 1
+
+
+def add_city(catalog: Path, slug: str = "quito", source: str = "bogota") -> Path:
+    """A new dataset as a contributor adds one: a copy of another city's folder, renamed."""
+    folder = catalog / slug
+    shutil.copytree(catalog / source, folder)
+    edit(folder / "datapackage.yaml", f"name: {source}", f"name: {slug}")
+    return folder
+
+
+def copy_catalog(target: Path) -> Path:
+    shutil.copytree(ROOT / "datasets", target / "datasets")
+    shutil.copytree(ROOT / "schemas", target / "schemas")
+    return target
+
+
+def test_a_new_city_is_its_rows_added_by_table(tmp_path: Path) -> None:
+    """The branch that adds a dataset once ended with ValueError: 'agreement_id' is not in list."""
+    work = copy_catalog(tmp_path / "repo")
+    run_git(work, "init", "-q", "-b", "main")
+    run_git(work, "add", "-A")
+    run_git(work, "commit", "-q", "-m", "base")
+    run_git(work, "checkout", "-q", "-b", "quito")
+    folder = add_city(work / "datasets")
+    run_git(work, "add", "-A")
+    run_git(work, "commit", "-q", "-m", "quito")
+    for head in ("quito", None):  # the branch, and the working tree
+        result = diff("main", head, work / "datasets")
+        assert [(d.slug, d.status) for d in result.datasets if d.status != "unchanged"] == [
+            ("quito", "added")
+        ]
+        [quito] = [d for d in result.datasets if d.slug == "quito"]
+        assert [(r.name, r.status, len(r.added), r.rows_head) for r in quito.resources] == [
+            (name, "added", rows_of(folder / f"{name}.csv"), rows_of(folder / f"{name}.csv"))
+            for name in ("agreements", "funding", "partners")
+        ]
+        assert all(not r.removed and not r.changed for r in quito.resources)
+    n = rows_of(folder / "agreements.csv")
+    text = render_diff(result, "es", first=1)
+    assert "\nquito (agregado)\n" in text
+    assert f"  Tabla agreements (nueva): {n} filas agregadas; filas en total: 0 → {n}\n" in text
+    assert "      bogota-afd-memorando-2025: local_party_id=bogota-co; counterpart_id=afd;" in text
+    assert f"      … y {n - 1} más\n" in text
+    md = render_diff(result, "en", "markdown")
+    assert "### Dataset `quito` (added)" in md
+    assert f"#### Table `agreements` (new): {n} rows added; rows in all: 0 → {n}" in md
+    cli_run = CliRunner().invoke(cli, ["diff", str(work / "datasets"), "--base", "main", "--lang", "en"])
+    assert cli_run.exit_code == 0, cli_run.output
+    assert "quito (added)" in cli_run.output
+
+
+def test_a_removed_city_is_its_rows_removed(repo: Path) -> None:
+    run_git(repo, "checkout", "-q", "-b", "remove-montevideo", "main")
+    try:
+        run_git(repo, "rm", "-r", "-q", "datasets/montevideo")
+        run_git(repo, "commit", "-q", "-m", "remove montevideo")
+        result = diff("main", "remove-montevideo", repo / "datasets")
+    finally:
+        run_git(repo, "checkout", "-q", "change")
+    [gone] = [d for d in result.datasets if d.status != "unchanged"]
+    assert (gone.slug, gone.status) == ("montevideo", "removed")
+    assert {r.name: (r.status, len(r.removed), r.rows_head) for r in gone.resources} == {
+        name: ("removed", rows_of(ROOT / "datasets" / "montevideo" / f"{name}.csv"), 0)
+        for name in ("agreements", "funding", "partners")
+    }
+    text = render_diff(result, "en", first=1)
+    assert "\nmontevideo (removed)\n" in text
+    n = rows_of(ROOT / "datasets" / "montevideo" / "partners.csv")
+    assert f"  Table partners (removed): {n} rows removed; rows in all: {n} → 0\n" in text
+
+
+def test_an_empty_base_makes_everything_new(tmp_path: Path) -> None:
+    """A repository whose first commit has no catalog yet (and one with an empty catalog folder)."""
+    work = tmp_path / "repo"
+    work.mkdir()
+    (work / "README.md").write_text("datos\n", encoding="utf-8")
+    run_git(work, "init", "-q", "-b", "main")
+    run_git(work, "add", "-A")
+    run_git(work, "commit", "-q", "-m", "nothing yet")
+    copy_catalog(work)
+    result = diff("main", None, work / "datasets")
+    assert result.base_empty and not result.head_empty
+    assert [(d.slug, d.status) for d in result.datasets] == [
+        ("bogota", "added"),
+        ("ciudad-de-mexico", "added"),
+        ("montevideo", "added"),
+    ]
+    text = render_diff(result, "es")
+    assert "\nLa versión base no tiene conjuntos de datos: todo lo que sigue es nuevo.\n" in text
+    assert json.loads(render_diff(result, "en", "json"))["base_empty"] is True
+    (tmp_path / "nothing").mkdir()
+    back = diff(str(work), str(tmp_path / "nothing"))
+    assert back.head_empty and {d.status for d in back.datasets} == {"removed"}
+    assert "The new version has no datasets: all of them were removed." in render_diff(back, "en")
+
+
+def test_tables_added_and_removed_in_a_dataset(tmp_path: Path) -> None:
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    bogota = new / "datasets" / "bogota"
+    text = (bogota / "datapackage.yaml").read_text(encoding="utf-8")
+    head, tail = text.split("  - name: funding\n", 1)
+    tail = tail.split("  - name: partners\n", 1)[1]
+    (bogota / "datapackage.yaml").write_text(
+        head
+        + "  - name: partners\n"
+        + tail
+        + "  - name: events\n    path: events.csv\n    schema:\n      primaryKey: [event_id]\n"
+        + "      fields:\n        - {name: event_id, type: string}\n        - {name: title, type: string}\n",
+        encoding="utf-8",
+    )
+    (bogota / "funding.csv").unlink()
+    (bogota / "events.csv").write_text("event_id,title\ncumbre-2016,Cumbre CGLU\n", encoding="utf-8")
+    result = diff(str(old), str(new))
+    [d] = [d for d in result.datasets if d.status != "unchanged"]
+    tables = {r.name: r for r in d.resources}
+    assert (d.slug, tables["events"].status, tables["funding"].status) == ("bogota", "added", "removed")
+    assert tables["events"].added == [{"event_id": "cumbre-2016", "title": "Cumbre CGLU"}]
+    assert len(tables["funding"].removed) == rows_of(old / "datasets" / "bogota" / "funding.csv")
+    assert (tables["agreements"].status, tables["partners"].status) == ("unchanged", "unchanged")
+    text = render_diff(result, "es")
+    assert "  Tabla events (nueva): 1 fila agregada; filas en total: 0 → 1\n" in text
+    assert "      cumbre-2016: title=Cumbre CGLU\n" in text
+
+
+def test_columns_added_removed_renamed_and_reordered(tmp_path: Path) -> None:
+    """A column added or removed is told once, not as a changed cell on every row; a renamed column
+    (same values) is a rename; the other cells are still compared by name."""
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    path = new / "datasets" / "bogota" / "partners.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    rows[0]["name_en"] = "AFD"
+    columns = [c for c in rows[0] if c not in ("former_names", "website")]
+    columns[1], columns[2] = columns[2], columns[1]  # name_en before name_es
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow([*columns, "web", "email"])
+        for n, row in enumerate(rows):
+            writer.writerow([*(row[c] for c in columns), row["website"], f"x{n}@example.org"])
+    result = diff(str(old), str(new))
+    [d] = [d for d in result.datasets if d.status != "unchanged"]
+    partners = {r.name: r for r in d.resources}["partners"]
+    assert partners.columns_added == ["email"]
+    assert partners.columns_removed == ["former_names"]
+    assert partners.columns_renamed == [("website", "web")]
+    assert partners.columns_reordered
+    assert [(c.key, c.cells) for c in partners.changed] == [
+        ("afd", [("name_en", "French Development Agency (AFD)", "AFD")])
+    ]
+    assert not partners.added and not partners.removed
+    text = render_diff(result, "es")
+    assert "    Columnas agregadas: email\n" in text
+    assert "    Columnas eliminadas: former_names\n" in text
+    assert "    Columnas renombradas: website → web\n" in text
+    assert "    Las columnas cambiaron de orden\n" in text
+    assert "      afd · name_en: «French Development Agency (AFD)» → «AFD»\n" in text
+    assert "Columns renamed: website → web" in render_diff(result, "en")
+
+
+def test_renamed_dataset_folder_and_files(tmp_path: Path) -> None:
+    """A dataset renamed (folder and name), a CSV renamed and a resource renamed: matched by content
+    (at least half the rows the same, as git's rename detection), never told as everything removed and
+    everything added."""
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    folder = new / "datasets" / "bogota-dc"
+    (new / "datasets" / "bogota").rename(folder)
+    edit(folder / "datapackage.yaml", "name: bogota", "name: bogota-dc")
+    edit(folder / "datapackage.yaml", "path: agreements.csv", "path: acuerdos.csv")
+    edit(folder / "datapackage.yaml", "- name: partners", "- name: contrapartes")
+    (folder / "agreements.csv").rename(folder / "acuerdos.csv")
+    edit(folder / "funding.csv", "150000000,EUR", "150000001,EUR")
+    result = diff(str(old), str(new))
+    [d] = [d for d in result.datasets if d.status != "unchanged"]
+    assert (d.slug, d.status, d.renamed_from, d.moved) == (
+        "bogota-dc",
+        "renamed",
+        "bogota",
+        ("datasets/bogota", "datasets/bogota-dc"),
+    )
+    tables = {r.name: r for r in d.resources}
+    assert set(tables) == {"agreements", "funding", "contrapartes"}
+    assert tables["agreements"].moved == ("datasets/bogota/agreements.csv", "datasets/bogota-dc/acuerdos.csv")
+    assert (tables["contrapartes"].status, tables["contrapartes"].renamed_from) == ("renamed", "partners")
+    assert not tables["contrapartes"].added and not tables["contrapartes"].removed
+    assert [c.cells for c in tables["funding"].changed] == [[("amount", "150000000", "150000001")]]
+    text = render_diff(result, "es")
+    assert "\nbogota-dc (renombrado; antes bogota)\n" in text
+    assert "  Carpeta: datasets/bogota → datasets/bogota-dc\n" in text
+    assert "    Archivo: datasets/bogota/agreements.csv → datasets/bogota-dc/acuerdos.csv\n" in text
+    assert "  Tabla contrapartes (renombrada; antes partners): " in text
+    assert "\nbogota-dc (renamed; was bogota)\n" in render_diff(result, "en")
+    # a different city in the place of a removed one is no rename
+    other = tmp_path / "other"
+    shutil.copytree(old, other)
+    shutil.rmtree(other / "datasets" / "bogota")
+    add_city(other / "datasets", "quito", "montevideo")
+    swapped = diff(str(old), str(other))
+    assert [(d.slug, d.status) for d in swapped.datasets if d.status != "unchanged"] == [
+        ("bogota", "removed"),
+        ("quito", "added"),
+    ]
+
+
+def mini_package(folder: Path, key: list[str] | None, header: str, rows: list[str]) -> Path:
+    folder.mkdir(parents=True)
+    schema: dict[str, object] = {"fields": [{"name": n, "type": "string"} for n in header.split(",")]}
+    if key is not None:
+        schema["primaryKey"] = key
+    descriptor = {"name": "ciudad", "resources": [{"name": "items", "path": "items.csv", "schema": schema}]}
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    (folder / "items.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "changed", "line"),
+    [
+        # both keys in both versions: the new key matches the rows
+        (
+            (["id"], "id,code,name", ["1,a,Lima", "2,b,Quito"]),
+            (["code"], "id,code,name", ["1,a,Lima", "2,b,Quito DM"]),
+            ["code"],
+            [("b", [("name", "Quito", "Quito DM")])],
+            "Primary key: id → code; rows compared by code",
+        ),
+        # the new key is a new column: the rows are matched by the old key, which both versions have
+        (
+            (["id"], "id,name", ["1,Lima", "2,Quito"]),
+            (["code"], "id,code,name", ["1,a,Lima", "2,b,Quito DM"]),
+            ["id"],
+            [("2", [("name", "Quito", "Quito DM")])],
+            "Primary key: id → code; rows compared by id",
+        ),
+        # no key in common: whole rows, over the columns both versions share
+        (
+            (["id"], "id,name", ["1,Lima", "2,Quito"]),
+            (["code"], "code,name", ["a,Lima", "b,Quito"]),
+            [],
+            [],
+            "Primary key: id → code; rows compared whole, without a key",
+        ),
+        # a key declared for the first time
+        (
+            (None, "id,name", ["1,Lima"]),
+            (["id"], "id,name", ["1,Lima del Perú"]),
+            ["id"],
+            [("1", [("name", "Lima", "Lima del Perú")])],
+            "Primary key: (none) → id; rows compared by id",
+        ),
+    ],
+)
+def test_a_changed_primary_key(
+    tmp_path: Path,
+    old: tuple[list[str] | None, str, list[str]],
+    new: tuple[list[str] | None, str, list[str]],
+    key: list[str],
+    changed: list[tuple[str, list[tuple[str, str, str]]]],
+    line: str,
+) -> None:
+    mini_package(tmp_path / "a" / "ciudad", *old)
+    mini_package(tmp_path / "b" / "ciudad", *new)
+    result = diff(str(tmp_path / "a"), str(tmp_path / "b"))
+    [items] = result.datasets[0].resources
+    assert items.key == key
+    assert [(c.key, c.cells) for c in items.changed] == changed
+    assert f"    {line}\n" in render_diff(result, "en")
+    assert "Clave primaria: " in render_diff(result, "es")
+
+
+def test_a_key_missing_from_one_version_is_said(tmp_path: Path) -> None:
+    mini_package(tmp_path / "a" / "ciudad", ["id"], "id,name", ["1,Lima"])
+    mini_package(tmp_path / "b" / "ciudad", ["id"], "code,name", ["1,Lima"])
+    result = diff(str(tmp_path / "a"), str(tmp_path / "b"))
+    [items] = result.datasets[0].resources
+    assert items.key == [] and items.columns_renamed == [("id", "code")] and not items.changed
+    assert "    La clave id no está en las dos versiones: filas comparadas completas\n" in render_diff(
+        result, "es"
+    )
+
+
+def test_metadata_with_unquoted_dates(tmp_path: Path) -> None:
+    """YAML reads `modified: 2026-11-25` as a date; the diff shows it and does not crash."""
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    edit(old / "datasets" / "bogota" / "datapackage.yaml", 'modified: "2026-11-25"', "modified: 2026-11-25")
+    edit(new / "datasets" / "bogota" / "datapackage.yaml", 'modified: "2026-11-25"', "modified: 2026-12-01")
+    [d] = [d for d in diff(str(old), str(new)).datasets if d.status != "unchanged"]
+    assert d.metadata == [("modified", "2026-11-25", "2026-12-01")]
