@@ -534,3 +534,28 @@ def test_metadata_with_unquoted_dates(tmp_path: Path) -> None:
     edit(new / "datasets" / "bogota" / "datapackage.yaml", 'modified: "2026-11-25"', "modified: 2026-12-01")
     [d] = [d for d in diff(str(old), str(new)).datasets if d.status != "unchanged"]
     assert d.metadata == [("modified", "2026-11-25", "2026-12-01")]
+
+
+def test_changed_since_a_removed_dataset_checks_the_rest(tmp_path: Path) -> None:
+    """Removing a dataset changes the catalog: the datasets left are checked (one may reference the one
+    removed), never "Checked: 0 datasets ✓"."""
+    catalog = tmp_path / "datasets"
+    for slug in ("a", "b", "c"):
+        (catalog / slug).mkdir(parents=True)
+        (catalog / slug / "items.csv").write_text("id\nx\n", encoding="utf-8")
+        fk = {"fields": ["id"], "reference": {"package": "a", "resource": "items", "fields": ["id"]}}
+        schema = {
+            "fields": [{"name": "id", "type": "string"}],
+            **({"foreignKeys": [fk]} if slug == "b" else {}),
+        }
+        descriptor = {"name": slug, "resources": [{"name": "items", "path": "items.csv", "schema": schema}]}
+        (catalog / slug / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    (catalog / "catalog.yaml").write_text("title: {es: t, en: t}\n", encoding="utf-8")
+    subprocess.run([*GIT, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "base"], cwd=tmp_path, check=True)
+    shutil.rmtree(catalog / "a")
+    assert changed_datasets(catalog, "HEAD")[:2] == (["b", "c"], [])
+    report = validate_changed(catalog, "HEAD")
+    assert report.datasets == ["b", "c"]
+    assert report.skipped == []
