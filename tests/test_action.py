@@ -317,8 +317,8 @@ def test_pull_request_that_changes_a_city(origin: Path, tmp_path: Path) -> None:
     assert summary.startswith("## ✓ Válido")
     assert "### Conjunto de datos `montevideo` (modificado)" in summary
     assert (
-        "#### Tabla `funding` (modificada): 1 fila agregada, 1 eliminada, 1 modificada; filas en total: 14 → 14"
-        in summary
+        "#### Tabla `funding` (modificada): 1 fila agregada, 1 eliminada, 1 modificada; "
+        "filas en total: 14 → 14" in summary
     )
     assert "| bid-linea-saneamiento-2006 | amount | 220000000 | 230000000 |" in summary
     assert "- Filas agregadas (1):\n  - bid-linea-saneamiento-2016: agreement\\_id=" not in summary

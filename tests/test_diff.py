@@ -559,3 +559,24 @@ def test_changed_since_a_removed_dataset_checks_the_rest(tmp_path: Path) -> None
     report = validate_changed(catalog, "HEAD")
     assert report.datasets == ["b", "c"]
     assert report.skipped == []
+
+
+def test_a_broken_descriptor_is_no_dataset_removed(tmp_path: Path) -> None:
+    """A YAML syntax error in a descriptor once made its dataset vanish from the head: every row
+    "removed". The folder stays, said unreadable, its tables not compared."""
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    edit(new / "datasets" / "bogota" / "datapackage.yaml", "name: bogota", "name: [bogota")
+    result = diff(str(old), str(new))
+    [d] = [d for d in result.datasets if d.status != "unchanged"]
+    assert (d.slug, d.status, d.resources) == ("bogota", "modified", [])
+    assert d.unreadable == [("head", "datasets/bogota/datapackage.yaml")]
+    text = render_diff(result, "es")
+    assert (
+        "  No se pudo leer datasets/bogota/datapackage.yaml en la versión nueva (ciudades validate dice"
+        in text
+    )
+    assert "eliminad" not in text
+    same = diff(str(new), str(new))
+    assert not same.changed

@@ -118,6 +118,8 @@ class _Package:
     folder: str
     descriptor: dict[str, Any]
     resources: dict[str, _Resource]
+    unreadable: str | None = None  # the descriptor's path, when it is no YAML/JSON object
+    raw: bytes = b""
 
 
 def _parse(data: bytes, rel: str) -> Any:
@@ -177,9 +179,12 @@ def _packages(tree: Tree, under: str) -> dict[str, _Package]:
             continue
         data = tree.read(rel)
         descriptor = _parse(data, rel) if data is not None else None
-        if not isinstance(descriptor, dict):
-            continue
         folder = posixpath.dirname(rel)
+        if not isinstance(descriptor, dict):
+            # a broken descriptor is no dataset removed: the folder stays, its tables unread
+            slug = posixpath.basename(folder) or "package"
+            out[slug] = _Package(slug, folder, {}, {}, unreadable=rel, raw=data or b"")
+            continue
         name = descriptor.get("name")
         slug = name if isinstance(name, str) and name else posixpath.basename(folder) or "package"
         resources: dict[str, _Resource] = {}
@@ -257,6 +262,7 @@ class DatasetDiff:
     resources: list[ResourceDiff] = field(default_factory=list)
     renamed_from: str | None = None  # the dataset's name in the base, when it was renamed
     moved: tuple[str, str] | None = None  # the dataset's folder, base → head, when it moved
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (base|head, descriptor path)
 
 
 @dataclass
@@ -477,6 +483,11 @@ def _compare_package(slug: str, old: _Package | None, new: _Package | None) -> D
     b = new.descriptor if new else {}
     old_resources = dict(old.resources) if old else {}
     new_resources = dict(new.resources) if new else {}
+    dd.unreadable = [(side, p.unreadable) for side, p in (("base", old), ("head", new)) if p and p.unreadable]
+    if dd.unreadable:  # nothing to compare but the descriptor's bytes
+        if status == "unchanged" and (old and old.raw) != (new and new.raw):
+            dd.status = "modified"
+        return dd
     if old is not None and new is not None:
         if old.slug != new.slug:
             dd.renamed_from = old.slug
@@ -511,7 +522,10 @@ def _compare(base: dict[str, _Package], head: dict[str, _Package]) -> list[Datas
         {s: p for s, p in head.items() if s not in base},
         _package_score,
     )
-    out = [_compare_package(slug, base.get(renamed.get(slug, slug)), new) for slug, new in head.items()]
+    out = []
+    for slug, new in head.items():
+        old = base.get(renamed.get(slug, slug))
+        out.append(_compare_package(old.slug if new.unreadable and old else slug, old, new))
     out += [
         _compare_package(slug, old, None)
         for slug, old in base.items()
@@ -610,6 +624,11 @@ _WORDS: dict[str, dict[str, Any]] = {
         "working tree": "los archivos actuales",
         "renamed": "renombrado",
         "n_rows_removed": ("{n} fila eliminada", "{n} filas eliminadas"),
+        "unreadable_base": "No se pudo leer {path} en la versión base: sus tablas no se comparan.",
+        "unreadable_head": (
+            "No se pudo leer {path} en la versión nueva (ciudades validate dice por qué): "
+            "sus tablas no se comparan."
+        ),
         "table_renamed": "renombrada",
         "was": "antes {name}",
         "moved_folder": "Carpeta: {a} → {b}",
@@ -660,6 +679,11 @@ _WORDS: dict[str, dict[str, Any]] = {
         "working tree": "the current files",
         "renamed": "renamed",
         "n_rows_removed": ("{n} row removed", "{n} rows removed"),
+        "unreadable_base": "{path} could not be read in the base version: its tables are not compared.",
+        "unreadable_head": (
+            "{path} could not be read in the new version (ciudades validate says why): "
+            "its tables are not compared."
+        ),
         "table_renamed": "renamed",
         "was": "was {name}",
         "moved_folder": "Folder: {a} → {b}",
@@ -728,6 +752,8 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
         bullet = "- " if md else "  "
         if d.moved:
             out.append(bullet + esc(w["moved_folder"].format(a=d.moved[0] or ".", b=d.moved[1] or ".")))
+        for side, where in d.unreadable:
+            out.append(bullet + esc(w[f"unreadable_{side}"].format(path=where)))
         if d.version:
             out.append(f"{bullet}{w['version']}: {d.version[0]} → {d.version[1]}")
         other = [m for m in d.metadata if m[0] != "version"]
@@ -737,7 +763,11 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
         for r in d.resources:
             if r.status == "unchanged":
                 continue
-            kinds = (("added", len(r.added)), ("removed", len(r.removed)), ("changed", len(r.changed)))
+            kinds: tuple[tuple[str, int], ...] = (
+                ("added", len(r.added)),
+                ("removed", len(r.removed)),
+                ("changed", len(r.changed)),
+            )
             if r.status in ("added", "removed"):  # a new table is its rows added; a removed one, removed
                 kinds = tuple(k for k in kinds if k[0] == r.status)
             counts = ", ".join(w[f"n_{kind}"][0 if n == 1 else 1].format(n=n) for kind, n in kinds)
