@@ -580,3 +580,21 @@ def test_a_broken_descriptor_is_no_dataset_removed(tmp_path: Path) -> None:
     assert "eliminad" not in text
     same = diff(str(new), str(new))
     assert not same.changed
+
+
+def test_a_declared_file_that_is_gone_is_said(tmp_path: Path) -> None:
+    """A CSV renamed on disk but not in the descriptor: its rows count as removed, and the diff says why."""
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    folder = new / "datasets" / "bogota"
+    (folder / "funding.csv").rename(folder / "financiamiento.csv")
+    [d] = [d for d in diff(str(old), str(new)).datasets if d.status != "unchanged"]
+    funding = {r.name: r for r in d.resources}["funding"]
+    assert funding.missing == [("head", "datasets/bogota/funding.csv")]
+    assert len(funding.removed) == rows_of(old / "datasets" / "bogota" / "funding.csv")
+    text = render_diff(diff(str(old), str(new)), "en")
+    assert (
+        "    The file datasets/bogota/funding.csv does not exist in the new version: its rows count as"
+        in text
+    )

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import posixpath
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -235,6 +236,7 @@ class ResourceDiff:
     columns_renamed: list[tuple[str, str]] = field(default_factory=list)  # same values, another name
     columns_reordered: bool = False
     key_unusable: list[str] = field(default_factory=list)  # a declared key missing from one version
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (base|head, a declared file not there)
 
     @property
     def schema_changed(self) -> bool:
@@ -353,7 +355,7 @@ def _overlap(a: _Table | None, b: _Table | None) -> float:
 _RENAMED = 0.5  # as git's rename detection: at least half the content is the same
 
 
-def _pairs(gone: dict[str, Any], new: dict[str, Any], score: Any) -> dict[str, str]:
+def _pairs(gone: dict[str, Any], new: dict[str, Any], score: Callable[[Any, Any], float]) -> dict[str, str]:
     """Renames: each new item paired with the gone item it most resembles (new name → old name)."""
     ranked = sorted(
         ((score(gone[g], new[n]), g, n) for g in gone for n in new), key=lambda t: (-t[0], t[1], t[2])
@@ -433,6 +435,9 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
         pk_old, pk_new = _primary_key(old.schema), _primary_key(new.schema)
         if pk_old != pk_new:
             rd.primary_key = (pk_old, pk_new)
+    rd.missing = [
+        (side, r.path) for side, r in (("base", old), ("head", new)) if r and r.path and r.table is None
+    ]
     base_table = old.table if old and old.table else _Table([], [])
     head_table = new.table if new and new.table else _Table([], [])
     rd.rows_base, rd.rows_head = len(base_table.rows), len(head_table.rows)
@@ -470,6 +475,7 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
             or rd.schema_changed
             or rd.columns_changed
             or rd.moved
+            or rd.missing
             or base_table.header != head_table.header
         ):
             rd.status = "modified"
@@ -624,6 +630,10 @@ _WORDS: dict[str, dict[str, Any]] = {
         "working tree": "los archivos actuales",
         "renamed": "renombrado",
         "n_rows_removed": ("{n} fila eliminada", "{n} filas eliminadas"),
+        "missing_base": "El archivo {path} no existe en la versión base.",
+        "missing_head": (
+            "El archivo {path} no existe en la versión nueva: sus filas se cuentan como eliminadas."
+        ),
         "unreadable_base": "No se pudo leer {path} en la versión base: sus tablas no se comparan.",
         "unreadable_head": (
             "No se pudo leer {path} en la versión nueva (ciudades validate dice por qué): "
@@ -679,6 +689,8 @@ _WORDS: dict[str, dict[str, Any]] = {
         "working tree": "the current files",
         "renamed": "renamed",
         "n_rows_removed": ("{n} row removed", "{n} rows removed"),
+        "missing_base": "The file {path} does not exist in the base version.",
+        "missing_head": "The file {path} does not exist in the new version: its rows count as removed.",
         "unreadable_base": "{path} could not be read in the base version: its tables are not compared.",
         "unreadable_head": (
             "{path} could not be read in the new version (ciudades validate says why): "
@@ -782,6 +794,8 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
             ind = "- " if md else "    "
             if r.moved:
                 out.append(ind + esc(w["moved_file"].format(a=r.moved[0] or "-", b=r.moved[1] or "-")))
+            for side, where in r.missing:
+                out.append(ind + esc(w[f"missing_{side}"].format(path=where)))
             if r.columns_added:
                 out.append(f"{ind}{w['columns_added']}: {listed(r.columns_added)}")
             if r.columns_removed:
