@@ -156,6 +156,9 @@ def test_diff_between_folders_and_zips(tmp_path: Path) -> None:
     assert [c.cells for c in partners.changed] == [[("name", "Bogotá", "Bogotá D.C.")]]
     assert [r["partner_id"] for r in partners.added] == ["quito"]
     assert [r["partner_id"] for r in partners.removed] == ["madrid"]
+    # the zips' folders carry the version (bogota-1.0.0/, bogota-1.1.0/): no folder or file "moved"
+    assert (bogota.status, bogota.moved, partners.moved) == ("modified", None, None)
+    assert "Folder:" not in render_diff(zipped, "en") and "File:" not in render_diff(zipped, "en")
 
 
 def test_changed_since_validates_only_changed_datasets(repo: Path) -> None:

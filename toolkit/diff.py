@@ -108,6 +108,7 @@ class _Table:
 @dataclass
 class _Resource:
     name: str
+    folder: str  # the dataset's
     path: str | None
     schema: dict[str, Any] | None
     table: _Table | None
@@ -196,6 +197,7 @@ def _packages(tree: Tree, under: str) -> dict[str, _Package]:
             raw = tree.read(_join(folder, path)) if path else None
             resources[str(res["name"])] = _Resource(
                 str(res["name"]),
+                folder,
                 _join(folder, path) if path else None,
                 _schema(tree, folder, res.get("schema"), cache),
                 _csv(raw) if raw is not None else None,
@@ -419,7 +421,7 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
     if old is not None and new is not None:
         if old.name != new.name:
             rd.renamed_from = old.name
-        if old.path != new.path:
+        if _relative(old) != _relative(new):  # within its dataset's folder, wherever that folder is
             rd.moved = (old.path, new.path)
     old_fields, new_fields = _fields(old.schema if old else None), _fields(new.schema if new else None)
     if old is not None and new is not None and old.schema is not None and new.schema is not None:
@@ -482,7 +484,11 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
     return rd
 
 
-def _compare_package(slug: str, old: _Package | None, new: _Package | None) -> DatasetDiff:
+def _relative(resource: _Resource) -> str | None:
+    return posixpath.relpath(resource.path, resource.folder) if resource.path else None
+
+
+def _compare_package(slug: str, old: _Package | None, new: _Package | None, moves: bool) -> DatasetDiff:
     status = "added" if old is None else "removed" if new is None else "unchanged"
     dd = DatasetDiff(slug, status)
     a = old.descriptor if old else {}
@@ -497,7 +503,7 @@ def _compare_package(slug: str, old: _Package | None, new: _Package | None) -> D
     if old is not None and new is not None:
         if old.slug != new.slug:
             dd.renamed_from = old.slug
-        if old.folder != new.folder:
+        if moves and old.folder != new.folder:
             dd.moved = (old.folder, new.folder)
         for key in sorted((set(a) | set(b)) - {"resources", "name"}):
             if a.get(key) != b.get(key):
@@ -522,7 +528,9 @@ def _compare_package(slug: str, old: _Package | None, new: _Package | None) -> D
     return dd
 
 
-def _compare(base: dict[str, _Package], head: dict[str, _Package]) -> list[DatasetDiff]:
+def _compare(base: dict[str, _Package], head: dict[str, _Package], moves: bool = True) -> list[DatasetDiff]:
+    """Datasets matched by name, then renames by content; ``moves``: whether both sides' folders are
+    paths in one tree (two git refs, two folders), not the versioned folders of two zips."""
     renamed = _pairs(
         {s: p for s, p in base.items() if s not in head},
         {s: p for s, p in head.items() if s not in base},
@@ -531,9 +539,9 @@ def _compare(base: dict[str, _Package], head: dict[str, _Package]) -> list[Datas
     out = []
     for slug, new in head.items():
         old = base.get(renamed.get(slug, slug))
-        out.append(_compare_package(old.slug if new.unreadable and old else slug, old, new))
+        out.append(_compare_package(old.slug if new.unreadable and old else slug, old, new, moves))
     out += [
-        _compare_package(slug, old, None)
+        _compare_package(slug, old, None, moves)
         for slug, old in base.items()
         if slug not in head and slug not in renamed.values()
     ]
@@ -566,7 +574,8 @@ def diff(base: str | None = None, head: str | None = None, path: str | Path | No
             )
         assert base is not None and head is not None
         left, right = _side(base), _side(head)
-        return _result(left.label, right.label, _packages(left, ""), _packages(right, ""))
+        zips = isinstance(left, ZipTree) or isinstance(right, ZipTree)
+        return _result(left.label, right.label, _packages(left, ""), _packages(right, ""), moves=not zips)
     target = Path(path) if path is not None else Path("datasets")
     if not target.exists():
         raise UsageError(f"No existe «{target}».", f"'{target}' does not exist.")
@@ -588,8 +597,10 @@ def diff(base: str | None = None, head: str | None = None, path: str | Path | No
     return _result(old_tree.label, new_tree.label, _packages(old_tree, under), _packages(new_tree, under))
 
 
-def _result(base: str, head: str, old: dict[str, _Package], new: dict[str, _Package]) -> DiffResult:
-    return DiffResult(base, head, _compare(old, new), base_empty=not old, head_empty=not new)
+def _result(
+    base: str, head: str, old: dict[str, _Package], new: dict[str, _Package], moves: bool = True
+) -> DiffResult:
+    return DiffResult(base, head, _compare(old, new, moves), base_empty=not old, head_empty=not new)
 
 
 # ── rendering ────────────────────────────────────────────────────────────────────────────────────
