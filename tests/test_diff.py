@@ -601,3 +601,11 @@ def test_a_declared_file_that_is_gone_is_said(tmp_path: Path) -> None:
         "    The file datasets/bogota/funding.csv does not exist in the new version: its rows count as"
         in text
     )
+
+
+def test_a_table_with_no_column_in_common_is_rows_removed_and_added(tmp_path: Path) -> None:
+    mini_package(tmp_path / "a" / "ciudad", None, "id,name", ["1,Lima", "2,Quito"])
+    mini_package(tmp_path / "b" / "ciudad", None, "codigo,nombre", ["a,Bogotá", "b,Caracas"])
+    [items] = diff(str(tmp_path / "a"), str(tmp_path / "b")).datasets[0].resources
+    assert (items.columns_added, items.columns_removed) == (["codigo", "nombre"], ["id", "name"])
+    assert (len(items.removed), len(items.added), items.changed) == (2, 2, [])

@@ -325,7 +325,8 @@ def _keyed(records: list[dict[str, str]], key: list[str], columns: list[str]) ->
         if key:
             label = " · ".join(record.get(k, "") for k in key)
         else:
-            label = ",".join(record.get(c, "") for c in columns)
+            # no column in common (a table rewritten): whole rows never match, rather than by position
+            label = ",".join(record.get(c, "") for c in columns) if columns else ",".join(record.values())
         name, n = label, 2
         while name in out:  # a repeated key (or identical rows) stays visible as its own row
             name = f"{label} #{n}"
