@@ -609,3 +609,35 @@ def test_a_table_with_no_column_in_common_is_rows_removed_and_added(tmp_path: Pa
     [items] = diff(str(tmp_path / "a"), str(tmp_path / "b")).datasets[0].resources
     assert (items.columns_added, items.columns_removed) == (["codigo", "nombre"], ["id", "name"])
     assert (len(items.removed), len(items.added), items.changed) == (2, 2, [])
+
+
+def test_schema_changes_say_what_changed(tmp_path: Path) -> None:
+    """A field redefined says which properties changed (values when short); other schema properties
+    (foreign keys, missing values) are changes too, never an "unchanged" table."""
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    schema = new / "schemas" / "partners.schema.yaml"
+    edit(schema, "    constraints: {maxLength: 300}\n", "    constraints: {required: true, maxLength: 300}\n")
+    edit(
+        schema,
+        "description: Nombre de la organización en español.",
+        "description: Nombre oficial completo de la organización, en español, como lo escribe ella misma.",
+    )
+    edit(schema, 'missingValues: ["", "NA"]', 'missingValues: [""]')
+    result = diff(str(old), str(new))
+    partners = {r.name: r for r in result.datasets[0].resources}["partners"]
+    assert partners.status == "modified" and not partners.changed
+    assert partners.fields_modified == ["name_es", "name_en"]
+    assert partners.field_changes == [
+        ("name_es", "description", "Nombre de la organización en español.", partners.field_changes[0][3]),
+        ("name_en", "constraints.required", None, "true"),
+    ]
+    assert partners.schema_properties == [("missingValues", '["", "NA"]', '[""]')]
+    text = render_diff(result, "es")
+    assert (
+        "    Campos con otra definición: name_es (description), name_en (constraints.required: - → true)\n"
+        in text
+    )
+    assert '    Otras propiedades del esquema: missingValues: ["", "NA"] → [""]\n' in text
+    assert "Other schema properties: missingValues" in render_diff(result, "en")

@@ -230,6 +230,8 @@ class ResourceDiff:
     fields_removed: list[str] = field(default_factory=list)
     fields_retyped: list[tuple[str, str, str]] = field(default_factory=list)
     fields_modified: list[str] = field(default_factory=list)
+    field_changes: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)  # field, what
+    schema_properties: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # foreignKeys…
     primary_key: tuple[list[str], list[str]] | None = None
     renamed_from: str | None = None  # the resource's name in the base, when it was renamed
     moved: tuple[str | None, str | None] | None = None  # the file's path, base → head, when it moved
@@ -247,6 +249,7 @@ class ResourceDiff:
             or self.fields_removed
             or self.fields_retyped
             or self.fields_modified
+            or self.schema_properties
             or self.primary_key
         )
 
@@ -433,8 +436,11 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
                 a, b = old_fields[n].get("type", "string"), new_fields[n].get("type", "string")
                 if a != b:
                     rd.fields_retyped.append((n, a, b))
-                elif old_fields[n] != new_fields[n]:
+                changes = _properties(old_fields[n], new_fields[n], skip=("name", "type"))
+                if changes:
                     rd.fields_modified.append(n)
+                    rd.field_changes += [(n, what, x, y) for what, x, y in changes]
+        rd.schema_properties = _properties(old.schema, new.schema, skip=("fields", "primaryKey"))
         pk_old, pk_new = _primary_key(old.schema), _primary_key(new.schema)
         if pk_old != pk_new:
             rd.primary_key = (pk_old, pk_new)
@@ -483,6 +489,22 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
         ):
             rd.status = "modified"
     return rd
+
+
+def _properties(
+    old: dict[str, Any], new: dict[str, Any], skip: tuple[str, ...] = (), prefix: str = ""
+) -> list[tuple[str, str | None, str | None]]:
+    """What differs between two descriptors, property by property (``constraints.required``)."""
+    out: list[tuple[str, str | None, str | None]] = []
+    for key in sorted({str(k) for k in (*old, *new)} - set(skip)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict) and not prefix:
+            out += _properties(a, b, prefix=f"{key}.")
+        else:
+            out.append((prefix + key, _short(a), _short(b)))
+    return out
 
 
 def _relative(resource: _Resource) -> str | None:
@@ -634,6 +656,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "fields_removed": "Campos eliminados",
         "fields_retyped": "Campos con otro tipo",
         "fields_modified": "Campos con otra definición",
+        "schema_properties": "Otras propiedades del esquema",
         "primary_key": "Clave primaria",
         "key": "clave",
         "field": "campo",
@@ -693,6 +716,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "fields_removed": "Fields removed",
         "fields_retyped": "Fields retyped",
         "fields_modified": "Fields redefined",
+        "schema_properties": "Other schema properties",
         "primary_key": "Primary key",
         "key": "key",
         "field": "field",
@@ -731,6 +755,13 @@ def _row_text(row: dict[str, str], key: list[str], limit: int = 160) -> str:
     rest = "; ".join(f"{k}={v}" for k, v in row.items() if v and k not in key)
     text = f"{head}: {rest}" if head else rest
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _change(what: str, old: str | None, new: str | None, limit: int = 40) -> str:
+    """A property changed: with its values when they are short, by its name alone when not."""
+    if len(old or "") > limit or len(new or "") > limit:
+        return what
+    return f"{what}: {old if old is not None else '-'} → {new if new is not None else '-'}"
 
 
 def _cell(value: str, limit: int = 80) -> str:
@@ -827,7 +858,14 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
                 retyped = ", ".join(f"{n} ({a} → {b})" for n, a, b in r.fields_retyped)
                 out.append(f"{ind}{w['fields_retyped']}: {retyped}")
             if r.fields_modified:
-                out.append(f"{ind}{w['fields_modified']}: {', '.join(r.fields_modified)}")
+                shown = ", ".join(
+                    f"{n} ({'; '.join(_change(*c[1:]) for c in r.field_changes if c[0] == n)})"
+                    for n in r.fields_modified
+                )
+                out.append(f"{ind}{w['fields_modified']}: {esc(shown)}")
+            if r.schema_properties:
+                shown = "; ".join(_change(*c) for c in r.schema_properties)
+                out.append(f"{ind}{w['schema_properties']}: {esc(shown)}")
             if r.primary_key:
                 how = w["compared_by"].format(key=listed(r.key)) if r.key else w["compared_whole"]
                 pk = f"{listed(r.primary_key[0])} → {listed(r.primary_key[1])}"
