@@ -641,3 +641,15 @@ def test_schema_changes_say_what_changed(tmp_path: Path) -> None:
     )
     assert '    Otras propiedades del esquema: missingValues: ["", "NA"] → [""]\n' in text
     assert "Other schema properties: missingValues" in render_diff(result, "en")
+
+
+def test_a_copied_city_that_kept_the_old_name(tmp_path: Path) -> None:
+    """`cp -r bogota quito` without changing `name:`: two datasets named bogota. The copy is a dataset
+    added (by its folder), never bogota "moved" to quito with the real bogota hidden."""
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    shutil.copytree(new / "datasets" / "bogota", new / "datasets" / "quito")
+    result = diff(str(old), str(new))
+    assert [(d.slug, d.status) for d in result.datasets if d.status != "unchanged"] == [("quito", "added")]
+    assert [d.slug for d in result.datasets] == ["bogota", "ciudad-de-mexico", "montevideo", "quito"]

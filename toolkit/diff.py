@@ -189,6 +189,8 @@ def _packages(tree: Tree, under: str) -> dict[str, _Package]:
             continue
         name = descriptor.get("name")
         slug = name if isinstance(name, str) and name else posixpath.basename(folder) or "package"
+        if slug in out:  # a copied folder whose name was not changed: known by its folder instead
+            slug = posixpath.basename(folder) if posixpath.basename(folder) not in out else folder
         resources: dict[str, _Resource] = {}
         for res in descriptor.get("resources") or []:
             if not isinstance(res, dict) or not res.get("name"):
