@@ -653,3 +653,22 @@ def test_a_copied_city_that_kept_the_old_name(tmp_path: Path) -> None:
     result = diff(str(old), str(new))
     assert [(d.slug, d.status) for d in result.datasets if d.status != "unchanged"] == [("quito", "added")]
     assert [d.slug for d in result.datasets] == ["bogota", "ciudad-de-mexico", "montevideo", "quito"]
+
+
+def test_a_table_s_own_metadata_is_a_change(tmp_path: Path) -> None:
+    old = copy_catalog(tmp_path / "old")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    edit(new / "datasets" / "bogota" / "datapackage.yaml", "title_en: Partners", "title_en: Counterparts")
+    result = diff(str(old), str(new))
+    [d] = [d for d in result.datasets if d.status != "unchanged"]
+    partners = {r.name: r for r in d.resources}["partners"]
+    assert (d.slug, partners.status, partners.metadata) == (
+        "bogota",
+        "modified",
+        [("title_en", "Partners", "Counterparts")],
+    )
+    assert "  Tabla partners (modificada): 0 filas agregadas, 0 eliminadas, 0 modificadas; " in render_diff(
+        result, "es"
+    )
+    assert "    Metadata: title_en\n" in render_diff(result, "en")

@@ -112,6 +112,7 @@ class _Resource:
     path: str | None
     schema: dict[str, Any] | None
     table: _Table | None
+    descriptor: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -203,6 +204,7 @@ def _packages(tree: Tree, under: str) -> dict[str, _Package]:
                 _join(folder, path) if path else None,
                 _schema(tree, folder, res.get("schema"), cache),
                 _csv(raw) if raw is not None else None,
+                res,
             )
         out[slug] = _Package(slug, folder, descriptor, resources)
     return out
@@ -234,6 +236,7 @@ class ResourceDiff:
     fields_modified: list[str] = field(default_factory=list)
     field_changes: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)  # field, what
     schema_properties: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # foreignKeys…
+    metadata: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # title, format…
     primary_key: tuple[list[str], list[str]] | None = None
     renamed_from: str | None = None  # the resource's name in the base, when it was renamed
     moved: tuple[str | None, str | None] | None = None  # the file's path, base → head, when it moved
@@ -429,6 +432,7 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
             rd.renamed_from = old.name
         if _relative(old) != _relative(new):  # within its dataset's folder, wherever that folder is
             rd.moved = (old.path, new.path)
+        rd.metadata = _properties(old.descriptor, new.descriptor, skip=("name", "path", "schema"))
     old_fields, new_fields = _fields(old.schema if old else None), _fields(new.schema if new else None)
     if old is not None and new is not None and old.schema is not None and new.schema is not None:
         rd.fields_added = [n for n in new_fields if n not in old_fields]
@@ -486,6 +490,7 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
             or rd.schema_changed
             or rd.columns_changed
             or rd.moved
+            or rd.metadata
             or rd.missing
             or base_table.header != head_table.header
         ):
@@ -839,6 +844,8 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
             ind = "- " if md else "    "
             if r.moved:
                 out.append(ind + esc(w["moved_file"].format(a=r.moved[0] or "-", b=r.moved[1] or "-")))
+            if r.metadata:
+                out.append(f"{ind}{w['metadata']}: {esc(', '.join(m[0] for m in r.metadata))}")
             for side, where in r.missing:
                 out.append(ind + esc(w[f"missing_{side}"].format(path=where)))
             if r.columns_added:
