@@ -575,6 +575,11 @@ def test_a_broken_descriptor_is_no_dataset_removed(tmp_path: Path) -> None:
     assert "eliminad" not in text
     same = diff(str(new), str(new))
     assert not same.changed
+    # a descriptor that reads but has no list of resources: no tables, no crash
+    edit(new / "datasets" / "bogota" / "datapackage.yaml", "name: [bogota", "name: bogota")
+    edit(new / "datasets" / "bogota" / "datapackage.yaml", "resources:\n", "resources: 5\nold_resources:\n")
+    [d] = [d for d in diff(str(old), str(new)).datasets if d.status != "unchanged"]
+    assert {r.status for r in d.resources} == {"removed"}
 
 
 def test_a_declared_file_that_is_gone_is_said(tmp_path: Path) -> None:

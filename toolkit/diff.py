@@ -193,7 +193,8 @@ def _packages(tree: Tree, under: str) -> dict[str, _Package]:
         if slug in out:  # a copied folder whose name was not changed: known by its folder instead
             slug = posixpath.basename(folder) if posixpath.basename(folder) not in out else folder
         resources: dict[str, _Resource] = {}
-        for res in descriptor.get("resources") or []:
+        listed = descriptor.get("resources")
+        for res in listed if isinstance(listed, list) else []:
             if not isinstance(res, dict) or not res.get("name"):
                 continue
             path = res.get("path") if isinstance(res.get("path"), str) else None
