@@ -669,3 +669,27 @@ def test_a_table_s_own_metadata_is_a_change(tmp_path: Path) -> None:
         result, "es"
     )
     assert "    Metadata: title_en\n" in render_diff(result, "en")
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"fields": 5},
+        {"fields": [{"name": ["id"], "type": "string"}, "name"]},
+        {"fields": [{"name": "id", "type": ["string"]}], "primaryKey": {"id": 1}},
+        {"fields": [{"name": "id"}], "primaryKey": [["id"]], "foreignKeys": "x"},
+    ],
+)
+def test_odd_schemas_never_crash(tmp_path: Path, schema: dict[str, object]) -> None:
+    """Whatever a contributor writes in a schema, the diff answers (validate says what is wrong)."""
+    mini_package(tmp_path / "a" / "ciudad", ["id"], "id,name", ["1,Lima"])
+    folder = mini_package(tmp_path / "b" / "ciudad", ["id"], "id,name", ["1,Lima", "2,Quito"])
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["schema"] = schema
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = diff(str(tmp_path / "a"), str(tmp_path / "b"))
+    [items] = result.datasets[0].resources
+    assert items.status == "modified" and len(items.added) + len(items.changed) >= 1
+    for lang in ("es", "en"):
+        for fmt in ("text", "markdown", "json"):
+            assert render_diff(result, lang, fmt)

@@ -312,7 +312,12 @@ def _short(value: Any) -> str | None:
 
 
 def _fields(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    return {f["name"]: f for f in (schema or {}).get("fields") or [] if isinstance(f, dict) and f.get("name")}
+    listed = (schema or {}).get("fields")
+    return {
+        f["name"]: f
+        for f in (listed if isinstance(listed, list) else [])
+        if isinstance(f, dict) and isinstance(f.get("name"), str) and f["name"]
+    }
 
 
 def _primary_key(schema: dict[str, Any] | None) -> list[str]:
