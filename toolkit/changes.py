@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import CATALOG_FILE, Catalog, load_catalog
+from toolkit.catalog import CATALOG_FILE, DESCRIPTOR_NAMES, Catalog, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 
 __all__ = [
@@ -135,7 +135,8 @@ def _references(catalog: Catalog) -> dict[str, set[str]]:
 
 def changed_datasets(path: Path, ref: str) -> tuple[list[str], list[str], Catalog]:
     """The datasets under ``path`` to validate after changes since ``ref`` (changed ones and those that
-    reference them) and the ones skipped. A change to the schemas or to the catalog file touches all."""
+    reference them) and the ones skipped. A change to the schemas or to the catalog file, or a dataset
+    removed, touches all."""
     catalog, _ = load_catalog(path)
     root = repo_root(path)
     files = [(root / p).resolve() for p in changed_files(root, ref)]
@@ -148,6 +149,11 @@ def changed_datasets(path: Path, ref: str) -> tuple[list[str], list[str], Catalo
         everything = True
     if any(f.is_relative_to(s) for f in files for s in shared):
         everything = True
+    if catalog.folder is not None and any(
+        f.name in DESCRIPTOR_NAMES and not f.exists() and f.is_relative_to(catalog.folder.resolve())
+        for f in files
+    ):
+        everything = True  # a dataset removed: any other may have referenced it
     if everything:
         return all_slugs, [], catalog
     changed = {ds.slug for ds in catalog.datasets for f in files if f.is_relative_to(ds.folder.resolve())}
