@@ -163,7 +163,11 @@ def closest(name: str, candidates: list[str], n: int = 3) -> list[str]:
         initials = "".join(w[0] for w in re.split(r"[-_\s]+", low) if w)
         if wanted and (wanted in low or low in wanted):
             score = max(score, 0.9)
-        if len(initials) >= 2 and len(wanted) >= 2 and (wanted.startswith(initials) or initials.startswith(wanted)):
+        if (
+            len(initials) >= 2
+            and len(wanted) >= 2
+            and (wanted.startswith(initials) or initials.startswith(wanted))
+        ):
             score = max(score, 0.85)
         letters = iter(low)
         if wanted and low and wanted[0] == low[0] and all(c in letters for c in wanted):
@@ -733,7 +737,8 @@ def unsupported_kind(res: dict[str, Any]) -> tuple[str, str, str, str] | None:
         return (
             "datos escritos en el descriptor («data»)",
             "data written in the descriptor ('data')",
-            "Guarda las filas en un archivo CSV de la carpeta y declara ese archivo con «path» en lugar de «data».",
+            "Guarda las filas en un archivo CSV de la carpeta y declara ese archivo con «path» "
+            "en lugar de «data».",
             "Save the rows in a CSV file in the folder and declare that file with 'path' instead of 'data'.",
         )
     path = res.get("path")

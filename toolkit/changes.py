@@ -159,7 +159,9 @@ def _changes(path: Path, ref: str) -> tuple[list[str], list[str], Catalog, list[
     if catalog.schemas_dir is not None:
         shared.append(catalog.schemas_dir.resolve())
     folders = [ds.folder.resolve() for ds in catalog.datasets]
-    top = (catalog.folder if catalog.folder is not None and path.resolve() == catalog.folder else path).resolve()
+    top = (
+        catalog.folder if catalog.folder is not None and path.resolve() == catalog.folder else path
+    ).resolve()
     top = top if top.is_dir() else top.parent
     orphans = [
         f
