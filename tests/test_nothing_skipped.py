@@ -388,3 +388,20 @@ def test_the_pre_commit_hook_starts_on_every_kind_of_data_file() -> None:
     ):
         assert pattern.search(path), path
     assert hook["pass_filenames"] is False  # the whole catalog is checked, never only the files given
+
+
+def test_package_applies_the_catalog_policy_to_a_standalone_package(tmp_path: Path) -> None:
+    """What is published carries the catalog's metadata: packaging a package that lacks it stops
+    with the findings (exit 1), not with a broken package or a crash."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "data.csv").write_text("id,name\n1,Ana\n", encoding="utf-8")
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]}
+    package = {"name": "pkg", "resources": [{"name": "data", "path": "data.csv", "schema": schema}]}
+    (tmp_path / "pkg" / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    assert run(str(tmp_path / "pkg"))[0] == 0
+    result = CliRunner().invoke(
+        cli, ["package", str(tmp_path / "pkg"), "--out", str(tmp_path / "out"), "--lang", "en"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "[metadata-missing]" in result.output and "[source-field-missing]" in result.output
+    assert not (tmp_path / "out").exists()

@@ -123,13 +123,14 @@ class Catalog:
     schema_cache: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     # With --allow-remote: the http(s) files named by descriptors, fetched into a temporary folder.
     remote: RemoteFiles | None = None
-    # A single CSV checked against one of a catalog's schemas: the catalog's policy applies to it.
-    catalog_schema: bool = False
+    # The catalog's policy applies by default though there is no catalog folder: a single CSV
+    # checked against one of a catalog's schemas, or a package about to be published.
+    catalog_policy: bool = False
 
     @property
     def in_catalog(self) -> bool:
         """Whether the catalog's own policy (the ``catalog`` profile) applies by default."""
-        return self.folder is not None or self.catalog_schema
+        return self.folder is not None or self.catalog_policy
 
 
 def applied_profiles(requested: list[str] | None, in_catalog: bool, own: list[str]) -> list[str]:
@@ -952,6 +953,7 @@ def load_catalog(
     only: list[str] | None = None,
     allow_remote: bool = False,
     profiles: list[str] | None = None,
+    publishing: bool = False,
 ) -> tuple[Catalog, list[Finding]]:
     """Load the catalog at ``path`` (a catalog folder, a dataset folder, or a descriptor).
 
@@ -961,6 +963,8 @@ def load_catalog(
     dataset that does not exist. ``allow_remote`` lets resources and schemas name http(s) URLs,
     fetched with the limits of :mod:`toolkit.remote`. ``profiles`` as requested (see
     :func:`applied_profiles`): the catalog's own metadata rules apply under the ``catalog`` profile.
+    ``publishing`` (``package``, ``build``): the catalog profile applies by default outside a
+    catalog too, since what is published must carry the metadata the packages and the site use.
     """
     target = Path(path if path is not None else "datasets")
     if not target.exists():
@@ -995,7 +999,7 @@ def load_catalog(
                 _check_catalog_metadata(doc.data, cat_path, doc, out)
             if isinstance(doc.data, dict):
                 meta = doc.data
-    catalog = Catalog(catalog_folder, meta, [], _schemas_dir(catalog_folder, meta))
+    catalog = Catalog(catalog_folder, meta, [], _schemas_dir(catalog_folder, meta), catalog_policy=publishing)
     if allow_remote:
         catalog.remote = RemoteFiles()
     whole = catalog_folder is not None and target == catalog_folder
@@ -1046,7 +1050,7 @@ def single_table_catalog(csv_path: Path, schema_path: Path) -> tuple[Catalog, li
     folder = csv_path.resolve().parent
     schemas_dir = schema_path.resolve().parent
     catalog = Catalog(None, {}, [], schemas_dir if (schemas_dir / "codelists").is_dir() else None)
-    catalog.catalog_schema = _is_catalog_schemas(schemas_dir)
+    catalog.catalog_policy = _is_catalog_schemas(schemas_dir)
     ds = Dataset(csv_path.stem, folder, None, {})
     refused = unsupported_kind({"path": csv_path.name})
     if refused is not None:
