@@ -405,3 +405,16 @@ def test_package_applies_the_catalog_policy_to_a_standalone_package(tmp_path: Pa
     assert result.exit_code == 1, result.output
     assert "[metadata-missing]" in result.output and "[source-field-missing]" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_data_file_loose_in_the_catalog_folder_is_reported(catalog_copy: Path) -> None:
+    shutil.copy(catalog_copy / "bogota" / "funding.csv", catalog_copy / "funding-2026.csv")
+    code, _, report = run(str(catalog_copy))
+    assert code == 1
+    [finding] = report["findings"]
+    assert (finding["code"], finding["dataset"], finding["value"]) == (
+        "file-undeclared",
+        None,
+        "funding-2026.csv",
+    )
+    assert "its dataset's datapackage.yaml (after moving it into that folder)" in finding["hint"]

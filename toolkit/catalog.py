@@ -834,6 +834,7 @@ def _undeclared_files(ds: Dataset, out: _Collector) -> None:
             path=display_path(path),
             value=rel,
             descriptor=shown or "datapackage.yaml",
+            descriptor_en=shown or "datapackage.yaml",
             snippet=f"{{name: {stem}, path: {rel}, schema: …}}",
         )
 
@@ -853,7 +854,8 @@ def undeclared_folders(catalog: Catalog, names: list[str] | None = None) -> list
                     "file-undeclared",
                     path=display_path(entry),
                     value=entry.name,
-                    descriptor="datapackage.yaml",
+                    descriptor="el datapackage.yaml de su conjunto de datos (tras moverlo a esa carpeta)",
+                    descriptor_en="its dataset's datapackage.yaml (after moving it into that folder)",
                     snippet=f"{{name: {entry.stem}, path: {entry.name}, schema: …}}",
                 )
             continue

@@ -747,7 +747,7 @@ _CODES = [
         "Ningún recurso declara el archivo «{value}»: no se valida, no se empaqueta y no se publica.",
         "No resource declares the file '{value}': it is not validated, packaged or published.",
         "Decláralo en «resources» de {descriptor}, p. ej. {snippet}, o sácalo de la carpeta si no forma parte de los datos.",
-        "Declare it under 'resources' in {descriptor}, e.g. {snippet}, or move it out of the folder if it is not part of the data.",
+        "Declare it under 'resources' in {descriptor_en}, e.g. {snippet}, or move it out of the folder if it is not part of the data.",
     ),
     _c(
         "resource-unsupported",
