@@ -281,6 +281,7 @@ def test_a_minimal_package_with_a_declared_dialect_is_valid(tmp_path: Path) -> N
     (tmp_path / "data.csv").write_text("id;name\n1;Ana\n", encoding="utf-8")
     package = {
         "name": "minimal",
+        "version": "1.0",  # recommended by the standard to be semantic, required by the catalog
         "resources": [
             {
                 "name": "data",
@@ -297,7 +298,9 @@ def test_a_minimal_package_with_a_declared_dialect_is_valid(tmp_path: Path) -> N
         assert report["stats"]["rows"] == 1
     code, _, report = run(str(tmp_path), "--profile", "catalog")
     assert code == 1
-    assert {"metadata-missing", "wrong-delimiter", "source-field-missing"} <= set(codes(report))
+    assert {"metadata-missing", "metadata-invalid", "wrong-delimiter", "source-field-missing"} <= set(
+        codes(report)
+    )
 
 
 def test_a_csv_against_the_catalogs_schema_follows_the_catalog_policy(

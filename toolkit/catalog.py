@@ -562,7 +562,8 @@ def _check_dataset_metadata(
             f"use name: {ds.slug}",
         )
     version = meta.get("version")
-    if version is not None and not SEMVER.match(str(version)):
+    # The standard recommends semantic versions; the catalog requires them (packages are named by them).
+    if policy and version is not None and not SEMVER.match(str(version)):
         invalid(
             "version",
             f"«{version}» no es una versión semántica",
