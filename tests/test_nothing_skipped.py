@@ -421,3 +421,22 @@ def test_a_data_file_loose_in_the_catalog_folder_is_reported(catalog_copy: Path)
         "funding-2026.csv",
     )
     assert "its dataset's datapackage.yaml (after moving it into that folder)" in finding["hint"]
+
+
+def test_load_reads_the_declared_tables_beside_an_undeclared_file(catalog_copy: Path) -> None:
+    """An undeclared file is a finding of validate; ``load`` still reads what is declared."""
+    import toolkit
+
+    bogota = catalog_copy / "bogota"
+    shutil.copy(bogota / "funding.csv", bogota / "funding-2026.csv")
+    frames = toolkit.load(bogota)
+    assert sorted(frames) == ["agreements", "funding", "partners"]
+
+
+def test_unknown_dataset_with_changed_since_is_a_usage_error(repo: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["validate", str(repo / "datasets"), "--changed-since", "main", "--dataset", "cdmx", "--lang", "en"],
+    )
+    assert result.exit_code == 2
+    assert result.output == "Error: There is no dataset 'cdmx'. Did you mean ciudad-de-mexico?\n"
