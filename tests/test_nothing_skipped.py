@@ -17,8 +17,9 @@ import yaml
 from click.testing import CliRunner
 
 from toolkit import validate
-from toolkit.catalog import applied_profiles, closest
+from toolkit.catalog import applied_profiles
 from toolkit.cli import cli
+from toolkit.discovery import closest
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT = ["git", "-c", "user.name=Prueba", "-c", "user.email=prueba@example.org", "-c", "commit.gpgsign=false"]

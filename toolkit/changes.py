@@ -10,14 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import (
-    CATALOG_FILE,
-    Catalog,
-    check_names,
-    display_path,
-    load_catalog,
-    undeclared_folders,
-)
+from toolkit.catalog import CATALOG_FILE, Catalog, display_path, load_catalog
+from toolkit.discovery import check_names, undeclared_folders
 from toolkit.errors import ToolkitError, UsageError
 
 __all__ = [
