@@ -726,6 +726,17 @@ _CODES = [
         "La política de datos de la Ciudad de México pide países en ISO 3166-1 alfa-3: agrega country_alpha3.",
         "Mexico City's data policy asks for countries in ISO 3166-1 alpha-3: add country_alpha3.",
     ),
+    _c(
+        "column-order",
+        "structure",
+        "error",
+        "Columnas en otro orden",
+        "Columns in another order",
+        "Las columnas no están en el orden del esquema; sus celdas se revisaron por el nombre de la columna.",
+        "The columns are not in the schema's order; their cells were checked by column name.",
+        "Ordena las columnas como en el esquema: {expected}.",
+        "Put the columns in the schema's order: {expected}.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

@@ -95,12 +95,20 @@ class TableCheck:
         self.stream = stream
         self.limit = limit_errors
         fl_schema = Schema.from_descriptor(schema)
-        if fl_schema.has_defined("fields_match"):
+        # "equal" (columns paired by name, see structure.by_name) is the only other pairing the
+        # header below reproduces as frictionless does.
+        if fl_schema.has_defined("fields_match") and fl_schema.fields_match != "equal":
             raise Unsupported("the schema sets fieldsMatch")
         labels = ["" if c is None else str(c).strip() for c in stream.header]
         if not labels:
             raise Unsupported("the header row is empty")
-        header = Header(labels, fields=fl_schema.fields, row_numbers=[1], ignore_case=False)
+        header = Header(
+            labels,
+            fields=fl_schema.fields,
+            row_numbers=[1],
+            ignore_case=False,
+            fields_match=fl_schema.fields_match,
+        )
         self.header_errors = list(header.errors)
         expected = header.get_expected_fields()
         if len(expected) != len(stream.header):

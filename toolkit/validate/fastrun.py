@@ -137,9 +137,13 @@ class DatasetRun:
             from frictionless.table.header import Header
 
             stream = self._stream(name)
-            schema = Schema.from_descriptor(structure.frictionless_schema(spec, self.readable))
             labels = [str(c).strip() for c in stream.header]
-            expected = Header(labels, fields=schema.fields, row_numbers=[1]).get_expected_fields()
+            schema = Schema.from_descriptor(structure.frictionless_schema(spec, self.readable, labels))
+            if schema.has_defined("fields_match") and schema.fields_match != "equal":
+                raise Unsupported(f"the schema of «{name}» sets fieldsMatch")
+            expected = Header(
+                labels, fields=schema.fields, row_numbers=[1], fields_match=schema.fields_match
+            ).get_expected_fields()
             names = [f.name for f in expected]
             if not set(source_key) <= set(names) or len(expected) != len(stream.header):
                 raise Unsupported(f"the key fields of «{name}» are not all in its header")
@@ -214,7 +218,7 @@ class DatasetRun:
         shown = display_path(spec.path)
         where: dict[str, Any] = {"dataset": self.ds.slug, "resource": spec.name, "path": shown}
         stream = self._stream(spec.name)
-        schema = structure.frictionless_schema(spec, self.readable)
+        schema = structure.frictionless_schema(spec, self.readable, list(stream.header))
         check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
         header = stream.header
         profile = "cdmx" in self.profiles
@@ -282,6 +286,7 @@ class DatasetRun:
         if rows == 0:
             pre.append(make_finding("no-data-rows", **where, line=1))
         view = _View(header, check.lines, check.pk_cells)
+        pre.extend(structure.header_findings(self.ds, spec, list(header)))
         pre.extend(structure.to_finding(e, self.ds, spec, view) for e in errors)  # type: ignore[arg-type]
 
         def build(items: list[tuple[int, str, str | None, dict[str, Any]]]) -> list[Finding]:

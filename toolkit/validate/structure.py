@@ -7,6 +7,7 @@ we add the physical line, the spreadsheet column and a message and fix in Spanis
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from toolkit.catalog import Dataset, ResourceSpec, display_path
@@ -20,9 +21,35 @@ _NOTE_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _NOTE_TYPE = re.compile(r'type is "(\w+)/([^"]*)"')
 
 
-def frictionless_schema(spec: ResourceSpec, available: set[str]) -> dict[str, Any]:
-    """The schema as frictionless takes it: foreign keys to tables it cannot read are left out."""
+def by_name(labels: list[str], names: list[str]) -> bool:
+    """Whether the header's columns must be paired with the schema's fields by name.
+
+    That is when a label names a field but stands at another field's place: columns moved, or
+    shifted by a column deleted or added before them. Paired by position, every column after the
+    gap would be checked as its neighbour. A header equal to the schema's names, or one that differs
+    only by columns renamed in place, keeps frictionless's pairing by position (its own findings).
+    Duplicate labels cannot be paired by name: frictionless reports them by position.
+    """
+    labels = _stripped(labels)
+    if labels == names or len(set(labels)) != len(labels):
+        return False
+    return any(label in names and (i >= len(names) or names[i] != label) for i, label in enumerate(labels))
+
+
+def _stripped(labels: list[Any]) -> list[str]:
+    """Header labels as frictionless compares them."""
+    return ["" if label is None else str(label).strip() for label in labels]
+
+
+def frictionless_schema(
+    spec: ResourceSpec, available: set[str], labels: list[str] | None = None
+) -> dict[str, Any]:
+    """The schema as frictionless takes it: foreign keys to tables it cannot read are left out, and
+    the columns are paired with the fields by name (``fieldsMatch: equal``) when ``labels``, the
+    table's header, needs it (:func:`by_name`)."""
     schema = dict(spec.schema or {})
+    if labels is not None and "fieldsMatch" not in schema and by_name(labels, spec.field_names):
+        schema["fieldsMatch"] = "equal"
     keys = []
     for fk in schema.get("foreignKeys") or []:
         target = (fk.get("reference") or {}).get("resource", "")
@@ -68,15 +95,18 @@ def check_dataset(
         return []
     available = {s.name for s in specs}
     resources = []
+    labels: dict[str, list[str]] = {}
     for spec in specs:
         encoding, delimiter = shapes[spec.name]
+        table = tables.get(spec.name)
+        labels[spec.name] = table.header if table is not None else header_labels(spec.path, encoding, delimiter)
         resources.append(
             Resource(
                 name=spec.name,
                 # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
                 path=spec.path.name,
                 basepath=str(spec.path.parent),
-                schema=Schema.from_descriptor(frictionless_schema(spec, available)),
+                schema=Schema.from_descriptor(frictionless_schema(spec, available, labels[spec.name])),
                 format="csv",
                 encoding=encoding,
                 dialect=dialect(delimiter),
@@ -90,15 +120,48 @@ def check_dataset(
             package.validate(name=name, limit_errors=limit_errors) for name in only if name in available
         ]
     findings: list[Finding] = []
-    by_name = {s.name: s for s in specs}
+    by_resource = {s.name: s for s in specs}
     for report in reports:
         for task in report.tasks:
-            spec = by_name[task.name]
+            spec = by_resource[task.name]
+            findings.extend(header_findings(ds, spec, labels[spec.name]))
             for error in task.errors:
                 findings.append(to_finding(error, ds, spec, tables.get(spec.name)))
         for error in report.errors:  # package-level problems (rare): keep them visible
             findings.append(_generic(error, ds, None, None))
     return findings
+
+
+def header_labels(path: Path, encoding: str, delimiter: str) -> list[str]:
+    """The header row of a CSV file (its first record), for a table not read into memory."""
+    import csv
+
+    try:
+        with path.open(encoding=encoding, errors="replace", newline="") as fh:
+            return next(csv.reader(fh, delimiter=delimiter), [])
+    except (OSError, LookupError, csv.Error):
+        return []
+
+
+def header_findings(ds: Dataset, spec: ResourceSpec, labels: list[str]) -> list[Finding]:
+    """What the header says beyond frictionless's findings when the columns are paired by name:
+    one finding for columns in another order than the schema's (their cells are checked by name)."""
+    names = spec.field_names
+    if "fieldsMatch" in (spec.schema or {}) or not by_name(labels, names):
+        return []
+    present = [label for label in _stripped(labels) if label in names]
+    if present == [name for name in names if name in present]:
+        return []
+    return [
+        make_finding(
+            "column-order",
+            dataset=ds.slug,
+            resource=spec.name,
+            path=display_path(spec.path),
+            line=1,
+            expected=", ".join(names),
+        )
+    ]
 
 
 def _generic(error: Any, ds: Dataset, spec: ResourceSpec | None, table: RawTable | None) -> Finding:
@@ -149,6 +212,8 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         row = 1
         value = getattr(error, "label", None)
         position = field_number
+        if code == "missing-label" and table is not None and by_name(table.header, spec.field_names):
+            position = None  # paired by name, a missing column has no place in the file
         if code == "extra-label":
             field_name = None
     elif code in {"primary-key", "foreign-key", "blank-row", "row-constraint"}:
