@@ -147,6 +147,7 @@ class TableCheck:
         self.stopped: int | None = None
         self.lines: dict[int, int] = {}
         self.pk_cells: dict[int, str | None] = {}
+        self.pk_first: dict[int, int] = {}  # row repeating a one-field primary key → line of its first
         self.total_rows = 0
         self.fk_seconds = 0.0  # checking the references, for the --debug log
 
@@ -326,7 +327,7 @@ class TableCheck:
             return
         located = self.stream.locate([r for _, g in candidates for r in g])
         for key, group in candidates:
-            seen: set[tuple[str | None, ...]] = set()
+            seen: dict[tuple[str | None, ...], int] = {}
             for number in sorted(group):
                 line, cells = located[number]
                 value = tuple(
@@ -334,8 +335,10 @@ class TableCheck:
                     for j in key
                 )
                 if value not in seen:
-                    seen.add(value)
+                    seen[value] = line
                     continue
+                if key == tuple(self.pk) and len(key) == 1:
+                    self.pk_first[number] = seen[value]
                 row = by_number.get(number)
                 if row is None:
                     row = by_number[number] = _Row(number)

@@ -31,8 +31,15 @@ Progress = Callable[[str, int, int], None]  # path shown, bytes done, rows done
 class _View:
     """What ``structure.to_finding`` reads from a table, for a table that was never in memory."""
 
-    def __init__(self, header: list[str], lines: dict[int, int], pk_cells: dict[int, str | None]) -> None:
+    def __init__(
+        self,
+        header: list[str],
+        lines: dict[int, int],
+        pk_cells: dict[int, str | None],
+        pk_first: dict[int, int] | None = None,
+    ) -> None:
         self.header, self.lines, self.pk_cells = header, lines, pk_cells
+        self.pk_first = pk_first or {}
 
     def column_index(self, name: str) -> int | None:
         try:
@@ -47,6 +54,9 @@ class _View:
 
     def cell(self, row: int, index: int) -> str | None:
         return self.pk_cells.get(row)
+
+    def first_line(self, row: int, index: int, parse: Callable[[str], Any]) -> int | None:
+        return self.pk_first.get(row)
 
 
 def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
@@ -285,7 +295,7 @@ class DatasetRun:
                 pre.append(make_finding(code, **where, **kw))
         if rows == 0:
             pre.append(make_finding("no-data-rows", **where, line=1))
-        view = _View(header, check.lines, check.pk_cells)
+        view = _View(header, check.lines, check.pk_cells, check.pk_first)
         pre.extend(structure.header_findings(self.ds, spec, list(header)))
         pre.extend(structure.to_finding(e, self.ds, spec, view) for e in errors)  # type: ignore[arg-type]
 

@@ -238,6 +238,7 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
                     value = table.cell(row, idx)
             elif cells:
                 value = None
+            params.update(_key_problem(table, spec, row, names, value))
     else:
         value = getattr(error, "cell", None)
         position = _field_position(table, spec, field_name, field_number)
@@ -278,6 +279,52 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         **where,
         **params,
     )
+
+
+def _key_problem(
+    table: RawTable | None, spec: ResourceSpec, row: int | None, names: list[str], value: Any
+) -> dict[str, str]:
+    """What is wrong with a row's primary key, in words: empty, or the value of which earlier line."""
+    missing = (spec.schema or {}).get("missingValues", [""])
+    if len(names) == 1 and value is not None and value in missing:
+        return {
+            "key_es": "está vacía",
+            "key_en": "is empty",
+            "fix_es": "escribe el identificador de esta fila",
+            "fix_en": "write this row's identifier",
+        }
+    first = None
+    if table is not None and row is not None and len(names) == 1 and value is not None:
+        index = table.column_index(names[0])
+        if index is not None:
+            first = table.first_line(row, index, _reader(spec, names[0]))
+    if first is None:
+        return {
+            "key_es": "está vacía o repite la de otra fila",
+            "key_en": "is empty or repeats another row's",
+            "fix_es": "corrige el ID repetido",
+            "fix_en": "fix the repeated ID",
+        }
+    shown = str(value) if len(str(value)) <= 80 else str(value)[:80] + "…"
+    return {
+        "key_es": f"repite «{shown}», que ya está en la línea {first}",
+        "key_en": f"repeats '{shown}', already on line {first}",
+        "fix_es": f"cambia el ID de esta fila o el de la línea {first}, o borra una de las dos si son la misma",
+        "fix_en": f"change the ID of this row or of line {first}, or delete one of the two if they are the same",
+    }
+
+
+def _reader(spec: ResourceSpec, name: str) -> Any:
+    """A cell's value as frictionless reads it for comparing keys (``"01"`` and ``"1"`` are the same
+    integer)."""
+    from frictionless import Schema
+
+    field = Schema.from_descriptor(frictionless_schema(spec, set())).get_field(name)
+
+    def parse(text: str) -> Any:
+        return field.read_cell(text)[0]
+
+    return parse
 
 
 def _constraint_params(
