@@ -477,8 +477,8 @@ _CODES = [
         "Invalid country code",
         "«{value}» no es un código de país ISO 3166-1 {detail}.",
         "'{value}' is not an ISO 3166-1 {detail_en} country code.",
-        "Usa el código ISO del país en mayúsculas (p. ej. {example}).",
-        "Use the country's ISO code in capitals (e.g. {example}).",
+        "Usa el código ISO del país en mayúsculas{suggestion_es}.",
+        "Use the country's ISO code in capitals{suggestion_en}.",
     ),
     _c(
         "country-mismatch",
@@ -510,8 +510,8 @@ _CODES = [
         "Invalid currency",
         "«{value}» no es un código de moneda ISO 4217.",
         "'{value}' is not an ISO 4217 currency code.",
-        "Usa el código de tres letras de la moneda: MXN, USD, EUR…",
-        "Use the three-letter currency code: MXN, USD, EUR…",
+        "Usa el código de tres letras de la moneda{suggestion_es}.",
+        "Use the three-letter currency code{suggestion_en}.",
     ),
     _c(
         "currency-missing",
@@ -836,10 +836,10 @@ CONSTRAINT_TEXT = {
         "Use one of these codes: {expected}.",
     ),
     "pattern": (
-        "«{value}» no tiene el formato que pide «{field}» (patrón {detail})",
-        "'{value}' does not have the format '{field}' requires (pattern {detail})",
-        "Corrige el valor para que siga ese formato{example_es}.",
-        "Fix the value so that it follows that format{example_en}.",
+        "«{value}» no tiene el formato que pide «{field}»{described_es}",
+        "'{value}' does not have the format '{field}' requires{described_en}",
+        "{fix_es}",
+        "{fix_en}",
     ),
     "minimum": (
         "«{value}» es menor que el mínimo permitido en «{field}» ({detail})",

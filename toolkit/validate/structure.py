@@ -327,6 +327,55 @@ def _reader(spec: ResourceSpec, name: str) -> Any:
     return parse
 
 
+def _sentence_part(text: Any) -> str:
+    """A field description as the end of a sentence after a colon: first letter in lower case
+    (unless it starts an acronym), no final period."""
+    text = " ".join(str(text or "").split()).rstrip(".")
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _pattern_in_words(field: dict[str, Any], name: str, value: Any) -> dict[str, str]:
+    """A pattern constraint explained without its regular expression: the field's description
+    says what the format is, the fix names the code meant (countries, currencies) or an example."""
+    from toolkit.validate import domain
+
+    described_es = _sentence_part(field.get("description"))
+    described_en = _sentence_part(field.get("description_en") or field.get("description"))
+    out = {
+        "described_es": f": {described_es}" if described_es else "",
+        "described_en": f": {described_en}" if described_en else "",
+    }
+    system = field.get("codeSystem")
+    example = field.get("example")
+    text = "" if value is None else str(value)
+    if system in ("iso3166-1-alpha2", "iso3166-1-alpha3"):
+        fix = domain.country_fix(text, 2 if system.endswith("2") else 3)
+        out["fix_es"] = f"Usa el código ISO del país en mayúsculas{fix['suggestion_es']}."
+        out["fix_en"] = f"Use the country's ISO code in capitals{fix['suggestion_en']}."
+    elif system == "iso4217":
+        fix = domain.currency_fix(text)
+        out["fix_es"] = f"Usa el código de tres letras de la moneda{fix['suggestion_es']}."
+        out["fix_en"] = f"Use the three-letter currency code{fix['suggestion_en']}."
+    elif example:
+        out["fix_es"] = f"Escríbelo con ese formato, p. ej. {example}."
+        out["fix_en"] = f"Write it in that format, e.g. {example}."
+    elif described_es:
+        out["fix_es"] = "Escríbelo con el formato que describe el esquema."
+        out["fix_en"] = "Write it in the format the schema describes."
+    else:
+        out["fix_es"] = (
+            f"El esquema no explica con palabras el formato de «{name}»: pide a quien lo mantiene "
+            "que agregue una descripción o un ejemplo del campo."
+        )
+        out["fix_en"] = (
+            f"The schema does not explain the format of '{name}' in words: ask whoever maintains it "
+            "to add a description or an example to the field."
+        )
+    return out
+
+
 def _constraint_params(
     error: Any, spec: ResourceSpec, field_name: str | None, value: Any, params: dict[str, Any]
 ) -> None:
@@ -339,9 +388,7 @@ def _constraint_params(
         codes = [str(c) for c in (field.get("constraints") or {}).get("enum", [])]
         ctx["expected"] = ", ".join(codes[:25]) + ("…" if len(codes) > 25 else "")
     if name == "pattern":
-        example = field.get("example")
-        ctx["example_es"] = f", p. ej. {example}" if example else ""
-        ctx["example_en"] = f", e.g. {example}" if example else ""
+        ctx.update(_pattern_in_words(field, field_name or "", value))
     es, en, hint_es, hint_en = CONSTRAINT_TEXT.get(
         name,
         (
