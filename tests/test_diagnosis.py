@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from csvedit import edit_cell
+
 from toolkit import validate
 
 ENGINES = ["frictionless", "fast"]
@@ -107,7 +107,10 @@ def test_a_country_written_as_a_name_is_one_finding_naming_the_code(catalog_copy
     edit_cell(path, spain, "country", "España")
     edit_cell(path, peru, "country", "Perú")
     found, _ = findings(catalog_copy, engine, "partners.csv")
-    assert keys(found) == [("constraint-error", spain + 1, "country"), ("constraint-error", peru + 1, "country")]
+    assert keys(found) == [
+        ("constraint-error", spain + 1, "country"),
+        ("constraint-error", peru + 1, "country"),
+    ]
     es, pe = found
     assert es.hint_es == "Usa el código ISO del país en mayúsculas: «ES» para España."
     assert es.hint_en == "Use the country's ISO code in capitals: 'ES' for Spain."

@@ -277,7 +277,11 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
     names the line the value first appears on). A code-system finding on a cell that already has
     a ``constraint-error`` (a country written as a name fails the field's pattern too) is dropped.
     """
-    keys = {(f.path, f.row, f.field) for f in findings if f.code == "primary-key" and f.field and ";" not in f.field}
+    keys = {
+        (f.path, f.row, f.field)
+        for f in findings
+        if f.code == "primary-key" and f.field and ";" not in f.field
+    }
     constrained = {(f.path, f.row, f.field) for f in findings if f.code == "constraint-error"}
     out = []
     for f in findings:

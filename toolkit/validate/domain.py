@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from toolkit.catalog import Catalog, Dataset, ResourceSpec, display_path
@@ -115,14 +115,9 @@ _COUNTRY_ALIASES = {
 @functools.cache
 def _country_names() -> dict[str, str]:
     """Plain country names in English and Spanish (and codes in any case) → ISO alpha-2."""
-    import gettext
-
     import pycountry
 
-    try:
-        spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"]).gettext
-    except OSError:
-        spanish = str
+    spanish = _spanish("iso3166-1")
     names: dict[str, str] = {}
     ambiguous: set[str] = set()
     for c in pycountry.countries:
@@ -142,20 +137,25 @@ def _country_names() -> dict[str, str]:
 
 @functools.cache
 def country_name(alpha2: str, lang: str) -> str:
-    import gettext
-
     import pycountry
 
     country = pycountry.countries.get(alpha_2=alpha2)
     if country is None:
         return alpha2
     name = getattr(country, "common_name", None) or country.name
-    if lang == "es":
-        try:
-            return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"]).gettext(name)
-        except OSError:
-            return name
-    return name
+    return _spanish("iso3166-1")(name) if lang == "es" else name
+
+
+def _spanish(domain: str) -> Callable[[str], str]:
+    """pycountry's Spanish names for ``domain`` (iso3166-1, iso4217); the English ones without them."""
+    import gettext
+
+    import pycountry
+
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["es"]).gettext
+    except OSError:
+        return str
 
 
 def country_fix(text: str, kind: int) -> dict[str, str]:
@@ -219,14 +219,9 @@ _CURRENCY_ALIASES = {
 @functools.cache
 def _currency_names() -> dict[str, str]:
     """Plain currency names in English and Spanish, symbols, and codes in any case → ISO 4217."""
-    import gettext
-
     import pycountry
 
-    try:
-        spanish = gettext.translation("iso4217", pycountry.LOCALES_DIR, languages=["es"]).gettext
-    except OSError:
-        spanish = str
+    spanish = _spanish("iso4217")
     names: dict[str, str] = {}
     for c in pycountry.currencies:
         for name in (c.name, spanish(c.name)):
@@ -241,7 +236,10 @@ def currency_fix(text: str) -> dict[str, str]:
     (``US$``), a name or lower case stands for."""
     code = _currency_names().get(_plain(text))
     if code and code != text:
-        return {"suggestion_es": f": «{code}» en lugar de «{text}»", "suggestion_en": f": '{code}' instead of '{text}'"}
+        return {
+            "suggestion_es": f": «{code}» en lugar de «{text}»",
+            "suggestion_en": f": '{code}' instead of '{text}'",
+        }
     return {"suggestion_es": ": MXN, USD, EUR…", "suggestion_en": ": MXN, USD, EUR…"}
 
 

@@ -56,7 +56,7 @@ class RawTable:
     def first_line(self, row_number: int, index: int, parse: Callable[[str], Any]) -> int | None:
         """The line of the first row whose cell in column ``index`` reads (``parse``) as the value in
         row ``row_number``, when that is an earlier row: where a repeated key first appears."""
-        firsts = self.info.get(("first", index))
+        firsts = self.info.get(f"first-rows-{index}")
         if firsts is None:
             firsts = {}
             for i, row in enumerate(self.rows):
@@ -67,7 +67,7 @@ class RawTable:
                             firsts.setdefault(value, i + 2)
                     except TypeError:  # a value that cannot be a dictionary key
                         continue
-            self.info[("first", index)] = firsts
+            self.info[f"first-rows-{index}"] = firsts
         cell = self.cell(row_number, index)
         try:
             value = parse(cell) if cell is not None else None

@@ -99,7 +99,9 @@ def check_dataset(
     for spec in specs:
         encoding, delimiter = shapes[spec.name]
         table = tables.get(spec.name)
-        labels[spec.name] = table.header if table is not None else header_labels(spec.path, encoding, delimiter)
+        labels[spec.name] = (
+            table.header if table is not None else header_labels(spec.path, encoding, delimiter)
+        )
         resources.append(
             Resource(
                 name=spec.name,
@@ -309,8 +311,10 @@ def _key_problem(
     return {
         "key_es": f"repite «{shown}», que ya está en la línea {first}",
         "key_en": f"repeats '{shown}', already on line {first}",
-        "fix_es": f"cambia el ID de esta fila o el de la línea {first}, o borra una de las dos si son la misma",
-        "fix_en": f"change the ID of this row or of line {first}, or delete one of the two if they are the same",
+        "fix_es": f"cambia el ID de esta fila o el de la línea {first}, o borra una de las dos si son la "
+        "misma",
+        "fix_en": f"change the ID of this row or of line {first}, or delete one of the two if they are "
+        "the same",
     }
 
 
