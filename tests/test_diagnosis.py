@@ -26,11 +26,14 @@ def write_rows(path: Path, rows: list[list[str]]) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
-def findings(catalog: Path, engine: str, table: str):
-    """The findings of one dataset's table, and the log lines about it (which engine checked it)."""
+def findings(catalog: Path, engine: str, table: str, *, whole: bool = False):
+    """The findings about bogota's ``table`` (all the findings there are), and the log lines about
+    it (which engine checked it). ``whole`` checks the whole catalog: with the frictionless engine
+    its datasets then go to worker processes."""
     log: list[str] = []
-    report = validate(catalog, datasets=["bogota"], engine=engine, log=log.append)
+    report = validate(catalog, datasets=None if whole else ["bogota"], engine=engine, log=log.append)
     mine = [f for f in report.findings if f.path and f.path.endswith(f"bogota/{table}")]
+    assert len(mine) == len(report.findings), [f.message_en for f in report.findings]
     return mine, [line for line in log if line.endswith(f"bogota/{table}") or f"bogota/{table}:" in line]
 
 
@@ -51,6 +54,27 @@ def test_a_deleted_column_is_named_and_the_others_checked_by_name(catalog_copy: 
     assert missing.column is None  # it has no place in the file
     assert missing.message_es == "Falta la columna «confidence» que pide el esquema."
     assert missing.message_en == "The column 'confidence' required by the schema is missing."
+    if engine == "fast":
+        assert any("fast engine" in line for line in log), log
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_deleted_key_column_is_one_finding(catalog_copy: Path, engine: str) -> None:
+    path = catalog_copy / "bogota" / "agreements.csv"
+    write_rows(path, [row[1:] for row in rows_of(path)])  # no agreement_id
+    # funding.csv refers to agreements.agreement_id: no broken reference for each of its rows
+    found, _ = findings(catalog_copy, engine, "agreements.csv")
+    assert keys(found) == [("missing-label", 1, "agreement_id")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_inserted_column_is_one_finding(catalog_copy: Path, engine: str) -> None:
+    path = catalog_copy / "bogota" / "agreements.csv"
+    rows = rows_of(path)
+    write_rows(path, [[row[0], "comentarios" if i == 0 else "x", *row[1:]] for i, row in enumerate(rows)])
+    found, log = findings(catalog_copy, engine, "agreements.csv")
+    assert keys(found) == [("extra-label", 1, None)]
+    assert found[0].column == "B" and found[0].message_es == "La columna «comentarios» no está en el esquema."
     if engine == "fast":
         assert any("fast engine" in line for line in log), log
 
@@ -78,7 +102,7 @@ def test_a_repeated_id_is_one_finding_naming_both_lines(catalog_copy: Path, engi
     path = catalog_copy / "bogota" / "agreements.csv"
     first = rows_of(path)[1][0]
     edit_cell(path, 3, "agreement_id", first)
-    found, _ = findings(catalog_copy, engine, "agreements.csv")
+    found, _ = findings(catalog_copy, engine, "agreements.csv", whole=True)
     assert keys(found) == [("primary-key", 4, "agreement_id")]  # not also a unique-error
     [dup] = found
     assert dup.message_es == f"La clave primaria (agreement_id) repite «{first}», que ya está en la línea 2."

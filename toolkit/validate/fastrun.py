@@ -107,6 +107,17 @@ class DatasetRun:
         self._lists: dict[tuple[str, str], set[str] | None] = {}
         self._shapes: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]] | None] = {}
         self.fk_seconds = 0.0  # reading the referenced keys, for the --debug log
+        self._headers: dict[str, list[str]] | None = None
+
+    def headers(self) -> dict[str, list[str]]:
+        """The header of every table this engine can read (for foreign keys to missing columns)."""
+        if self._headers is None:
+            self._headers = {}
+            for spec in self.ds.resources:
+                shape = self.shape(spec.name) if spec.name in self.readable else None
+                if shape is not None:
+                    self._headers[spec.name] = structure.header_labels(spec.path, "utf-8-sig", shape[0])
+        return self._headers
 
     def shape(self, name: str) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
         if name not in self._shapes:
@@ -228,7 +239,7 @@ class DatasetRun:
         shown = display_path(spec.path)
         where: dict[str, Any] = {"dataset": self.ds.slug, "resource": spec.name, "path": shown}
         stream = self._stream(spec.name)
-        schema = structure.frictionless_schema(spec, self.readable, list(stream.header))
+        schema = structure.frictionless_schema(spec, self.readable, list(stream.header), self.headers())
         check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
         header = stream.header
         profile = "cdmx" in self.profiles

@@ -42,17 +42,26 @@ def _stripped(labels: list[Any]) -> list[str]:
 
 
 def frictionless_schema(
-    spec: ResourceSpec, available: set[str], labels: list[str] | None = None
+    spec: ResourceSpec,
+    available: set[str],
+    labels: list[str] | None = None,
+    headers: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """The schema as frictionless takes it: foreign keys to tables it cannot read are left out, and
     the columns are paired with the fields by name (``fieldsMatch: equal``) when ``labels``, the
-    table's header, needs it (:func:`by_name`)."""
+    table's header, needs it (:func:`by_name`). ``headers`` (resource name → header) leaves out the
+    foreign keys to a column missing from its table: the missing column is the one finding."""
     schema = dict(spec.schema or {})
     if labels is not None and "fieldsMatch" not in schema and by_name(labels, spec.field_names):
         schema["fieldsMatch"] = "equal"
     keys = []
     for fk in schema.get("foreignKeys") or []:
         target = (fk.get("reference") or {}).get("resource", "")
+        header = (headers or {}).get(target or spec.name)
+        fields = (fk.get("reference") or {}).get("fields") or []
+        fields = [fields] if isinstance(fields, str) else fields
+        if header is not None and not set(fields) <= set(_stripped(header)):
+            continue
         if target in ("", spec.name) or target in available:
             keys.append(fk)
     schema["foreignKeys"] = keys
@@ -102,13 +111,16 @@ def check_dataset(
         labels[spec.name] = (
             table.header if table is not None else header_labels(spec.path, encoding, delimiter)
         )
+    for spec in specs:
+        encoding, delimiter = shapes[spec.name]
+        schema = frictionless_schema(spec, available, labels[spec.name], labels)
         resources.append(
             Resource(
                 name=spec.name,
                 # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
                 path=spec.path.name,
                 basepath=str(spec.path.parent),
-                schema=Schema.from_descriptor(frictionless_schema(spec, available, labels[spec.name])),
+                schema=Schema.from_descriptor(schema),
                 format="csv",
                 encoding=encoding,
                 dialect=dialect(delimiter),
