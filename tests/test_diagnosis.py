@@ -202,3 +202,73 @@ def test_no_regular_expression_reaches_a_data_clerk(catalog_copy: Path) -> None:
     for f in patterns:
         for text in (f.message_es, f.message_en, f.hint_es, f.hint_en):
             assert not regex.search(text), text
+
+
+SCHEMA = """\
+name: items
+primaryKey: [id]
+fields:
+  - name: id
+    type: string
+    constraints: {required: true, pattern: "[a-z0-9-]+"}
+  - name: code
+    type: string
+    constraints: {unique: true}
+  - name: kind
+    type: string
+    constraints: {pattern: "[a-z]{2}", enum: [aa, bb]}
+  - name: country
+    type: string
+    codeSystem: iso3166-1-alpha2
+  - name: subdivision
+    type: string
+    codeSystem: iso3166-2
+    countryField: country
+  - name: currency
+    type: string
+    codeSystem: iso4217
+  - name: source_url
+    type: string
+    format: uri
+"""
+TABLE = """\
+id,code,kind,country,subdivision,currency,source_url
+a-1,X1,aa,MX,MX-CMX,MXN,https://example.org/1
+a-2,X1,aa,Perú,MX-CMX,US$,https://example.org/2
+a-3,X3,Z9,MX,,MXN,https://example.org/3
+A 4,X4,bb,MX,,MXN,https://example.org/4
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_someone_elses_schema_without_patterns_or_descriptions(tmp_path: Path, engine: str) -> None:
+    """A schema with no description, no example and no pattern on its coded fields: the ISO checks
+    still name the code meant, a repeated unique value names its first line, and a pattern is never
+    shown as a regular expression."""
+    (tmp_path / "items.schema.yaml").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "items.csv").write_text(TABLE, encoding="utf-8")
+    report = validate(tmp_path / "items.csv", schema=tmp_path / "items.schema.yaml", engine=engine)
+    found = {(f.code, f.line, f.field): f for f in report.findings}
+    assert keys(report.findings) == [
+        ("unique-error", 3, "code"),
+        ("constraint-error", 4, "kind"),  # it breaks the pattern and the enum: one finding
+        ("constraint-error", 5, "id"),
+        ("country-code", 3, "country"),  # and no subdivision finding "of country Perú"
+        ("currency-code", 3, "currency"),
+    ]
+    unique = found[("unique-error", 3, "code")]
+    assert unique.message_es == "«X1» ya aparece en la línea 2 y «code» no admite valores repetidos."
+    assert unique.message_en == "'X1' already appears on line 2, and 'code' does not allow repeated values."
+    assert found[("constraint-error", 4, "kind")].hint_es == "Usa uno de estos códigos: aa, bb."
+    pattern = found[("constraint-error", 5, "id")]
+    assert pattern.message_es == "«A 4» no tiene el formato que pide «id»."
+    assert pattern.hint_en == (
+        "The schema does not explain the format of 'id' in words: ask whoever maintains it to add a "
+        "description or an example to the field."
+    )
+    assert found[("country-code", 3, "country")].hint_es == (
+        "Usa el código ISO del país en mayúsculas: «PE» para Perú."
+    )
+    assert found[("currency-code", 3, "currency")].hint_en == (
+        "Use the three-letter currency code: 'USD' instead of 'US$'."
+    )

@@ -275,7 +275,8 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
     ``unique-error`` and a ``primary-key``) and an empty required one twice (a required
     ``constraint-error`` and a ``primary-key``): the first one says it all (the ``primary-key``
     names the line the value first appears on). A code-system finding on a cell that already has
-    a ``constraint-error`` (a country written as a name fails the field's pattern too) is dropped.
+    a ``constraint-error`` (a country written as a name fails the field's pattern too) is dropped,
+    and so is a finding equal to one before it.
     """
     keys = {
         (f.path, f.row, f.field)
@@ -284,7 +285,11 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
     }
     constrained = {(f.path, f.row, f.field) for f in findings if f.code == "constraint-error"}
     out = []
+    seen: set[Finding] = set()
     for f in findings:
+        if f in seen:  # a cell that breaks two constraints saying the same (pattern and enum)
+            continue
+        seen.add(f)
         where = (f.path, f.row, f.field)
         if f.code == "unique-error" and where in keys:
             continue

@@ -147,7 +147,8 @@ class TableCheck:
         self.stopped: int | None = None
         self.lines: dict[int, int] = {}
         self.pk_cells: dict[int, str | None] = {}
-        self.pk_first: dict[int, int] = {}  # row repeating a one-field primary key → line of its first
+        # (column, row) of a repeated one-field key (primary or unique) → line of its first row
+        self.first_lines: dict[tuple[int, int], int] = {}
         self.total_rows = 0
         self.fk_seconds = 0.0  # checking the references, for the --debug log
 
@@ -337,8 +338,8 @@ class TableCheck:
                 if value not in seen:
                     seen[value] = line
                     continue
-                if key == tuple(self.pk) and len(key) == 1:
-                    self.pk_first[number] = seen[value]
+                if len(key) == 1:
+                    self.first_lines[(key[0], number)] = seen[value]
                 row = by_number.get(number)
                 if row is None:
                     row = by_number[number] = _Row(number)

@@ -36,10 +36,10 @@ class _View:
         header: list[str],
         lines: dict[int, int],
         pk_cells: dict[int, str | None],
-        pk_first: dict[int, int] | None = None,
+        first_lines: dict[tuple[int, int], int] | None = None,
     ) -> None:
         self.header, self.lines, self.pk_cells = header, lines, pk_cells
-        self.pk_first = pk_first or {}
+        self.first_lines = first_lines or {}
 
     def column_index(self, name: str) -> int | None:
         try:
@@ -56,7 +56,7 @@ class _View:
         return self.pk_cells.get(row)
 
     def first_line(self, row: int, index: int, parse: Callable[[str], Any]) -> int | None:
-        return self.pk_first.get(row)
+        return self.first_lines.get((index, row))
 
 
 def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
@@ -306,7 +306,7 @@ class DatasetRun:
                 pre.append(make_finding(code, **where, **kw))
         if rows == 0:
             pre.append(make_finding("no-data-rows", **where, line=1))
-        view = _View(header, check.lines, check.pk_cells, check.pk_first)
+        view = _View(header, check.lines, check.pk_cells, check.first_lines)
         pre.extend(structure.header_findings(self.ds, spec, list(header)))
         pre.extend(structure.to_finding(e, self.ds, spec, view) for e in errors)  # type: ignore[arg-type]
 

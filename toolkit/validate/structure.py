@@ -282,6 +282,15 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         )
     elif code == "constraint-error":
         _constraint_params(error, spec, field_name, value, params)
+    elif code == "unique-error":
+        index = table.column_index(field_name or "") if table is not None else None
+        first = None
+        if table is not None and index is not None and row is not None:
+            first = table.first_line(row, index, _reader(spec, field_name or ""))
+        params.update(
+            where_es=f"en la línea {first}" if first else "en otra fila",
+            where_en=f"on line {first}" if first else "in another row",
+        )
     return make_finding(
         code,
         row=row,
@@ -366,6 +375,7 @@ def _pattern_in_words(field: dict[str, Any], name: str, value: Any) -> dict[str,
     system = field.get("codeSystem")
     example = field.get("example")
     text = "" if value is None else str(value)
+    codes = [str(c) for c in (field.get("constraints") or {}).get("enum", [])]
     if system in ("iso3166-1-alpha2", "iso3166-1-alpha3"):
         fix = domain.country_fix(text, 2 if system.endswith("2") else 3)
         out["fix_es"] = f"Usa el código ISO del país en mayúsculas{fix['suggestion_es']}."
@@ -374,6 +384,10 @@ def _pattern_in_words(field: dict[str, Any], name: str, value: Any) -> dict[str,
         fix = domain.currency_fix(text)
         out["fix_es"] = f"Usa el código de tres letras de la moneda{fix['suggestion_es']}."
         out["fix_en"] = f"Use the three-letter currency code{fix['suggestion_en']}."
+    elif codes:  # a codelist, inlined as an enum
+        listed = ", ".join(codes[:25]) + ("…" if len(codes) > 25 else "")
+        out["fix_es"] = f"Usa uno de estos códigos: {listed}."
+        out["fix_en"] = f"Use one of these codes: {listed}."
     elif example:
         out["fix_es"] = f"Escríbelo con ese formato, p. ej. {example}."
         out["fix_en"] = f"Write it in that format, e.g. {example}."
@@ -400,8 +414,11 @@ def _constraint_params(
     limit = m.group(2) if m else ""
     field = spec.field(field_name or "") or {}
     ctx: dict[str, Any] = {"value": value, "detail": limit, "field": field_name}
+    codes = [str(c) for c in (field.get("constraints") or {}).get("enum", [])]
+    if name == "pattern" and codes and str(value) not in codes:
+        # frictionless reports the enum too: the same finding twice is one (see one_per_mistake)
+        name = "enum"
     if name == "enum":
-        codes = [str(c) for c in (field.get("constraints") or {}).get("enum", [])]
         ctx["expected"] = ", ".join(codes[:25]) + ("…" if len(codes) > 25 else "")
     if name == "pattern":
         ctx.update(_pattern_in_words(field, field_name or "", value))
