@@ -56,7 +56,8 @@ class RawTable:
     def first_line(self, row_number: int, index: int, parse: Callable[[str], Any]) -> int | None:
         """The line of the first row whose cell in column ``index`` reads (``parse``) as the value in
         row ``row_number``, when that is an earlier row: where a repeated key first appears."""
-        firsts = self.info.get(f"first-rows-{index}")
+        # the index of first rows, and the reader it was built with (reused: building one costs)
+        firsts, parse = self.info.setdefault(f"first-rows-{index}", (None, parse))
         if firsts is None:
             firsts = {}
             for i, row in enumerate(self.rows):
@@ -67,7 +68,7 @@ class RawTable:
                             firsts.setdefault(value, i + 2)
                     except TypeError:  # a value that cannot be a dictionary key
                         continue
-            self.info[f"first-rows-{index}"] = firsts
+            self.info[f"first-rows-{index}"] = (firsts, parse)
         cell = self.cell(row_number, index)
         try:
             value = parse(cell) if cell is not None else None

@@ -341,12 +341,15 @@ def _key_problem(
 
 def _reader(spec: ResourceSpec, name: str) -> Any:
     """A cell's value as frictionless reads it for comparing keys (``"01"`` and ``"1"`` are the same
-    integer)."""
-    from frictionless import Schema
-
-    field = Schema.from_descriptor(frictionless_schema(spec, set())).get_field(name)
+    integer). The field is built on the first call: the fast engine's table view never calls it."""
+    field: Any = None
 
     def parse(text: str) -> Any:
+        nonlocal field
+        if field is None:
+            from frictionless import Schema
+
+            field = Schema.from_descriptor(frictionless_schema(spec, set())).get_field(name)
         return field.read_cell(text)[0]
 
     return parse
