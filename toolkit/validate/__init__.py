@@ -273,10 +273,12 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
 
     frictionless reports a repeated one-field primary key that is also ``unique`` twice (a
     ``unique-error`` and a ``primary-key``) and an empty required one twice (a required
-    ``constraint-error`` and a ``primary-key``): the first one says it all (the ``primary-key``
-    names the line the value first appears on). A code-system finding on a cell that already has
+    ``constraint-error`` and a ``primary-key``): one of them says it all, the ``primary-key`` for a
+    repeat (it names the line the value first appears on), the ``constraint-error`` for an empty
+    key. A code-system finding on a cell that already has
     a ``constraint-error`` (a country written as a name fails the field's pattern too) is dropped,
-    and so is a finding equal to one before it.
+    and so is a finding equal to one before it. These are deliberate differences from frictionless's
+    list of errors (each one is a mistake frictionless reports twice).
     """
     keys = {
         (f.path, f.row, f.field)
