@@ -54,6 +54,10 @@ def test_a_deleted_column_is_named_and_the_others_checked_by_name(catalog_copy: 
     assert missing.column is None  # it has no place in the file
     assert missing.message_es == "Falta la columna «confidence» que pide el esquema."
     assert missing.message_en == "The column 'confidence' required by the schema is missing."
+    assert (
+        missing.hint_es == "Agrega la columna «confidence» (es obligatoria: escribe un valor en cada fila)."
+    )
+    assert missing.hint_en == "Add the column 'confidence' (it is required: write a value on every row)."
     if engine == "fast":
         assert any("fast engine" in line for line in log), log
 

@@ -372,8 +372,8 @@ _CODES = [
         "Missing column",
         "Falta la columna «{field}» que pide el esquema.",
         "The column '{field}' required by the schema is missing.",
-        "Agrega la columna «{field}» (puede quedar vacía si el campo no es obligatorio).",
-        "Add the column '{field}' (it may stay empty if the field is not required).",
+        "Agrega la columna «{field}» ({fill_es}).",
+        "Add the column '{field}' ({fill_en}).",
         frictionless=True,
     ),
     _c(

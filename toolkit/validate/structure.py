@@ -226,8 +226,10 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         row = 1
         value = getattr(error, "label", None)
         position = field_number
-        if code == "missing-label" and table is not None and by_name(table.header, spec.field_names):
-            position = None  # paired by name, a missing column has no place in the file
+        if code == "missing-label":
+            if table is not None and by_name(table.header, spec.field_names):
+                position = None  # paired by name, a missing column has no place in the file
+            params.update(_fill(spec, field_name or ""))
         if code == "extra-label":
             field_name = None
     elif code in {"primary-key", "foreign-key", "blank-row", "row-constraint"}:
@@ -302,6 +304,20 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         **where,
         **params,
     )
+
+
+def _fill(spec: ResourceSpec, name: str) -> dict[str, str]:
+    """How a missing column is to be filled: a value on every row when the field is required."""
+    field = spec.field(name) or {}
+    keys = (spec.schema or {}).get("primaryKey") or []
+    if (field.get("constraints") or {}).get("required") or name in (
+        [keys] if isinstance(keys, str) else keys
+    ):
+        return {
+            "fill_es": "es obligatoria: escribe un valor en cada fila",
+            "fill_en": "it is required: write a value on every row",
+        }
+    return {"fill_es": "puede quedar vacía", "fill_en": "it may stay empty"}
 
 
 def _key_problem(
