@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -131,6 +133,38 @@ def test_claim_group_without_the_other_sides_version_is_still_a_finding(catalog_
     _set(catalog_copy, ("ciudad-de-mexico", "cdmx-100rc-membresia-2013"), date_signed="2012-12-01")
     found = _mismatches(catalog_copy)
     assert [(f.value, f.field) for f in found] == [("cdmx-100rc-membresia-2013", "date_signed")]
+
+
+def test_changed_since_one_side_reads_the_other(catalog_copy: Path) -> None:
+    git = [
+        "git",
+        "-c",
+        "user.name=Prueba",
+        "-c",
+        "user.email=prueba@example.org",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    repo = catalog_copy.parent
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    _set(catalog_copy, CDMX_MEMO, agreement_type="friendship")
+    subprocess.run([*git, "commit", "-qam", "cdmx"], cwd=repo, check=True)
+    result = CliRunner().invoke(
+        cli, ["validate", str(catalog_copy), "--changed-since", "HEAD~1", "--format", "json", "--lang", "en"]
+    )
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    found = [(f["dataset"], f["value"]) for f in report["findings"] if f["code"] == CODE]
+    assert found == [("ciudad-de-mexico", CDMX_MEMO[1])]  # bogota was read, not checked
+    assert "bogota" in report["skipped"]
+
+
+def test_a_date_that_is_not_a_date_has_only_its_own_finding(catalog_copy: Path) -> None:
+    _set(catalog_copy, ("montevideo", "mvd-iclei-membresia-2007"), date_signed="2008-13-45")
+    report = validate(catalog_copy)
+    assert [f.code for f in report.errors] == ["type-error"]
 
 
 def test_code_listed() -> None:

@@ -61,7 +61,7 @@ class _Row:
         return self.cells.get(name, "")
 
 
-def check_catalog(catalog: Catalog, today: dt.date | None = None) -> list[Finding]:
+def check_catalog(catalog: Catalog) -> list[Finding]:
     """The findings of two linked rows of different datasets that disagree; reported on the
     catalog's selected datasets (``catalog.datasets``), the others read from its folder."""
     selected = [ds.slug for ds in catalog.datasets]
@@ -197,17 +197,26 @@ def _shown(row: _Row, name: str) -> tuple[str, str]:
     return f"{value[:size]} ({word_es})", f"{value[:size]} ({precision.split('_')[0]})"
 
 
+def _date(row: _Row, name: str) -> bool:
+    """Whether the row has a date in ``name`` (one that is not a date has its own finding)."""
+    try:
+        dt.date.fromisoformat(row.get(name))
+    except ValueError:
+        return False
+    return True
+
+
 def _differences(a: _Row, b: _Row) -> list[str]:
     """The fields on which ``a`` and ``b`` disagree (an empty cell disagrees with nothing)."""
     out = []
     if a.get(TYPE) != b.get(TYPE):
         out.append(TYPE)
-    if a.get(SIGNED) and b.get(SIGNED):
+    if _date(a, SIGNED) and _date(b, SIGNED):
         size = min(_precision(a), _precision(b))
         if a.get(SIGNED)[:size] != b.get(SIGNED)[:size]:
             out.append(SIGNED)
     for name in (START, END):
-        if a.get(name) and b.get(name) and a.get(name) != b.get(name):
+        if _date(a, name) and _date(b, name) and a.get(name) != b.get(name):
             out.append(name)
     statuses = {a.get(STATUS) or UNKNOWN_STATUS, b.get(STATUS) or UNKNOWN_STATUS}
     if UNKNOWN_STATUS not in statuses and len(statuses) == 2:
