@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.validate import structure
 from toolkit.validate.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validate.fastcells import CellError, FieldPlan
 from toolkit.validate.fastkeys import KeyStore, hash64
@@ -88,13 +89,12 @@ class TableCheck:
         limit_errors: int,
         lookup: Callable[[str, list[str], list[str | None]], Any] | None = None,
     ) -> None:
-        from frictionless import Schema
         from frictionless.table.header import Header
 
         self.name = name
         self.stream = stream
         self.limit = limit_errors
-        fl_schema = Schema.from_descriptor(schema)
+        fl_schema = structure.to_schema(schema)
         if fl_schema.has_defined("fields_match"):
             raise Unsupported("the schema sets fieldsMatch")
         labels = ["" if c is None else str(c).strip() for c in stream.header]

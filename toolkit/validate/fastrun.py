@@ -133,11 +133,10 @@ class DatasetRun:
             spec = self.ds.resource(name)
             if spec is None or spec.schema is None or name not in self.readable:
                 raise Unsupported(f"the foreign key to «{name}»")
-            from frictionless import Schema
             from frictionless.table.header import Header
 
             stream = self._stream(name)
-            schema = Schema.from_descriptor(structure.frictionless_schema(spec, self.readable))
+            schema = structure.to_schema(structure.frictionless_schema(spec, self.readable))
             labels = [str(c).strip() for c in stream.header]
             expected = Header(labels, fields=schema.fields, row_numbers=[1]).get_expected_fields()
             names = [f.name for f in expected]

@@ -7,6 +7,8 @@ we add the physical line, the spreadsheet column and a message and fix in Spanis
 from __future__ import annotations
 
 import re
+import threading
+from decimal import Decimal
 from typing import Any
 
 from toolkit.catalog import Dataset, ResourceSpec, display_path
@@ -18,6 +20,55 @@ LIMIT_ERRORS = 1000
 # Our own properties in schemas; frictionless keeps unknown properties, so they need no stripping.
 _NOTE_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _NOTE_TYPE = re.compile(r'type is "(\w+)/([^"]*)"')
+
+
+_QUIET = threading.Lock()
+_quiet_registered = False
+
+
+def to_schema(descriptor: dict[str, Any]) -> Any:
+    """A frictionless ``Schema`` from a descriptor, with signalling NaNs read as quiet NaNs.
+
+    frictionless reads ``sNaN`` in a number field as ``Decimal("sNaN")``, which then raises
+    ``decimal.InvalidOperation`` (a bound or an enum) or ``TypeError`` (a unique or key field) and
+    ends the whole validation. Read as the quiet NaN it stands for, the cell gets the findings
+    ``NaN`` gets: the constraint errors of its bounds and enum, none for uniqueness.
+    """
+    from frictionless import Schema
+
+    _register_quiet_nan()
+    return Schema.from_descriptor(descriptor)
+
+
+def _register_quiet_nan() -> None:
+    global _quiet_registered
+    from frictionless import Plugin, system
+    from frictionless.fields import NumberField
+
+    with _QUIET:
+        if _quiet_registered:
+            return
+
+        class QuietNaNNumberField(NumberField):
+            def create_value_reader(self) -> Any:
+                read = super().create_value_reader()
+
+                def value_reader(cell: Any) -> Any:
+                    value = read(cell)
+                    if isinstance(value, Decimal) and value.is_snan():
+                        return Decimal(str(value).replace("sNaN", "NaN"))
+                    return value
+
+                return value_reader
+
+        class QuietNaN(Plugin):  # type: ignore[misc]
+            def select_field_class(self, type: str | None = None) -> Any:
+                return QuietNaNNumberField if type == "number" else None
+
+        # Registered for the process: frictionless may rebuild a schema from its descriptor
+        # while validating, and the fields it builds must read numbers the same way.
+        system.register("ciudades-quiet-nan", QuietNaN())
+        _quiet_registered = True
 
 
 def frictionless_schema(spec: ResourceSpec, available: set[str]) -> dict[str, Any]:
@@ -59,7 +110,7 @@ def check_dataset(
     ``dialects`` names further readable tables (encoding, delimiter) that foreign keys may point
     to; ``only`` limits the validation to some tables (the others still serve as lookups).
     """
-    from frictionless import Package, Resource, Schema
+    from frictionless import Package, Resource
 
     shapes = {name: (t.encoding, t.delimiter) for name, t in tables.items()}
     shapes.update(dialects or {})
@@ -76,7 +127,7 @@ def check_dataset(
                 # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
                 path=spec.path.name,
                 basepath=str(spec.path.parent),
-                schema=Schema.from_descriptor(frictionless_schema(spec, available)),
+                schema=to_schema(frictionless_schema(spec, available)),
                 format="csv",
                 encoding=encoding,
                 dialect=dialect(delimiter),
@@ -230,8 +281,11 @@ def _constraint_params(
         example = field.get("example")
         ctx["example_es"] = f", p. ej. {example}" if example else ""
         ctx["example_en"] = f", e.g. {example}" if example else ""
+    text = name
+    if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and _is_nan(value):
+        text = "nan"
     es, en, hint_es, hint_en = CONSTRAINT_TEXT.get(
-        name,
+        text,
         (
             error.note,
             error.note,
@@ -246,3 +300,8 @@ def _constraint_params(
         constraint_hint_es=render(hint_es, ctx),
         constraint_hint_en=render(hint_en, ctx),
     )
+
+
+def _is_nan(value: Any) -> bool:
+    """Whether a cell reads as a NaN (``NaN``, ``-nan``, ``sNaN12``…), which fails every bound."""
+    return str(value).strip().lstrip("+-").lower().startswith(("nan", "snan"))
