@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -76,6 +77,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(ex.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt as ex:  # Ctrl-C, or SIGTERM (see main): stop, and say so
+            from toolkit.messages import INTERRUPTED
+
+            click.echo(INTERRUPTED[lang], err=True)
+            sys.exit(128 + getattr(ex, "signum", signal.SIGINT))
         except Exception as ex:  # the last line of defence: a message, never a traceback
             if debug:
                 raise
@@ -671,9 +677,26 @@ def echo_privacy_notice(findings: Any, lang: str) -> None:
         click.echo(render_plain(cells, lang), err=True, nl=False)
 
 
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM: stop as for Ctrl-C (clean up, then exit 143)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
 def main() -> None:
+    # SIGTERM would end the process on the spot; as an exception, temporary folders are removed
+    # and worker processes stopped on the way out, as for Ctrl-C.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli(standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        click.echo("Interrumpido / interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as ex:  # outside a command: while click reads the arguments
+        from toolkit.messages import INTERRUPTED
+
+        click.echo(INTERRUPTED[default_lang()], err=True)
+        sys.exit(128 + getattr(ex, "signum", signal.SIGINT))

@@ -862,3 +862,9 @@ CONSTRAINT_TEXT = {
         "Write the amount in figures; if it is not known, leave the cell empty.",
     ),
 }
+
+# The last line of a run stopped by Ctrl-C or SIGTERM.
+INTERRUPTED = {
+    "es": "Interrumpido; la salida anterior, si la había, quedó intacta.",
+    "en": "Interrupted; any previous output is intact.",
+}

@@ -61,7 +61,7 @@ def _register_quiet_nan() -> None:
 
                 return value_reader
 
-        class QuietNaN(Plugin):  # type: ignore[misc]
+        class QuietNaN(Plugin):
             def select_field_class(self, type: str | None = None) -> Any:
                 return QuietNaNNumberField if type == "number" else None
 
