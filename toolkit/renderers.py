@@ -121,8 +121,9 @@ _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _github_line(f: Finding, lang: str) -> str:
-    """A workflow command (``file``, ``line``, ``title``; never ``col``, see below). Data text is escaped first (:func:`~toolkit.errors.shown`: a log shows ANSI
-    colours too), then GitHub's escaping turns the newline before the fix into ``%0A``."""
+    """A workflow command (``file``, ``line``, ``title``; never ``col``, see below). Data text is
+    escaped first (:func:`~toolkit.errors.shown`: a log shows ANSI colours too), then GitHub's
+    escaping turns the newline before the fix into ``%0A``."""
     w = words(lang)
     props: list[tuple[str, str]] = []
     if f.path:
