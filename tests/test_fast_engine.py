@@ -358,7 +358,7 @@ def test_snan_is_a_finding_not_a_crash(tmp_path: Path) -> None:
         ("constraint-error", "amount", "-snan1"),
     ]
     assert fast.findings[0].message("en") == (
-        "'sNaN' is not a number ('NaN') and cannot meet the bound of 'amount' (0)."
+        "'sNaN' means 'not a number' (NaN) and cannot meet the bound of 'amount' (0)."
     )
     result = CliRunner().invoke(cli, ["validate", str(data), "--schema", str(MINI), "--lang", "en"])
     assert result.exit_code == 1, result.output

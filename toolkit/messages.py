@@ -856,8 +856,8 @@ CONSTRAINT_TEXT = {
     ),
     # A bound that a NaN ("not a number") cannot meet, whichever bound it is.
     "nan": (
-        "«{value}» no es un número («NaN») y no puede cumplir el límite de «{field}» ({detail})",
-        "'{value}' is not a number ('NaN') and cannot meet the bound of '{field}' ({detail})",
+        "«{value}» quiere decir «no es un número» (NaN) y no puede cumplir el límite de «{field}» ({detail})",
+        "'{value}' means 'not a number' (NaN) and cannot meet the bound of '{field}' ({detail})",
         "Escribe la cantidad en cifras; si no se conoce, deja la celda vacía.",
         "Write the amount in figures; if it is not known, leave the cell empty.",
     ),
