@@ -905,28 +905,28 @@ SYNTAX_PROBLEM_ES = [
         "los alias de YAML («*nombre») no están permitidos",
     ),
     (r"found duplicate anchor (.+); first occurrence second occurrence", "el ancla {0} está repetida"),
-    (r"expected ',' or '\]', but got (.+)", "se esperaba «,» o «]», pero hay {0}"),
-    (r"expected ',' or '\}', but got (.+)", "se esperaba «,» o «}}», pero hay {0}"),
+    (r"expected ',' or '\]', but got (.+)", "se esperaba «,» o «]», pero se encontró {0}"),
+    (r"expected ',' or '\}', but got (.+)", "se esperaba «,» o «}}», pero se encontró {0}"),
     (
         r"expected <block end>, but found (.+)",
-        "la sangría no cuadra: se esperaba el fin del bloque, pero hay {0}",
+        "la sangría no cuadra: se esperaba el fin del bloque, pero se encontró {0}",
     ),
-    (r"expected the node content, but found (.+)", "se esperaba un valor, pero hay {0}"),
+    (r"expected the node content, but found (.+)", "se esperaba un valor, pero se encontró {0}"),
     (
         r"expected '<document start>', but found (.+)",
-        "se esperaba el comienzo del documento («---»), pero hay {0}",
+        "se esperaba el comienzo del documento («---»), pero se encontró {0}",
     ),
     (
         r"expected alphabetic or numeric character, but found (.+)",
-        "se esperaba una letra o un número, pero hay {0}",
+        "se esperaba una letra o un número, pero se encontró {0}",
     ),
     (
         r"expected a comment or a line break, but found (.+)",
-        "solo puede seguir un comentario o un salto de línea, pero hay {0}",
+        "solo puede seguir un comentario o un salto de línea, pero se encontró {0}",
     ),
     (
         r"expected chomping or indentation indicators, but found (.+)",
-        "tras «|» o «>» solo pueden ir «+», «-» o un número, pero hay {0}",
+        "tras «|» o «>» solo pueden ir «+», «-» o un número, pero se encontró {0}",
     ),
     (
         r"expected indentation indicator in the range 1-9, but found 0",
@@ -934,9 +934,9 @@ SYNTAX_PROBLEM_ES = [
     ),
     (
         r"expected escape sequence of (\d+) hexadecimal numbers, but found (.+)",
-        "se esperaban {0} cifras hexadecimales, pero hay {1}",
+        "se esperaban {0} cifras hexadecimales, pero se encontró {1}",
     ),
-    (r"expected (.+), but found (.+)", "se esperaba {0}, pero hay {1}"),
+    (r"expected (.+), but found (.+)", "se esperaba {0}, pero se encontró {1}"),
     (r"could not find expected ':'", "falta «:» después de la clave"),
     (
         r"mapping values are not allowed here",
