@@ -131,7 +131,7 @@ def test_action_on_a_pull_request_with_a_broken_cell(fixture_repo: Path) -> None
     validate = by_name["Validate"]
     assert validate["code"] == 1
     assert validate["out"].splitlines()[0] == (
-        "::error file=datasets/ciudad-de-mexico/agreements.csv,line=2,col=8,title=Tipo de dato incorrecto "
+        "::error file=datasets/ciudad-de-mexico/agreements.csv,line=2,title=Tipo de dato incorrecto "
         "[type-error]::línea 2, columna H (date_signed): «2015-11-31» no es una fecha válida en "
         "«date_signed»."
         "%0ACómo corregirlo: Escribe la fecha como AAAA-MM-DD (p. ej. 2016-11-30), con un día que exista."
