@@ -205,7 +205,7 @@ def test_json_records_are_typed(built: Any) -> None:
 
 
 def test_cdmx_files_have_the_portal_fields(built: Any) -> None:
-    pkg = built.datasets[1]
+    pkg = next(d for d in built.datasets if d.slug == "ciudad-de-mexico")
     with pkg.file("metadata-sheet").path.open(encoding="utf-8", newline="") as fh:
         rows = {r["campo"]: r["valor"] for r in csv.DictReader(fh)}
     for name in (
