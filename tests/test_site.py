@@ -607,3 +607,19 @@ def test_partner_identifiers_link_to_wikidata_and_org_id(catalog_copy: Path, tmp
     links = {a.get("href"): "".join(a.itertext()) for a in parse(out / "contrapartes" / "c40.html").iter("a")}
     assert links["https://www.wikidata.org/wiki/Q4115189"] == "Q4115189"
     assert links["https://org-id.guide/list/XI-IATI"] == "XI-IATI-TESTC40"
+
+
+def test_amounts_no_float_can_show_are_left_out_of_totals() -> None:
+    """Infinity, NaN and 1e999 are valid numbers; as amounts they cannot be summed or shown (the
+    build used to crash formatting them), so they count with the rows that have no amount."""
+    from toolkit.sitedata import amount_of
+
+    for text in ("Infinity", "-Infinity", "NaN", "1e999", "9" * 400):
+        assert amount_of({"amount": text}) is None, text
+    assert [amount_of({"amount": t}) for t in ("1_000", "１２３", "-0", "", "abc")] == [
+        1000.0,
+        123.0,
+        -0.0,
+        None,
+        None,
+    ]
