@@ -107,6 +107,16 @@ def test_membership_dates_compared_at_their_precision(catalog_copy: Path) -> Non
     assert "date_signed «2007 (año)» frente a «2008-06-15 (día)»" in found[0].message_es
 
 
+def test_network_roles_linked_by_type_and_year(catalog_copy: Path) -> None:
+    # Quito co-chaired UCLG twice; each term is in Quito's dataset and in the networks dataset.
+    _set(catalog_copy, ("redes-de-ciudades", "uclg-quito-ec-copresidencia-2013"), end_date="2015-12-31")
+    found = _mismatches(catalog_copy)
+    assert [(f.dataset, f.value, f.field) for f in found] == [
+        ("quito", "quito-uclg-copresidencia-2013", "end_date")
+    ]
+    assert "end_date '2016-12-31' vs '2015-12-31'" in found[0].message_en
+
+
 def test_unknown_status_agrees_with_any(catalog_copy: Path) -> None:
     _set(catalog_copy, CDMX_MEMO, status="in_force")
     _set(catalog_copy, BOGOTA_MEMO, status="unknown")

@@ -8,7 +8,9 @@ compared values:
 
 - memberships (``agreement_type`` ``membership``): the same local party and the same counterpart;
 - any other agreement: the two local parties are each other's main counterpart (each dataset
-  records it from its own city's side);
+  records it from its own city's side), or the same local party and counterpart with the same
+  ``agreement_type`` and year of signature (a city's role in a network, in the city's dataset and
+  in the network's);
 - the rows sharing a ``claim_group`` with a linked row are claims about the same fact.
 
 When the two parties have one such fact on each side, the two are linked whatever their type and
@@ -156,19 +158,15 @@ def _linked(first: list[_Row], second: list[_Row]) -> Iterable[tuple[list[_Row],
         rights = right.get(key)
         if not rights:
             continue
-        # Each city's dataset records an agreement from its own side: the local parties differ.
-        pairs = [
-            (a, b)
-            for a in lefts
-            for b in rights
-            if key[0] == MEMBERSHIP or a[0].get(PARTY) != b[0].get(PARTY)
-        ]
-        if len(lefts) == 1 and len(rights) == 1:
-            yield from pairs
-            continue
-        for a, b in pairs:
-            if _signature(a) & _signature(b):
-                yield a, b
+        single = len(lefts) == 1 and len(rights) == 1
+        for a in lefts:
+            for b in rights:
+                # Two cities record an agreement each from its own side (the local parties differ);
+                # a city's role in a network, from the same side in the city's and the network's
+                # dataset, is linked only by type and year: a city holds several roles over time.
+                same_side = key[0] != MEMBERSHIP and a[0].get(PARTY) == b[0].get(PARTY)
+                if (single and not same_side) or _signature(a) & _signature(b):
+                    yield a, b
 
 
 def _signature(fact: list[_Row]) -> set[tuple[str, str]]:
