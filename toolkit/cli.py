@@ -78,7 +78,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt as ex:  # Ctrl-C, or SIGTERM (see main): stop, and say so
-            from toolkit.messages import INTERRUPTED
+            from toolkit.report.messages import INTERRUPTED
 
             click.echo(INTERRUPTED[lang], err=True)
             sys.exit(128 + getattr(ex, "signum", signal.SIGINT))
@@ -206,8 +206,8 @@ def validate(
     se descarga (solo http/https, 30 s, 200 MiB; 5 MiB un esquema; nunca desde direcciones
     privadas, de bucle local ni de enlace local) y se valida como un archivo local.
     """
-    from toolkit.report import render_json, render_text
-    from toolkit.validate import validate as run
+    from toolkit.report.findings import render_json, render_text
+    from toolkit.validation import validate as run
 
     lang = lang or default_lang()
     options: dict[str, Any] = {
@@ -220,13 +220,13 @@ def validate(
         "allow_remote": allow_remote,
     }
     if changed_since:
-        from toolkit.changes import validate_changed
+        from toolkit.review.changes import validate_changed
 
         report = validate_changed(path, changed_since, **options)
     else:
         report = run(path, schema=schema, **options)
     if xlsx_report:
-        from toolkit.spreadsheet import write_xlsx_report
+        from toolkit.review.spreadsheet import write_xlsx_report
 
         write_xlsx_report(report, xlsx_report, lang)
         # On standard error: --format json keeps standard output for the report alone.
@@ -236,7 +236,7 @@ def validate(
             else f"Review workbook written to {xlsx_report}",
             err=True,
         )
-    from toolkit.renderers import RENDERERS, write_step_summary
+    from toolkit.report.renderers import RENDERERS, write_step_summary
 
     write_step_summary(report, lang)
     if fmt == "json":
@@ -273,7 +273,7 @@ def codes(fmt: str, lang: str | None) -> None:
         ciudades codes > docs/codes.md
         ciudades codes --lang en --format json
     """
-    from toolkit.docs import codes_json, codes_markdown
+    from toolkit.report.codes_doc import codes_json, codes_markdown
 
     click.echo(
         codes_markdown(lang)
@@ -326,9 +326,9 @@ def package(
         ciudades package
         ciudades package datasets/ --out build/packages --lang en
     """
-    from toolkit.package import InvalidData, render_summary
-    from toolkit.package import package as run
-    from toolkit.report import render_text
+    from toolkit.packaging.packages import InvalidData, render_summary
+    from toolkit.packaging.packages import package as run
+    from toolkit.report.findings import render_text
 
     lang = lang or default_lang()
     try:
@@ -384,7 +384,7 @@ def download(url: str, out: Path, timeout: float, lang: str | None, debug: bool)
     Example:
         ciudades download https://example.org/packages/bogota-1.0.0.zip --out datos/
     """
-    from toolkit.load import download as run
+    from toolkit.packaging.load import download as run
 
     lang = lang or default_lang()
     saved = run(url, out, timeout=timeout)
@@ -427,8 +427,8 @@ def diff(
         ciudades diff --base origin/main --head HEAD --format markdown
         ciudades diff --base viejo/ --head nuevo/
     """
-    from toolkit.diff import diff as run
-    from toolkit.diff import render_diff
+    from toolkit.review.diff import diff as run
+    from toolkit.review.diff import render_diff
 
     click.echo(render_diff(run(base, head, path), lang or default_lang(), fmt, first=first), nl=False)
 
@@ -456,7 +456,7 @@ def template(resource: str, out: Path, force: bool, lang: str | None, debug: boo
         ciudades template agreements --out acuerdos.xlsx
         ciudades template agreements --out acuerdos.csv
     """
-    from toolkit.spreadsheet import build_template
+    from toolkit.review.spreadsheet import build_template
 
     build_template(resource, out, force=force)
     click.echo(f"{'Escrito' if (lang or default_lang()) == 'es' else 'Written'}: {out}")
@@ -522,7 +522,7 @@ def import_(
         ciudades import exportado.csv --into datasets/bogota/funding.csv --force --date-order dmy
         ciudades import nuevas.xlsx --into datasets/bogota/partners.csv --append
     """
-    from toolkit.spreadsheet import import_table, render_import
+    from toolkit.review.spreadsheet import import_table, render_import
 
     lang = lang or default_lang()
     result = import_table(
@@ -618,11 +618,11 @@ def publish_ckan(
         CKAN_API_TOKEN=… ciudades publish ckan --url https://datos.example.org --org mi-ciudad
     """
     from toolkit.errors import UsageError
-    from toolkit.package import package as build
-    from toolkit.package import read_packages
-    from toolkit.privacy_notice import scan_packages
+    from toolkit.packaging.packages import package as build
+    from toolkit.packaging.packages import read_packages
     from toolkit.publish import PublishFailed, read_token, redacted, render_json, render_text
     from toolkit.publish import publish_ckan as run
+    from toolkit.validation.privacy_notice import scan_packages
 
     lang = lang or default_lang()
     if path is not None and packages_dir is not None:
@@ -705,10 +705,10 @@ def build(
     """
     import time
 
-    from toolkit.package import InvalidData
-    from toolkit.report import render_text
-    from toolkit.site import build as run
-    from toolkit.site import render_summary
+    from toolkit.packaging.packages import InvalidData
+    from toolkit.report.findings import render_text
+    from toolkit.site.build import build as run
+    from toolkit.site.build import render_summary
 
     lang = lang or default_lang()
     started = time.monotonic()
@@ -750,7 +750,7 @@ def serve(port: int, directory: Path, lang: str | None, debug: bool) -> None:
     Example:
         ciudades build && ciudades serve --port 8000
     """
-    from toolkit.site import make_server
+    from toolkit.site.build import make_server
 
     lang = lang or default_lang()
     server = make_server(directory, port)
@@ -771,7 +771,7 @@ def serve(port: int, directory: Path, lang: str | None, debug: bool) -> None:
 
 def echo_privacy_notice(findings: Any, lang: str) -> None:
     """The boxed personal-data notice on standard error (where --format json output never goes)."""
-    from toolkit.privacy_notice import personal_cells, render_plain, render_rich
+    from toolkit.validation.privacy_notice import personal_cells, render_plain, render_rich
 
     cells = personal_cells(findings)
     if not cells:
@@ -824,7 +824,7 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt as ex:  # outside a command: while click reads the arguments
-        from toolkit.messages import INTERRUPTED
+        from toolkit.report.messages import INTERRUPTED
 
         click.echo(INTERRUPTED[default_lang()], err=True)
         sys.exit(128 + getattr(ex, "signum", signal.SIGINT))

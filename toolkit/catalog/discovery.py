@@ -12,12 +12,12 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import toolkit.catalog as model  # the model imports this module too: names are looked up when called
+import toolkit.catalog.model as model  # the model imports this module too: names are looked up when called
 from toolkit.errors import UsageError
-from toolkit.report import Finding, make_finding
+from toolkit.report.findings import Finding, make_finding
 
 if TYPE_CHECKING:
-    from toolkit.catalog import Catalog, Dataset
+    from toolkit.catalog.model import Catalog, Dataset
 
 # Files that hold data: one of them in no declared resource would never be checked or published.
 DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".xlsx", ".xls", ".ods")

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit import discovery, remote, structured
+from toolkit.catalog import discovery, remote, structured
+from toolkit.catalog.remote import RemoteFiles
 from toolkit.errors import UsageError
-from toolkit.remote import RemoteFiles
-from toolkit.report import Finding, make_finding
+from toolkit.report.findings import Finding, make_finding
 
 CATALOG_FILE = "catalog.yaml"
 DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
@@ -568,7 +568,7 @@ def _check_dataset_metadata(
                 )
     spatial = meta.get("spatial")
     if isinstance(spatial, dict):
-        from toolkit.validate.domain import country_problem, subdivision_problem
+        from toolkit.validation.domain import country_problem, subdivision_problem
 
         country = spatial.get("country")
         if country and country_problem(str(country), 2):
@@ -592,7 +592,7 @@ def _check_dataset_metadata(
             )
     profiles = meta.get("policy_profiles")
     if profiles is not None:
-        from toolkit.validate.profiles import PROFILES
+        from toolkit.validation.profiles import PROFILES
 
         for p in profiles if isinstance(profiles, list) else [profiles]:
             if not isinstance(p, str) or p not in PROFILES:
@@ -757,7 +757,7 @@ def load_catalog(
     descriptor and the data files no resource declares. Raises :class:`UsageError` when ``path``
     itself does not exist or is not something that can be validated, and when ``only`` names a
     dataset that does not exist. ``allow_remote`` lets resources and schemas name http(s) URLs,
-    fetched with the limits of :mod:`toolkit.remote`. ``profiles`` as requested (see
+    fetched with the limits of :mod:`toolkit.catalog.remote`. ``profiles`` as requested (see
     :func:`applied_profiles`): the catalog's own metadata rules apply under the ``catalog`` profile.
     ``publishing`` (``package``, ``build``): the catalog profile applies by default outside a
     catalog too, since what is published must carry the metadata the packages and the site use.

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.catalog.structured import MAX_DESCRIPTOR_BYTES
 from toolkit.errors import ToolkitError
-from toolkit.structured import MAX_DESCRIPTOR_BYTES
 
 __all__ = [
     "CONNECT_TIMEOUT",

@@ -31,7 +31,7 @@ def spanish(detail: str) -> str:
     part that is not known keeps its English words, marked as such."""
     import re
 
-    from toolkit.messages import SYNTAX_CONTEXT_ES, SYNTAX_PROBLEM_ES, SYNTAX_TOKENS_ES
+    from toolkit.report.messages import SYNTAX_CONTEXT_ES, SYNTAX_PROBLEM_ES, SYNTAX_TOKENS_ES
 
     def token(text: str) -> str:
         bare = text[1:-1] if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"" else text

@@ -23,11 +23,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-from toolkit import remote
-from toolkit.callmodule import callable_module
-from toolkit.catalog import display_path, unsafe_reason
+from toolkit.catalog import remote
+from toolkit.catalog.model import display_path, unsafe_reason
 from toolkit.errors import ToolkitError, UsageError, shown
-from toolkit.safezip import read_zip
+from toolkit.packaging.safezip import read_zip
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "download", "load"]
 
@@ -45,7 +44,7 @@ def _is_url(source: str) -> bool:
 
 
 def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """GET an http(s) URL through :mod:`toolkit.remote`: public addresses only, each redirect checked
+    """GET an http(s) URL through :mod:`toolkit.catalog.remote`: public addresses only, each redirect checked
     the same way, at most ``max_bytes`` and ``timeout`` seconds for the whole file."""
     if not _is_url(url):
         raise UsageError(
@@ -295,7 +294,7 @@ def frame(data: bytes, schema: dict[str, Any], name: str) -> pd.DataFrame:
 
 def _source_dataset(folder: Path) -> dict[str, pd.DataFrame]:
     """A dataset folder from a catalog (``datapackage.yaml``): read through the catalog loader."""
-    from toolkit.catalog import load_catalog
+    from toolkit.catalog.model import load_catalog
 
     catalog, findings = load_catalog(folder)
     # A data file no resource declares does not keep the declared tables from being read.
@@ -476,6 +475,3 @@ def _check_all(descriptor: dict[str, Any], read: Reader, where: str, files: dict
                     f"«{rel}» no coincide con SHA256SUMS en «{where}»; descarga el paquete de nuevo.",
                     f"'{rel}' does not match SHA256SUMS in '{where}'; download the package again.",
                 )
-
-
-callable_module(__name__, "load")

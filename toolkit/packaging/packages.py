@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit import atomic, formats
-from toolkit.callmodule import callable_module
-from toolkit.catalog import Catalog, Dataset, display_path, load_catalog
+from toolkit import atomic
+from toolkit.catalog.model import Catalog, Dataset, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
-from toolkit.formats import MEDIATYPES, Table
-from toolkit.report import Finding, Report
+from toolkit.packaging import formats
+from toolkit.packaging.formats import MEDIATYPES, Table
+from toolkit.report.findings import Finding, Report
 
 __all__ = [
     "DatasetPackage",
@@ -657,7 +657,7 @@ def package(
     package does not depend on the remote server. ``loaded`` is the catalog already loaded from
     ``path`` (by ``build``), so no file is read or fetched twice.
     """
-    from toolkit.validate import validate_catalog
+    from toolkit.validation import validate_catalog
 
     catalog, findings = (
         loaded if loaded is not None else load_catalog(path, allow_remote=allow_remote, publishing=True)
@@ -783,6 +783,3 @@ def render_summary(result: PackageResult, lang: str) -> str:
         else "Verify with: cd <folder> && sha256sum -c SHA256SUMS"
     )
     return "\n".join(lines) + "\n"
-
-
-callable_module(__name__, "package")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.messages import CODES
+from toolkit.report.messages import CODES
 
 
 def codes_json(lang: str | None = None) -> list[dict[str, Any]]:

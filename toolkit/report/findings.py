@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from toolkit.errors import shown
-from toolkit.messages import CODES, render
+from toolkit.report.messages import CODES, render
 
 SEVERITIES = ("error", "warning", "info")
 REPORT_VERSION = 1

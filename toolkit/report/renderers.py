@@ -1,6 +1,6 @@
 """Renderers for CI: GitHub workflow commands, a Markdown summary, JUnit XML.
 
-``render_text`` and ``render_json`` live in :mod:`toolkit.report`; these build on the same grouping
+``render_text`` and ``render_json`` live in :mod:`toolkit.report.findings`; these build on the same grouping
 (``group``), locations (``location``) and words (``words``) so every format says the same thing.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from toolkit.errors import shown
-from toolkit.messages import CODES
-from toolkit.report import Finding, Report, count_phrase, group, location, words
+from toolkit.report.findings import Finding, Report, count_phrase, group, location, words
+from toolkit.report.messages import CODES
 
 __all__ = [
     "github_escape_data",

@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import CATALOG_FILE, Catalog, display_path, load_catalog
-from toolkit.discovery import check_names, undeclared_folders
+from toolkit.catalog.discovery import check_names, undeclared_folders
+from toolkit.catalog.model import CATALOG_FILE, Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 
 __all__ = [
@@ -191,8 +191,8 @@ def _changes(path: Path, ref: str) -> tuple[list[str], list[str], Catalog, list[
 def validate_changed(path: str | Path | None, ref: str, **options: Any) -> Any:
     """``toolkit.validate`` restricted to the datasets changed since ``ref``; the rest are in
     ``report.skipped``."""
-    from toolkit.report import make_finding
-    from toolkit.validate import validate
+    from toolkit.report.findings import make_finding
+    from toolkit.validation import validate
 
     target = Path(path if path is not None else "datasets")
     if not target.exists():

@@ -20,11 +20,10 @@ from typing import Any
 
 import yaml
 
-from toolkit.callmodule import callable_module
-from toolkit.catalog import CATALOG_FILE, DESCRIPTOR_NAMES, SLUG, display_path
+from toolkit.catalog.model import CATALOG_FILE, DESCRIPTOR_NAMES, SLUG, display_path
 from toolkit.errors import UsageError
 from toolkit.errors import shown as _shown
-from toolkit.safezip import MAX_FILE_BYTES, read_zip
+from toolkit.packaging.safezip import MAX_FILE_BYTES, read_zip
 
 __all__ = ["DatasetDiff", "DiffResult", "ResourceDiff", "diff", "render_diff"]
 
@@ -70,12 +69,12 @@ class GitTree(Tree):
         self.root, self.ref, self.label, self.under = root, ref, label, under
 
     def files(self) -> list[str]:
-        from toolkit.changes import list_files
+        from toolkit.review.changes import list_files
 
         return list_files(self.root, self.ref, self.under)
 
     def read(self, rel: str) -> bytes | None:
-        from toolkit.changes import show
+        from toolkit.review.changes import show
 
         return show(self.root, self.ref, rel)
 
@@ -600,7 +599,7 @@ def diff(base: str | None = None, head: str | None = None, path: str | Path | No
     tree), or two folders, or two package zips. ``path`` limits a git comparison to a catalog folder
     (default ``datasets/``).
     """
-    from toolkit.changes import main_merge_base, repo_root, resolve_ref
+    from toolkit.review.changes import main_merge_base, repo_root, resolve_ref
 
     if _is_side(base) or _is_side(head):
         if not (_is_side(base) and _is_side(head)):
@@ -918,6 +917,3 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
                         else ["      " + w["more"].format(n=len(r.changed) - first)]
                     )
     return "\n".join(map(_shown, out)) + "\n"
-
-
-callable_module(__name__, "diff")

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit import structured
-from toolkit.catalog import Codelist, display_path, load_codelist
+from toolkit.catalog import structured
+from toolkit.catalog.model import Codelist, display_path, load_codelist
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.errors import shown as escaped
-from toolkit.report import Finding, Report, column_letter, make_finding, words
+from toolkit.report.findings import Finding, Report, column_letter, make_finding, words
 
 __all__ = [
     "Change",
@@ -1138,7 +1138,7 @@ def import_table(
             stopped, sheet_name, rows, formulas = ex, ex.sheet, ex.rows, ex.formulas
         result.sheet = sheet_name
     elif source.suffix.lower() in (".csv", ".tsv", ".txt"):
-        from toolkit.validate.rawcsv import read_table
+        from toolkit.validation.rawcsv import read_table
 
         table, problems = read_table(source, shown, {}, [])
         if table is None:
@@ -1309,7 +1309,7 @@ class _ExistingTable:
 
     @classmethod
     def read(cls, path: Path, info: SchemaInfo) -> _ExistingTable:
-        from toolkit.validate.rawcsv import read_table
+        from toolkit.validation.rawcsv import read_table
 
         shown = display_path(path)
         table, problems = read_table(path, shown, {}, [])
@@ -1598,7 +1598,7 @@ def write_xlsx_report(report: Report, out: Path, lang: str) -> Path:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    from toolkit.validate.rawcsv import read_table
+    from toolkit.validation.rawcsv import read_table
 
     es = lang == "es"
     w = words(lang)

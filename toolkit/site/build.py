@@ -24,9 +24,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from toolkit import atomic
-from toolkit.catalog import Catalog, display_path, load_catalog
-from toolkit.errors import ToolkitError, UsageError
-from toolkit.metadata import (
+from toolkit.catalog.metadata import (
     CatalogMeta,
     Download,
     data_json,
@@ -37,12 +35,14 @@ from toolkit.metadata import (
     robots,
     sitemap,
 )
-from toolkit.package import DatasetPackage, PackageResult, package
-from toolkit.report import Report
-from toolkit.sitecontext import DOWNLOADS_DIR, LANGS, RESERVED, dataset_meta
-from toolkit.sitedata import build_facets, mapping, partner_refs, read_rows
-from toolkit.sitepages import Pages
-from toolkit.sitetext import texts
+from toolkit.catalog.model import Catalog, display_path, load_catalog
+from toolkit.errors import ToolkitError, UsageError
+from toolkit.packaging.packages import DatasetPackage, PackageResult, package
+from toolkit.report.findings import Report
+from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, dataset_meta
+from toolkit.site.data import build_facets, mapping, partner_refs, read_rows
+from toolkit.site.pages import Pages
+from toolkit.site.texts import texts
 
 __all__ = ["SiteResult", "build", "default_templates", "make_server"]
 
@@ -73,8 +73,8 @@ class SiteResult:
 
 def default_templates() -> Path:
     """The templates shipped with the toolkit (inside the installed package, or beside it in a clone)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "site_templates", here.parent / "site_templates"):
+    toolkit_dir = Path(__file__).resolve().parent.parent
+    for candidate in (toolkit_dir / "site_templates", toolkit_dir.parent / "site_templates"):
         if (candidate / "base.html").is_file():
             return candidate
     raise ToolkitError(  # pragma: no cover - only a broken installation gets here
@@ -194,7 +194,7 @@ def build(
 ) -> SiteResult:
     """Validate and package ``path``, then write the site to ``out``.
 
-    Raises :class:`toolkit.package.InvalidData` (exit code 1, carrying the report) when the data is
+    Raises :class:`toolkit.packaging.packages.InvalidData` (exit code 1, carrying the report) when the data is
     invalid; nothing is written then. ``templates`` is a folder whose files override the shipped
     templates (and ``static/`` files) of the same name.
     """
@@ -357,8 +357,8 @@ def serve_in_thread(directory: str | Path, port: int = 0) -> tuple[http.server.T
 
 def render_summary(result: SiteResult, lang: str, seconds: float | None = None) -> str:
     """What ``build`` did, in a few lines, in Spanish or English."""
-    from toolkit.report import render_text
-    from toolkit.sitedata import fmt_bytes
+    from toolkit.report.findings import render_text
+    from toolkit.site.data import fmt_bytes
 
     es = lang == "es"
     shown = display_path(result.out)

@@ -11,9 +11,9 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from toolkit.catalog import Catalog
-from toolkit.metadata import DatasetMeta, Download, licence_url
-from toolkit.sitedata import FACET_DIRS, DatasetData, http_url, mapping, safe_name, text
+from toolkit.catalog.metadata import DatasetMeta, Download, licence_url
+from toolkit.catalog.model import Catalog
+from toolkit.site.data import FACET_DIRS, DatasetData, http_url, mapping, safe_name, text
 
 LANGS = ("es", "en")
 PREVIEW_ROWS = 10

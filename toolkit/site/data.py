@@ -18,7 +18,7 @@ from typing import Any
 
 import pycountry
 
-from toolkit.catalog import Catalog, Dataset
+from toolkit.catalog.model import Catalog, Dataset
 
 AGREEMENTS, FUNDING, PARTNERS = "agreements", "funding", "partners"
 SAFE_NAME = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")

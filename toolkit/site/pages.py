@@ -14,12 +14,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from toolkit import charts
-from toolkit.catalog import Catalog
-from toolkit.messages import CODES
-from toolkit.metadata import CatalogMeta, DatasetMeta, Download, schema_org, script_json
-from toolkit.report import Report, group, location
-from toolkit.sitecontext import (
+from toolkit.catalog.metadata import CatalogMeta, DatasetMeta, Download, schema_org, script_json
+from toolkit.catalog.model import Catalog
+from toolkit.report.findings import Report, group, location
+from toolkit.report.messages import CODES
+from toolkit.site import charts
+from toolkit.site.context import (
     FORMAT_NAMES,
     KIND_TEXT,
     LANGS,
@@ -49,7 +49,7 @@ from toolkit.sitecontext import (
     page_path,
     rel,
 )
-from toolkit.sitedata import (
+from toolkit.site.data import (
     AGREEMENTS,
     FACETS,
     FUNDING,
@@ -73,7 +73,7 @@ from toolkit.sitedata import (
     subdivision_name,
     wikidata_url,
 )
-from toolkit.sitetext import FREQUENCIES, LICENCE_NOTES, pick, texts
+from toolkit.site.texts import FREQUENCIES, LICENCE_NOTES, pick, texts
 
 # ── the builder ──────────────────────────────────────────────────────────────────────────────────
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from toolkit.callmodule import callable_module
-from toolkit.catalog import (
+from toolkit.catalog.model import (
     Catalog,
     Dataset,
     ResourceSpec,
@@ -20,10 +19,10 @@ from toolkit.catalog import (
     single_table_catalog,
 )
 from toolkit.errors import UsageError
-from toolkit.report import Finding, Report
-from toolkit.validate import crosscheck, domain, parallel, privacy, structure
-from toolkit.validate.profiles import PROFILES, policy_filter
-from toolkit.validate.rawcsv import RawTable, read_table
+from toolkit.report.findings import Finding, Report
+from toolkit.validation import crosscheck, domain, parallel, privacy, structure
+from toolkit.validation.profiles import PROFILES, policy_filter
+from toolkit.validation.rawcsv import RawTable, read_table
 
 __all__ = ["ENGINES", "PROFILES", "validate", "validate_catalog"]
 
@@ -59,7 +58,7 @@ def validate(
     vectorised engine (same findings), ``auto`` uses the fast engine for datasets with a table of
     2 MiB or more. ``log`` receives diagnostic lines (which engine checked what, and why);
     ``show_progress`` draws a progress bar with rows per second on a terminal. ``allow_remote``
-    lets descriptors name http(s) files, fetched with the limits of :mod:`toolkit.remote`.
+    lets descriptors name http(s) files, fetched with the limits of :mod:`toolkit.catalog.remote`.
     """
     if engine not in ENGINES:
         raise UsageError(
@@ -143,7 +142,7 @@ def validate_catalog(
 
 def nothing_checked(catalog: Catalog) -> Finding:
     """The finding of a run that checked no table: such a run is never reported as valid."""
-    from toolkit.report import make_finding
+    from toolkit.report.findings import make_finding
 
     if not catalog.datasets:
         detail, detail_en = "no hay ningún conjunto de datos declarado", "there is no declared dataset"
@@ -234,9 +233,9 @@ def _fast_dataset(
     say: Callable[[str], None],
     show_progress: bool,
 ) -> list[Finding]:
-    from toolkit.validate.blocks import Unsupported
-    from toolkit.validate.fastrun import DatasetRun, terminal_progress
-    from toolkit.validate.npview import lean_memory
+    from toolkit.validation.fast.blocks import Unsupported
+    from toolkit.validation.fast.npview import lean_memory
+    from toolkit.validation.fast.run import DatasetRun, terminal_progress
 
     structure_found: list[Finding] = []
     later: list[Finding] = []
@@ -344,7 +343,7 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
 def _ordered(findings: list[Finding], resources: list) -> list[Finding]:
     """Group by file in the descriptor's order, then by stage. Within the structure stage keep
     frictionless's own order; our stages are sorted by row and column."""
-    from toolkit.messages import CODES
+    from toolkit.report.messages import CODES
 
     order = {display_path(r.path): i for i, r in enumerate(resources)}
     stages = {"metadata": 0, "structure": 1, "domain": 2, "profile": 3}
@@ -357,6 +356,3 @@ def _ordered(findings: list[Finding], resources: list) -> list[Finding]:
         return (order.get(f.path or "", len(order)), stage, f.row or 0, f.column or "")
 
     return sorted(findings, key=key)
-
-
-callable_module(__name__, "validate")

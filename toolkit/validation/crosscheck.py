@@ -33,9 +33,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from toolkit.catalog import Catalog, Dataset, ResourceSpec, display_path
-from toolkit.report import Finding, column_letter, make_finding
-from toolkit.validate.rawcsv import read_table
+from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
+from toolkit.report.findings import Finding, column_letter, make_finding
+from toolkit.validation.rawcsv import read_table
 
 __all__ = ["check_catalog"]
 
@@ -88,7 +88,7 @@ def _unselected(catalog: Catalog) -> list[Dataset]:
     """The catalog's other datasets (not selected for this run), loaded without their findings."""
     if catalog.folder is None:
         return []
-    from toolkit.catalog import load_catalog
+    from toolkit.catalog.model import load_catalog
 
     have = {ds.slug for ds in catalog.datasets}
     folders = [

@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from toolkit.catalog import Catalog, Dataset, ResourceSpec, display_path
-from toolkit.report import Finding, column_letter, make_finding
-from toolkit.validate.rawcsv import RawTable
+from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
+from toolkit.report.findings import Finding, column_letter, make_finding
+from toolkit.validation.rawcsv import RawTable
 
 MIN_DATE = dt.date(1900, 1, 1)
 FUTURE_YEARS = 50

@@ -21,8 +21,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from toolkit.catalog import Catalog, Dataset
-from toolkit.report import Finding
+from toolkit.catalog.model import Catalog, Dataset
+from toolkit.report.findings import Finding
 
 Result = tuple[list[Finding], int, int]  # findings, tables checked, rows
 ENABLED = True  # tests turn workers off to compare with one dataset after another
@@ -149,12 +149,12 @@ def _run(i: int) -> Result | None:
 
 def _work(i: int) -> Result | None:
     """In a worker: the frictionless path for dataset ``i`` of the job (``None`` on any error)."""
-    from toolkit.report import Report
-    from toolkit.validate import _classic
+    from toolkit.report.findings import Report
+    from toolkit.validation import _classic
 
     assert _JOB is not None
     datasets, catalog, profiles, limit_errors = _JOB
-    from toolkit.catalog import applied_profiles
+    from toolkit.catalog.model import applied_profiles
 
     ds = datasets[i]
     names = applied_profiles(profiles, catalog.in_catalog, ds.profiles)

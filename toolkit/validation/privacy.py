@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from toolkit.catalog import Dataset, ResourceSpec, display_path
-from toolkit.report import Finding, column_letter, make_finding
-from toolkit.validate.rawcsv import RawTable
+from toolkit.catalog.model import Dataset, ResourceSpec, display_path
+from toolkit.report.findings import Finding, column_letter, make_finding
+from toolkit.validation.rawcsv import RawTable
 
 # CURP: 18 characters, RENAPO's layout (letters, birth date, sex, state, consonants, check digits).
 _CURP = re.compile(

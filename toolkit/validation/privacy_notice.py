@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from toolkit.report import Finding, Report
-from toolkit.validate.privacy import KINDS, personal_data_span
+from toolkit.report.findings import Finding, Report
+from toolkit.validation.privacy import KINDS, personal_data_span
 
 __all__ = ["PersonalCell", "personal_cells", "render_plain", "render_rich", "scan_packages"]
 
@@ -32,7 +32,7 @@ class PersonalCell:
     row: int | None
     column: str | None
     field: str
-    kind: str  # a key of toolkit.validate.privacy.KINDS
+    kind: str  # a key of toolkit.validation.privacy.KINDS
     masked: str
 
 
@@ -103,9 +103,9 @@ def personal_cells(findings: Iterable[Finding]) -> list[PersonalCell]:
 def scan_packages(packages: Iterable[object]) -> list[Finding]:
     """Scan packages already built (``publish --packages``), whose validation report is not at hand:
     every CSV against the schema its ``datapackage.json`` carries inline."""
-    from toolkit.catalog import Dataset, ResourceSpec, display_path
-    from toolkit.validate.privacy import check_resource
-    from toolkit.validate.rawcsv import read_table
+    from toolkit.catalog.model import Dataset, ResourceSpec, display_path
+    from toolkit.validation.privacy import check_resource
+    from toolkit.validation.rawcsv import read_table
 
     found: list[Finding] = []
     for pkg in packages:

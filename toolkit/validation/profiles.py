@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from toolkit.catalog import Dataset, ResourceSpec, display_path
-from toolkit.report import Finding, column_letter, make_finding
-from toolkit.validate.rawcsv import RawTable
+from toolkit.catalog.model import Dataset, ResourceSpec, display_path
+from toolkit.report.findings import Finding, column_letter, make_finding
+from toolkit.validation.rawcsv import RawTable
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _DATE_LIKE = re.compile(r"^(\d{1,2})[/.-](\d{1,2}|[A-Za-zÁÉÍÓÚáéíóú]+)[/.-](\d{2,4})$")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.report import Finding, make_finding
+from toolkit.report.findings import Finding, make_finding
 
 MAX_LINE_BYTES = 1024 * 1024
 _CANDIDATE_DELIMITERS = (";", "\t", "|")
@@ -122,7 +122,7 @@ def import_fix(path: Path, schema: str | None) -> dict[str, str]:
     """The ``command`` parameters of the findings ``ciudades import`` fixes (encoding, BOM,
     delimiter, a workbook): its exact command line for ``path`` and its ``schema`` (the schema
     file as shown), or a pattern to fill in when import cannot take that schema."""
-    from toolkit.spreadsheet import import_command
+    from toolkit.review.spreadsheet import import_command
 
     command = import_command(path, schema)
     if command is None:

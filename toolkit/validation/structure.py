@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import Dataset, ResourceSpec, display_path
-from toolkit.messages import CODES, CONSTRAINT_TEXT, TYPE_HINTS, TYPE_NAMES_EN, TYPE_NAMES_ES, render
-from toolkit.report import Finding, column_letter, make_finding
-from toolkit.validate.rawcsv import RawTable
+from toolkit.catalog.model import Dataset, ResourceSpec, display_path
+from toolkit.report.findings import Finding, column_letter, make_finding
+from toolkit.report.messages import CODES, CONSTRAINT_TEXT, TYPE_HINTS, TYPE_NAMES_EN, TYPE_NAMES_ES, render
+from toolkit.validation.rawcsv import RawTable
 
 LIMIT_ERRORS = 1000
 # Our own properties in schemas; frictionless keeps unknown properties, so they need no stripping.
@@ -434,7 +434,7 @@ def _sentence_part(text: Any) -> str:
 def _pattern_in_words(field: dict[str, Any], name: str, value: Any) -> dict[str, str]:
     """A pattern constraint explained without its regular expression: the field's description
     says what the format is, the fix names the code meant (countries, currencies) or an example."""
-    from toolkit.validate import domain
+    from toolkit.validation import domain
 
     described_es = _sentence_part(field.get("description"))
     described_en = _sentence_part(field.get("description_en") or field.get("description"))

@@ -15,8 +15,8 @@ import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from toolkit.validate.npview import _single, among, bools, numbers
-from toolkit.validate.npview import text as _text
+from toolkit.validation.fast.npview import _single, among, bools, numbers
+from toolkit.validation.fast.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
 KEY_CLASSES = {

@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from toolkit.catalog import Catalog, Dataset, ResourceSpec
-from toolkit.validate import domain, privacy, profiles
-from toolkit.validate.fastcells import iso_days
-from toolkit.validate.npview import among, bools, numbers
-from toolkit.validate.npview import text as _text
+from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
+from toolkit.validation import domain, privacy, profiles
+from toolkit.validation.fast.cells import iso_days
+from toolkit.validation.fast.npview import among, bools, numbers
+from toolkit.validation.fast.npview import text as _text
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
 _URL_OK = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"

@@ -158,7 +158,7 @@ class KeySet:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from toolkit.validate.npview import bools
+        from toolkit.validation.fast.npview import bools
 
         out = np.zeros(len(keys), dtype=bool)
         if not len(keys) or not len(self.hashes):

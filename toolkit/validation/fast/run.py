@@ -13,16 +13,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import Catalog, Dataset, ResourceSpec, display_path
-from toolkit.report import Finding, column_letter, make_finding
-from toolkit.validate import rawcsv, structure
-from toolkit.validate.blocks import CsvBlocks, Unsupported, sniffed_dialect_problem
-from toolkit.validate.fast import TableCheck, spread
-from toolkit.validate.fastcells import FieldPlan
-from toolkit.validate.fastdomain import DomainCheck
-from toolkit.validate.fastkeys import KeySet
-from toolkit.validate.npview import among
-from toolkit.validate.npview import text as _text
+from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
+from toolkit.report.findings import Finding, column_letter, make_finding
+from toolkit.validation import rawcsv, structure
+from toolkit.validation.fast.blocks import CsvBlocks, Unsupported, sniffed_dialect_problem
+from toolkit.validation.fast.cells import FieldPlan
+from toolkit.validation.fast.domain import DomainCheck
+from toolkit.validation.fast.keys import KeySet
+from toolkit.validation.fast.npview import among
+from toolkit.validation.fast.npview import text as _text
+from toolkit.validation.fast.table import TableCheck, spread
 
 Log = Callable[[str], None]
 Progress = Callable[[str, int, int], None]  # path shown, bytes done, rows done
@@ -143,7 +143,7 @@ class DatasetRun:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from toolkit.validate.fast import _all_null, _joined
+        from toolkit.validation.fast.table import _all_null, _joined
 
         name = source or self._current
         cache_key = (name, tuple(source_key))
@@ -340,7 +340,7 @@ class DatasetRun:
             )
         header_profile: list[Finding] = []
         if profile:
-            from toolkit.validate.profiles import cdmx
+            from toolkit.validation.profiles import cdmx
 
             header_profile = cdmx(self.ds, spec, rawcsv.RawTable(list(header), [], []))
         return pre, build(pending_dom + pending_priv), header_profile + build(pending_prof), rows

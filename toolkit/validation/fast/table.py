@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.validate import structure
-from toolkit.validate.blocks import Block, CsvBlocks, Unsupported
-from toolkit.validate.fastcells import CellError, FieldPlan
-from toolkit.validate.fastkeys import KeyStore, hash64
-from toolkit.validate.npview import among, bools, numbers
-from toolkit.validate.npview import text as _text
+from toolkit.validation import structure
+from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
+from toolkit.validation.fast.cells import CellError, FieldPlan
+from toolkit.validation.fast.keys import KeyStore, hash64
+from toolkit.validation.fast.npview import among, bools, numbers
+from toolkit.validation.fast.npview import text as _text
 
 OnRows = Callable[[int], None]
 
