@@ -236,10 +236,10 @@ def test_subdivision_codes_match_pycountry() -> None:
     """The ISO 3166-2 codes read from pycountry's data file are exactly pycountry's own."""
     import pycountry
 
-    from toolkit.validation import domain
+    from toolkit.catalog import iso
 
-    assert domain._subdivisions() == frozenset(s.code for s in pycountry.subdivisions)
-    assert "MX-CMX" in domain._subdivisions()
+    assert iso.subdivisions() == frozenset(s.code for s in pycountry.subdivisions)
+    assert "MX-CMX" in iso.subdivisions()
 
 
 _BOTH_WAYS = """

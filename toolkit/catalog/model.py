@@ -21,6 +21,8 @@ from toolkit.report.findings import Finding, make_finding
 
 CATALOG_FILE = "catalog.yaml"
 DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
+# The data-policy profiles a dataset may name (their checks are in toolkit/validation/profiles.py).
+PROFILE_NAMES = ("catalog", "cdmx")
 CODELIST_COLUMNS = ["code", "label_es", "label_en", "description"]
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SEMVER = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
@@ -568,7 +570,7 @@ def _check_dataset_metadata(
                 )
     spatial = meta.get("spatial")
     if isinstance(spatial, dict):
-        from toolkit.validation.domain import country_problem, subdivision_problem
+        from toolkit.catalog.iso import country_problem, subdivision_problem
 
         country = spatial.get("country")
         if country and country_problem(str(country), 2):
@@ -592,16 +594,14 @@ def _check_dataset_metadata(
             )
     profiles = meta.get("policy_profiles")
     if profiles is not None:
-        from toolkit.validation.profiles import PROFILES
-
         for p in profiles if isinstance(profiles, list) else [profiles]:
-            if not isinstance(p, str) or p not in PROFILES:
+            if not isinstance(p, str) or p not in PROFILE_NAMES:
                 invalid(
                     "policy_profiles",
                     f"perfil desconocido «{p}»",
                     f"unknown profile '{p}'",
-                    f"perfiles disponibles: {', '.join(PROFILES)}",
-                    f"available profiles: {', '.join(PROFILES)}",
+                    f"perfiles disponibles: {', '.join(PROFILE_NAMES)}",
+                    f"available profiles: {', '.join(PROFILE_NAMES)}",
                 )
 
 
@@ -900,3 +900,16 @@ def single_table_catalog(csv_path: Path, schema_path: Path) -> tuple[Catalog, li
     )
     catalog.datasets.append(ds)
     return catalog, out.findings
+
+
+def schema_candidates(name: str, near: Path | None) -> list[Path]:
+    """Where a schema called ``name`` may be, nearest first: ``schemas/<name>.schema.yaml`` (or .yml,
+    .json) in every folder above ``near`` and above the working directory."""
+    folders = [Path.cwd(), *Path.cwd().parents]
+    if near is not None:
+        folders = [*near.resolve().parents, *folders]
+    out = []
+    for folder in folders:
+        for suffix in (".schema.yaml", ".schema.yml", ".schema.json"):
+            out.append(folder / "schemas" / f"{name}{suffix}")
+    return out

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.catalog import structured
-from toolkit.catalog.model import Codelist, display_path, load_codelist
+from toolkit.catalog.model import Codelist, display_path, load_codelist, schema_candidates
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.errors import shown as escaped
 from toolkit.report.findings import Finding, Report, column_letter, make_finding, words
@@ -34,7 +34,6 @@ __all__ = [
     "ImportResult",
     "SchemaInfo",
     "build_template",
-    "import_command",
     "import_table",
     "load_schema",
     "render_import",
@@ -77,17 +76,6 @@ class SchemaInfo:
         return [str(v) for v in enum] if enum else None
 
 
-def _schema_candidates(name: str, near: Path | None) -> list[Path]:
-    folders = [Path.cwd(), *Path.cwd().parents]
-    if near is not None:
-        folders = [*near.resolve().parents, *folders]
-    out = []
-    for folder in folders:
-        for suffix in (".schema.yaml", ".schema.yml", ".schema.json"):
-            out.append(folder / "schemas" / f"{name}{suffix}")
-    return out
-
-
 def load_schema(ref: str | Path, *, near: Path | None = None) -> SchemaInfo:
     """A schema by file path or by name (``agreements`` → the nearest ``schemas/agreements.schema.yaml``,
     looking up from ``near`` and from the working directory)."""
@@ -95,7 +83,7 @@ def load_schema(ref: str | Path, *, near: Path | None = None) -> SchemaInfo:
     if not path.is_file():
         if path.suffix or "/" in str(ref) or "\\" in str(ref):
             raise UsageError(f"No existe el esquema «{ref}».", f"The schema '{ref}' does not exist.")
-        found = next((p for p in _schema_candidates(str(ref), near) if p.is_file()), None)
+        found = next((p for p in schema_candidates(str(ref), near) if p.is_file()), None)
         if found is None:
             names = sorted(p.name.split(".")[0] for p in Path("schemas").glob("*.schema.*") if p.is_file())
             known_es = f" Esquemas en schemas/: {', '.join(names)}." if names else ""
@@ -1255,30 +1243,6 @@ def import_table(
     _write_atomically(into, buffer.getvalue().encode("utf-8"))
     result.written = True
     return result
-
-
-def import_command(path: Path, schema: str | None) -> str | None:
-    """The ``ciudades import`` command line that rewrites ``path`` (a CSV in another encoding or
-    delimiter, with a BOM, or a workbook) as the canonical CSV its schema describes, ready to copy:
-    the real paths, ``--schema`` only when import would not find the same schema by the table's
-    name, ``--force`` when the target exists. ``None`` when import cannot take the schema (an
-    inline one, or a URL)."""
-    import shlex
-
-    if not schema or "://" in schema:
-        return None
-    into = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
-    words_ = ["ciudades", "import", display_path(path), "--into", display_path(into)]
-    found = next((c for c in _schema_candidates(into.stem, into) if c.is_file()), None)
-    try:
-        same = found is not None and found.resolve() == Path(schema).resolve()
-    except OSError:
-        same = False
-    if not same:
-        words_ += ["--schema", schema]
-    if into.exists():
-        words_.append("--force")
-    return shlex.join(words_)
 
 
 def _as_text(value: Any) -> str:

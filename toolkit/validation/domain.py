@@ -16,64 +16,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from toolkit.catalog.iso import alpha3_of, country_problem, currencies, subdivision_problem
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
 from toolkit.validation.rawcsv import RawTable
 
 MIN_DATE = dt.date(1900, 1, 1)
 FUTURE_YEARS = 50
-
-
-@functools.cache
-def _countries(kind: int) -> frozenset[str]:
-    import pycountry
-
-    return frozenset(c.alpha_2 if kind == 2 else c.alpha_3 for c in pycountry.countries)
-
-
-@functools.cache
-def _alpha3_of(alpha2: str) -> str | None:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=alpha2)
-    return country.alpha_3 if country else None
-
-
-@functools.cache
-def _subdivisions() -> frozenset[str]:
-    """The ISO 3166-2 codes, read from pycountry's own data file: a fifth of the time of building
-    its 5,000 subdivision objects (``tests/test_validate.py`` checks both give the same set)."""
-    import json
-    import os
-
-    import pycountry
-
-    try:
-        path = os.path.join(pycountry.DATABASE_DIR, "iso3166-2.json")
-        with open(path, encoding="utf-8") as fh:
-            return frozenset(str(entry["code"]) for entry in json.load(fh)["3166-2"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return frozenset(s.code for s in pycountry.subdivisions)
-
-
-@functools.cache
-def _currencies() -> frozenset[str]:
-    import pycountry
-
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
-
-
-def country_problem(code: str, kind: int) -> bool:
-    return code not in _countries(kind)
-
-
-def subdivision_problem(code: str, country: str | None) -> str | None:
-    if code not in _subdivisions():
-        return "unknown"
-    # A country that is not a code (a name, a typo) has its own finding: no follow-on one here.
-    if country and country in _countries(2) and not code.startswith(country + "-"):
-        return "other-country"
-    return None
 
 
 def _plain(text: str) -> str:
@@ -162,7 +111,7 @@ def country_fix(text: str, kind: int) -> dict[str, str]:
     """The end of the fix for a country that is not an ISO code: the code a name (Spanish or
     English, with or without accents), the other kind of code or lower case stands for."""
     alpha2 = _country_names().get(_plain(text))
-    code = (alpha2 if kind == 2 else _alpha3_of(alpha2)) if alpha2 else None
+    code = (alpha2 if kind == 2 else alpha3_of(alpha2)) if alpha2 else None
     if code and code != text:
         assert alpha2 is not None
         return {
@@ -381,7 +330,7 @@ def check_resource(
                     )
                 elif same:
                     alpha2 = cells.get(i, same)
-                    expected = _alpha3_of(alpha2) if alpha2 else None
+                    expected = alpha3_of(alpha2) if alpha2 else None
                     if expected and expected != text:
                         add(
                             "country-mismatch",
@@ -408,7 +357,7 @@ def check_resource(
                     )
         elif system == "iso4217":
             for i, text in cells.column(name):
-                if text not in _currencies():
+                if text not in currencies():
                     add("currency-code", i, name, value=text, **currency_fix(text))
         currency_field = f.get("currencyField")
         if currency_field:

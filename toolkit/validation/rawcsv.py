@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.catalog.model import display_path, schema_candidates
 from toolkit.report.findings import Finding, make_finding
 
 MAX_LINE_BYTES = 1024 * 1024
@@ -122,8 +123,6 @@ def import_fix(path: Path, schema: str | None) -> dict[str, str]:
     """The ``command`` parameters of the findings ``ciudades import`` fixes (encoding, BOM,
     delimiter, a workbook): its exact command line for ``path`` and its ``schema`` (the schema
     file as shown), or a pattern to fill in when import cannot take that schema."""
-    from toolkit.review.spreadsheet import import_command
-
     command = import_command(path, schema)
     if command is None:
         return {
@@ -230,3 +229,27 @@ def _parse(text: str, delimiter: str, encoding: str) -> RawTable | None:
     finally:
         csv.field_size_limit(old_limit)
     return RawTable(header or [], rows, lines, encoding, delimiter)
+
+
+def import_command(path: Path, schema: str | None) -> str | None:
+    """The ``ciudades import`` command line that rewrites ``path`` (a CSV in another encoding or
+    delimiter, with a BOM, or a workbook) as the canonical CSV its schema describes, ready to copy:
+    the real paths, ``--schema`` only when import would not find the same schema by the table's
+    name, ``--force`` when the target exists. ``None`` when import cannot take the schema (an
+    inline one, or a URL)."""
+    import shlex
+
+    if not schema or "://" in schema:
+        return None
+    into = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
+    words_ = ["ciudades", "import", display_path(path), "--into", display_path(into)]
+    found = next((c for c in schema_candidates(into.stem, into) if c.is_file()), None)
+    try:
+        same = found is not None and found.resolve() == Path(schema).resolve()
+    except OSError:
+        same = False
+    if not same:
+        words_ += ["--schema", schema]
+    if into.exists():
+        words_.append("--force")
+    return shlex.join(words_)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import iso_days
@@ -99,10 +100,10 @@ class DomainCheck:
         self.claims: dict[str, dict[str, list[int]]] = {}
         self.url = _cached(domain.url_problem)
         self.iso_date = _cached(domain._parse_date)
-        self.country2 = _cached(lambda c: domain.country_problem(c, 2))
-        self.country3 = _cached(lambda c: domain.country_problem(c, 3))
-        self.alpha3 = _cached(domain._alpha3_of)
-        self.currency = _cached(lambda c: c not in domain._currencies())
+        self.country2 = _cached(lambda c: iso.country_problem(c, 2))
+        self.country3 = _cached(lambda c: iso.country_problem(c, 3))
+        self.alpha3 = _cached(iso.alpha3_of)
+        self.currency = _cached(lambda c: c not in iso.currencies())
         self.negative = _cached(lambda c: c.strip().startswith("-"))
         self.formatted = _cached(lambda c: bool(profiles._FORMATTED_NUMBER.search(c.strip())))
         self.date_like = _cached(lambda c: bool(profiles._DATE_LIKE.match(c.strip())))
@@ -284,7 +285,7 @@ class DomainCheck:
                     country = other[0][int(k)].as_py() if other is not None and other[1][k] else None
                     pair = (text, country)
                     if pair not in self.subdivision:
-                        self.subdivision[pair] = domain.subdivision_problem(text, country)
+                        self.subdivision[pair] = iso.subdivision_problem(text, country)
                     problem = self.subdivision[pair]
                     if problem:
                         add(
