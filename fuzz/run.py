@@ -32,7 +32,7 @@ def main() -> None:
     with atheris.instrument_imports(include=["toolkit"]):
         import toolkit.catalog.model
         import toolkit.review.spreadsheet
-        import toolkit.validation  # noqa: F401
+        import toolkit.validation.validator  # noqa: F401
         from fuzz.targets import SEEDS, TARGETS
 
     name = args[0]

@@ -118,7 +118,7 @@ def csv_raw(data: bytes) -> None:
 
 def csv_validate(data: bytes) -> None:
     """A CSV through ``toolkit.validate(path, schema=...)``, the whole pipeline."""
-    from toolkit.validation import validate
+    from toolkit.validation.validator import validate
 
     ws = workspace()
     path = ws.root / "items.csv"
@@ -130,7 +130,7 @@ def csv_validate(data: bytes) -> None:
 def csv_fast(data: bytes) -> None:
     """A CSV through the vectorised engine (``engine="fast"``): it must give a report, falling
     back to frictionless on its own where it cannot read the file exactly."""
-    from toolkit.validation import validate
+    from toolkit.validation.validator import validate
 
     ws = workspace()
     path = ws.root / "items.csv"
@@ -193,7 +193,7 @@ def csv_numbers(data: bytes) -> None:
     every kind of number field, through both engines: the same findings, never a crash."""
     import json
 
-    from toolkit.validation import validate
+    from toolkit.validation.validator import validate
 
     ws = workspace()
     text = data.decode("utf-8", errors="replace")
@@ -261,7 +261,7 @@ def descriptor(data: bytes) -> None:
 def descriptor_validate(data: bytes) -> None:
     """Like :func:`descriptor`, and then the whole validation of the catalog."""
     from toolkit.catalog.model import load_catalog
-    from toolkit.validation import validate_catalog
+    from toolkit.validation.validator import validate_catalog
 
     if not data:
         return

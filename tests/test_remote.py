@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from toolkit.catalog import remote
 from toolkit.catalog.model import load_catalog
 from toolkit.cli import cli
-from toolkit.validation import validate
+from toolkit.validation.validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = "bogota"

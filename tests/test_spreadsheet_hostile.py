@@ -187,7 +187,7 @@ def _no_formulas(path: Path, expected: list[str]) -> None:
 
 def test_the_validation_workbook_keeps_formula_like_text_as_text(tmp_path: Path, schema: Path) -> None:
     from toolkit.review.spreadsheet import write_xlsx_report
-    from toolkit.validation import validate
+    from toolkit.validation.validator import validate
 
     data = tmp_path / "t.csv"
     with data.open("w", encoding="utf-8", newline="") as fh:

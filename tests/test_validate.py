@@ -244,7 +244,8 @@ def test_subdivision_codes_match_pycountry() -> None:
 
 _BOTH_WAYS = """
 import dataclasses, json, sys
-from toolkit.validation import parallel, validate
+from toolkit.validation import parallel
+from toolkit.validation.validator import validate
 out = []
 for enabled in (False, True):
     parallel.ENABLED = enabled
@@ -301,7 +302,8 @@ def test_a_failing_worker_leaves_its_dataset_to_the_main_process(
 
 _SLOW_WORKERS = """
 import sys, time
-from toolkit.validation import parallel, validate
+from toolkit.validation import parallel
+from toolkit.validation.validator import validate
 parallel._work = lambda i: time.sleep(120)
 validate(sys.argv[1])
 """

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from toolkit.review.diff import DiffResult, diff
     from toolkit.review.spreadsheet import build_template, import_table, write_xlsx_report
     from toolkit.site.build import SiteResult, build
-    from toolkit.validation import validate
+    from toolkit.validation.validator import validate
 
 # Everything is imported on first use, so that `import toolkit` (and `ciudades --help`) stays fast.
 # The packages are named by nouns (validation, packaging, review…) and the functions by verbs, so no
@@ -40,7 +40,7 @@ _LAZY = {
     "package": "toolkit.packaging.packages",
     "publish_ckan": "toolkit.publish",
     "read_packages": "toolkit.packaging.packages",
-    "validate": "toolkit.validation",
+    "validate": "toolkit.validation.validator",
     "write_xlsx_report": "toolkit.review.spreadsheet",
 }
 

@@ -207,7 +207,7 @@ def validate(
     privadas, de bucle local ni de enlace local) y se valida como un archivo local.
     """
     from toolkit.report.findings import render_json, render_text
-    from toolkit.validation import validate as run
+    from toolkit.validation.validator import validate as run
 
     lang = lang or default_lang()
     options: dict[str, Any] = {

@@ -657,7 +657,7 @@ def package(
     package does not depend on the remote server. ``loaded`` is the catalog already loaded from
     ``path`` (by ``build``), so no file is read or fetched twice.
     """
-    from toolkit.validation import validate_catalog
+    from toolkit.validation.validator import validate_catalog
 
     catalog, findings = (
         loaded if loaded is not None else load_catalog(path, allow_remote=allow_remote, publishing=True)

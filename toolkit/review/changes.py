@@ -192,7 +192,7 @@ def validate_changed(path: str | Path | None, ref: str, **options: Any) -> Any:
     """``toolkit.validate`` restricted to the datasets changed since ``ref``; the rest are in
     ``report.skipped``."""
     from toolkit.report.findings import make_finding
-    from toolkit.validation import validate
+    from toolkit.validation.validator import validate
 
     target = Path(path if path is not None else "datasets")
     if not target.exists():

@@ -150,7 +150,7 @@ def _run(i: int) -> Result | None:
 def _work(i: int) -> Result | None:
     """In a worker: the frictionless path for dataset ``i`` of the job (``None`` on any error)."""
     from toolkit.report.findings import Report
-    from toolkit.validation import _classic
+    from toolkit.validation.validator import _classic
 
     assert _JOB is not None
     datasets, catalog, profiles, limit_errors = _JOB
