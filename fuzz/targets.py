@@ -1,8 +1,8 @@
 """Fuzz targets: one per loader, shared by the hypothesis tests and the long fuzz runs.
 
 Each target takes bytes, feeds them to a loader the way a contributor's file would reach it, and
-returns normally when the loader ended in a :class:`~toolkit.report.findings.Report` (or its own result) or in
-a :class:`~toolkit.errors.ToolkitError` with a message in both languages. Any other exception
+returns normally when the loader ended in a :class:`~toolkit.report.findings.Report` (or its own result)
+or in a :class:`~toolkit.errors.ToolkitError` with a message in both languages. Any other exception
 propagates: that is a crash.
 """
 

@@ -1,3 +1,5 @@
+"""The ``ciudades`` command and ``python -m toolkit``: start the command-line interface."""
+
 import sys
 
 

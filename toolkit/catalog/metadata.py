@@ -1,5 +1,7 @@
-"""Metadata for machines: schema.org JSON-LD, DCAT-AP 3 (Turtle and JSON-LD), data.json (DCAT-US 1.1
-as datos.gob.mx's guide follows it), sitemap.xml and robots.txt.
+"""Metadata for machines: schema.org, DCAT-AP 3, data.json, sitemap.xml and robots.txt.
+
+schema.org JSON-LD, DCAT-AP 3 (Turtle and JSON-LD), data.json (DCAT-US 1.1 as datos.gob.mx's
+guide follows it), sitemap.xml and robots.txt.
 
 Everything is written from :class:`CatalogMeta`, which the site builder fills once. Every node of the
 DCAT graph has an IRI (no blank nodes), so two builds serialise to the same bytes.

@@ -1,4 +1,6 @@
-"""Derived downloads of a data package: typed tables, JSON records, XLSX, SQLite, Mexico City's
+"""Derived downloads of a data package, written the same way for the same input.
+
+Derived downloads of a data package: typed tables, JSON records, XLSX, SQLite, Mexico City's
 data-policy files, and reproducible zip archives.
 
 Everything here writes the same bytes for the same input: no clocks, no random names, stable order.

@@ -1,5 +1,7 @@
-"""What a change does to the data, for review: rows added, removed and changed (matched by primary
-key), cells as old → new, and changes to schemas and metadata.
+"""What a change does to the data, for review: rows, cells, schemas and metadata.
+
+Rows added, removed and changed (matched by primary key), cells as old → new, and changes to
+schemas and metadata.
 
 Both sides are file trees: a git ref (read with ``git show``), a folder (the working tree, or any
 catalog folder) or a package zip (``<slug>-<version>/datapackage.json`` and its CSVs). Data packages

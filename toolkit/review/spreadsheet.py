@@ -1,5 +1,7 @@
-"""Spreadsheets both ways: an entry workbook from a schema, a filled workbook (or a foreign CSV) back to
-the canonical CSV, and a validation report as a workbook with the bad cells marked.
+"""Spreadsheets both ways: an entry workbook, its import to CSV, a report as a workbook.
+
+An entry workbook from a schema, a filled workbook (or a foreign CSV) back to the canonical CSV,
+and a validation report as a workbook with the bad cells marked.
 
 Many contributors work in Excel or LibreOffice. The template guides them (drop-downs, date and number
 checks, bilingual header notes); the import turns their work into the catalog's CSV (UTF-8, commas,

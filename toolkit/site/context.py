@@ -1,4 +1,6 @@
-"""Page contexts of the catalog site: small frozen dataclasses the templates read, the site's URL
+"""Page contexts of the catalog site: the dataclasses its templates read, and its URLs.
+
+Page contexts of the catalog site: small frozen dataclasses the templates read, the site's URL
 scheme (Spanish at the root, English under ``en/``) and the Markdown renderer for descriptions.
 """
 

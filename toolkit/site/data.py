@@ -1,4 +1,6 @@
-"""What the site shows, worked out once from the catalog: rows, partners across cities, facets,
+"""What the site shows, worked out once from the catalog, and how it formats it in each language.
+
+What the site shows, worked out once from the catalog: rows, partners across cities, facets,
 and the small formatting rules (numbers, sizes, dates, country names) in each language.
 
 The data model is the project's (agreements, funding, partners); a catalog whose tables lack one of

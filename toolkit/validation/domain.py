@@ -1,4 +1,6 @@
-"""Checks that Table Schema cannot express: codes against ISO standards, date order and range,
+"""Checks that Table Schema cannot express, switched on by properties of the schema's fields.
+
+Checks that Table Schema cannot express: codes against ISO standards, date order and range,
 monetary amounts, full web addresses, list cells against codelists and other tables.
 
 Each check is switched on by a property of the field in the schema, so any catalog can use them:

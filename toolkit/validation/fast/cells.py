@@ -1,4 +1,6 @@
-"""Cell checks of the fast engine: a vectorised test that a cell is certainly valid, and
+"""Cell checks of the fast engine: vectorised where a cell is certainly valid, else frictionless.
+
+Cell checks of the fast engine: a vectorised test that a cell is certainly valid, and
 frictionless's own cell reader for every other cell.
 
 The vectorised tests only ever accept: each one accepts a subset of what frictionless accepts
