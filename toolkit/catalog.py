@@ -74,6 +74,8 @@ class ResourceSpec:
     descriptor: dict[str, Any]
     schema: dict[str, Any] | None
     schema_source: str | None = None
+    # The declared CSV dialect (inline or read from its file), checked against the specification.
+    dialect: dict[str, Any] | None = None
 
     @property
     def field_names(self) -> list[str]:
@@ -277,7 +279,10 @@ def _load_schema(
     ref: Any, dataset: Dataset, catalog: Catalog, out: _Collector, where: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, str | None]:
     if isinstance(ref, dict):
-        return copy.deepcopy(ref), None
+        inline = normalize_schema(copy.deepcopy(ref))
+        if not _schema_ok(inline, None, lambda *_k: where.get("line"), dataset.slug, out, where):
+            return None, None
+        return inline, None
     if not isinstance(ref, str) or not ref:
         out.add(
             "schema-missing",
@@ -331,55 +336,88 @@ def _load_schema(
     doc = _read_doc(path, out, dataset.slug)
     if doc is None:
         return None, None
-    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("fields"), list):
-        out.add(
-            "schema-error",
-            dataset=dataset.slug,
-            path=display_path(path),
-            line=doc.line("fields"),
-            detail="falta la lista «fields»" if isinstance(doc.data, dict) else "no es un objeto",
-        )
+    if not _schema_ok(doc.data, display_path(path), doc.line, dataset.slug, out, {}):
         return None, None
-    problems = _schema_problems(doc.data)
-    for keypath, detail in problems:
-        out.add(
-            "schema-error",
-            dataset=dataset.slug,
-            path=display_path(path),
-            line=doc.line(*keypath),
-            detail=detail,
-        )
-    if problems:
-        return None, None
-    catalog.schema_cache[key] = doc.data
+    catalog.schema_cache[key] = normalize_schema(doc.data)
     return copy.deepcopy(doc.data), display_path(path)
 
 
-def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
-    """Table Schema errors, located by key path, using frictionless's own metadata validation."""
+def normalize_schema(schema: Any) -> Any:
+    """The schema with the Table Schema v1 shorthands frictionless reads written out in full: a
+    ``primaryKey`` or a foreign key's ``fields`` given as one field name becomes a list of one."""
+    if not isinstance(schema, dict):
+        return schema
+    if isinstance(schema.get("primaryKey"), str):
+        schema["primaryKey"] = [schema["primaryKey"]]
+    keys = schema.get("foreignKeys")
+    for fk in keys if isinstance(keys, list) else []:
+        if not isinstance(fk, dict):
+            continue
+        if isinstance(fk.get("fields"), str):
+            fk["fields"] = [fk["fields"]]
+        reference = fk.get("reference")
+        if isinstance(reference, dict) and isinstance(reference.get("fields"), str):
+            reference["fields"] = [reference["fields"]]
+    return schema
+
+
+def _schema_ok(
+    data: Any,
+    shown: str | None,
+    line: Any,
+    dataset: str,
+    out: _Collector,
+    where: dict[str, Any],
+) -> bool:
+    """Add a ``schema-error`` finding for each Table Schema problem of ``data``; True when none.
+    ``line`` maps a key path to a line of the file (or of the descriptor, for an inline schema)."""
+    place = {"dataset": dataset, "path": shown or where.get("path"), "resource": where.get("resource")}
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        if isinstance(data, dict):
+            es, en = "falta la lista «fields»", "the 'fields' list is missing"
+        else:
+            es, en = "no es un objeto", "it is not a mapping"
+        out.add("schema-error", line=line("fields"), detail=es, detail_en=en, **place)
+        return False
+    problems = _schema_problems(normalize_schema(data))
+    for keypath, es, en in problems:
+        out.add("schema-error", line=line(*keypath), detail=es, detail_en=en, **place)
+    return not problems
+
+
+def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Table Schema errors, located by key path, using frictionless's own metadata validation;
+    each in (Spanish, English) — frictionless's own notes are English only."""
     from frictionless import FrictionlessException, Schema
 
-    problems: list[tuple[tuple[Any, ...], str]] = []
+    problems: list[tuple[tuple[Any, ...], str, str]] = []
     for i, f in enumerate(schema["fields"]):
         if not isinstance(f, dict) or not f.get("name"):
-            problems.append((("fields", i), f"field {i + 1} has no name"))
+            problems.append(
+                (("fields", i), f"el campo {i + 1} no tiene nombre", f"field {i + 1} has no name")
+            )
         elif not isinstance(f.get("type", "string"), str) or f.get("type", "string") not in FIELD_TYPES:
             problems.append(
-                (("fields", i, "type"), f'field "{f["name"]}" has the unknown type "{f.get("type")}"')
+                (
+                    ("fields", i, "type"),
+                    f"el campo «{f['name']}» tiene el tipo desconocido «{f.get('type')}»",
+                    f'field "{f["name"]}" has the unknown type "{f.get("type")}"',
+                )
             )
     if problems:
         return problems
     try:
         errors = list(Schema.metadata_validate(schema))
     except FrictionlessException as ex:
-        return [((), ex.error.note or str(ex))]
+        note = ex.error.note or str(ex)
+        return [((), f"frictionless: {note}", note)]
     for error in errors:
         note = error.note
         m = re.search(r"at property '([^']+)'", note)
         keypath: tuple[Any, ...] = (
             tuple(int(p) if p.isdigit() else p for p in m.group(1).split("/")) if m else ()
         )
-        problems.append((keypath, note))
+        problems.append((keypath, f"frictionless: {note}", note))
     return problems
 
 
@@ -569,6 +607,43 @@ def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collect
                 )
 
 
+def _check_package_properties(ds: Dataset, doc: structured.Document, out: _Collector) -> None:
+    """What frictionless checks at the package level beyond the profile: e-mails of contributors
+    and sources, and the schema properties that do nothing there (``missingValues``, ``fields``)."""
+    from frictionless import fields
+
+    meta = ds.descriptor
+    where = {"dataset": ds.slug, "path": display_path(ds.descriptor_path) if ds.descriptor_path else None}
+    email = fields.StringField(name="email", format="email")
+    for key in ("contributors", "sources"):
+        items = meta.get(key)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            value = item.get("email") if isinstance(item, dict) else None
+            if value and email.read_cell(value)[1]:
+                out.add(
+                    "metadata-invalid",
+                    line=doc.line(key, i, "email"),
+                    property=f"{key}[{i}].email",
+                    detail=f"«{value}» no es una dirección de correo",
+                    detail_en=f"'{value}' is not an e-mail address",
+                    expected="una dirección como nombre@dominio.org",
+                    expected_en="an address such as name@domain.org",
+                    **where,
+                )
+    for key in ("missingValues", "fields"):
+        if key in meta:
+            out.add(
+                "metadata-invalid",
+                line=doc.line(key),
+                property=key,
+                detail="no tiene efecto en el paquete: solo se aplica dentro del esquema de cada recurso",
+                detail_en="has no effect on the package: it only applies inside each resource's schema",
+                expected=f"muévelo a «schema: {{{key}: …}}» de cada recurso",
+                expected_en=f"move it to each resource's 'schema: {{{key}: …}}'",
+                **where,
+            )
+
+
 def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out: _Collector) -> None:
     resources = ds.descriptor.get("resources")
     if not isinstance(resources, list):
@@ -631,11 +706,115 @@ def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out
                 _resolve_codelists(
                     schema, catalog, out, {"dataset": ds.slug, "resource": name, "path": source or shown}
                 )
+        place = {**where, "resource": name}
+        shape, readable = _load_dialect(res, i, ds, catalog, doc, out, place)
+        if not readable or not _sizes_ok(res, i, doc, out, place):
+            schema = None  # a finding says why; the table cannot be read as declared
         if not path.is_file():
             out.add("file-missing", value=ref, resource=name, **{**where, "line": line})
-            ds.resources.append(ResourceSpec(name, path, res, schema, source))
+            ds.resources.append(ResourceSpec(name, path, res, schema, source, shape))
             continue
-        ds.resources.append(ResourceSpec(name, path, res, schema, source))
+        ds.resources.append(ResourceSpec(name, path, res, schema, source, shape))
+
+
+def _load_dialect(
+    res: dict[str, Any],
+    i: int,
+    ds: Dataset,
+    catalog: Catalog,
+    doc: structured.Document,
+    out: _Collector,
+    where: dict[str, Any],
+) -> tuple[dict[str, Any] | None, bool]:
+    """The resource's declared CSV dialect, inline or from its file (confined like the data), and
+    whether it can be used: an unreadable or invalid dialect is a finding, never ignored."""
+    from frictionless import Dialect
+
+    ref = res.get("dialect")
+    if ref is None:
+        return None, True
+    line = doc.line("resources", i, "dialect")
+    data: Any = ref
+    shown = where.get("path")
+    if isinstance(ref, str) and ref:
+        path = _locate(ref, ds, catalog, out, {**where, "line": line}, schema=True)
+        if path is None:
+            return None, False
+        if not path.is_file():
+            out.add("file-missing", value=ref, **{**where, "line": line})
+            return None, False
+        dialect_doc = _read_doc(path, out, ds.slug)
+        if dialect_doc is None:
+            return None, False
+        data, shown, line = dialect_doc.data, display_path(path), 1
+    if not isinstance(data, dict):
+        es, en = (
+            "«dialect» debe ser un objeto o la ruta de un archivo",
+            "'dialect' must be a mapping or a file path",
+        )
+        out.add("descriptor-error", detail=es, detail_en=en, **{**where, "path": shown, "line": line})
+        return None, False
+    problems = [e.note for e in Dialect.metadata_validate(data)]
+    if isinstance(data.get("headerRows"), list) and not all(
+        isinstance(n, int) and n >= 1 for n in data["headerRows"]
+    ):
+        problems.append("'headerRows' must list row numbers from 1")
+    for note in problems:
+        out.add(
+            "descriptor-error",
+            detail=f"dialecto CSV: {note}",
+            detail_en=f"CSV dialect: {note}",
+            **{**where, "path": shown, "line": line},
+        )
+    return (copy.deepcopy(data), True) if not problems else (None, False)
+
+
+_HASH = re.compile(r"^(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)$")
+
+
+def _sizes_ok(
+    res: dict[str, Any], i: int, doc: structured.Document, out: _Collector, where: dict[str, Any]
+) -> bool:
+    """A declared ``bytes`` must be a whole number and ``hash`` a hex digest; frictionless checks
+    md5 and sha256 digests only, so another algorithm is a warning that it was not checked."""
+    ok = True
+    size = res.get("bytes")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        out.add(
+            "metadata-invalid",
+            property=f"resources[{i}].bytes",
+            detail=f"«{size}» no es un número entero de bytes",
+            detail_en=f"'{size}' is not a whole number of bytes",
+            expected="el tamaño del archivo en bytes, p. ej. 1024",
+            expected_en="the file's size in bytes, e.g. 1024",
+            **{**where, "line": doc.line("resources", i, "bytes")},
+        )
+        ok = False
+    digest = res.get("hash")
+    match = _HASH.match(digest) if isinstance(digest, str) else None
+    if digest is not None and match is None:
+        out.add(
+            "metadata-invalid",
+            property=f"resources[{i}].hash",
+            detail=f"«{digest}» no es una suma de verificación",
+            detail_en=f"'{digest}' is not a checksum",
+            expected="md5:… o sha256:… seguido de los dígitos hexadecimales",
+            expected_en="md5:… or sha256:… followed by the hex digits",
+            **{**where, "line": doc.line("resources", i, "hash")},
+        )
+        ok = False
+    elif match is not None and (match.group(1) or "md5") not in ("md5", "sha256"):
+        out.add(
+            "metadata-invalid",
+            severity="warning",
+            property=f"resources[{i}].hash",
+            detail=f"el algoritmo «{match.group(1)}» no se comprueba",
+            detail_en=f"the algorithm '{match.group(1)}' is not checked",
+            expected="usa md5:… o sha256:… para que se compruebe",
+            expected_en="use md5:… or sha256:… so that it is checked",
+            **{**where, "line": doc.line("resources", i, "hash")},
+        )
+    return ok
 
 
 def load_dataset(folder: Path, catalog: Catalog, out: _Collector) -> Dataset:
@@ -659,6 +838,7 @@ def load_dataset(folder: Path, catalog: Catalog, out: _Collector) -> Dataset:
         return ds
     ds.descriptor = doc.data
     _check_dataset_metadata(ds, doc, out)
+    _check_package_properties(ds, doc, out)
     _load_resources(ds, doc, catalog, out)
     return ds
 
@@ -748,30 +928,9 @@ def single_table_catalog(csv_path: Path, schema_path: Path) -> tuple[Catalog, li
     ds = Dataset(csv_path.stem, folder, None, {})
     doc = _read_doc(schema_path.resolve(), out, ds.slug)
     schema = None
-    if doc is not None:
-        if not isinstance(doc.data, dict) or not isinstance(doc.data.get("fields"), list):
-            out.add(
-                "schema-error",
-                dataset=ds.slug,
-                path=display_path(schema_path),
-                line=1,
-                detail="falta la lista «fields»",
-            )
-        else:
-            problems = _schema_problems(doc.data)
-            for keypath, detail in problems:
-                out.add(
-                    "schema-error",
-                    dataset=ds.slug,
-                    path=display_path(schema_path),
-                    line=doc.line(*keypath),
-                    detail=detail,
-                )
-            if not problems:
-                schema = copy.deepcopy(doc.data)
-                _resolve_codelists(
-                    schema, catalog, out, {"dataset": ds.slug, "path": display_path(schema_path)}
-                )
+    if doc is not None and _schema_ok(doc.data, display_path(schema_path), doc.line, ds.slug, out, {}):
+        schema = normalize_schema(copy.deepcopy(doc.data))
+        _resolve_codelists(schema, catalog, out, {"dataset": ds.slug, "path": display_path(schema_path)})
     name = re.sub(r"[^a-z0-9_-]+", "-", csv_path.stem.lower()).strip("-") or "table"
     ds.resources.append(
         ResourceSpec(

@@ -72,6 +72,23 @@ def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
     return delimiter, found
 
 
+def _header_elsewhere(spec: ResourceSpec, delimiter: str, header: list[str]) -> bool:
+    """Whether the header sits below line 1 (comment lines above it): the frictionless path then
+    gives its one finding instead of a flood of label and cell errors."""
+    import csv
+    import itertools
+
+    if [h.strip() for h in header] == spec.field_names:
+        return False
+    with spec.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        records = list(itertools.islice(csv.reader(fh, delimiter=delimiter), rawcsv.HEADER_SEARCH_ROWS + 1))
+    lines = list(range(2, len(records) + 1))
+    return (
+        rawcsv.header_elsewhere(records[0] if records else [], records[1:], lines, spec.field_names)
+        is not None
+    )
+
+
 class DatasetRun:
     """The fast engine over the tables of one dataset."""
 
@@ -208,12 +225,18 @@ class DatasetRun:
         import pyarrow as pa
 
         self._current = spec.name
+        if spec.dialect is not None:
+            raise Unsupported("the resource declares a CSV dialect")
+        if spec.descriptor.get("bytes") or spec.descriptor.get("hash"):
+            raise Unsupported("the resource declares its size or checksum")
         shape = self.shape(spec.name)
         if shape is None:
             raise Unsupported("the file is empty, binary or not UTF-8")
         shown = display_path(spec.path)
         where: dict[str, Any] = {"dataset": self.ds.slug, "resource": spec.name, "path": shown}
         stream = self._stream(spec.name)
+        if _header_elsewhere(spec, shape[0], list(stream.header)):
+            raise Unsupported("the header is not on line 1")
         schema = structure.frictionless_schema(spec, self.readable)
         check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
         header = stream.header

@@ -18,6 +18,7 @@ LIMIT_ERRORS = 1000
 # Our own properties in schemas; frictionless keeps unknown properties, so they need no stripping.
 _NOTE_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _NOTE_TYPE = re.compile(r'type is "(\w+)/([^"]*)"')
+_NOTE_COUNT = re.compile(r'expected is "([^"]*)" and actual is "([^"]*)"')
 
 
 def frictionless_schema(spec: ResourceSpec, available: set[str]) -> dict[str, Any]:
@@ -34,15 +35,24 @@ def frictionless_schema(spec: ResourceSpec, available: set[str]) -> dict[str, An
     return schema
 
 
-def dialect(delimiter: str) -> Any:
+def dialect(delimiter: str, declared: dict[str, Any] | None = None) -> Any:
     """The declared shape of the catalog's CSVs: one header row, the delimiter we detected.
 
     Without it frictionless guesses the header row from a sample and, for ragged files, can take a
-    data row for the header; declaring it gives findings that point at the right row.
+    data row for the header; declaring it gives findings that point at the right row. A resource's
+    own ``dialect`` (as :func:`toolkit.validate.rawcsv.read_table` completed it) is given as is.
     """
     from frictionless import Dialect
     from frictionless.formats import CsvControl
 
+    if declared is not None:
+        shape = Dialect.from_descriptor(declared)
+        control = shape.get_control("csv")
+        if control is None:
+            shape.add_control(CsvControl(delimiter=delimiter))
+        else:
+            control.set_not_defined("delimiter", delimiter)
+        return shape
     return Dialect(header_rows=[1], controls=[CsvControl(delimiter=delimiter)])
 
 
@@ -62,6 +72,7 @@ def check_dataset(
     from frictionless import Package, Resource, Schema
 
     shapes = {name: (t.encoding, t.delimiter) for name, t in tables.items()}
+    declared = {name: t.info.get("dialect") for name, t in tables.items()}
     shapes.update(dialects or {})
     specs = [r for r in ds.resources if r.name in shapes and r.schema is not None]
     if not specs:
@@ -70,8 +81,11 @@ def check_dataset(
     resources = []
     for spec in specs:
         encoding, delimiter = shapes[spec.name]
+        # Declared size and checksum: frictionless reports byte-count and hash-count.
+        sizes = {k: spec.descriptor.get(k) for k in ("bytes", "hash") if spec.descriptor.get(k)}
         resources.append(
             Resource(
+                **sizes,
                 name=spec.name,
                 # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
                 path=spec.path.name,
@@ -79,7 +93,7 @@ def check_dataset(
                 schema=Schema.from_descriptor(frictionless_schema(spec, available)),
                 format="csv",
                 encoding=encoding,
-                dialect=dialect(delimiter),
+                dialect=dialect(delimiter, declared.get(spec.name)),
             )
         )
     package = Package(resources=resources)
@@ -202,6 +216,9 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         )
     elif code == "constraint-error":
         _constraint_params(error, spec, field_name, value, params)
+    elif code in ("byte-count", "hash-count"):
+        m = _NOTE_COUNT.search(error.note or "")
+        params.update(declared=m.group(1) if m else "?", actual=m.group(2) if m else "?")
     return make_finding(
         code,
         row=row,
