@@ -418,6 +418,43 @@ def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str,
             tuple(int(p) if p.isdigit() else p for p in m.group(1).split("/")) if m else ()
         )
         problems.append((keypath, f"frictionless: {note}", note))
+    return problems or _constraint_problems(schema)
+
+
+def _constraint_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Constraints whose value the field's own type cannot read (``minimum: "x"`` on an integer)
+    or whose pattern is not a regular expression: frictionless would crash on the first cell."""
+    from frictionless import FrictionlessException, Schema
+
+    try:
+        fields = Schema.from_descriptor(schema).fields
+    except FrictionlessException as ex:
+        note = ex.error.note or str(ex)
+        return [((), f"frictionless: {note}", note)]
+    problems: list[tuple[tuple[Any, ...], str, str]] = []
+    for i, f in enumerate(fields):
+        read = f.create_value_reader()
+        for name, value in (f.constraints or {}).items():
+            where = ("fields", i, "constraints", name)
+            if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and read(value) is None:
+                problems.append(
+                    (
+                        where,
+                        f"«{name}» de «{f.name}» vale «{value}», que no es {f.type}",
+                        f"'{name}' of '{f.name}' is '{value}', which is not a {f.type}",
+                    )
+                )
+            elif name == "pattern":
+                try:
+                    re.compile(str(value))
+                except re.error as ex:
+                    problems.append(
+                        (
+                            where,
+                            f"el patrón de «{f.name}» no es una expresión regular válida ({ex})",
+                            f"the pattern of '{f.name}' is not a valid regular expression ({ex})",
+                        )
+                    )
     return problems
 
 

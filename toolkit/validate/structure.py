@@ -47,7 +47,7 @@ def dialect(delimiter: str, declared: dict[str, Any] | None = None) -> Any:
 
     if declared is not None:
         shape = Dialect.from_descriptor(declared)
-        control = shape.get_control("csv")
+        control = next((c for c in shape.controls if c.type == "csv"), None)
         if control is None:
             shape.add_control(CsvControl(delimiter=delimiter))
         else:
