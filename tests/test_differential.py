@@ -5,9 +5,10 @@ Package specifications' examples and from frictionless's behaviour: a ``datapack
 files, or a ``data.csv`` with its ``schema.json``. On every case the findings that carry a
 frictionless code (code, row, and field for cell errors) must equal frictionless's own errors, with
 both of our engines. Where frictionless itself fails (it refuses the descriptor and checks no data),
-we must not say "valid" either. A case whose folder holds ``difference.txt`` is a known difference:
-the file says why, and the test is expected to fail until it is resolved (strict, so a fix shows).
-The deliberate differences are listed in ``docs/frictionless-differences.md``.
+we must refuse it too. A case whose folder holds ``difference.txt`` is a deliberate difference: the
+file says why, ``ours.json`` lists the findings we give instead, and the case is listed in
+``docs/frictionless-differences.md``. A case waiting for a change elsewhere holds ``pending.txt``
+(its reason) and is expected to fail until then (strict, so the fix shows).
 """
 
 from __future__ import annotations
@@ -100,11 +101,18 @@ def _ours(case: Path, engine: str) -> tuple[Counter, toolkit.Report]:
 
 
 def _param(case: Path, engine: str) -> Any:
-    reason = case / "difference.txt"
+    reason = case / "pending.txt"
     marks = []
     if reason.is_file():
         marks.append(pytest.mark.xfail(strict=True, reason=reason.read_text(encoding="utf-8").strip()))
     return pytest.param(case, engine, id=f"{case.name}-{engine}", marks=marks)
+
+
+def test_every_difference_is_documented(root: Path) -> None:
+    listed = (root / "docs" / "frictionless-differences.md").read_text(encoding="utf-8")
+    for case in CASES:
+        if (case / "difference.txt").is_file():
+            assert f"`{case.name}`" in listed, f"{case.name} is a difference the docs do not list"
 
 
 def test_the_corpus_is_broad() -> None:
@@ -115,6 +123,15 @@ def test_the_corpus_is_broad() -> None:
 def test_same_findings_as_frictionless(case: Path, engine: str) -> None:
     theirs, failures = _theirs(case)
     ours, report = _ours(case, engine)
+    if (case / "difference.txt").is_file():
+        # A deliberate difference: ours.json holds our findings (frictionless codes and the codes
+        # it names), which must differ from frictionless's in the way difference.txt explains.
+        wanted = [tuple(k) for k in json.loads((case / "ours.json").read_text(encoding="utf-8"))]
+        named = {k[0] for k in wanted}
+        extra = Counter(_key(f.code, f.row, f.field) for f in report.findings if f.code in named)
+        assert ours + extra == Counter(wanted)
+        assert ours != theirs
+        return
     if failures:
         # frictionless refuses the case; we may check more, but must refuse it too (the catalog's
         # own policy findings do not count: they would make any standalone case invalid).
@@ -122,3 +139,131 @@ def test_same_findings_as_frictionless(case: Path, engine: str) -> None:
         assert refused, f"frictionless fails with {sorted(failures)}; we did not refuse the case"
         return
     assert ours == theirs
+
+
+# ── the cases above, as a contributor meets them on the command line ────────────────────────────
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8", newline="")
+
+
+SCHEMA_PK = (
+    '{"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}], "primaryKey": "id"}'
+)
+
+
+def test_a_string_primary_key_is_read_not_refused(tmp_path: Path, runner: Any) -> None:
+    from toolkit.cli import cli
+
+    _write(tmp_path, {"t.csv": "id,name\n1,a\n1,b\n", "s.json": SCHEMA_PK})
+    result = runner.invoke(
+        cli,
+        [
+            "validate",
+            str(tmp_path / "t.csv"),
+            "--schema",
+            str(tmp_path / "s.json"),
+            "--format",
+            "json",
+            "--lang",
+            "en",
+        ],
+    )
+    assert result.exit_code == 1
+    found = json.loads(result.output)["findings"]
+    assert "schema-error" not in {f["code"] for f in found}
+    keys = [f for f in found if f["code"] == "primary-key"]
+    assert [(k["line"], k["field"], k["column"]) for k in keys] == [(3, "id", "A")]
+
+
+def test_a_string_primary_key_in_a_package_names_the_field_not_its_letters(tmp_path: Path) -> None:
+    descriptor = {
+        "name": "p",
+        "resources": [{"name": "t", "path": "t.csv", "schema": json.loads(SCHEMA_PK)}],
+    }
+    _write(tmp_path, {"t.csv": "id,name\n1,a\n1,b\n", "datapackage.json": json.dumps(descriptor)})
+    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    assert [f.field for f in report.findings if f.code == "primary-key"] == ["id"]
+
+
+def test_schema_messages_are_in_english_with_lang_en(tmp_path: Path, runner: Any) -> None:
+    from toolkit.cli import cli
+
+    _write(tmp_path, {"t.csv": "id\n1\n", "s.json": '{"primaryKey": "id"}'})
+    result = runner.invoke(
+        cli, ["validate", str(tmp_path / "t.csv"), "--schema", str(tmp_path / "s.json"), "--lang", "en"]
+    )
+    assert result.exit_code == 1
+    assert "The schema is not a valid Table Schema: the 'fields' list is missing." in result.output
+    assert "falta" not in result.output
+
+
+def test_a_declared_dialect_points_at_the_physical_line(tmp_path: Path) -> None:
+    descriptor = {
+        "name": "p",
+        "resources": [
+            {
+                "name": "t",
+                "path": "t.csv",
+                "dialect": {"delimiter": ";", "commentChar": "#"},
+                "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]},
+            }
+        ],
+    }
+    _write(
+        tmp_path,
+        {"t.csv": "# exported\nid;name\n1;a\n# note\nx;b\n", "datapackage.json": json.dumps(descriptor)},
+    )
+    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    structure = [
+        f for f in report.findings if CODES[f.code].stage == "structure" and f.code != "wrong-delimiter"
+    ]
+    assert [(f.code, f.row, f.line, f.field, f.value) for f in structure] == [("type-error", 5, 5, "id", "x")]
+
+
+def test_a_header_below_line_1_is_one_finding_that_says_where(tmp_path: Path, runner: Any) -> None:
+    from toolkit.cli import cli
+
+    _write(tmp_path, {"t.csv": "# exported\n# by hand\nid,name\n1,a\n", "s.json": SCHEMA_PK})
+    result = runner.invoke(
+        cli,
+        [
+            "validate",
+            str(tmp_path / "t.csv"),
+            "--schema",
+            str(tmp_path / "s.json"),
+            "--lang",
+            "en",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1
+    found = [f for f in json.loads(result.output)["findings"] if f["code"] != "source-field-missing"]
+    assert [(f["code"], f["line"]) for f in found] == [("header-not-first-row", 3)]
+    assert "headerRows: [3]" in found[0]["hint"]
+
+
+def test_an_unchecked_hash_algorithm_is_said(tmp_path: Path) -> None:
+    descriptor = {
+        "name": "p",
+        "resources": [
+            {"name": "t", "path": "t.csv", "hash": "sha1:" + "0" * 40, "schema": json.loads(SCHEMA_PK)}
+        ],
+    }
+    _write(tmp_path, {"t.csv": "id,name\n1,a\n", "datapackage.json": json.dumps(descriptor)})
+    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    warned = [f for f in report.warnings if f.code == "metadata-invalid"]
+    assert len(warned) == 1 and "sha1" in warned[0].message_en
+
+
+def test_a_single_csv_without_schema_points_to_describe(tmp_path: Path, runner: Any) -> None:
+    from toolkit.cli import cli
+
+    _write(tmp_path, {"t.csv": "id\n1\n"})
+    for lang, words in (("en", "ciudades describe"), ("es", "ciudades describe")):
+        result = runner.invoke(cli, ["validate", str(tmp_path / "t.csv"), "--lang", lang])
+        assert result.exit_code == 2
+        assert words in result.output

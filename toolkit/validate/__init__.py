@@ -60,8 +60,12 @@ def validate(
         if schema is None:
             raise UsageError(
                 "Para validar un solo CSV indica su esquema: "
-                f"ciudades validate {target} --schema ESQUEMA.yaml",
-                f"To validate a single CSV give its schema: ciudades validate {target} --schema SCHEMA.yaml",
+                f"ciudades validate {target} --schema ESQUEMA.yaml. Si aún no tiene uno, "
+                f"«ciudades describe {target} > ESQUEMA.yaml» escribe uno inicial con los tipos "
+                "inferidos de los datos, para revisar y completar.",
+                f"To validate a single CSV give its schema: ciudades validate {target} --schema SCHEMA.yaml. "
+                f"If it has none yet, 'ciudades describe {target} > SCHEMA.yaml' writes a starting one "
+                "with the types inferred from the data, to check and complete.",
             )
         catalog, findings = single_table_catalog(target, Path(schema))
     else:

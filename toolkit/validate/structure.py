@@ -82,10 +82,11 @@ def check_dataset(
     for spec in specs:
         encoding, delimiter = shapes[spec.name]
         # Declared size and checksum: frictionless reports byte-count and hash-count.
-        sizes = {k: spec.descriptor.get(k) for k in ("bytes", "hash") if spec.descriptor.get(k)}
+        size, digest = spec.descriptor.get("bytes"), spec.descriptor.get("hash")
         resources.append(
             Resource(
-                **sizes,
+                bytes=size if isinstance(size, int) and size else None,
+                hash=digest if isinstance(digest, str) and digest else None,
                 name=spec.name,
                 # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
                 path=spec.path.name,
