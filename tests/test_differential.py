@@ -267,3 +267,26 @@ def test_a_single_csv_without_schema_points_to_describe(tmp_path: Path, runner: 
         result = runner.invoke(cli, ["validate", str(tmp_path / "t.csv"), "--lang", lang])
         assert result.exit_code == 2
         assert words in result.output
+
+
+def test_our_own_findings_use_the_row_numbers_of_a_declared_dialect(tmp_path: Path) -> None:
+    schema = {
+        "fields": [{"name": "id", "type": "integer"}, {"name": "url", "type": "string", "format": "uri"}]
+    }
+    descriptor = {
+        "name": "p",
+        "resources": [
+            {
+                "name": "t",
+                "path": "t.csv",
+                "dialect": {"headerRows": [2], "commentChar": "#"},
+                "schema": schema,
+            }
+        ],
+    }
+    text = "A title\nid,url\n1,https://example.org\n# a note\n2,mailto:someone\n"
+    _write(tmp_path, {"t.csv": text, "datapackage.json": json.dumps(descriptor)})
+    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    assert [(f.code, f.row, f.line) for f in report.findings if f.code == "url-invalid"] == [
+        ("url-invalid", 5, 5)
+    ]

@@ -25,7 +25,7 @@ class RawTable:
     """The table's cells as text, with the physical line where each row starts."""
 
     header: list[str]
-    rows: list[list[str]]  # data rows; rows[i] is frictionless row number i + 2
+    rows: list[list[str]]  # data rows; rows[i] is frictionless row number number(i)
     lines: list[int]  # lines[i] is the physical line of rows[i]
     encoding: str = "utf-8"
     delimiter: str = ","
