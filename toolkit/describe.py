@@ -57,7 +57,12 @@ def describe(path: str | Path) -> dict[str, Any]:
     resource.infer()
     fields = []
     for inferred in resource.schema.fields:
-        field: dict[str, Any] = {"name": inferred.name, "type": inferred.type}
+        # A column left empty in every sampled row is inferred as "any"; "string" says the same
+        # (any text passes) and is what a person would write and then refine.
+        field: dict[str, Any] = {
+            "name": inferred.name,
+            "type": "string" if inferred.type == "any" else inferred.type,
+        }
         if inferred.format and inferred.format != "default":
             field["format"] = inferred.format
         field["title"] = ""
