@@ -290,3 +290,20 @@ def test_our_own_findings_use_the_row_numbers_of_a_declared_dialect(tmp_path: Pa
     assert [(f.code, f.row, f.line) for f in report.findings if f.code == "url-invalid"] == [
         ("url-invalid", 5, 5)
     ]
+
+
+def test_a_header_below_line_1_is_found_in_another_order(tmp_path: Path) -> None:
+    _write(tmp_path, {"t.csv": "Cities, 2024\nname,id\na,1\n", "s.json": SCHEMA_PK})
+    report = toolkit.validate(tmp_path / "t.csv", schema=tmp_path / "s.json", profiles=[])
+    assert [(f.code, f.line) for f in report.errors if f.code != "source-field-missing"] == [
+        ("header-not-first-row", 2)
+    ]
+
+
+def test_a_descriptor_that_is_not_a_mapping_is_said_in_both_languages(tmp_path: Path) -> None:
+    _write(tmp_path, {"datapackage.json": "[1, 2]"})
+    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    found = [f for f in report.errors if f.code == "descriptor-error"]
+    assert len(found) == 1
+    assert "no es un objeto" in found[0].message_es
+    assert "not a mapping" in found[0].message_en

@@ -870,7 +870,8 @@ def load_dataset(folder: Path, catalog: Catalog, out: _Collector) -> Dataset:
             dataset=ds.slug,
             path=display_path(descriptor_path),
             line=1,
-            detail="the descriptor is not a mapping",
+            detail="el descriptor no es un objeto (name, resources…)",
+            detail_en="the descriptor is not a mapping (name, resources…)",
         )
         return ds
     ds.descriptor = doc.data

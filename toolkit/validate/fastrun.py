@@ -78,7 +78,7 @@ def _header_elsewhere(spec: ResourceSpec, delimiter: str, header: list[str]) -> 
     import csv
     import itertools
 
-    if [h.strip() for h in header] == spec.field_names:
+    if sorted(h.strip() for h in header) == sorted(spec.field_names):
         return False
     with spec.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         records = list(itertools.islice(csv.reader(fh, delimiter=delimiter), rawcsv.HEADER_SEARCH_ROWS + 1))

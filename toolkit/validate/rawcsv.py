@@ -202,12 +202,14 @@ HEADER_SEARCH_ROWS = 20
 def header_elsewhere(
     header: list[str], rows: list[list[str]], lines: list[int], expected: list[str]
 ) -> int | None:
-    """The line of the first row that holds exactly the expected column names, when line 1 does
-    not: the header sits lower down (comment lines, a title above it) and no dialect says so."""
-    if not expected or [h.strip() for h in header] == expected:
+    """The line of the first row that holds exactly the expected column names (in any order), when
+    line 1 does not: the header sits lower down (comment lines, a title above it) and no dialect
+    says so."""
+    wanted = sorted(expected)
+    if not expected or sorted(h.strip() for h in header) == wanted:
         return None
     for record, line in zip(rows[:HEADER_SEARCH_ROWS], lines, strict=False):
-        if [c.strip() for c in record] == expected:
+        if sorted(c.strip() for c in record) == wanted:
             return line
     return None
 
