@@ -343,8 +343,9 @@ def _load_schema(
 
 
 def normalize_schema(schema: Any) -> Any:
-    """The schema with the Table Schema v1 shorthands frictionless reads written out in full: a
-    ``primaryKey`` or a foreign key's ``fields`` given as one field name becomes a list of one."""
+    """The schema with the shorthands frictionless reads written out in full: a ``primaryKey`` or a
+    foreign key's ``fields`` given as one field name becomes a list of one (Table Schema v1), and a
+    foreign key with no ``resource`` points to its own table (v2)."""
     if not isinstance(schema, dict):
         return schema
     if isinstance(schema.get("primaryKey"), str):
@@ -358,6 +359,8 @@ def normalize_schema(schema: Any) -> Any:
         reference = fk.get("reference")
         if isinstance(reference, dict) and isinstance(reference.get("fields"), str):
             reference["fields"] = [reference["fields"]]
+        if isinstance(reference, dict) and "resource" not in reference:
+            reference["resource"] = ""  # Data Package v2: no resource means this same table
     return schema
 
 
@@ -878,7 +881,37 @@ def load_dataset(folder: Path, catalog: Catalog, out: _Collector) -> Dataset:
     _check_dataset_metadata(ds, doc, out)
     _check_package_properties(ds, doc, out)
     _load_resources(ds, doc, catalog, out)
+    _check_key_targets(ds, doc, out)
     return ds
+
+
+def _check_key_targets(ds: Dataset, doc: structured.Document, out: _Collector) -> None:
+    """A foreign key to a resource the package does not declare cannot be checked: say so (it is
+    frictionless's resource-error), never leave it out in silence."""
+    resources = ds.descriptor.get("resources")
+    declared = {
+        r.get("name"): i
+        for i, r in enumerate(resources if isinstance(resources, list) else [])
+        if isinstance(r, dict)
+    }
+    shown = display_path(ds.descriptor_path) if ds.descriptor_path else None
+    for spec in ds.resources:
+        for fk in (spec.schema or {}).get("foreignKeys") or []:
+            target = (fk.get("reference") or {}).get("resource", "") if isinstance(fk, dict) else ""
+            if target in ("", spec.name) or target in declared:
+                continue
+            fields = ", ".join(str(f) for f in fk.get("fields") or [])
+            out.add(
+                "descriptor-error",
+                dataset=ds.slug,
+                resource=spec.name,
+                path=shown,
+                line=doc.line("resources", declared.get(spec.name, 0), "schema"),
+                detail=f"la clave foránea ({fields}) de «{spec.name}» apunta al recurso «{target}», "
+                "que este paquete no declara",
+                detail_en=f"the foreign key ({fields}) of '{spec.name}' points to the resource "
+                f"'{target}', which this package does not declare",
+            )
 
 
 def _dataset_folders(folder: Path) -> list[Path]:
