@@ -670,6 +670,7 @@ def _check_package_properties(ds: Dataset, doc: structured.Document, out: _Colle
                     expected_en="an address such as name@domain.org",
                     **where,
                 )
+    _check_package_profile(meta, doc, out, where)
     for key in ("missingValues", "fields"):
         if key in meta:
             out.add(
@@ -682,6 +683,46 @@ def _check_package_properties(ds: Dataset, doc: structured.Document, out: _Colle
                 expected_en=f"move it to each resource's 'schema: {{{key}: …}}'",
                 **where,
             )
+
+
+# Properties whose problems our own checks already name (in both languages, with a fix): the
+# Data Package profile's notes about them would say the same thing a second time.
+_OWN_PROPERTIES = {"name", "version", "created", "modified", "licenses", "sources", "contributors"}
+
+
+def _check_package_profile(
+    meta: dict[str, Any], doc: structured.Document, out: _Collector, where: dict[str, Any]
+) -> None:
+    """The Data Package profile as frictionless checks it (``keywords`` a list, ``image`` a text,
+    a resource's ``mediatype``…), for what our own checks do not already cover."""
+    import json
+
+    from frictionless import FrictionlessException, Package
+
+    plain = json.loads(json.dumps(meta, default=str))  # YAML dates as the text they were written as
+    try:
+        errors = list(Package.metadata_validate(plain))
+    except FrictionlessException as ex:
+        errors = [ex.error]
+    for error in errors:
+        note = error.note or ""
+        m = re.search(r"at property '([^']+)'", note)
+        keypath = tuple(int(k) if k.isdigit() else k for k in m.group(1).split("/")) if m else ()
+        if keypath[:1] and keypath[0] in _OWN_PROPERTIES:
+            continue
+        if keypath[:1] == ("resources",) and (
+            len(keypath) < 3 or keypath[2] in ("name", "path", "schema", "dialect")
+        ):
+            continue  # each resource's name, path, schema and dialect have their own findings
+        if "is not safe" in note or note.startswith('property "') or "should be set as" in note:
+            continue  # unsafe paths, e-mails and misplaced schema properties: checked above
+        out.add(
+            "descriptor-error",
+            line=doc.line(*keypath) if keypath else 1,
+            detail=f"frictionless: {note}",
+            detail_en=note,
+            **where,
+        )
 
 
 def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out: _Collector) -> None:
