@@ -43,9 +43,9 @@ def test_github_format_exact_output_latin1() -> None:
         f"::error file={github_escape_property(path)},line=2,title=El archivo no está en UTF-8 "
         "[encoding-not-utf8]::línea 2: El archivo no está en UTF-8; parece estar en Windows-1252 "
         "(ANSI de Excel) "
-        "(primer byte no válido en la línea 2).%0ACómo corregirlo: Guárdalo como «CSV UTF-8» (Excel: "
-        "Guardar como → CSV UTF-8) o conviértelo: iconv -f WINDOWS-1252 -t UTF-8 archivo.csv > "
-        "archivo-utf8.csv\n"
+        "(primer byte no válido en la línea 2).%0ACómo corregirlo: Conviértelo a UTF-8 con: "
+        f"ciudades import {path} --into {path} --schema {display_path(MINI)} --force (o guárdalo "
+        "como «CSV UTF-8» en Excel: Guardar como → CSV UTF-8; o usa iconv -f WINDOWS-1252 -t UTF-8).\n"
         "Revisado: 1 conjunto de datos, 1 tabla, 2 filas.\n"
         "✗ No válido: 1 error\n"
     )
@@ -117,8 +117,9 @@ def test_markdown_exact_output_latin1() -> None:
         "| line 2 | The file is not UTF-8; it looks like Windows-1252 (Excel's ANSI) (first invalid byte "
         "on line 2). |\n"
         "\n"
-        "**How to fix:** Save it as 'CSV UTF-8' (Excel: Save as → CSV UTF-8) or convert it: iconv -f "
-        "WINDOWS-1252 -t UTF-8 file.csv &gt; file-utf8.csv\n"
+        f"**How to fix:** Convert it to UTF-8 with: ciudades import {path} --into {path} --schema "
+        f"{display_path(MINI)} --force (or save it as 'CSV UTF-8' in Excel: Save as → CSV UTF-8; or use "
+        "iconv -f WINDOWS-1252 -t UTF-8).\n"
     )
 
 

@@ -426,6 +426,21 @@ def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
 @click.option("--schema", help="Esquema: nombre o ruta (por defecto, el del nombre de --into).")
 @click.option("--sheet", help="Hoja del libro (por defecto, la del esquema) / workbook sheet.")
 @click.option("--force", is_flag=True, help="Reemplaza --into si ya existe / overwrite --into.")
+@click.option(
+    "--append",
+    is_flag=True,
+    help="Agrega las filas a --into, que ya existe, en vez de reemplazarla / add the rows to the "
+    "existing --into instead of replacing it.",
+)
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy"]),
+    help="Cómo leer fechas como 03/12/2025: dmy (día/mes/año) o mdy (mes/día/año); sin esta opción, "
+    "se rechazan / how to read dates like 03/12/2025; without it they are refused.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Imprime el resultado en JSON / print the result as JSON."
+)
 @lang_option
 @debug_option
 @handle_errors
@@ -435,24 +450,37 @@ def import_(
     schema: str | None,
     sheet: str | None,
     force: bool,
+    append: bool,
+    date_order: str | None,
+    as_json: bool,
     lang: str | None,
     debug: bool,
 ) -> None:
     """Convierte un libro .xlsx o un CSV al CSV canónico / convert a workbook or CSV to the canonical CSV.
 
-    Fechas a AAAA-MM-DD, decimales con punto, sí/no a true/false, UTF-8 con comas, columnas en el
-    orden del esquema. Lo que no puede convertir se copia tal cual y se informa con su celda (B7).
+    Fechas a AAAA-MM-DD, decimales con punto, sí/no a true/false, nombres de país y de moneda a su
+    código ISO, nombres de una lista a su código, UTF-8 con comas, columnas en el orden del esquema.
+    Muestra cada celda que cambió (antes → después); lo que no puede convertir se copia tal cual y
+    se informa con su celda (B7) o su línea. Con --append, las filas se agregan a la tabla (nada se
+    escribe si queda algo sin convertir o una clave repetida).
     Salida: 0 todo convertido, 1 quedan celdas por corregir, 2 error de uso.
 
     \b
     Example:
         ciudades import acuerdos.xlsx --into datasets/ciudad-de-mexico/agreements.csv --force
-        ciudades import exportado.csv --into datasets/bogota/funding.csv --force
+        ciudades import exportado.csv --into datasets/bogota/funding.csv --force --date-order dmy
+        ciudades import nuevas.xlsx --into datasets/bogota/partners.csv --append
     """
     from toolkit.spreadsheet import import_table, render_import
 
-    result = import_table(source, into, schema=schema, sheet=sheet, force=force)
-    click.echo(render_import(result, lang or default_lang()), nl=False)
+    lang = lang or default_lang()
+    result = import_table(
+        source, into, schema=schema, sheet=sheet, force=force, date_order=date_order, append=append
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_import(result, lang), nl=False)
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
 
 

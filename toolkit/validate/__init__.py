@@ -160,7 +160,14 @@ def _classic(
         if not spec.path.is_file():
             continue
         where = {"dataset": ds.slug, "resource": spec.name}
-        table, pre = read_table(spec.path, display_path(spec.path), where, spec.field_names, spec.dialect)
+        table, pre = read_table(
+            spec.path,
+            display_path(spec.path),
+            where,
+            spec.field_names,
+            schema=spec.schema_source,
+            dialect=spec.dialect,
+        )
         found.extend(pre)
         if table is not None:
             tables[spec.name] = table

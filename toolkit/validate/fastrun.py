@@ -290,9 +290,10 @@ class DatasetRun:
                 pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
         errors = check.finish()
         pre: list[Finding] = []
+        fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
             if code == "utf8-bom":
-                pre.append(make_finding(code, **where, **kw))
+                pre.append(make_finding(code, **where, **kw, **fix))
         if longest > rawcsv.MAX_LINE_BYTES:
             pre.append(
                 make_finding(
@@ -301,7 +302,7 @@ class DatasetRun:
             )
         for code, kw in shape[1]:
             if code == "wrong-delimiter":
-                pre.append(make_finding(code, **where, **kw))
+                pre.append(make_finding(code, **where, **kw, **fix))
         if rows == 0:
             pre.append(make_finding("no-data-rows", **where, line=1))
         view = _View(header, check.lines, check.pk_cells)

@@ -87,12 +87,12 @@ def _guess_encoding(data: bytes) -> str:
 
 def _looks_binary(data: bytes) -> str | None:
     head = data[:8192]
-    if b"\x00" in head:
-        return "contains NUL bytes"
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK\x03\x04"):  # before the NUL check: a workbook has NUL bytes too
         return "a zip archive, such as an .xlsx workbook"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "an old .xls workbook"
+    if b"\x00" in head:
+        return "contains NUL bytes"
     if head.startswith(b"%PDF"):
         return "a PDF document"
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
@@ -110,14 +110,32 @@ def _sniff_delimiter(first_line: str) -> str:
     return other if counts[other] else ","
 
 
+def import_fix(path: Path, schema: str | None) -> dict[str, str]:
+    """The ``command`` parameters of the findings ``ciudades import`` fixes (encoding, BOM,
+    delimiter, a workbook): its exact command line for ``path`` and its ``schema`` (the schema
+    file as shown), or a pattern to fill in when import cannot take that schema."""
+    from toolkit.spreadsheet import import_command
+
+    command = import_command(path, schema)
+    if command is None:
+        return {
+            "command": "ciudades import ARCHIVO --into ARCHIVO.csv --schema ESQUEMA.yaml --force",
+            "command_en": "ciudades import FILE --into FILE.csv --schema SCHEMA.yaml --force",
+        }
+    return {"command": command, "command_en": command}
+
+
 def read_table(
     path: Path,
     shown: str,
     where: dict[str, Any],
     expected_header: list[str],
+    *,
+    schema: str | None = None,
     dialect: dict[str, Any] | None = None,
 ) -> tuple[RawTable | None, list[Finding]]:
     """Pre-check a CSV and read its cells; ``None`` when frictionless should not even try it.
+    ``schema`` (the schema file as shown) completes the ``ciudades import`` command in the fixes.
 
     ``dialect`` is the resource's declared CSV dialect (Table Dialect / frictionless ``Dialect``
     descriptor): the delimiter, quoting, header rows and comment rows it declares are read as
@@ -125,6 +143,8 @@ def read_table(
     findings: list[Finding] = []
 
     def add(code: str, **kw: Any) -> None:
+        if code in ("binary-file", "utf8-bom", "encoding-not-utf8", "wrong-delimiter"):
+            kw.update(import_fix(path, schema))
         findings.append(make_finding(code, path=shown, **where, **kw))
 
     data = path.read_bytes()
