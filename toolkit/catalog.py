@@ -697,32 +697,49 @@ def _check_package_profile(
     a resource's ``mediatype``…), for what our own checks do not already cover."""
     import json
 
-    from frictionless import FrictionlessException, Package
+    from frictionless import FrictionlessException, Package, Resource
 
     plain = json.loads(json.dumps(meta, default=str))  # YAML dates as the text they were written as
-    try:
-        errors = list(Package.metadata_validate(plain))
-    except FrictionlessException as ex:
-        errors = [ex.error]
-    for error in errors:
-        note = error.note or ""
-        m = re.search(r"at property '([^']+)'", note)
-        keypath = tuple(int(k) if k.isdigit() else k for k in m.group(1).split("/")) if m else ()
-        if keypath[:1] and keypath[0] in _OWN_PROPERTIES:
-            continue
-        if keypath[:1] == ("resources",) and (
-            len(keypath) < 3 or keypath[2] in ("name", "path", "schema", "dialect")
-        ):
-            continue  # each resource's name, path, schema and dialect have their own findings
-        if "is not safe" in note or note.startswith('property "') or "should be set as" in note:
-            continue  # unsafe paths, e-mails and misplaced schema properties: checked above
-        out.add(
-            "descriptor-error",
-            line=doc.line(*keypath) if keypath else 1,
-            detail=f"frictionless: {note}",
-            detail_en=note,
-            **where,
-        )
+    resources = plain.pop("resources", None)
+    # The package's own properties, then each resource's (its schema and dialect have their own
+    # checks): frictionless's notes carry no resource index, so each resource is validated alone.
+    checks: list[tuple[tuple[Any, ...], Any, Any]] = [
+        ((), Package, {**plain, "resources": [{"name": "x", "path": "x"}]})
+    ]
+    for i, res in enumerate(resources if isinstance(resources, list) else []):
+        if isinstance(res, dict):
+            shape = {k: v for k, v in res.items() if k not in ("schema", "dialect")}
+            checks.append((("resources", i), Resource, shape))
+    for prefix, kind, descriptor in checks:
+        try:
+            errors = list(kind.metadata_validate(descriptor))
+        except FrictionlessException as ex:
+            errors = [ex.error]
+        for error in errors:
+            note = error.note or ""
+            m = re.search(r"at property '([^']+)'", note)
+            keypath = tuple(int(k) if k.isdigit() else k for k in m.group(1).split("/")) if m else ()
+            if not prefix and keypath[:1] and keypath[0] in _OWN_PROPERTIES:
+                continue
+            if prefix and (
+                keypath[:1] in (("name",), ("path",)) or re.match(r"'(name|path)' is a required", note)
+            ):
+                continue  # a resource's name and path have their own findings
+            if "is not safe" in note or note.startswith('property "') or "should be set as" in note:
+                continue  # unsafe paths, e-mails and misplaced schema properties: checked above
+            _profile_finding(out, doc, where, (*prefix, *keypath), note)
+
+
+def _profile_finding(
+    out: _Collector, doc: structured.Document, where: dict[str, Any], keypath: tuple[Any, ...], note: str
+) -> None:
+    out.add(
+        "descriptor-error",
+        line=doc.line(*keypath) if keypath else 1,
+        detail=f"frictionless: {note}",
+        detail_en=note,
+        **where,
+    )
 
 
 def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out: _Collector) -> None:

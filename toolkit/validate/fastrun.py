@@ -126,6 +126,8 @@ class DatasetRun:
         spec = self.ds.resource(name)
         if shape is None or spec is None:
             raise Unsupported(f"the table «{name}» needs the frictionless reader")
+        if spec.dialect is not None:
+            raise Unsupported(f"the table «{name}» declares a CSV dialect")
         problem = sniffed_dialect_problem(spec.path, "utf-8-sig", shape[0])
         if problem:
             raise Unsupported(problem)
