@@ -351,3 +351,13 @@ def test_only_the_catalog_policy_keeps_them_from_valid(name: str) -> None:
     """What the pending test above waits for, and nothing else."""
     policy = {"source-field-missing", "metadata-missing", "wrong-delimiter"}
     assert {f.code for f in _validate(CORPUS / name).errors} <= policy
+
+
+def test_a_file_unreadable_with_its_dialect_is_a_finding_never_silence(tmp_path: Path) -> None:
+    from toolkit.validate.rawcsv import read_table
+
+    _write(tmp_path, {"t.csv": "id;;name\n1;;a\n"})
+    table, found = read_table(tmp_path / "t.csv", "t.csv", {}, ["id", "name"], dialect={"delimiter": ";;"})
+    assert table is None
+    assert [f.code for f in found if f.severity == "error"][-1] == "source-error"
+    assert "declared dialect" in found[-1].message_en

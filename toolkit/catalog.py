@@ -853,6 +853,11 @@ def _load_dialect(
         out.add("descriptor-error", detail=es, detail_en=en, **{**where, "path": shown, "line": line})
         return None, False
     problems = [e.note for e in Dialect.metadata_validate(data)]
+    csv_props = {**data, **(data["csv"] if isinstance(data.get("csv"), dict) else {})}
+    for key in ("delimiter", "quoteChar", "escapeChar"):
+        value = csv_props.get(key)
+        if isinstance(value, str) and len(value) != 1 and not (key == "quoteChar" and value == ""):
+            problems.append(f"'{key}' must be one character, not {value!r}")
     if isinstance(data.get("headerRows"), list) and not all(
         isinstance(n, int) and n >= 1 for n in data["headerRows"]
     ):

@@ -407,7 +407,7 @@ _CODES = [
         "No se pudo leer el archivo",
         "File could not be read",
         "frictionless no pudo leer el archivo: {detail}.",
-        "frictionless could not read the file: {detail}.",
+        "frictionless could not read the file: {detail_en}.",
         "Comprueba que sea un CSV de texto con fila de encabezados.",
         "Check that it is a text CSV with a header row.",
         frictionless=True,

@@ -199,6 +199,11 @@ def read_table(
         add("wrong-delimiter", line=1, value={"\t": "tab"}.get(delimiter, delimiter))
     if dialect is not None:
         table = _parse_declared(text, delimiter, encoding, dialect, declared, expected_header)
+        if table is None:  # never silent: the file could not be read as its dialect declares
+            detail = "no se puede leer con el dialecto declarado"
+            add(
+                "source-error", line=1, detail=detail, detail_en="it cannot be read with the declared dialect"
+            )
     else:
         table = _parse(text, delimiter, encoding)
     if table is None:
