@@ -22,6 +22,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 GIT = ["git", "-c", "user.name=Prueba", "-c", "user.email=prueba@example.org", "-c", "commit.gpgsign=false"]
 EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
+# the shipped catalog: dataset → number of tables
+TABLES = {
+    p.parent.name: len(yaml.safe_load(p.read_text(encoding="utf-8"))["resources"])
+    for p in sorted((ROOT / "datasets").glob("*/datapackage.yaml"))
+}
 
 
 def action() -> dict[str, Any]:
@@ -47,6 +52,8 @@ def run_action(repo: Path, given: dict[str, str], github: dict[str, str]) -> lis
     github = {"action_path": str(ROOT), "base_ref": "", **github}
     summary = repo.parent / f"{repo.name}-summary.md"
     summary.write_text("", encoding="utf-8")
+    output = repo.parent / f"{repo.name}-output.txt"
+    output.write_text("", encoding="utf-8")
     bin_dir = str(Path(sys.executable).parent)
     base_env = {
         **os.environ,
@@ -54,6 +61,9 @@ def run_action(repo: Path, given: dict[str, str], github: dict[str, str]) -> lis
         "CI": "true",
         "GITHUB_ACTIONS": "true",
         "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_WORKSPACE": str(repo),
+        "RUNNER_TEMP": str(repo.parent),
     }
     for key in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"):
         base_env.pop(key, None)
@@ -126,7 +136,7 @@ def test_action_on_a_pull_request_with_a_broken_cell(fixture_repo: Path) -> None
         "«date_signed»."
         "%0ACómo corregirlo: Escribe la fecha como AAAA-MM-DD (p. ej. 2016-11-30), con un día que exista."
     )
-    assert "Omitidos: bogota, montevideo" in validate["out"]
+    assert f"Omitidos: {', '.join(s for s in TABLES if s != 'ciudad-de-mexico')}\n" in validate["out"]
     assert by_name["Data diff"]["code"] == 0  # runs after the failure (if: always())
     summary = by_name["summary"]["out"]
     assert summary.startswith("## ✗ No válido: 1 error\n")
@@ -146,7 +156,7 @@ def test_action_on_a_push_validates_everything(fixture_repo: Path) -> None:
         subprocess.run([*GIT, "checkout", "-q", "contribution"], cwd=fixture_repo, check=True)
     by_name = {s["name"]: s for s in steps}
     assert by_name["Validate"]["code"] == 0
-    assert "Checked: 3 datasets, 9 tables, " in by_name["Validate"]["out"]
+    assert f"Checked: {len(TABLES)} datasets, {sum(TABLES.values())} tables, " in by_name["Validate"]["out"]
     assert by_name["Validate"]["out"].endswith("✓ Valid: no problems\n")
     assert "no data diff" in by_name["Data diff"]["out"]
     assert by_name["summary"]["out"].startswith("## ✓ Valid: no problems\n")
@@ -180,3 +190,182 @@ def test_pre_commit_hook_runs_validate_on_csv_and_yaml() -> None:
     pattern = re.compile(hook["files"])
     assert all(pattern.search(p) for p in ("datasets/a/x.csv", "datasets/catalog.yaml", "datapackage.yml"))
     assert not pattern.search("README.md")
+
+
+# ── pull requests end to end: a city added, changed, removed ─────────────────────────────────────
+# As GitHub runs them: the data repository is on a remote ("origin") with its main branch; the
+# contributor pushes a branch; the runner clones with history (actions/checkout, fetch-depth: 0),
+# checks out the pull request's merge commit, and the action runs with changed-since: origin/main
+# (as this repository's own workflow passes it) and github.base_ref = main.
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run([*GIT, *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("origin")
+    work = base / "seed"
+    shutil.copytree(ROOT / "datasets", work / "datasets")
+    shutil.copytree(ROOT / "schemas", work / "schemas")
+    git(work, "init", "-q", "-b", "main")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "the catalog")
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(base / "data.git")], check=True)
+    return base / "data.git"
+
+
+def pull_request(origin: Path, tmp_path: Path, change: Any) -> Path:
+    """The contributor's branch (made by ``change`` on a clone), then the runner's checkout of the merge."""
+    contributor = tmp_path / "contributor"
+    subprocess.run(["git", "clone", "-q", str(origin), str(contributor)], check=True)
+    branch = tmp_path.name  # one branch per pull request on the shared remote
+    git(contributor, "checkout", "-q", "-b", branch)
+    change(contributor / "datasets")
+    git(contributor, "add", "-A")
+    git(contributor, "commit", "-qm", "contribution")
+    git(contributor, "push", "-q", "origin", branch)
+    runner = tmp_path / "runner"
+    subprocess.run(["git", "clone", "-q", str(origin), str(runner)], check=True)
+    git(runner, "checkout", "-q", "--detach", "origin/main")
+    git(runner, "merge", "-q", "--no-ff", "-m", f"Merge {branch} into main", f"origin/{branch}")
+    return runner
+
+
+def on_pull_request(runner: Path) -> dict[str, dict[str, Any]]:
+    steps = run_action(runner, {"path": "datasets", "changed-since": "origin/main"}, {"base_ref": "main"})
+    by_name = {s["name"]: s for s in steps}
+    assert by_name["Data diff"]["code"] == 0
+    assert "::warning" not in by_name["Data diff"]["out"]  # the diff was computed, not given up on
+    return by_name
+
+
+def rows(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines()) - 1
+
+
+def new_city(catalog: Path) -> None:
+    """Quito, added as a contributor would: another city's folder copied and its descriptor adapted."""
+    folder = catalog / "quito"
+    shutil.copytree(catalog / "bogota", folder)
+    descriptor = folder / "datapackage.yaml"
+    text = descriptor.read_text(encoding="utf-8")
+    for old, new in (
+        ("name: bogota", "name: quito"),
+        ('title: "Bogotá: acuerdos', 'title: "Quito: acuerdos'),
+        ('title_en: "Bogotá: international', 'title_en: "Quito: international'),
+        (
+            "  country: CO\n  subdivision: CO-DC\n  city: Bogotá",
+            "  country: EC\n  subdivision: EC-P\n  city: Quito",
+        ),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    descriptor.write_text(text, encoding="utf-8")
+
+
+def test_pull_request_that_adds_a_city(origin: Path, tmp_path: Path) -> None:
+    runner = pull_request(origin, tmp_path, new_city)
+    steps = on_pull_request(runner)
+    validate = steps["Validate"]
+    assert validate["code"] == 0, validate["out"]
+    assert "::error" not in validate["out"]
+    assert "Revisado: 1 conjunto de datos, 3 tablas, " in validate["out"]
+    assert f"Omitidos: {', '.join(TABLES)}\n" in validate["out"]
+    summary = steps["summary"]["out"]
+    assert summary.startswith("## ✓ Válido")
+    assert "## Cambios en los datos: de origin/main (" in summary
+    assert "### Conjunto de datos `quito` (agregado)" in summary
+    quito = runner / "datasets" / "quito"
+    for table in ("agreements", "funding", "partners"):
+        n = rows(quito / f"{table}.csv")
+        assert f"#### Tabla `{table}` (nueva): {n} filas agregadas; filas en total: 0 → {n}" in summary
+    assert "  - bogota-afd-memorando-2025: local\\_party\\_id=bogota-co" not in summary  # markdown kept plain
+    assert "  - bogota-afd-memorando-2025: local_party_id=bogota-co; counterpart_id=afd;" in summary
+    assert summary.count("### Conjunto de datos") == 1  # nothing else reported as changed
+
+
+def test_pull_request_that_adds_a_broken_city(origin: Path, tmp_path: Path) -> None:
+    def broken(catalog: Path) -> None:
+        new_city(catalog)
+        path = catalog / "quito" / "agreements.csv"
+        text = path.read_text(encoding="utf-8")
+        assert ",2025-10-30,day," in text
+        path.write_text(text.replace(",2025-10-30,day,", ",2025-10-32,day,", 1), encoding="utf-8")
+
+    steps = on_pull_request(pull_request(origin, tmp_path, broken))
+    validate = steps["Validate"]
+    assert validate["code"] == 1
+    [error] = [line for line in validate["out"].splitlines() if line.startswith("::error")]
+    assert error.startswith("::error file=datasets/quito/agreements.csv,line=2,")
+    assert "«2025-10-32» no es una fecha válida en «date_signed»" in error
+    summary = steps["summary"]["out"]
+    assert summary.startswith("## ✗ No válido: 1 error\n")
+    assert "### Conjunto de datos `quito` (agregado)" in summary  # the diff still runs after the failure
+
+
+def test_pull_request_that_changes_a_city(origin: Path, tmp_path: Path) -> None:
+    def change(catalog: Path) -> None:
+        path = catalog / "montevideo" / "funding.csv"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        assert lines[1].startswith("aecid-municipia,") and lines[2].startswith("bid-linea-saneamiento-2006,")
+        lines[2] = lines[2].replace(",220000000,USD,", ",230000000,USD,", 1)
+        added = lines[2].replace("bid-linea-saneamiento-2006,", "bid-linea-saneamiento-2016,", 1)
+        path.write_text("".join([lines[0], *lines[2:], added]), encoding="utf-8")  # aecid-municipia removed
+
+    steps = on_pull_request(pull_request(origin, tmp_path, change))
+    assert steps["Validate"]["code"] == 0, steps["Validate"]["out"]
+    assert f"Omitidos: {', '.join(s for s in TABLES if s != 'montevideo')}\n" in steps["Validate"]["out"]
+    summary = steps["summary"]["out"]
+    assert summary.startswith("## ✓ Válido")
+    assert "### Conjunto de datos `montevideo` (modificado)" in summary
+    assert (
+        "#### Tabla `funding` (modificada): 1 fila agregada, 1 eliminada, 1 modificada; "
+        "filas en total: 14 → 14" in summary
+    )
+    assert "| bid-linea-saneamiento-2006 | amount | 220000000 | 230000000 |" in summary
+    assert "- Filas agregadas (1):\n  - bid-linea-saneamiento-2016: agreement\\_id=" not in summary
+    assert (
+        "- Filas agregadas (1):\n  - bid-linea-saneamiento-2016: agreement_id=mvd-bid-linea-credito-2006;"
+        in summary
+    )
+    assert "- Filas eliminadas (1):\n  - aecid-municipia: title_es=Financiamiento de la AECID" in summary
+    assert summary.count("### Conjunto de datos") == 1
+
+
+def test_pull_request_that_removes_a_city(origin: Path, tmp_path: Path) -> None:
+    steps = on_pull_request(
+        pull_request(origin, tmp_path, lambda catalog: shutil.rmtree(catalog / "montevideo"))
+    )
+    validate = steps["Validate"]
+    assert validate["code"] == 0, validate["out"]
+    # a dataset removed: the datasets left are checked (one may have referenced it), nothing skipped
+    left = {s: n for s, n in TABLES.items() if s != "montevideo"}
+    assert f"Revisado: {len(left)} conjuntos de datos, {sum(left.values())} tablas, " in validate["out"]
+    assert "Omitidos" not in validate["out"]
+    summary = steps["summary"]["out"]
+    assert summary.startswith("## ✓ Válido")
+    assert "### Conjunto de datos `montevideo` (eliminado)" in summary
+    for table in ("agreements", "funding", "partners"):
+        n = rows(ROOT / "datasets" / "montevideo" / f"{table}.csv")
+        assert f"#### Tabla `{table}` (eliminada): {n} filas eliminadas; filas en total: {n} → 0" in summary
+    assert summary.count("### Conjunto de datos") == 1
+
+
+def test_a_diff_that_cannot_run_says_why_in_the_chosen_language(fixture_repo: Path) -> None:
+    """No origin/main fetched (a shallow checkout): the warning carries the tool's own message."""
+    steps = {s["name"]: s for s in run_action(fixture_repo, {"path": "datasets"}, {"base_ref": "main"})}
+    diff_step = steps["Data diff"]
+    assert diff_step["code"] == 0
+    assert diff_step["out"] == (
+        "::warning title=ciudades diff::Error: git no conoce la referencia «origin/main» (rama, etiqueta o "
+        "commit). En CI, clona con historial (actions/checkout con fetch-depth: 0) o trae la rama base con "
+        "git fetch.\n"
+    )
+    subprocess.run([*GIT, "checkout", "-q", "main"], cwd=fixture_repo, check=True)
+    try:
+        quiet = {s["name"]: s for s in run_action(fixture_repo, {"lang": "es"}, {})}["Data diff"]
+    finally:
+        subprocess.run([*GIT, "checkout", "-q", "contribution"], cwd=fixture_repo, check=True)
+    assert quiet["out"].startswith("No hay versión base con la cual comparar")

@@ -98,7 +98,7 @@ def test_csv_without_schema_is_a_usage_error(runner: CliRunner) -> None:
 def test_unknown_profile_is_a_usage_error(runner: CliRunner, root: Path) -> None:
     result = runner.invoke(cli, ["validate", str(root / "datasets"), "--profile", "xyz", "--lang", "en"])
     assert result.exit_code == 2
-    assert "Unknown profile 'xyz'; available: cdmx." in result.output
+    assert "Unknown profile 'xyz'; available: catalog, cdmx, none." in result.output
 
 
 def test_every_bad_fixture_ends_without_traceback() -> None:

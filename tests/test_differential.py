@@ -96,7 +96,7 @@ def _validate(case: Path, **options: Any) -> toolkit.Report:
 
 
 def _ours(case: Path, engine: str) -> tuple[Counter, toolkit.Report]:
-    report = _validate(case, profiles=[], engine=engine)
+    report = _validate(case, engine=engine)  # as run by hand: outside a catalog, no catalog policy
     theirs = _frictionless_codes()
     keys: Counter = Counter()
     for f in report.findings:
@@ -145,8 +145,11 @@ def test_same_findings_as_frictionless(case: Path, engine: str) -> None:
         assert refused, f"frictionless fails with {sorted(failures)}; we did not refuse the case"
         return
     assert ours == theirs
-    # Where frictionless accepts the descriptor and the schema, so do we.
-    assert not [f.message_en for f in report.errors if f.code in REFUSALS - {"metadata-invalid"}]
+    # Where frictionless accepts the descriptor and the schema, so do we; where it finds nothing
+    # wrong at all, the case is valid here too (outside a catalog no catalog policy applies).
+    assert not [f.message_en for f in report.errors if f.code in REFUSALS]
+    if not theirs:
+        assert report.valid, [f.message_en for f in report.errors]
 
 
 # ── the cases above, as a contributor meets them on the command line ────────────────────────────
@@ -192,7 +195,7 @@ def test_a_string_primary_key_in_a_package_names_the_field_not_its_letters(tmp_p
         "resources": [{"name": "t", "path": "t.csv", "schema": json.loads(SCHEMA_PK)}],
     }
     _write(tmp_path, {"t.csv": "id,name\n1,a\n1,b\n", "datapackage.json": json.dumps(descriptor)})
-    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    report = toolkit.validate(tmp_path / "datapackage.json")
     assert [f.field for f in report.findings if f.code == "primary-key"] == ["id"]
 
 
@@ -224,10 +227,8 @@ def test_a_declared_dialect_points_at_the_physical_line(tmp_path: Path) -> None:
         tmp_path,
         {"t.csv": "# exported\nid;name\n1;a\n# note\nx;b\n", "datapackage.json": json.dumps(descriptor)},
     )
-    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
-    structure = [
-        f for f in report.findings if CODES[f.code].stage == "structure" and f.code != "wrong-delimiter"
-    ]
+    report = toolkit.validate(tmp_path / "datapackage.json")
+    structure = [f for f in report.findings if CODES[f.code].stage == "structure"]
     assert [(f.code, f.row, f.line, f.field, f.value) for f in structure] == [("type-error", 5, 5, "id", "x")]
 
 
@@ -249,7 +250,7 @@ def test_a_header_below_line_1_is_one_finding_that_says_where(tmp_path: Path, ru
         ],
     )
     assert result.exit_code == 1
-    found = [f for f in json.loads(result.output)["findings"] if f["code"] != "source-field-missing"]
+    found = json.loads(result.output)["findings"]
     assert [(f["code"], f["line"]) for f in found] == [("header-not-first-row", 3)]
     assert "headerRows: [3]" in found[0]["hint"]
 
@@ -262,7 +263,7 @@ def test_an_unchecked_hash_algorithm_is_said(tmp_path: Path) -> None:
         ],
     }
     _write(tmp_path, {"t.csv": "id,name\n1,a\n", "datapackage.json": json.dumps(descriptor)})
-    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    report = toolkit.validate(tmp_path / "datapackage.json")
     warned = [f for f in report.warnings if f.code == "metadata-invalid"]
     assert len(warned) == 1 and "sha1" in warned[0].message_en
 
@@ -294,7 +295,7 @@ def test_our_own_findings_use_the_row_numbers_of_a_declared_dialect(tmp_path: Pa
     }
     text = "A title\nid,url\n1,https://example.org\n# a note\n2,mailto:someone\n"
     _write(tmp_path, {"t.csv": text, "datapackage.json": json.dumps(descriptor)})
-    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    report = toolkit.validate(tmp_path / "datapackage.json")
     assert [(f.code, f.row, f.line) for f in report.findings if f.code == "url-invalid"] == [
         ("url-invalid", 5, 5)
     ]
@@ -302,55 +303,17 @@ def test_our_own_findings_use_the_row_numbers_of_a_declared_dialect(tmp_path: Pa
 
 def test_a_header_below_line_1_is_found_in_another_order(tmp_path: Path) -> None:
     _write(tmp_path, {"t.csv": "Cities, 2024\nname,id\na,1\n", "s.json": SCHEMA_PK})
-    report = toolkit.validate(tmp_path / "t.csv", schema=tmp_path / "s.json", profiles=[])
-    assert [(f.code, f.line) for f in report.errors if f.code != "source-field-missing"] == [
-        ("header-not-first-row", 2)
-    ]
+    report = toolkit.validate(tmp_path / "t.csv", schema=tmp_path / "s.json")
+    assert [(f.code, f.line) for f in report.errors] == [("header-not-first-row", 2)]
 
 
 def test_a_descriptor_that_is_not_a_mapping_is_said_in_both_languages(tmp_path: Path) -> None:
     _write(tmp_path, {"datapackage.json": "[1, 2]"})
-    report = toolkit.validate(tmp_path / "datapackage.json", profiles=[])
+    report = toolkit.validate(tmp_path / "datapackage.json")
     found = [f for f in report.errors if f.code == "descriptor-error"]
     assert len(found) == 1
     assert "no es un objeto" in found[0].message_es
     assert "not a mapping" in found[0].message_en
-
-
-# Cases frictionless finds valid. Outside a catalog nothing but what frictionless checks and the
-# domain checks of the fields they have should apply (issue 13 §5), so they must be valid here too;
-# today the catalog's own policy (a source_url column, commas, the catalog's metadata) still
-# applies to them.
-VALID = [
-    "valid-basic",
-    "valid-package-semicolon-dialect",
-    "package-valid",
-    "bytes-right",
-    "hash-md5-unprefixed-right",
-    "hash-sha256-right",
-    "type-any",
-    "type-number-decimalchar",
-    "integer-leading-zeros",
-]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="pending issue 13 §5: the catalog policy still applies to a standalone CSV or package",
-)
-@pytest.mark.parametrize("name", VALID)
-def test_what_frictionless_finds_valid_is_valid_outside_a_catalog(name: str) -> None:
-    theirs, failures = _theirs(CORPUS / name)
-    assert not theirs and not failures, "the case is not valid for frictionless either"
-    report = _validate(CORPUS / name)
-    assert report.valid, [f.code for f in report.errors]
-
-
-@pytest.mark.parametrize("name", VALID)
-def test_only_the_catalog_policy_keeps_them_from_valid(name: str) -> None:
-    """What the pending test above waits for, and nothing else."""
-    policy = {"source-field-missing", "metadata-missing", "wrong-delimiter"}
-    assert {f.code for f in _validate(CORPUS / name).errors} <= policy
 
 
 def test_a_file_unreadable_with_its_dialect_is_a_finding_never_silence(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit import remote, structured
+from toolkit import discovery, remote, structured
 from toolkit.errors import UsageError
 from toolkit.remote import RemoteFiles
 from toolkit.report import Finding, make_finding
@@ -43,6 +43,8 @@ FIELD_TYPES = {
     "any",
 }
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The catalog's own policy: on by default inside a catalog (a folder with catalog.yaml).
+CATALOG_PROFILE = "catalog"
 
 
 def display_path(path: Path) -> str:
@@ -118,6 +120,31 @@ class Catalog:
     schema_cache: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     # With --allow-remote: the http(s) files named by descriptors, fetched into a temporary folder.
     remote: RemoteFiles | None = None
+    # The catalog's policy applies by default though there is no catalog folder: a single CSV
+    # checked against one of a catalog's schemas, or a package about to be published.
+    catalog_policy: bool = False
+
+    @property
+    def in_catalog(self) -> bool:
+        """Whether the catalog's own policy (the ``catalog`` profile) applies by default."""
+        return self.folder is not None or self.catalog_policy
+
+
+def applied_profiles(requested: list[str] | None, in_catalog: bool, own: list[str]) -> list[str]:
+    """The policy profiles that apply to a dataset, in order, each once.
+
+    ``requested`` ``None``: the ``catalog`` profile inside a catalog, plus the dataset's own
+    ``policy_profiles``. A list replaces the dataset's own profiles and keeps the ``catalog`` profile
+    inside a catalog, unless it holds ``"none"`` (or is empty): then exactly the other profiles
+    listed apply, and nothing else.
+    """
+    if requested is None:
+        chosen = ([CATALOG_PROFILE] if in_catalog else []) + own
+    elif not requested or "none" in requested:
+        chosen = [p for p in requested if p != "none"]
+    else:
+        chosen = ([CATALOG_PROFILE] if in_catalog else []) + list(requested)
+    return list(dict.fromkeys(chosen))
 
 
 # ── path safety ──────────────────────────────────────────────────────────────────────────────────
@@ -530,16 +557,23 @@ def _check_catalog_metadata(meta: Any, path: Path, doc: structured.Document, out
             )
 
 
-def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collector) -> None:
+def _check_dataset_metadata(
+    ds: Dataset, doc: structured.Document, out: _Collector, *, policy: bool = True
+) -> None:
+    """Check a descriptor. ``policy``: the catalog profile applies, and with it the catalog's own
+    requirements (bilingual titles and descriptions, version, licences, sources, dates, the name of
+    the folder); without it only what the Data Package standard requires and the values present."""
     meta = ds.descriptor
     shown = display_path(ds.descriptor_path) if ds.descriptor_path else None
     where = {"dataset": ds.slug, "path": shown}
     for key, (es, en) in REQUIRED_DATASET.items():
+        if not policy and key != "resources":
+            continue
         if key not in meta or meta[key] in (None, "", [], {}):
             out.add(
                 "metadata-missing", line=doc.line(key), property=key, expected=es, expected_en=en, **where
             )
-    for key, (es, en) in RECOMMENDED_DATASET.items():
+    for key, (es, en) in RECOMMENDED_DATASET.items() if policy else ():
         if key not in meta or meta[key] in (None, "", [], {}):
             out.add(
                 "metadata-missing",
@@ -564,7 +598,7 @@ def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collect
         )
 
     name = meta.get("name")
-    if name is not None and name != ds.slug:
+    if policy and name is not None and name != ds.slug:
         invalid(
             "name",
             f"«{name}» no coincide con la carpeta «{ds.slug}»",
@@ -573,7 +607,8 @@ def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collect
             f"use name: {ds.slug}",
         )
     version = meta.get("version")
-    if version is not None and not SEMVER.match(str(version)):
+    # The standard recommends semantic versions; the catalog requires them (packages are named by them).
+    if policy and version is not None and not SEMVER.match(str(version)):
         invalid(
             "version",
             f"«{version}» no es una versión semántica",
@@ -647,9 +682,12 @@ def _check_dataset_metadata(ds: Dataset, doc: structured.Document, out: _Collect
                 )
 
 
-def _check_package_properties(ds: Dataset, doc: structured.Document, out: _Collector) -> None:
-    """What frictionless checks at the package level beyond the profile: e-mails of contributors
-    and sources, and the schema properties that do nothing there (``missingValues``, ``fields``)."""
+def _check_package_properties(
+    ds: Dataset, doc: structured.Document, out: _Collector, *, policy: bool = True
+) -> None:
+    """What frictionless checks at the package level: the Data Package profile, e-mails of
+    contributors and sources, and the schema properties that do nothing there (``missingValues``,
+    ``fields``). ``policy``: the catalog profile applies (it checks the name and version itself)."""
     from frictionless import fields
 
     meta = ds.descriptor
@@ -670,7 +708,8 @@ def _check_package_properties(ds: Dataset, doc: structured.Document, out: _Colle
                     expected_en="an address such as name@domain.org",
                     **where,
                 )
-    _check_package_profile(meta, doc, out, where)
+    own = _OWN_PROPERTIES | ({"name", "version"} if policy else set())
+    _check_package_profile(meta, doc, out, where, own)
     for key in ("missingValues", "fields"):
         if key in meta:
             out.add(
@@ -685,13 +724,13 @@ def _check_package_properties(ds: Dataset, doc: structured.Document, out: _Colle
             )
 
 
-# Properties whose problems our own checks already name (in both languages, with a fix): the
-# Data Package profile's notes about them would say the same thing a second time.
-_OWN_PROPERTIES = {"name", "version", "created", "modified", "licenses", "sources", "contributors"}
+# Properties whose problems our own checks always name (in both languages, with a fix): the Data
+# Package profile's notes about them would say the same thing a second time.
+_OWN_PROPERTIES = {"created", "modified", "licenses", "sources", "contributors"}
 
 
 def _check_package_profile(
-    meta: dict[str, Any], doc: structured.Document, out: _Collector, where: dict[str, Any]
+    meta: dict[str, Any], doc: structured.Document, out: _Collector, where: dict[str, Any], own: set[str]
 ) -> None:
     """The Data Package profile as frictionless checks it (``keywords`` a list, ``image`` a text,
     a resource's ``mediatype``…), for what our own checks do not already cover."""
@@ -719,7 +758,7 @@ def _check_package_profile(
             note = error.note or ""
             m = re.search(r"at property '([^']+)'", note)
             keypath = tuple(int(k) if k.isdigit() else k for k in m.group(1).split("/")) if m else ()
-            if not prefix and keypath[:1] and keypath[0] in _OWN_PROPERTIES:
+            if not prefix and keypath[:1] and keypath[0] in own:
                 continue
             if prefix and (
                 keypath[:1] in (("name",), ("path",)) or re.match(r"'(name|path)' is a required", note)
@@ -762,6 +801,23 @@ def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out
             )
             continue
         name = res.get("name")
+        refused = discovery.unsupported_kind(res)
+        if refused is not None:
+            # Never parsed as a CSV nor left out in silence: this tool does not read it.
+            detail, detail_en, fix, fix_en = refused
+            out.add(
+                "resource-unsupported",
+                resource=name if isinstance(name, str) else None,
+                name=name if isinstance(name, str) else f"resources[{i}]",
+                detail=detail,
+                detail_en=detail_en,
+                expected=fix,
+                expected_en=fix_en,
+                **where,
+            )
+            if isinstance(name, str):
+                names.add(name)
+            continue
         missing = [k for k in ("name", "path", "schema") if not res.get(k)]
         for key in missing:
             out.add(
@@ -920,7 +976,10 @@ def _sizes_ok(
     return ok
 
 
-def load_dataset(folder: Path, catalog: Catalog, out: _Collector) -> Dataset:
+def load_dataset(
+    folder: Path, catalog: Catalog, out: _Collector, profiles: list[str] | None = None
+) -> Dataset:
+    """Load one dataset folder; ``profiles`` as requested (see :func:`applied_profiles`)."""
     folder = folder.resolve()
     descriptor_path = next((folder / n for n in DESCRIPTOR_NAMES if (folder / n).is_file()), None)
     ds = Dataset(folder.name, folder, descriptor_path, {})
@@ -941,10 +1000,12 @@ def load_dataset(folder: Path, catalog: Catalog, out: _Collector) -> Dataset:
         )
         return ds
     ds.descriptor = doc.data
-    _check_dataset_metadata(ds, doc, out)
-    _check_package_properties(ds, doc, out)
+    policy = CATALOG_PROFILE in applied_profiles(profiles, catalog.in_catalog, ds.profiles)
+    _check_dataset_metadata(ds, doc, out, policy=policy)
+    _check_package_properties(ds, doc, out, policy=policy)
     _load_resources(ds, doc, catalog, out)
     _check_key_targets(ds, doc, out)
+    out.findings.extend(discovery.undeclared_files(ds))
     return ds
 
 
@@ -1000,13 +1061,23 @@ def _schemas_dir(catalog_folder: Path | None, meta: dict[str, Any]) -> Path | No
 
 
 def load_catalog(
-    path: Path | str | None = None, *, only: list[str] | None = None, allow_remote: bool = False
+    path: Path | str | None = None,
+    *,
+    only: list[str] | None = None,
+    allow_remote: bool = False,
+    profiles: list[str] | None = None,
+    publishing: bool = False,
 ) -> tuple[Catalog, list[Finding]]:
     """Load the catalog at ``path`` (a catalog folder, a dataset folder, or a descriptor).
 
-    Returns the catalog and the metadata findings. Raises :class:`UsageError` only when
-    ``path`` itself does not exist or is not something that can be validated. ``allow_remote``
-    lets resources and schemas name http(s) URLs, fetched with the limits of :mod:`toolkit.remote`.
+    Returns the catalog and the metadata findings, among them the folders with data and no
+    descriptor and the data files no resource declares. Raises :class:`UsageError` when ``path``
+    itself does not exist or is not something that can be validated, and when ``only`` names a
+    dataset that does not exist. ``allow_remote`` lets resources and schemas name http(s) URLs,
+    fetched with the limits of :mod:`toolkit.remote`. ``profiles`` as requested (see
+    :func:`applied_profiles`): the catalog's own metadata rules apply under the ``catalog`` profile.
+    ``publishing`` (``package``, ``build``): the catalog profile applies by default outside a
+    catalog too, since what is published must carry the metadata the packages and the site use.
     """
     target = Path(path if path is not None else "datasets")
     if not target.exists():
@@ -1037,17 +1108,53 @@ def load_catalog(
         cat_path = catalog_folder / CATALOG_FILE
         doc = _read_doc(cat_path, out, None)
         if doc is not None:
-            _check_catalog_metadata(doc.data, cat_path, doc, out)
+            if CATALOG_PROFILE in applied_profiles(profiles, True, []):
+                _check_catalog_metadata(doc.data, cat_path, doc, out)
             if isinstance(doc.data, dict):
                 meta = doc.data
-    catalog = Catalog(catalog_folder, meta, [], _schemas_dir(catalog_folder, meta))
+    catalog = Catalog(catalog_folder, meta, [], _schemas_dir(catalog_folder, meta), catalog_policy=publishing)
     if allow_remote:
         catalog.remote = RemoteFiles()
+    whole = catalog_folder is not None and target == catalog_folder
+    if only:
+        available = [f.name for f in dataset_folders]
+        if whole:
+            assert catalog_folder is not None
+            available += [
+                f.name
+                for f in catalog_folder.iterdir()
+                if f.is_dir()
+                and f not in dataset_folders
+                and not f.name.startswith(".")
+                and discovery.data_files(f)
+            ]
+        discovery.check_names(only, sorted(available))
     for folder in dataset_folders:
         if only and folder.name not in only:
             continue
-        catalog.datasets.append(load_dataset(folder, catalog, out))
+        catalog.datasets.append(load_dataset(folder, catalog, out, profiles))
+    if whole:
+        out.findings.extend(discovery.undeclared_folders(catalog, only or None))
     return catalog, out.findings
+
+
+def _is_catalog_schemas(folder: Path) -> bool:
+    """Whether ``folder`` is the schemas folder of a catalog beside it (a sibling folder with a
+    catalog.yaml whose ``schemas`` names it): tables checked against those schemas follow the
+    catalog's policy."""
+    try:
+        siblings = [p for p in folder.parent.iterdir() if p.is_dir() and (p / CATALOG_FILE).is_file()]
+    except OSError:
+        return False
+    for candidate in siblings:
+        try:
+            meta = structured.read(candidate / CATALOG_FILE).data
+        except (structured.StructuredError, OSError):
+            continue
+        found = _schemas_dir(candidate, meta if isinstance(meta, dict) else {})
+        if found is not None and found.resolve() == folder.resolve():
+            return True
+    return False
 
 
 def single_table_catalog(csv_path: Path, schema_path: Path) -> tuple[Catalog, list[Finding]]:
@@ -1059,7 +1166,23 @@ def single_table_catalog(csv_path: Path, schema_path: Path) -> tuple[Catalog, li
     folder = csv_path.resolve().parent
     schemas_dir = schema_path.resolve().parent
     catalog = Catalog(None, {}, [], schemas_dir if (schemas_dir / "codelists").is_dir() else None)
+    catalog.catalog_policy = _is_catalog_schemas(schemas_dir)
     ds = Dataset(csv_path.stem, folder, None, {})
+    refused = discovery.unsupported_kind({"path": csv_path.name})
+    if refused is not None:
+        detail, detail_en, fix, fix_en = refused
+        out.add(
+            "resource-unsupported",
+            dataset=ds.slug,
+            path=display_path(csv_path),
+            name=csv_path.name,
+            detail=detail,
+            detail_en=detail_en,
+            expected=fix,
+            expected_en=fix_en,
+        )
+        catalog.datasets.append(ds)
+        return catalog, out.findings
     doc = _read_doc(schema_path.resolve(), out, ds.slug)
     schema = None
     if doc is not None and _schema_ok(doc.data, display_path(schema_path), doc.line, ds.slug, out, {}):

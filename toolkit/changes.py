@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import CATALOG_FILE, Catalog, load_catalog
+from toolkit.catalog import CATALOG_FILE, Catalog, display_path, load_catalog
+from toolkit.discovery import check_names, undeclared_folders
 from toolkit.errors import ToolkitError, UsageError
 
 __all__ = [
@@ -135,7 +136,15 @@ def _references(catalog: Catalog) -> dict[str, set[str]]:
 
 def changed_datasets(path: Path, ref: str) -> tuple[list[str], list[str], Catalog]:
     """The datasets under ``path`` to validate after changes since ``ref`` (changed ones and those that
-    reference them) and the ones skipped. A change to the schemas or to the catalog file touches all."""
+    reference them) and the ones skipped. A change to the schemas or to the catalog file touches all,
+    and so does a removed dataset (another one may have referenced it)."""
+    selected, skipped, catalog, _ = _changes(path, ref)
+    return selected, skipped, catalog
+
+
+def _changes(path: Path, ref: str) -> tuple[list[str], list[str], Catalog, list[Path]]:
+    """:func:`changed_datasets` plus the changed files under ``path`` that belong to no declared
+    dataset (nor are the catalog file or a schema)."""
     catalog, _ = load_catalog(path)
     root = repo_root(path)
     files = [(root / p).resolve() for p in changed_files(root, ref)]
@@ -143,13 +152,29 @@ def changed_datasets(path: Path, ref: str) -> tuple[list[str], list[str], Catalo
     shared: list[Path] = []
     if catalog.schemas_dir is not None:
         shared.append(catalog.schemas_dir.resolve())
+    folders = [ds.folder.resolve() for ds in catalog.datasets]
+    top = (
+        catalog.folder if catalog.folder is not None and path.resolve() == catalog.folder else path
+    ).resolve()
+    top = top if top.is_dir() else top.parent
+    orphans = [
+        f
+        for f in files
+        if f.is_relative_to(top)
+        and not any(f.is_relative_to(d) for d in folders)
+        and not any(f.is_relative_to(s) for s in shared)
+        and f.name != CATALOG_FILE
+    ]
     everything = False
     if catalog.folder is not None and (catalog.folder / CATALOG_FILE).resolve() in files:
         everything = True
     if any(f.is_relative_to(s) for f in files for s in shared):
         everything = True
+    # A file gone with its folder: a dataset was removed, and the others may have referenced it.
+    if any(not f.exists() and not f.parent.exists() for f in orphans):
+        everything = True
     if everything:
-        return all_slugs, [], catalog
+        return all_slugs, [], catalog, orphans
     changed = {ds.slug for ds in catalog.datasets for f in files if f.is_relative_to(ds.folder.resolve())}
     references = _references(catalog)
     grew = True
@@ -160,13 +185,13 @@ def changed_datasets(path: Path, ref: str) -> tuple[list[str], list[str], Catalo
                 changed.add(slug)
                 grew = True
     selected = [s for s in all_slugs if s in changed]
-    return selected, [s for s in all_slugs if s not in changed], catalog
+    return selected, [s for s in all_slugs if s not in changed], catalog, orphans
 
 
 def validate_changed(path: str | Path | None, ref: str, **options: Any) -> Any:
     """``toolkit.validate`` restricted to the datasets changed since ``ref``; the rest are in
     ``report.skipped``."""
-    from toolkit.report import Report
+    from toolkit.report import make_finding
     from toolkit.validate import validate
 
     target = Path(path if path is not None else "datasets")
@@ -178,12 +203,43 @@ def validate_changed(path: str | Path | None, ref: str, **options: Any) -> Any:
             "--changed-since works with the catalog folder or a dataset folder, not with a CSV.",
         )
     only = options.pop("datasets", None)
-    selected, skipped, _ = changed_datasets(target, ref)
+    selected, skipped, catalog, orphans = _changes(target, ref)
+    # Changed data in a folder without a descriptor, or loose in the catalog folder: reported, never
+    # passed over.
+    folders = {f.relative_to(catalog.folder).parts[0] for f in orphans if catalog.folder is not None}
+    undeclared = [
+        f
+        for f in undeclared_folders(catalog)
+        if (f.code == "dataset-undeclared" and f.dataset in folders)
+        or (f.code == "file-undeclared" and f.value in folders)
+    ]
     if only:
+        check_names(only, sorted({*selected, *skipped, *(f.dataset or "" for f in undeclared)}))
         skipped = sorted(set(skipped) | (set(selected) - set(only)))
         selected = [s for s in selected if s in only]
-    if not selected:
-        return Report(skipped=skipped)
-    report = validate(target, datasets=selected, **options)
-    report.skipped = skipped
+        undeclared = [f for f in undeclared if f.dataset in only]
+    if selected:
+        report = validate(target, datasets=selected, **options)
+        report.skipped = skipped
+        report.extend(undeclared)
+        return report
+    # No declared dataset changed: a run that checks nothing is never reported as valid, so the
+    # whole catalog (or the datasets named with --dataset) is checked instead, and the report says so.
+    report = validate(target, datasets=only, **options)
+    root = repo_root(target)
+    changed = [f.relative_to(root).as_posix() for f in orphans] or changed_files(root, ref)
+    listed = ", ".join(changed[:10]) + (f" (+{len(changed) - 10})" if len(changed) > 10 else "")
+    report.skipped = sorted(set(skipped) - set(only)) if only else []
+    report.extend(
+        [
+            make_finding(
+                "changed-nothing",
+                path=display_path(target),
+                value=ref,
+                detail=f" ({listed})" if listed else "",
+                scope="los conjuntos indicados con --dataset" if only else "todo el catálogo",
+                scope_en="the datasets given with --dataset" if only else "the whole catalog",
+            )
+        ]
+    )
     return report

@@ -115,7 +115,9 @@ def cli() -> None:
     "--profile",
     "profiles",
     multiple=True,
-    help="Perfil de política de datos (cdmx) o «none»; por defecto, el de cada conjunto.",
+    help="Perfil de política de datos (catalog, cdmx) o «none», repetible; por defecto, catalog dentro "
+    "de un catálogo más los de cada conjunto / data policy profile (catalog, cdmx) or 'none', "
+    "repeatable; default: catalog inside a catalog plus each dataset's own.",
 )
 @click.option("--dataset", "datasets", multiple=True, help="Valida solo este conjunto (repetible).")
 @click.option(
@@ -194,11 +196,8 @@ def validate(
     from toolkit.validate import validate as run
 
     lang = lang or default_lang()
-    chosen: list[str] | None = None
-    if profiles:
-        chosen = [] if list(profiles) == ["none"] else [p for p in profiles if p != "none"]
     options: dict[str, Any] = {
-        "profiles": chosen,
+        "profiles": list(profiles) or None,
         "datasets": list(datasets) or None,
         "limit_errors": limit_errors,
         "engine": engine,

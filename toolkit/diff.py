@@ -12,7 +12,9 @@ import csv
 import io
 import json
 import posixpath
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +108,11 @@ class _Table:
 @dataclass
 class _Resource:
     name: str
+    folder: str  # the dataset's
     path: str | None
     schema: dict[str, Any] | None
     table: _Table | None
+    descriptor: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,6 +121,8 @@ class _Package:
     folder: str
     descriptor: dict[str, Any]
     resources: dict[str, _Resource]
+    unreadable: str | None = None  # the descriptor's path, when it is no YAML/JSON object
+    raw: bytes = b""
 
 
 def _parse(data: bytes, rel: str) -> Any:
@@ -176,22 +182,30 @@ def _packages(tree: Tree, under: str) -> dict[str, _Package]:
             continue
         data = tree.read(rel)
         descriptor = _parse(data, rel) if data is not None else None
-        if not isinstance(descriptor, dict):
-            continue
         folder = posixpath.dirname(rel)
+        if not isinstance(descriptor, dict):
+            # a broken descriptor is no dataset removed: the folder stays, its tables unread
+            slug = posixpath.basename(folder) or "package"
+            out[slug] = _Package(slug, folder, {}, {}, unreadable=rel, raw=data or b"")
+            continue
         name = descriptor.get("name")
         slug = name if isinstance(name, str) and name else posixpath.basename(folder) or "package"
+        if slug in out:  # a copied folder whose name was not changed: known by its folder instead
+            slug = posixpath.basename(folder) if posixpath.basename(folder) not in out else folder
         resources: dict[str, _Resource] = {}
-        for res in descriptor.get("resources") or []:
+        listed = descriptor.get("resources")
+        for res in listed if isinstance(listed, list) else []:
             if not isinstance(res, dict) or not res.get("name"):
                 continue
             path = res.get("path") if isinstance(res.get("path"), str) else None
             raw = tree.read(_join(folder, path)) if path else None
             resources[str(res["name"])] = _Resource(
                 str(res["name"]),
+                folder,
                 _join(folder, path) if path else None,
                 _schema(tree, folder, res.get("schema"), cache),
                 _csv(raw) if raw is not None else None,
+                res,
             )
         out[slug] = _Package(slug, folder, descriptor, resources)
     return out
@@ -209,7 +223,7 @@ class RowChange:
 @dataclass
 class ResourceDiff:
     name: str
-    status: str  # added · removed · modified · unchanged
+    status: str  # added · removed · renamed · modified · unchanged
     path: str | None
     key: list[str] = field(default_factory=list)
     rows_base: int = 0
@@ -221,7 +235,18 @@ class ResourceDiff:
     fields_removed: list[str] = field(default_factory=list)
     fields_retyped: list[tuple[str, str, str]] = field(default_factory=list)
     fields_modified: list[str] = field(default_factory=list)
+    field_changes: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)  # field, what
+    schema_properties: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # foreignKeys…
+    metadata: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # title, format…
     primary_key: tuple[list[str], list[str]] | None = None
+    renamed_from: str | None = None  # the resource's name in the base, when it was renamed
+    moved: tuple[str | None, str | None] | None = None  # the file's path, base → head, when it moved
+    columns_added: list[str] = field(default_factory=list)  # in the CSV header
+    columns_removed: list[str] = field(default_factory=list)
+    columns_renamed: list[tuple[str, str]] = field(default_factory=list)  # same values, another name
+    columns_reordered: bool = False
+    key_unusable: list[str] = field(default_factory=list)  # a declared key missing from one version
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (base|head, a declared file not there)
 
     @property
     def schema_changed(self) -> bool:
@@ -230,17 +255,27 @@ class ResourceDiff:
             or self.fields_removed
             or self.fields_retyped
             or self.fields_modified
+            or self.schema_properties
             or self.primary_key
+        )
+
+    @property
+    def columns_changed(self) -> bool:
+        return bool(
+            self.columns_added or self.columns_removed or self.columns_renamed or self.columns_reordered
         )
 
 
 @dataclass
 class DatasetDiff:
     slug: str
-    status: str
+    status: str  # added · removed · renamed · modified · unchanged
     version: tuple[str | None, str | None] | None = None
     metadata: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     resources: list[ResourceDiff] = field(default_factory=list)
+    renamed_from: str | None = None  # the dataset's name in the base, when it was renamed
+    moved: tuple[str, str] | None = None  # the dataset's folder, base → head, when it moved
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (base|head, descriptor path)
 
 
 @dataclass
@@ -248,6 +283,8 @@ class DiffResult:
     base: str
     head: str
     datasets: list[DatasetDiff]
+    base_empty: bool = False  # no dataset at all in the base (a new catalog, or a first dataset)
+    head_empty: bool = False
 
     @property
     def changed(self) -> bool:
@@ -255,28 +292,55 @@ class DiffResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": 1, "base": self.base, "head": self.head, "changed": self.changed} | {
-            "datasets": [asdict(d) for d in self.datasets]
+            "base_empty": self.base_empty,
+            "head_empty": self.head_empty,
+            "datasets": [asdict(d) for d in self.datasets],
         }
 
 
 def _short(value: Any) -> str | None:
     if value is None:
         return None
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, (date, datetime)):  # YAML reads an unquoted 2026-11-25 as a date
+        return value.isoformat()
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    )
     return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _fields(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    return {f["name"]: f for f in (schema or {}).get("fields") or [] if isinstance(f, dict) and f.get("name")}
+    listed = (schema or {}).get("fields")
+    return {
+        f["name"]: f
+        for f in (listed if isinstance(listed, list) else [])
+        if isinstance(f, dict) and isinstance(f.get("name"), str) and f["name"]
+    }
 
 
-def _keyed(table: _Table, key: list[str]) -> dict[str, dict[str, str]]:
+def _primary_key(schema: dict[str, Any] | None) -> list[str]:
+    key = (schema or {}).get("primaryKey") or []
+    if isinstance(key, str):
+        return [key]
+    return [str(k) for k in key] if isinstance(key, list) else []
+
+
+def _records(table: _Table) -> list[dict[str, str]]:
+    return [{h: (row[j] if j < len(row) else "") for j, h in enumerate(table.header)} for row in table.rows]
+
+
+def _keyed(records: list[dict[str, str]], key: list[str], columns: list[str]) -> dict[str, dict[str, str]]:
+    """Rows by their key (the primary key's cells), or by their cells in ``columns`` when there is no
+    key (whole rows, over the columns both versions share)."""
     out: dict[str, dict[str, str]] = {}
-    positions = [table.header.index(k) for k in key] if key else []
-    for row in table.rows:
-        record = {h: (row[j] if j < len(row) else "") for j, h in enumerate(table.header)}
-        cells = [row[p] if p < len(row) else "" for p in positions] if positions else row
-        label = (" · " if positions else ",").join(cells)
+    for record in records:
+        if key:
+            label = " · ".join(record.get(k, "") for k in key)
+        else:
+            # no column in common (a table rewritten): whole rows never match, rather than by position
+            label = ",".join(record.get(c, "") for c in columns) if columns else ",".join(record.values())
         name, n = label, 2
         while name in out:  # a repeated key (or identical rows) stays visible as its own row
             name = f"{label} #{n}"
@@ -285,11 +349,96 @@ def _keyed(table: _Table, key: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _usable(key: list[str], *tables: _Table) -> bool:
+    """A key can match rows when every version that has a header has all its columns."""
+    return bool(key) and all(not t.header or all(k in t.header for k in key) for t in tables)
+
+
+def _overlap(a: _Table | None, b: _Table | None) -> float:
+    """The share of rows two tables have in common (identical rows), 0 to 1."""
+    if a is None or b is None or not (a.rows or b.rows):
+        return 0.0
+    left: dict[tuple[str, ...], int] = {}
+    for row in a.rows:
+        left[tuple(row)] = left.get(tuple(row), 0) + 1
+    same = 0
+    for row in b.rows:
+        if left.get(tuple(row), 0) > 0:
+            left[tuple(row)] -= 1
+            same += 1
+    return same / max(len(a.rows), len(b.rows))
+
+
+_RENAMED = 0.5  # as git's rename detection: at least half the content is the same
+
+
+def _pairs(gone: dict[str, Any], new: dict[str, Any], score: Callable[[Any, Any], float]) -> dict[str, str]:
+    """Renames: each new item paired with the gone item it most resembles (new name → old name)."""
+    ranked = sorted(
+        ((score(gone[g], new[n]), g, n) for g in gone for n in new), key=lambda t: (-t[0], t[1], t[2])
+    )
+    out: dict[str, str] = {}
+    for value, g, n in ranked:
+        if value >= _RENAMED and n not in out and g not in out.values():
+            out[n] = g
+    return out
+
+
+def _resource_score(old: _Resource, new: _Resource) -> float:
+    if old.path is not None and old.path == new.path:
+        return 1.0
+    return _overlap(old.table, new.table)
+
+
+def _package_score(old: _Package, new: _Package) -> float:
+    if old.folder == new.folder:
+        return 1.0
+    names = [n for n in new.resources if n in old.resources]
+    same = sum(
+        _overlap(old.resources[n].table, new.resources[n].table)
+        * max(len(t.rows) for t in (old.resources[n].table, new.resources[n].table) if t is not None)
+        for n in names
+        if old.resources[n].table is not None or new.resources[n].table is not None
+    )
+    total = max(
+        sum(len(r.table.rows) for r in p.resources.values() if r.table is not None) for p in (old, new)
+    )
+    return same / total if total else 0.0
+
+
+def _compare_columns(
+    rd: ResourceDiff, base: _Table, head: _Table, matched: list[tuple[dict[str, str], dict[str, str]]]
+) -> None:
+    if not base.header or not head.header or base.header == head.header:
+        return
+    removed = [c for c in base.header if c not in head.header]
+    added = [c for c in head.header if c not in base.header]
+    for old in list(removed):
+        for new in list(added):
+            # a column renamed: another name, the same values in every row matched
+            if any(b.get(old) for b, _ in matched) and all(
+                b.get(old, "") == h.get(new, "") for b, h in matched
+            ):
+                rd.columns_renamed.append((old, new))
+                removed.remove(old)
+                added.remove(new)
+                break
+    rd.columns_added, rd.columns_removed = added, removed
+    common = [c for c in head.header if c in base.header]
+    rd.columns_reordered = common != [c for c in base.header if c in head.header]
+
+
 def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -> ResourceDiff:
     current = new or old
     assert current is not None
     status = "added" if old is None else "removed" if new is None else "unchanged"
     rd = ResourceDiff(name, status, current.path)
+    if old is not None and new is not None:
+        if old.name != new.name:
+            rd.renamed_from = old.name
+        if _relative(old) != _relative(new):  # within its dataset's folder, wherever that folder is
+            rd.moved = (old.path, new.path)
+        rd.metadata = _properties(old.descriptor, new.descriptor, skip=("name", "path", "schema"))
     old_fields, new_fields = _fields(old.schema if old else None), _fields(new.schema if new else None)
     if old is not None and new is not None and old.schema is not None and new.schema is not None:
         rd.fields_added = [n for n in new_fields if n not in old_fields]
@@ -299,71 +448,140 @@ def _compare_resource(name: str, old: _Resource | None, new: _Resource | None) -
                 a, b = old_fields[n].get("type", "string"), new_fields[n].get("type", "string")
                 if a != b:
                     rd.fields_retyped.append((n, a, b))
-                elif old_fields[n] != new_fields[n]:
+                changes = _properties(old_fields[n], new_fields[n], skip=("name", "type"))
+                if changes:
                     rd.fields_modified.append(n)
-        pk_old, pk_new = old.schema.get("primaryKey") or [], new.schema.get("primaryKey") or []
-        pk_old = [pk_old] if isinstance(pk_old, str) else list(pk_old)
-        pk_new = [pk_new] if isinstance(pk_new, str) else list(pk_new)
+                    rd.field_changes += [(n, what, x, y) for what, x, y in changes]
+        rd.schema_properties = _properties(old.schema, new.schema, skip=("fields", "primaryKey"))
+        pk_old, pk_new = _primary_key(old.schema), _primary_key(new.schema)
         if pk_old != pk_new:
             rd.primary_key = (pk_old, pk_new)
+    rd.missing = [
+        (side, r.path) for side, r in (("base", old), ("head", new)) if r and r.path and r.table is None
+    ]
     base_table = old.table if old and old.table else _Table([], [])
     head_table = new.table if new and new.table else _Table([], [])
     rd.rows_base, rd.rows_head = len(base_table.rows), len(head_table.rows)
-    schema = (new.schema if new else None) or (old.schema if old else None) or {}
-    key = schema.get("primaryKey") or []
-    key = [key] if isinstance(key, str) else [str(k) for k in key]
-    if not all(k in base_table.header or not base_table.header for k in key) or not all(
-        k in head_table.header or not head_table.header for k in key
-    ):
-        key = []  # without the key columns, rows can only be matched whole
+    declared = [_primary_key(new.schema if new else None), _primary_key(old.schema if old else None)]
+    # the head's key first; after a key change, the base's key if only that one is in both versions
+    key = next((k for k in declared if _usable(k, base_table, head_table)), [])
     rd.key = key
-    base_rows, head_rows = _keyed(base_table, key), _keyed(head_table, key)
+    if not key and any(declared):
+        rd.key_unusable = next(k for k in declared if k)
+    common = [c for c in head_table.header if c in base_table.header]
+    base_records, head_records = _records(base_table), _records(head_table)
+    base_rows, head_rows = _keyed(base_records, key, common), _keyed(head_records, key, common)
     rd.added = [r for k, r in head_rows.items() if k not in base_rows]
     rd.removed = [r for k, r in base_rows.items() if k not in head_rows]
-    columns = list(head_table.header) + [h for h in base_table.header if h not in head_table.header]
+    matched = [(base_rows[k], row) for k, row in head_rows.items() if k in base_rows]
+    _compare_columns(rd, base_table, head_table, matched)
+    # cells of the columns both versions have (a column added or removed is told once, not per row)
+    columns = [(c, c) for c in common] + rd.columns_renamed
     for k, row in head_rows.items():
         before = base_rows.get(k)
-        if before is None or before == row:
+        if before is None:
             continue
         cells = [
-            (c, before.get(c, ""), row.get(c, "")) for c in columns if before.get(c, "") != row.get(c, "")
+            (n, before.get(o, ""), row.get(n, "")) for o, n in columns if before.get(o, "") != row.get(n, "")
         ]
         if cells:
             rd.changed.append(RowChange(k, cells))
-    if status == "unchanged" and (rd.added or rd.removed or rd.changed or rd.schema_changed):
-        rd.status = "modified"
-    if status == "unchanged" and base_table.header != head_table.header:
-        rd.status = "modified"
+    if status == "unchanged":
+        if rd.renamed_from:
+            rd.status = "renamed"
+        elif (
+            rd.added
+            or rd.removed
+            or rd.changed
+            or rd.schema_changed
+            or rd.columns_changed
+            or rd.moved
+            or rd.metadata
+            or rd.missing
+            or base_table.header != head_table.header
+        ):
+            rd.status = "modified"
     return rd
 
 
-def _compare(base: dict[str, _Package], head: dict[str, _Package]) -> list[DatasetDiff]:
-    out = []
-    for slug in sorted(set(base) | set(head)):
-        old, new = base.get(slug), head.get(slug)
-        status = "added" if old is None else "removed" if new is None else "unchanged"
-        dd = DatasetDiff(slug, status)
-        a = old.descriptor if old else {}
-        b = new.descriptor if new else {}
-        if old is not None and new is not None:
-            for key in sorted((set(a) | set(b)) - {"resources"}):
-                if a.get(key) != b.get(key):
-                    dd.metadata.append((key, _short(a.get(key)), _short(b.get(key))))
-            if a.get("version") != b.get("version"):
-                dd.version = (_short(a.get("version")), _short(b.get("version")))
-        names = list((new.resources if new else {}).keys())
-        names += [n for n in (old.resources if old else {}) if n not in names]
-        for name in names:
-            rd = _compare_resource(
-                name,
-                old.resources.get(name) if old else None,
-                new.resources.get(name) if new else None,
-            )
-            dd.resources.append(rd)
-        if status == "unchanged" and (dd.metadata or any(r.status != "unchanged" for r in dd.resources)):
-            dd.status = "modified"
-        out.append(dd)
+def _properties(
+    old: dict[str, Any], new: dict[str, Any], skip: tuple[str, ...] = (), prefix: str = ""
+) -> list[tuple[str, str | None, str | None]]:
+    """What differs between two descriptors, property by property (``constraints.required``)."""
+    out: list[tuple[str, str | None, str | None]] = []
+    for key in sorted({str(k) for k in (*old, *new)} - set(skip)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict) and not prefix:
+            out += _properties(a, b, prefix=f"{key}.")
+        else:
+            out.append((prefix + key, _short(a), _short(b)))
     return out
+
+
+def _relative(resource: _Resource) -> str | None:
+    return posixpath.relpath(resource.path, resource.folder) if resource.path else None
+
+
+def _compare_package(slug: str, old: _Package | None, new: _Package | None, moves: bool) -> DatasetDiff:
+    status = "added" if old is None else "removed" if new is None else "unchanged"
+    dd = DatasetDiff(slug, status)
+    a = old.descriptor if old else {}
+    b = new.descriptor if new else {}
+    old_resources = dict(old.resources) if old else {}
+    new_resources = dict(new.resources) if new else {}
+    dd.unreadable = [(side, p.unreadable) for side, p in (("base", old), ("head", new)) if p and p.unreadable]
+    if dd.unreadable:  # nothing to compare but the descriptor's bytes
+        if status == "unchanged" and (old and old.raw) != (new and new.raw):
+            dd.status = "modified"
+        return dd
+    if old is not None and new is not None:
+        if old.slug != new.slug:
+            dd.renamed_from = old.slug
+        if moves and old.folder != new.folder:
+            dd.moved = (old.folder, new.folder)
+        for key in sorted((set(a) | set(b)) - {"resources", "name"}):
+            if a.get(key) != b.get(key):
+                dd.metadata.append((key, _short(a.get(key)), _short(b.get(key))))
+        if a.get("version") != b.get("version"):
+            dd.version = (_short(a.get("version")), _short(b.get("version")))
+    renamed = _pairs(
+        {n: r for n, r in old_resources.items() if n not in new_resources},
+        {n: r for n, r in new_resources.items() if n not in old_resources},
+        _resource_score,
+    )
+    for name, resource in new_resources.items():
+        dd.resources.append(_compare_resource(name, old_resources.get(renamed.get(name, name)), resource))
+    for name, resource in old_resources.items():
+        if name not in new_resources and name not in renamed.values():
+            dd.resources.append(_compare_resource(name, resource, None))
+    if status == "unchanged":
+        if dd.renamed_from:
+            dd.status = "renamed"
+        elif dd.metadata or dd.moved or any(r.status != "unchanged" for r in dd.resources):
+            dd.status = "modified"
+    return dd
+
+
+def _compare(base: dict[str, _Package], head: dict[str, _Package], moves: bool = True) -> list[DatasetDiff]:
+    """Datasets matched by name, then renames by content; ``moves``: whether both sides' folders are
+    paths in one tree (two git refs, two folders), not the versioned folders of two zips."""
+    renamed = _pairs(
+        {s: p for s, p in base.items() if s not in head},
+        {s: p for s, p in head.items() if s not in base},
+        _package_score,
+    )
+    out = []
+    for slug, new in head.items():
+        old = base.get(renamed.get(slug, slug))
+        out.append(_compare_package(old.slug if new.unreadable and old else slug, old, new, moves))
+    out += [
+        _compare_package(slug, old, None, moves)
+        for slug, old in base.items()
+        if slug not in head and slug not in renamed.values()
+    ]
+    return sorted(out, key=lambda d: d.slug)
 
 
 def _is_side(value: str | None) -> bool:
@@ -392,7 +610,8 @@ def diff(base: str | None = None, head: str | None = None, path: str | Path | No
             )
         assert base is not None and head is not None
         left, right = _side(base), _side(head)
-        return DiffResult(left.label, right.label, _compare(_packages(left, ""), _packages(right, "")))
+        zips = isinstance(left, ZipTree) or isinstance(right, ZipTree)
+        return _result(left.label, right.label, _packages(left, ""), _packages(right, ""), moves=not zips)
     target = Path(path) if path is not None else Path("datasets")
     if not target.exists():
         raise UsageError(f"No existe «{target}».", f"'{target}' does not exist.")
@@ -411,9 +630,13 @@ def diff(base: str | None = None, head: str | None = None, path: str | Path | No
         new_tree: Tree = GitTree(root, head_commit, f"{head} ({head_commit[:7]})", under)
     else:
         new_tree = FolderTree(root, "working tree", under)
-    return DiffResult(
-        old_tree.label, new_tree.label, _compare(_packages(old_tree, under), _packages(new_tree, under))
-    )
+    return _result(old_tree.label, new_tree.label, _packages(old_tree, under), _packages(new_tree, under))
+
+
+def _result(
+    base: str, head: str, old: dict[str, _Package], new: dict[str, _Package], moves: bool = True
+) -> DiffResult:
+    return DiffResult(base, head, _compare(old, new, moves), base_empty=not old, head_empty=not new)
 
 
 # ── rendering ────────────────────────────────────────────────────────────────────────────────────
@@ -446,12 +669,38 @@ _WORDS: dict[str, dict[str, Any]] = {
         "fields_removed": "Campos eliminados",
         "fields_retyped": "Campos con otro tipo",
         "fields_modified": "Campos con otra definición",
+        "schema_properties": "Otras propiedades del esquema",
         "primary_key": "Clave primaria",
         "key": "clave",
         "field": "campo",
         "before": "antes",
         "after": "después",
         "working tree": "los archivos actuales",
+        "renamed": "renombrado",
+        "n_rows_removed": ("{n} fila eliminada", "{n} filas eliminadas"),
+        "missing_base": "El archivo {path} no existe en la versión base.",
+        "missing_head": (
+            "El archivo {path} no existe en la versión nueva: sus filas se cuentan como eliminadas."
+        ),
+        "unreadable_base": "No se pudo leer {path} en la versión base: sus tablas no se comparan.",
+        "unreadable_head": (
+            "No se pudo leer {path} en la versión nueva (ciudades validate dice por qué): "
+            "sus tablas no se comparan."
+        ),
+        "table_renamed": "renombrada",
+        "was": "antes {name}",
+        "moved_folder": "Carpeta: {a} → {b}",
+        "moved_file": "Archivo: {a} → {b}",
+        "columns_added": "Columnas agregadas",
+        "columns_removed": "Columnas eliminadas",
+        "columns_renamed": "Columnas renombradas",
+        "columns_reordered": "Las columnas cambiaron de orden",
+        "none_key": "(ninguna)",
+        "compared_by": "filas comparadas por {key}",
+        "compared_whole": "filas comparadas completas, sin clave",
+        "key_unusable": "La clave {key} no está en las dos versiones: filas comparadas completas",
+        "base_empty": "La versión base no tiene conjuntos de datos: todo lo que sigue es nuevo.",
+        "head_empty": "La versión nueva no tiene conjuntos de datos: todos se eliminaron.",
     },
     "en": {
         "title": "Changes to the data",
@@ -480,12 +729,36 @@ _WORDS: dict[str, dict[str, Any]] = {
         "fields_removed": "Fields removed",
         "fields_retyped": "Fields retyped",
         "fields_modified": "Fields redefined",
+        "schema_properties": "Other schema properties",
         "primary_key": "Primary key",
         "key": "key",
         "field": "field",
         "before": "before",
         "after": "after",
         "working tree": "the current files",
+        "renamed": "renamed",
+        "n_rows_removed": ("{n} row removed", "{n} rows removed"),
+        "missing_base": "The file {path} does not exist in the base version.",
+        "missing_head": "The file {path} does not exist in the new version: its rows count as removed.",
+        "unreadable_base": "{path} could not be read in the base version: its tables are not compared.",
+        "unreadable_head": (
+            "{path} could not be read in the new version (ciudades validate says why): "
+            "its tables are not compared."
+        ),
+        "table_renamed": "renamed",
+        "was": "was {name}",
+        "moved_folder": "Folder: {a} → {b}",
+        "moved_file": "File: {a} → {b}",
+        "columns_added": "Columns added",
+        "columns_removed": "Columns removed",
+        "columns_renamed": "Columns renamed",
+        "columns_reordered": "The columns changed order",
+        "none_key": "(none)",
+        "compared_by": "rows compared by {key}",
+        "compared_whole": "rows compared whole, without a key",
+        "key_unusable": "The key {key} is not in both versions: rows compared whole",
+        "base_empty": "The base version has no datasets: everything below is new.",
+        "head_empty": "The new version has no datasets: all of them were removed.",
     },
 }
 
@@ -495,6 +768,13 @@ def _row_text(row: dict[str, str], key: list[str], limit: int = 160) -> str:
     rest = "; ".join(f"{k}={v}" for k, v in row.items() if v and k not in key)
     text = f"{head}: {rest}" if head else rest
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _change(what: str, old: str | None, new: str | None, limit: int = 40) -> str:
+    """A property changed: with its values when they are short, by its name alone when not."""
+    if len(old or "") > limit or len(new or "") > limit:
+        return what
+    return f"{what}: {old if old is not None else '-'} → {new if new is not None else '-'}"
 
 
 def _cell(value: str, limit: int = 80) -> str:
@@ -528,9 +808,20 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
     if not changed:
         out += ["", w["none"]]
         return "\n".join(map(_shown, out)) + "\n"
+    if result.base_empty or result.head_empty:
+        out += ["", w["base_empty" if result.base_empty else "head_empty"]]
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(esc(n) for n in names) or w["none_key"]
+
     for d in changed:
-        out += ["", f"### {w['dataset']} `{d.slug}` ({w[d.status]})" if md else f"{d.slug} ({w[d.status]})"]
+        state = w[d.status] + (f"; {w['was'].format(name=d.renamed_from)}" if d.renamed_from else "")
+        out += ["", f"### {w['dataset']} `{d.slug}` ({esc(state)})" if md else f"{d.slug} ({state})"]
         bullet = "- " if md else "  "
+        if d.moved:
+            out.append(bullet + esc(w["moved_folder"].format(a=d.moved[0] or ".", b=d.moved[1] or ".")))
+        for side, where in d.unreadable:
+            out.append(bullet + esc(w[f"unreadable_{side}"].format(path=where)))
         if d.version:
             out.append(f"{bullet}{w['version']}: {d.version[0]} → {d.version[1]}")
         other = [m for m in d.metadata if m[0] != "version"]
@@ -540,19 +831,40 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
         for r in d.resources:
             if r.status == "unchanged":
                 continue
-            counts = ", ".join(
-                w[f"n_{kind}"][0 if n == 1 else 1].format(n=n)
-                for kind, n in (
-                    ("added", len(r.added)),
-                    ("removed", len(r.removed)),
-                    ("changed", len(r.changed)),
-                )
+            kinds: tuple[tuple[str, int], ...] = (
+                ("added", len(r.added)),
+                ("removed", len(r.removed)),
+                ("changed", len(r.changed)),
             )
+            if r.status in ("added", "removed"):  # a new table is its rows added; a removed one, removed
+                kinds = tuple(k for k in kinds if k[0] == r.status)
+            counts = ", ".join(w[f"n_{kind}"][0 if n == 1 else 1].format(n=n) for kind, n in kinds)
+            if r.status == "removed":
+                counts = w["n_rows_removed"][0 if len(r.removed) == 1 else 1].format(n=len(r.removed))
             counts += "; " + w["rows"].format(a=r.rows_base, b=r.rows_head)
             title = f"{w['table']} `{r.name}`" if md else f"{w['table']} {r.name}"
             state = w[f"table_{r.status}"]
-            out += ["", f"#### {title} ({state}): {counts}" if md else f"  {title} ({state}): {counts}"]
+            if r.renamed_from:
+                state += f"; {w['was'].format(name=r.renamed_from)}"
+            out += ["", f"#### {title} ({esc(state)}): {counts}" if md else f"  {title} ({state}): {counts}"]
             ind = "- " if md else "    "
+            if r.moved:
+                out.append(ind + esc(w["moved_file"].format(a=r.moved[0] or "-", b=r.moved[1] or "-")))
+            if r.metadata:
+                out.append(f"{ind}{w['metadata']}: {esc(', '.join(m[0] for m in r.metadata))}")
+            for side, where in r.missing:
+                out.append(ind + esc(w[f"missing_{side}"].format(path=where)))
+            if r.columns_added:
+                out.append(f"{ind}{w['columns_added']}: {listed(r.columns_added)}")
+            if r.columns_removed:
+                out.append(f"{ind}{w['columns_removed']}: {listed(r.columns_removed)}")
+            if r.columns_renamed:
+                out.append(
+                    f"{ind}{w['columns_renamed']}: "
+                    + ", ".join(esc(f"{a} → {b}") for a, b in r.columns_renamed)
+                )
+            if r.columns_reordered:
+                out.append(f"{ind}{w['columns_reordered']}")
             if r.fields_added:
                 out.append(f"{ind}{w['fields_added']}: {', '.join(r.fields_added)}")
             if r.fields_removed:
@@ -561,11 +873,20 @@ def render_diff(result: DiffResult, lang: str, fmt: str = "text", *, first: int 
                 retyped = ", ".join(f"{n} ({a} → {b})" for n, a, b in r.fields_retyped)
                 out.append(f"{ind}{w['fields_retyped']}: {retyped}")
             if r.fields_modified:
-                out.append(f"{ind}{w['fields_modified']}: {', '.join(r.fields_modified)}")
-            if r.primary_key:
-                out.append(
-                    f"{ind}{w['primary_key']}: {', '.join(r.primary_key[0])} → {', '.join(r.primary_key[1])}"
+                shown = ", ".join(
+                    f"{n} ({'; '.join(_change(*c[1:]) for c in r.field_changes if c[0] == n)})"
+                    for n in r.fields_modified
                 )
+                out.append(f"{ind}{w['fields_modified']}: {esc(shown)}")
+            if r.schema_properties:
+                shown = "; ".join(_change(*c) for c in r.schema_properties)
+                out.append(f"{ind}{w['schema_properties']}: {esc(shown)}")
+            if r.primary_key:
+                how = w["compared_by"].format(key=listed(r.key)) if r.key else w["compared_whole"]
+                pk = f"{listed(r.primary_key[0])} → {listed(r.primary_key[1])}"
+                out.append(f"{ind}{w['primary_key']}: {pk}; {how}")
+            elif r.key_unusable and r.status == "modified":
+                out.append(ind + w["key_unusable"].format(key=listed(r.key_unusable)))
             for label, rows in (("rows_added", r.added), ("rows_removed", r.removed)):
                 if not rows:
                     continue

@@ -298,7 +298,8 @@ def _source_dataset(folder: Path) -> dict[str, pd.DataFrame]:
     from toolkit.catalog import load_catalog
 
     catalog, findings = load_catalog(folder)
-    errors = [f for f in findings if f.severity == "error"]
+    # A data file no resource declares does not keep the declared tables from being read.
+    errors = [f for f in findings if f.severity == "error" and f.code != "file-undeclared"]
     if errors:
         raise ToolkitError(
             f"No se puede leer «{display_path(folder)}»: {errors[0].message_es}",

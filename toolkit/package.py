@@ -659,7 +659,9 @@ def package(
     """
     from toolkit.validate import validate_catalog
 
-    catalog, findings = loaded if loaded is not None else load_catalog(path, allow_remote=allow_remote)
+    catalog, findings = (
+        loaded if loaded is not None else load_catalog(path, allow_remote=allow_remote, publishing=True)
+    )
     report = validate_catalog(catalog, findings, progress=progress)
     if not report.valid:
         raise InvalidData(report)

@@ -183,7 +183,7 @@ def build(
         raise UsageError(
             f"No existe la carpeta de plantillas «{templates}».", f"No templates folder '{templates}'."
         )
-    loaded = load_catalog(path, allow_remote=allow_remote)
+    loaded = load_catalog(path, allow_remote=allow_remote, publishing=True)
     catalog = loaded[0]
     target = Path(out).resolve()
     _check_out(target, catalog)

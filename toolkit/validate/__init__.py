@@ -10,11 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from toolkit.callmodule import callable_module
-from toolkit.catalog import Catalog, Dataset, ResourceSpec, display_path, load_catalog, single_table_catalog
+from toolkit.catalog import (
+    Catalog,
+    Dataset,
+    ResourceSpec,
+    applied_profiles,
+    display_path,
+    load_catalog,
+    single_table_catalog,
+)
 from toolkit.errors import UsageError
 from toolkit.report import Finding, Report
 from toolkit.validate import domain, parallel, privacy, structure
-from toolkit.validate.profiles import PROFILES
+from toolkit.validate.profiles import PROFILES, policy_filter
 from toolkit.validate.rawcsv import RawTable, read_table
 
 __all__ = ["ENGINES", "PROFILES", "validate", "validate_catalog"]
@@ -42,8 +50,11 @@ def validate(
 ) -> Report:
     """Validate ``path`` (default ``datasets/``) and return a :class:`Report`.
 
-    ``profiles``: ``None`` uses each dataset's ``policy_profiles``; a list replaces them
-    (``[]`` turns profiles off). ``schema`` is required when ``path`` is a single CSV file.
+    ``profiles``: ``None`` applies the ``catalog`` profile inside a catalog (and to a CSV checked
+    against a catalog's schema) plus each dataset's ``policy_profiles``; a list replaces the
+    dataset's own profiles, the ``catalog`` one staying on inside a catalog; ``"none"`` in the list
+    (or ``[]``) turns every profile off but the others listed. ``schema`` is required when ``path``
+    is a single CSV file. A run that checks no table is never valid (a ``nothing-checked`` finding).
     ``engine``: ``frictionless`` checks every table with frictionless, ``fast`` with the
     vectorised engine (same findings), ``auto`` uses the fast engine for datasets with a table of
     2 MiB or more. ``log`` receives diagnostic lines (which engine checked what, and why);
@@ -69,12 +80,12 @@ def validate(
             )
         catalog, findings = single_table_catalog(target, Path(schema))
     else:
-        catalog, findings = load_catalog(target, only=datasets, allow_remote=allow_remote)
+        catalog, findings = load_catalog(target, only=datasets, allow_remote=allow_remote, profiles=profiles)
     for name in profiles or []:
-        if name not in PROFILES:
+        if name not in PROFILES and name != "none":
             raise UsageError(
-                f"Perfil desconocido «{name}»; disponibles: {', '.join(PROFILES)}.",
-                f"Unknown profile '{name}'; available: {', '.join(PROFILES)}.",
+                f"Perfil desconocido «{name}»; disponibles: {', '.join(PROFILES)}, none.",
+                f"Unknown profile '{name}'; available: {', '.join(PROFILES)}, none.",
             )
     return validate_catalog(
         catalog,
@@ -115,7 +126,7 @@ def validate_catalog(
     for ds in catalog.datasets:
         report.datasets.append(ds.slug)
         report.tables[ds.slug] = {r.name: display_path(r.path) for r in ds.resources}
-        names = ds.profiles if profiles is None else profiles
+        names = applied_profiles(profiles, catalog.in_catalog, ds.profiles)
         if ds.slug in fast:
             found = _fast_dataset(ds, catalog, report, names, limit_errors, progress, say, show_progress)
         elif ds.slug in done:
@@ -126,8 +137,31 @@ def validate_catalog(
         else:
             say(f"{ds.slug}: frictionless engine")
             found = _classic(ds, catalog, report, ds.resources, names, limit_errors, progress)
-        report.extend(_ordered(found, ds.resources))
+        report.extend(_ordered(policy_filter(found, names), ds.resources))
+    if report.resources == 0 and not report.errors:
+        report.extend([nothing_checked(catalog)])
     return report
+
+
+def nothing_checked(catalog: Catalog) -> Finding:
+    """The finding of a run that checked no table: such a run is never reported as valid."""
+    from toolkit.report import make_finding
+
+    if not catalog.datasets:
+        detail, detail_en = "no hay ningún conjunto de datos declarado", "there is no declared dataset"
+    else:
+        detail = "los conjuntos de datos no declaran ninguna tabla CSV"
+        detail_en = "the datasets declare no CSV table"
+    return make_finding(
+        "nothing-checked",
+        path=display_path(catalog.folder) if catalog.folder is not None else None,
+        detail=detail,
+        detail_en=detail_en,
+        expected="Declara cada tabla en «resources» del datapackage.yaml de su conjunto (name, path y "
+        "schema); un conjunto de datos es una carpeta con su datapackage.yaml.",
+        expected_en="Declare each table under 'resources' in its dataset's datapackage.yaml (name, "
+        "path and schema); a dataset is a folder with its datapackage.yaml.",
+    )
 
 
 def fastrun_bytes(spec: ResourceSpec) -> int:

@@ -111,8 +111,10 @@ def _work(i: int) -> Result | None:
 
     assert _JOB is not None
     datasets, catalog, profiles, limit_errors = _JOB
+    from toolkit.catalog import applied_profiles
+
     ds = datasets[i]
-    names = ds.profiles if profiles is None else profiles
+    names = applied_profiles(profiles, catalog.in_catalog, ds.profiles)
     report = Report()
     try:
         found = _classic(ds, catalog, report, ds.resources, names, limit_errors, None)

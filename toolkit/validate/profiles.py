@@ -1,5 +1,8 @@
 """Data-policy profiles: rules a publisher adopts on top of the schemas.
 
+``catalog`` is the catalog's own policy, on by default inside a catalog (a folder with
+``catalog.yaml``) and for tables checked against its schemas: every table has ``source_url``,
+CSVs are comma-delimited, descriptors carry the bilingual metadata a catalog page needs.
 ``cdmx`` is Mexico City's open-data policy (Agencia Digital de Innovación Pública): lowercase
 unaccented snake_case column names, a unique id first, UTF-8, ISO 8601 dates, numbers without
 thousands separators or currency symbols, countries in ISO 3166-1 alpha-3.
@@ -82,4 +85,28 @@ def cdmx(ds: Dataset, spec: ResourceSpec, table: RawTable) -> list[Finding]:
     return findings
 
 
-PROFILES: dict[str, Callable[[Dataset, ResourceSpec, RawTable], list[Finding]]] = {"cdmx": cdmx}
+def catalog(ds: Dataset, spec: ResourceSpec, table: RawTable) -> list[Finding]:
+    """The catalog's own policy. Its table rules are checked where the table is read, by either
+    engine (the comma delimiter while reading, a ``source_url`` field with the domain checks); this
+    profile decides whether they are reported (:func:`policy_filter`). Its metadata rules are
+    checked while the descriptors are loaded."""
+    return []
+
+
+# Findings that are the catalog's policy rather than errors in any standard: reported only where the
+# catalog profile applies. A CSV checked against someone else's schema, or a Data Package outside a
+# catalog, gets what frictionless checks and the domain checks of the fields it has.
+CATALOG_CODES = frozenset({"wrong-delimiter", "source-field-missing"})
+
+
+def policy_filter(findings: list[Finding], names: list[str]) -> list[Finding]:
+    """``findings`` without the catalog's policy findings when the catalog profile is off."""
+    if "catalog" in names:
+        return findings
+    return [f for f in findings if f.code not in CATALOG_CODES]
+
+
+PROFILES: dict[str, Callable[[Dataset, ResourceSpec, RawTable], list[Finding]]] = {
+    "catalog": catalog,
+    "cdmx": cdmx,
+}
