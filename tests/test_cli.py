@@ -9,6 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.conftest import SHIPPED, SHIPPED_TABLES
 from toolkit.cli import cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -19,7 +20,7 @@ def test_validate_shipped_catalog_exits_zero(runner: CliRunner, root: Path) -> N
     result = runner.invoke(cli, ["validate", str(root / "datasets"), "--lang", "es"])
     assert result.exit_code == 0, result.output
     assert result.output.endswith("✓ Válido: sin problemas\n")
-    assert "Revisado: 3 conjuntos de datos, 9 tablas," in result.output
+    assert f"Revisado: {len(SHIPPED)} conjuntos de datos, {SHIPPED_TABLES} tablas," in result.output
 
 
 def test_invalid_csv_exits_one_with_location_and_fix(runner: CliRunner) -> None:

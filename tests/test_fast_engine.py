@@ -78,7 +78,21 @@ def test_spoiled_catalog_same_findings(
     assert all("fast engine" in line for line in log), log
 
 
-def test_every_kind_of_seeded_error_is_covered(spoiled: list[Path]) -> None:
+@pytest.mark.parametrize("seed", range(3))
+def test_spoiled_catalog_same_findings_before_merging(
+    spoiled: list[Path], seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engines agree on every frictionless error, also the ones ``one_per_mistake`` then merges
+    into one finding (a repeated key's ``unique-error``, a pattern's code-system finding)."""
+    monkeypatch.setattr(importlib.import_module("toolkit.validate"), "one_per_mistake", lambda found: found)
+    slow, fast, _ = both(spoiled[seed])
+    assert_same(slow, fast)
+    assert "unique-error" in {f.code for f in fast.findings}
+
+
+def test_every_kind_of_seeded_error_is_covered(spoiled: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # what the engines find, before one_per_mistake merges two findings of one mistake
+    monkeypatch.setattr(importlib.import_module("toolkit.validate"), "one_per_mistake", lambda found: found)
     codes: set[str] = set()
     for root in spoiled:
         codes |= {f.code for f in validate(root, engine="fast", limit_errors=100_000).findings}

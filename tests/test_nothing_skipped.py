@@ -16,6 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.conftest import SHIPPED, SHIPPED_TABLES
 from toolkit import validate
 from toolkit.catalog import applied_profiles
 from toolkit.cli import cli
@@ -114,7 +115,8 @@ def test_unknown_dataset_slug_is_a_usage_error_with_the_closest_slugs(catalog_co
     assert result.output == "Error: No hay ningún conjunto de datos «bogot». ¿Quisiste decir bogota?\n"
     result = runner.invoke(cli, ["validate", str(catalog_copy), "--dataset", "zzz", "--lang", "en"])
     assert result.exit_code == 2
-    assert "Available datasets: bogota, ciudad-de-mexico, montevideo." in result.output
+    slugs = sorted(p.parent.name for p in catalog_copy.glob("*/datapackage.yaml"))
+    assert f"Available datasets: {', '.join(slugs)}." in result.output
     # a dataset folder given as PATH with another --dataset: no longer zero datasets and valid
     result = runner.invoke(
         cli, ["validate", str(catalog_copy / "bogota"), "--dataset", "montevideo", "--lang", "en"]
@@ -181,27 +183,24 @@ def test_changed_since_with_nothing_changed_checks_everything(repo: Path) -> Non
     (repo / "NOTES.md").write_text("not data\n", encoding="utf-8")
     code, text, report = run(str(repo / "datasets"), "--changed-since", "main")
     assert code == 0
-    assert (
-        report["datasets"] == ["bogota", "ciudad-de-mexico", "montevideo"]
-        and report["stats"]["resources"] == 9
-    )
+    assert report["datasets"] == SHIPPED and report["stats"]["resources"] == SHIPPED_TABLES
     assert codes(report) == ["changed-nothing"]
     assert "No declared dataset changed since 'main' (NOTES.md): the whole catalog was checked." in text
-    assert "Checked: 3 datasets, 9 tables" in text
+    assert f"Checked: {len(SHIPPED)} datasets, {SHIPPED_TABLES} tables" in text
 
 
 def test_changed_since_with_a_removed_dataset_checks_the_others(repo: Path) -> None:
     shutil.rmtree(repo / "datasets" / "montevideo")
     code, _, report = run(str(repo / "datasets"), "--changed-since", "main")
-    assert code == 0 and report["datasets"] == ["bogota", "ciudad-de-mexico"]
-    assert report["stats"]["resources"] == 6
+    assert code == 0 and report["datasets"] == [s for s in SHIPPED if s != "montevideo"]
+    assert report["stats"]["resources"] == SHIPPED_TABLES - 3
 
 
 # ── a run that checked no table ──────────────────────────────────────────────────────────────────
 
 
 def test_a_catalog_without_datasets_is_not_valid(catalog_copy: Path) -> None:
-    for slug in ("bogota", "ciudad-de-mexico", "montevideo"):
+    for slug in SHIPPED:
         shutil.rmtree(catalog_copy / slug)
     code, text, report = run(str(catalog_copy))
     assert code == 1 and codes(report) == ["nothing-checked"]
@@ -247,7 +246,7 @@ def test_jsonl_multipart_and_inline_resources_are_refused(catalog_copy: Path) ->
     assert "a resource in 2 parts ('path' is a list)" in messages[2]
     assert "data written in the descriptor ('data')" in messages[3]
     assert "ciudades import" in report["findings"][4]["hint"]
-    assert report["stats"]["resources"] == 9  # the CSV tables, and only them
+    assert report["stats"]["resources"] == SHIPPED_TABLES  # the CSV tables, and only them
 
 
 def test_a_single_jsonl_file_is_refused_not_parsed(tmp_path: Path) -> None:
@@ -370,7 +369,7 @@ def test_the_action_fails_a_pull_request_that_adds_a_city_without_descriptor(rep
 def test_the_action_never_ends_valid_with_nothing_checked(repo: Path) -> None:
     from test_action import run_action
 
-    for slug in ("bogota", "ciudad-de-mexico", "montevideo"):
+    for slug in SHIPPED:
         shutil.rmtree(repo / "datasets" / slug)
     for given in ({"lang": "en"}, {"lang": "en", "changed-since": "main"}):
         steps = {s["name"]: s for s in run_action(repo, given, {})}

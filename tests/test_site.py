@@ -25,6 +25,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.conftest import SHIPPED
 from toolkit.cli import cli
 from toolkit.errors import UsageError
 from toolkit.package import InvalidData
@@ -316,9 +317,7 @@ def test_data_json_matches_its_schema(site: Path) -> None:
     schema = json.loads((STANDARDS / "data-json-dcat-us-1.1.schema.json").read_text(encoding="utf-8"))
     doc = json.loads((site / "data.json").read_text(encoding="utf-8"))
     jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
-    assert [d["landingPage"] for d in doc["dataset"]] == [
-        BASE + s + "/" for s in ("bogota", "ciudad-de-mexico", "montevideo")
-    ]
+    assert [d["landingPage"] for d in doc["dataset"]] == [BASE + s + "/" for s in SHIPPED]
     bogota = doc["dataset"][0]["distribution"]
     csv_file = next(d for d in bogota if d["downloadURL"].endswith("/bogota/agreements.csv"))
     assert csv_file["byteSize"] == (ROOT / "datasets" / "bogota" / "agreements.csv").stat().st_size
@@ -380,7 +379,7 @@ def test_a_partner_page_gathers_its_rows_across_cities(site: Path) -> None:
     html = (site / "contrapartes" / "c40.html").read_text(encoding="utf-8")
     agreements = {
         slug
-        for slug in ("bogota", "ciudad-de-mexico", "montevideo")
+        for slug in SHIPPED
         if any(
             r["counterpart_id"] == "c40" or "c40" in r["other_counterpart_ids"].split(";")
             for r in agreements_of(slug)
@@ -398,9 +397,7 @@ def test_filter_pages_work_without_javascript(site: Path) -> None:
     tree = parse(page)
     cards = [li for li in tree.iter("li") if "card" in (li.get("class") or "").split()]
     expected = {
-        slug
-        for slug in ("bogota", "ciudad-de-mexico", "montevideo")
-        if any(r["agreement_type"] == "sister_city" for r in agreements_of(slug))
+        slug for slug in SHIPPED if any(r["agreement_type"] == "sister_city" for r in agreements_of(slug))
     }
     assert {c.get("data-city") for c in cards} == expected
     rows = [tr for tr in tree.iter("tr") if tr.find("td") is not None]

@@ -137,7 +137,7 @@ def validate_catalog(
         else:
             say(f"{ds.slug}: frictionless engine")
             found = _classic(ds, catalog, report, ds.resources, names, limit_errors, progress)
-        report.extend(_ordered(policy_filter(found, names), ds.resources))
+        report.extend(_ordered(one_per_mistake(policy_filter(found, names)), ds.resources))
     if report.resources == 0 and not report.errors:
         report.extend([nothing_checked(catalog)])
     return report
@@ -306,6 +306,46 @@ def _fast_dataset(
             )
         )
     return structure_found + later
+
+
+# Findings of ours about a code's system (ISO 3166, ISO 4217) that a cell rejected for its pattern
+# already explains: the constraint-error's fix names the right code.
+_CODE_SYSTEM = {"country-code", "currency-code", "subdivision-code"}
+
+
+def one_per_mistake(findings: list[Finding]) -> list[Finding]:
+    """One finding for one mistake, whichever engine found them (both pass through here).
+
+    frictionless reports a repeated one-field primary key that is also ``unique`` twice (a
+    ``unique-error`` and a ``primary-key``) and an empty required one twice (a required
+    ``constraint-error`` and a ``primary-key``): one of them says it all, the ``primary-key`` for a
+    repeat (it names the line the value first appears on), the ``constraint-error`` for an empty
+    key. A code-system finding on a cell that already has
+    a ``constraint-error`` (a country written as a name fails the field's pattern too) is dropped,
+    and so is a finding equal to one before it. These are deliberate differences from frictionless's
+    list of errors (each one is a mistake frictionless reports twice).
+    """
+    keys = {
+        (f.path, f.row, f.field)
+        for f in findings
+        if f.code == "primary-key" and f.field and ";" not in f.field
+    }
+    constrained = {(f.path, f.row, f.field) for f in findings if f.code == "constraint-error"}
+    out = []
+    seen: set[Finding] = set()
+    for f in findings:
+        if f in seen:  # a cell that breaks two constraints saying the same (pattern and enum)
+            continue
+        seen.add(f)
+        where = (f.path, f.row, f.field)
+        if f.code == "unique-error" and where in keys:
+            continue
+        if f.code == "primary-key" and where in keys and where in constrained and not f.value:
+            continue
+        if f.code in _CODE_SYSTEM and where in constrained:
+            continue
+        out.append(f)
+    return out
 
 
 def _ordered(findings: list[Finding], resources: list) -> list[Finding]:

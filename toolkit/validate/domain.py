@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from toolkit.catalog import Catalog, Dataset, ResourceSpec, display_path
@@ -70,9 +70,177 @@ def country_problem(code: str, kind: int) -> bool:
 def subdivision_problem(code: str, country: str | None) -> str | None:
     if code not in _subdivisions():
         return "unknown"
-    if country and not code.startswith(country + "-"):
+    # A country that is not a code (a name, a typo) has its own finding: no follow-on one here.
+    if country and country in _countries(2) and not code.startswith(country + "-"):
         return "other-country"
     return None
+
+
+def _plain(text: str) -> str:
+    """``text`` as names are compared: no accents, no case, single spaces, no dots."""
+    import unicodedata
+
+    bare = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(bare.casefold().replace(".", "").split())
+
+
+# Names clerks write that ISO does not list (Spanish usage, abbreviations).
+_COUNTRY_ALIASES = {
+    "eeuu": "US",
+    "ee uu": "US",
+    "eua": "US",
+    "usa": "US",
+    "estados unidos de america": "US",
+    "uk": "GB",
+    "inglaterra": "GB",
+    "gran bretana": "GB",
+    "corea del sur": "KR",
+    "corea del norte": "KP",
+    "holanda": "NL",
+    "rusia": "RU",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "iran": "IR",
+    "siria": "SY",
+    "vietnam": "VN",
+    "tanzania": "TZ",
+    "taiwan": "TW",
+    "laos": "LA",
+    "moldavia": "MD",
+    "el vaticano": "VA",
+    "vaticano": "VA",
+}
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Plain country names in English and Spanish (and codes in any case) → ISO alpha-2."""
+    import pycountry
+
+    spanish = _spanish("iso3166-1")
+    names: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for c in pycountry.countries:
+        english = [getattr(c, k, None) for k in ("name", "official_name", "common_name")]
+        for name in [n for n in english if n] + [spanish(n) for n in english if n]:
+            for variant in (name, name.split(",")[0]):
+                key = _plain(variant)
+                if names.setdefault(key, c.alpha_2) != c.alpha_2:
+                    ambiguous.add(key)
+        names[c.alpha_2.casefold()] = c.alpha_2
+        names[c.alpha_3.casefold()] = c.alpha_2
+    for key in ambiguous:
+        names.pop(key, None)
+    names.update(_COUNTRY_ALIASES)
+    return names
+
+
+@functools.cache
+def country_name(alpha2: str, lang: str) -> str:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=alpha2)
+    if country is None:
+        return alpha2
+    name = getattr(country, "common_name", None) or country.name
+    return _spanish("iso3166-1")(name) if lang == "es" else name
+
+
+def _spanish(domain: str) -> Callable[[str], str]:
+    """pycountry's Spanish names for ``domain`` (iso3166-1, iso4217); the English ones without them."""
+    import gettext
+
+    import pycountry
+
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["es"]).gettext
+    except OSError:
+        return str
+
+
+def country_fix(text: str, kind: int) -> dict[str, str]:
+    """The end of the fix for a country that is not an ISO code: the code a name (Spanish or
+    English, with or without accents), the other kind of code or lower case stands for."""
+    alpha2 = _country_names().get(_plain(text))
+    code = (alpha2 if kind == 2 else _alpha3_of(alpha2)) if alpha2 else None
+    if code and code != text:
+        assert alpha2 is not None
+        return {
+            "suggestion_es": f": «{code}» para {country_name(alpha2, 'es')}",
+            "suggestion_en": f": '{code}' for {country_name(alpha2, 'en')}",
+        }
+    example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
+    return {"suggestion_es": f" (p. ej. {example})", "suggestion_en": f" (e.g. {example})"}
+
+
+# Symbols and words for currencies, as written in Latin American and Spanish tables.
+_CURRENCY_ALIASES = {
+    "us$": "USD",
+    "u$s": "USD",
+    "u$d": "USD",
+    "usd$": "USD",
+    "$us": "USD",
+    "dolar": "USD",
+    "dolares": "USD",
+    "dolares estadounidenses": "USD",
+    "dolares americanos": "USD",
+    "€": "EUR",
+    "eur€": "EUR",
+    "euros": "EUR",
+    "r$": "BRL",
+    "reales": "BRL",
+    "mx$": "MXN",
+    "mxn$": "MXN",
+    "$mxn": "MXN",
+    "pesos mexicanos": "MXN",
+    "s/": "PEN",
+    "soles": "PEN",
+    "col$": "COP",
+    "cop$": "COP",
+    "pesos colombianos": "COP",
+    "clp$": "CLP",
+    "pesos chilenos": "CLP",
+    "ar$": "ARS",
+    "pesos argentinos": "ARS",
+    "$u": "UYU",
+    "uyu$": "UYU",
+    "pesos uruguayos": "UYU",
+    "£": "GBP",
+    "libras": "GBP",
+    "libras esterlinas": "GBP",
+    "a$": "AUD",
+    "au$": "AUD",
+    "ca$": "CAD",
+    "yenes": "JPY",
+    "yuanes": "CNY",
+}
+
+
+@functools.cache
+def _currency_names() -> dict[str, str]:
+    """Plain currency names in English and Spanish, symbols, and codes in any case → ISO 4217."""
+    import pycountry
+
+    spanish = _spanish("iso4217")
+    names: dict[str, str] = {}
+    for c in pycountry.currencies:
+        for name in (c.name, spanish(c.name)):
+            names.setdefault(_plain(name), c.alpha_3)
+        names[c.alpha_3.casefold()] = c.alpha_3
+    names.update(_CURRENCY_ALIASES)
+    return names
+
+
+def currency_fix(text: str) -> dict[str, str]:
+    """The end of the fix for a currency that is not an ISO 4217 code: the code a symbol
+    (``US$``), a name or lower case stands for."""
+    code = _currency_names().get(_plain(text))
+    if code and code != text:
+        return {
+            "suggestion_es": f": «{code}» en lugar de «{text}»",
+            "suggestion_en": f": '{code}' instead of '{text}'",
+        }
+    return {"suggestion_es": ": MXN, USD, EUR…", "suggestion_en": ": MXN, USD, EUR…"}
 
 
 def url_problem(value: str) -> tuple[str, str] | None:
@@ -209,6 +377,7 @@ def check_resource(
                         detail=f"alfa-{kind}",
                         detail_en=f"alpha-{kind}",
                         example=example,
+                        **country_fix(text, kind),
                     )
                 elif same:
                     alpha2 = cells.get(i, same)
@@ -240,7 +409,7 @@ def check_resource(
         elif system == "iso4217":
             for i, text in cells.column(name):
                 if text not in _currencies():
-                    add("currency-code", i, name, value=text)
+                    add("currency-code", i, name, value=text, **currency_fix(text))
         currency_field = f.get("currencyField")
         if currency_field:
             has_minimum = "minimum" in (f.get("constraints") or {})

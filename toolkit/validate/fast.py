@@ -95,12 +95,20 @@ class TableCheck:
         self.stream = stream
         self.limit = limit_errors
         fl_schema = Schema.from_descriptor(schema)
-        if fl_schema.has_defined("fields_match"):
+        # "equal" (columns paired by name, see structure.by_name) is the only other pairing the
+        # header below reproduces as frictionless does.
+        if fl_schema.has_defined("fields_match") and fl_schema.fields_match != "equal":
             raise Unsupported("the schema sets fieldsMatch")
         labels = ["" if c is None else str(c).strip() for c in stream.header]
         if not labels:
             raise Unsupported("the header row is empty")
-        header = Header(labels, fields=fl_schema.fields, row_numbers=[1], ignore_case=False)
+        header = Header(
+            labels,
+            fields=fl_schema.fields,
+            row_numbers=[1],
+            ignore_case=False,
+            fields_match=fl_schema.fields_match,
+        )
         self.header_errors = list(header.errors)
         expected = header.get_expected_fields()
         if len(expected) != len(stream.header):
@@ -139,6 +147,8 @@ class TableCheck:
         self.stopped: int | None = None
         self.lines: dict[int, int] = {}
         self.pk_cells: dict[int, str | None] = {}
+        # (column, row) of a repeated one-field key (primary or unique) → line of its first row
+        self.first_lines: dict[tuple[int, int], int] = {}
         self.total_rows = 0
         self.fk_seconds = 0.0  # checking the references, for the --debug log
 
@@ -318,7 +328,7 @@ class TableCheck:
             return
         located = self.stream.locate([r for _, g in candidates for r in g])
         for key, group in candidates:
-            seen: set[tuple[str | None, ...]] = set()
+            seen: dict[tuple[str | None, ...], int] = {}
             for number in sorted(group):
                 line, cells = located[number]
                 value = tuple(
@@ -326,8 +336,10 @@ class TableCheck:
                     for j in key
                 )
                 if value not in seen:
-                    seen.add(value)
+                    seen[value] = line
                     continue
+                if len(key) == 1:
+                    self.first_lines[(key[0], number)] = seen[value]
                 row = by_number.get(number)
                 if row is None:
                     row = by_number[number] = _Row(number)

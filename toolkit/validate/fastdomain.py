@@ -260,6 +260,7 @@ class DomainCheck:
                             detail=f"alfa-{kind}",
                             detail_en=f"alpha-{kind}",
                             example=example,
+                            **domain.country_fix(texts[pos], kind),
                         )
                     elif same and other is not None and other[1][k]:
                         alpha2 = other[0][int(k)].as_py()
@@ -298,7 +299,8 @@ class DomainCheck:
                 idx, vals = values_of(name)
                 for pos, bad in enumerate(_per_value(vals, self.currency)):
                     if bad:
-                        add(idx[pos], "currency-code", name, value=vals[pos].as_py())
+                        text = vals[pos].as_py()
+                        add(idx[pos], "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
                 has_minimum = "minimum" in (f.get("constraints") or {})

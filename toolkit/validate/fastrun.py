@@ -31,8 +31,15 @@ Progress = Callable[[str, int, int], None]  # path shown, bytes done, rows done
 class _View:
     """What ``structure.to_finding`` reads from a table, for a table that was never in memory."""
 
-    def __init__(self, header: list[str], lines: dict[int, int], pk_cells: dict[int, str | None]) -> None:
+    def __init__(
+        self,
+        header: list[str],
+        lines: dict[int, int],
+        pk_cells: dict[int, str | None],
+        first_lines: dict[tuple[int, int], int] | None = None,
+    ) -> None:
         self.header, self.lines, self.pk_cells = header, lines, pk_cells
+        self.first_lines = first_lines or {}
 
     def column_index(self, name: str) -> int | None:
         try:
@@ -47,6 +54,9 @@ class _View:
 
     def cell(self, row: int, index: int) -> str | None:
         return self.pk_cells.get(row)
+
+    def first_line(self, row: int, index: int, parse: Callable[[str], Any]) -> int | None:
+        return self.first_lines.get((index, row))
 
 
 def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
@@ -114,6 +124,18 @@ class DatasetRun:
         self._lists: dict[tuple[str, str], set[str] | None] = {}
         self._shapes: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]] | None] = {}
         self.fk_seconds = 0.0  # reading the referenced keys, for the --debug log
+        self._headers: dict[str, list[str]] | None = None
+
+    def headers(self) -> dict[str, list[str]]:
+        """The header of every table this engine can read (for foreign keys to missing columns)."""
+        if self._headers is None:
+            self._headers = {}
+            for spec in self.ds.resources:
+                shape = self.shape(spec.name) if spec.name in self.readable else None
+                # A table with a declared dialect is read by frictionless, header included.
+                if shape is not None and spec.dialect is None:
+                    self._headers[spec.name] = structure.header_labels(spec.path, "utf-8-sig", shape[0])
+        return self._headers
 
     def shape(self, name: str) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
         if name not in self._shapes:
@@ -156,9 +178,13 @@ class DatasetRun:
             from frictionless.table.header import Header
 
             stream = self._stream(name)
-            schema = Schema.from_descriptor(structure.frictionless_schema(spec, self.readable))
             labels = [str(c).strip() for c in stream.header]
-            expected = Header(labels, fields=schema.fields, row_numbers=[1]).get_expected_fields()
+            schema = Schema.from_descriptor(structure.frictionless_schema(spec, self.readable, labels))
+            if schema.has_defined("fields_match") and schema.fields_match != "equal":
+                raise Unsupported(f"the schema of «{name}» sets fieldsMatch")
+            expected = Header(
+                labels, fields=schema.fields, row_numbers=[1], fields_match=schema.fields_match
+            ).get_expected_fields()
             names = [f.name for f in expected]
             if not set(source_key) <= set(names) or len(expected) != len(stream.header):
                 raise Unsupported(f"the key fields of «{name}» are not all in its header")
@@ -239,7 +265,7 @@ class DatasetRun:
         stream = self._stream(spec.name)
         if _header_elsewhere(spec, shape[0], list(stream.header)):
             raise Unsupported("the header is not on line 1")
-        schema = structure.frictionless_schema(spec, self.readable)
+        schema = structure.frictionless_schema(spec, self.readable, list(stream.header), self.headers())
         check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
         header = stream.header
         profile = "cdmx" in self.profiles
@@ -307,7 +333,8 @@ class DatasetRun:
                 pre.append(make_finding(code, **where, **kw, **fix))
         if rows == 0:
             pre.append(make_finding("no-data-rows", **where, line=1))
-        view = _View(header, check.lines, check.pk_cells)
+        view = _View(header, check.lines, check.pk_cells, check.first_lines)
+        pre.extend(structure.header_findings(self.ds, spec, list(header)))
         pre.extend(structure.to_finding(e, self.ds, spec, view) for e in errors)  # type: ignore[arg-type]
 
         def build(items: list[tuple[int, str, str | None, dict[str, Any]]]) -> list[Finding]:

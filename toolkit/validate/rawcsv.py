@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,30 @@ class RawTable:
             return self.header.index(name)
         except ValueError:
             return None
+
+    def first_line(self, row_number: int, index: int, parse: Callable[[str], Any]) -> int | None:
+        """The line of the first row whose cell in column ``index`` reads (``parse``) as the value in
+        row ``row_number``, when that is an earlier row: where a repeated key first appears."""
+        # the index of first rows, and the reader it was built with (reused: building one costs)
+        firsts, parse = self.info.setdefault(f"first-rows-{index}", (None, parse))
+        if firsts is None:
+            firsts = {}
+            for i, row in enumerate(self.rows):
+                if index < len(row):
+                    try:
+                        value = parse(row[index])
+                        if value is not None:  # missing or not of the field's type: not a key
+                            firsts.setdefault(value, self.number(i))
+                    except TypeError:  # a value that cannot be a dictionary key
+                        continue
+            self.info[f"first-rows-{index}"] = (firsts, parse)
+        cell = self.cell(row_number, index)
+        try:
+            value = parse(cell) if cell is not None else None
+            first = firsts.get(value) if value is not None else None
+        except TypeError:
+            return None
+        return self.line_of(first) if first is not None and first < row_number else None
 
 
 def _guess_encoding(data: bytes) -> str:

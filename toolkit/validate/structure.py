@@ -7,6 +7,7 @@ we add the physical line, the spreadsheet column and a message and fix in Spanis
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from toolkit.catalog import Dataset, ResourceSpec, display_path
@@ -21,12 +22,47 @@ _NOTE_TYPE = re.compile(r'type is "(\w+)/([^"]*)"')
 _NOTE_COUNT = re.compile(r'expected is "([^"]*)" and actual is "([^"]*)"')
 
 
-def frictionless_schema(spec: ResourceSpec, available: set[str]) -> dict[str, Any]:
-    """The schema as frictionless takes it: foreign keys to tables it cannot read are left out."""
+def by_name(labels: list[str], names: list[str]) -> bool:
+    """Whether the header's columns must be paired with the schema's fields by name.
+
+    That is when a label names a field but stands at another field's place: columns moved, or
+    shifted by a column deleted or added before them. Paired by position, every column after the
+    gap would be checked as its neighbour. A header equal to the schema's names, or one that differs
+    only by columns renamed in place, keeps frictionless's pairing by position (its own findings).
+    Duplicate labels cannot be paired by name: frictionless reports them by position.
+    """
+    labels = _stripped(labels)
+    if labels == names or len(set(labels)) != len(labels):
+        return False
+    return any(label in names and (i >= len(names) or names[i] != label) for i, label in enumerate(labels))
+
+
+def _stripped(labels: list[Any]) -> list[str]:
+    """Header labels as frictionless compares them."""
+    return ["" if label is None else str(label).strip() for label in labels]
+
+
+def frictionless_schema(
+    spec: ResourceSpec,
+    available: set[str],
+    labels: list[str] | None = None,
+    headers: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """The schema as frictionless takes it: foreign keys to tables it cannot read are left out, and
+    the columns are paired with the fields by name (``fieldsMatch: equal``) when ``labels``, the
+    table's header, needs it (:func:`by_name`). ``headers`` (resource name → header) leaves out the
+    foreign keys to a column missing from its table: the missing column is the one finding."""
     schema = dict(spec.schema or {})
+    if labels is not None and "fieldsMatch" not in schema and by_name(labels, spec.field_names):
+        schema["fieldsMatch"] = "equal"
     keys = []
     for fk in schema.get("foreignKeys") or []:
         target = (fk.get("reference") or {}).get("resource", "")
+        header = (headers or {}).get(target or spec.name)
+        fields = (fk.get("reference") or {}).get("fields") or []
+        fields = [fields] if isinstance(fields, str) else fields
+        if header is not None and not set(fields) <= set(_stripped(header)):
+            continue
         if target in ("", spec.name) or target in available:
             keys.append(fk)
     schema["foreignKeys"] = keys
@@ -79,8 +115,16 @@ def check_dataset(
         return []
     available = {s.name for s in specs}
     resources = []
+    labels: dict[str, list[str]] = {}
     for spec in specs:
         encoding, delimiter = shapes[spec.name]
+        table = tables.get(spec.name)
+        labels[spec.name] = (
+            table.header if table is not None else header_labels(spec.path, encoding, delimiter)
+        )
+    for spec in specs:
+        encoding, delimiter = shapes[spec.name]
+        schema = frictionless_schema(spec, available, labels[spec.name], labels)
         # Declared size and checksum: frictionless reports byte-count and hash-count.
         size, digest = spec.descriptor.get("bytes"), spec.descriptor.get("hash")
         resources.append(
@@ -91,7 +135,7 @@ def check_dataset(
                 # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
                 path=spec.path.name,
                 basepath=str(spec.path.parent),
-                schema=Schema.from_descriptor(frictionless_schema(spec, available)),
+                schema=Schema.from_descriptor(schema),
                 format="csv",
                 encoding=encoding,
                 dialect=dialect(delimiter, declared.get(spec.name)),
@@ -105,15 +149,48 @@ def check_dataset(
             package.validate(name=name, limit_errors=limit_errors) for name in only if name in available
         ]
     findings: list[Finding] = []
-    by_name = {s.name: s for s in specs}
+    by_resource = {s.name: s for s in specs}
     for report in reports:
         for task in report.tasks:
-            spec = by_name[task.name]
+            spec = by_resource[task.name]
+            findings.extend(header_findings(ds, spec, labels[spec.name]))
             for error in task.errors:
                 findings.append(to_finding(error, ds, spec, tables.get(spec.name)))
         for error in report.errors:  # package-level problems (rare): keep them visible
             findings.append(_generic(error, ds, None, None))
     return findings
+
+
+def header_labels(path: Path, encoding: str, delimiter: str) -> list[str]:
+    """The header row of a CSV file (its first record), for a table not read into memory."""
+    import csv
+
+    try:
+        with path.open(encoding=encoding, errors="replace", newline="") as fh:
+            return next(csv.reader(fh, delimiter=delimiter), [])
+    except (OSError, LookupError, csv.Error):
+        return []
+
+
+def header_findings(ds: Dataset, spec: ResourceSpec, labels: list[str]) -> list[Finding]:
+    """What the header says beyond frictionless's findings when the columns are paired by name:
+    one finding for columns in another order than the schema's (their cells are checked by name)."""
+    names = spec.field_names
+    if "fieldsMatch" in (spec.schema or {}) or not by_name(labels, names):
+        return []
+    present = [label for label in _stripped(labels) if label in names]
+    if present == [name for name in names if name in present]:
+        return []
+    return [
+        make_finding(
+            "column-order",
+            dataset=ds.slug,
+            resource=spec.name,
+            path=display_path(spec.path),
+            line=1,
+            expected=", ".join(names),
+        )
+    ]
 
 
 def _generic(error: Any, ds: Dataset, spec: ResourceSpec | None, table: RawTable | None) -> Finding:
@@ -164,6 +241,10 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         row = 1
         value = getattr(error, "label", None)
         position = field_number
+        if code == "missing-label":
+            if table is not None and by_name(table.header, spec.field_names):
+                position = None  # paired by name, a missing column has no place in the file
+            params.update(_fill(spec, field_name or ""))
         if code == "extra-label":
             field_name = None
     elif code in {"primary-key", "foreign-key", "blank-row", "row-constraint"}:
@@ -188,6 +269,7 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
                     value = table.cell(row, idx)
             elif cells:
                 value = None
+            params.update(_key_problem(table, spec, row, names, value))
     else:
         value = getattr(error, "cell", None)
         position = _field_position(table, spec, field_name, field_number)
@@ -217,6 +299,15 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
         )
     elif code == "constraint-error":
         _constraint_params(error, spec, field_name, value, params)
+    elif code == "unique-error":
+        index = table.column_index(field_name or "") if table is not None else None
+        first = None
+        if table is not None and index is not None and row is not None:
+            first = table.first_line(row, index, _reader(spec, field_name or ""))
+        params.update(
+            where_es=f"en la línea {first}" if first else "en otra fila",
+            where_en=f"on line {first}" if first else "in another row",
+        )
     elif code in ("byte-count", "hash-count"):
         m = _NOTE_COUNT.search(error.note or "")
         params.update(declared=m.group(1) if m else "?", actual=m.group(2) if m else "?")
@@ -233,6 +324,125 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
     )
 
 
+def _fill(spec: ResourceSpec, name: str) -> dict[str, str]:
+    """How a missing column is to be filled: a value on every row when the field is required."""
+    field = spec.field(name) or {}
+    keys = (spec.schema or {}).get("primaryKey") or []
+    if (field.get("constraints") or {}).get("required") or name in (
+        [keys] if isinstance(keys, str) else keys
+    ):
+        return {
+            "fill_es": "es obligatoria: escribe un valor en cada fila",
+            "fill_en": "it is required: write a value on every row",
+        }
+    return {"fill_es": "puede quedar vacía", "fill_en": "it may stay empty"}
+
+
+def _key_problem(
+    table: RawTable | None, spec: ResourceSpec, row: int | None, names: list[str], value: Any
+) -> dict[str, str]:
+    """What is wrong with a row's primary key, in words: empty, or the value of which earlier line."""
+    missing = (spec.schema or {}).get("missingValues", [""])
+    if len(names) == 1 and value is not None and value in missing:
+        return {
+            "key_es": "está vacía",
+            "key_en": "is empty",
+            "fix_es": "escribe el identificador de esta fila",
+            "fix_en": "write this row's identifier",
+        }
+    first = None
+    if table is not None and row is not None and len(names) == 1 and value is not None:
+        index = table.column_index(names[0])
+        if index is not None:
+            first = table.first_line(row, index, _reader(spec, names[0]))
+    if first is None:
+        return {
+            "key_es": "está vacía o repite la de otra fila",
+            "key_en": "is empty or repeats another row's",
+            "fix_es": "corrige el ID repetido",
+            "fix_en": "fix the repeated ID",
+        }
+    shown = str(value) if len(str(value)) <= 80 else str(value)[:80] + "…"
+    return {
+        "key_es": f"repite «{shown}», que ya está en la línea {first}",
+        "key_en": f"repeats '{shown}', already on line {first}",
+        "fix_es": f"cambia el ID de esta fila o el de la línea {first}, o borra una de las dos si son la "
+        "misma",
+        "fix_en": f"change the ID of this row or of line {first}, or delete one of the two if they are "
+        "the same",
+    }
+
+
+def _reader(spec: ResourceSpec, name: str) -> Any:
+    """A cell's value as frictionless reads it for comparing keys (``"01"`` and ``"1"`` are the same
+    integer). The field is built on the first call: the fast engine's table view never calls it."""
+    field: Any = None
+
+    def parse(text: str) -> Any:
+        nonlocal field
+        if field is None:
+            from frictionless import Schema
+
+            field = Schema.from_descriptor(frictionless_schema(spec, set())).get_field(name)
+        return field.read_cell(text)[0]
+
+    return parse
+
+
+def _sentence_part(text: Any) -> str:
+    """A field description as the end of a sentence after a colon: first letter in lower case
+    (unless it starts an acronym), no final period."""
+    text = " ".join(str(text or "").split()).rstrip(".")
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _pattern_in_words(field: dict[str, Any], name: str, value: Any) -> dict[str, str]:
+    """A pattern constraint explained without its regular expression: the field's description
+    says what the format is, the fix names the code meant (countries, currencies) or an example."""
+    from toolkit.validate import domain
+
+    described_es = _sentence_part(field.get("description"))
+    described_en = _sentence_part(field.get("description_en") or field.get("description"))
+    out = {
+        "described_es": f": {described_es}" if described_es else "",
+        "described_en": f": {described_en}" if described_en else "",
+    }
+    system = field.get("codeSystem")
+    example = field.get("example")
+    text = "" if value is None else str(value)
+    codes = [str(c) for c in (field.get("constraints") or {}).get("enum", [])]
+    if system in ("iso3166-1-alpha2", "iso3166-1-alpha3"):
+        fix = domain.country_fix(text, 2 if system.endswith("2") else 3)
+        out["fix_es"] = f"Usa el código ISO del país en mayúsculas{fix['suggestion_es']}."
+        out["fix_en"] = f"Use the country's ISO code in capitals{fix['suggestion_en']}."
+    elif system == "iso4217":
+        fix = domain.currency_fix(text)
+        out["fix_es"] = f"Usa el código de tres letras de la moneda{fix['suggestion_es']}."
+        out["fix_en"] = f"Use the three-letter currency code{fix['suggestion_en']}."
+    elif codes:  # a codelist, inlined as an enum
+        listed = ", ".join(codes[:25]) + ("…" if len(codes) > 25 else "")
+        out["fix_es"] = f"Usa uno de estos códigos: {listed}."
+        out["fix_en"] = f"Use one of these codes: {listed}."
+    elif example:
+        out["fix_es"] = f"Escríbelo con ese formato, p. ej. {example}."
+        out["fix_en"] = f"Write it in that format, e.g. {example}."
+    elif described_es:
+        out["fix_es"] = "Escríbelo con el formato que describe el esquema."
+        out["fix_en"] = "Write it in the format the schema describes."
+    else:
+        out["fix_es"] = (
+            f"El esquema no explica con palabras el formato de «{name}»: pide a quien lo mantiene "
+            "que agregue una descripción o un ejemplo del campo."
+        )
+        out["fix_en"] = (
+            f"The schema does not explain the format of '{name}' in words: ask whoever maintains it "
+            "to add a description or an example to the field."
+        )
+    return out
+
+
 def _constraint_params(
     error: Any, spec: ResourceSpec, field_name: str | None, value: Any, params: dict[str, Any]
 ) -> None:
@@ -241,13 +451,14 @@ def _constraint_params(
     limit = m.group(2) if m else ""
     field = spec.field(field_name or "") or {}
     ctx: dict[str, Any] = {"value": value, "detail": limit, "field": field_name}
+    codes = [str(c) for c in (field.get("constraints") or {}).get("enum", [])]
+    if name == "pattern" and codes and str(value) not in codes:
+        # frictionless reports the enum too: the same finding twice is one (see one_per_mistake)
+        name = "enum"
     if name == "enum":
-        codes = [str(c) for c in (field.get("constraints") or {}).get("enum", [])]
         ctx["expected"] = ", ".join(codes[:25]) + ("…" if len(codes) > 25 else "")
     if name == "pattern":
-        example = field.get("example")
-        ctx["example_es"] = f", p. ej. {example}" if example else ""
-        ctx["example_en"] = f", e.g. {example}" if example else ""
+        ctx.update(_pattern_in_words(field, field_name or "", value))
     es, en, hint_es, hint_en = CONSTRAINT_TEXT.get(
         name,
         (
