@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -528,8 +529,10 @@ def test_metadata_with_unquoted_dates(tmp_path: Path) -> None:
     old = copy_catalog(tmp_path / "old")
     new = tmp_path / "new"
     shutil.copytree(old, new)
-    edit(old / "datasets" / "bogota" / "datapackage.yaml", 'modified: "2026-11-25"', "modified: 2026-11-25")
-    edit(new / "datasets" / "bogota" / "datapackage.yaml", 'modified: "2026-11-25"', "modified: 2026-12-01")
+    descriptor = old / "datasets" / "bogota" / "datapackage.yaml"
+    [shipped] = re.findall(r'^modified: "(\d{4}-\d\d-\d\d)"$', descriptor.read_text(encoding="utf-8"), re.M)
+    edit(descriptor, f'modified: "{shipped}"', "modified: 2026-11-25")
+    edit(new / "datasets" / "bogota" / "datapackage.yaml", f'modified: "{shipped}"', "modified: 2026-12-01")
     [d] = [d for d in diff(str(old), str(new)).datasets if d.status != "unchanged"]
     assert d.metadata == [("modified", "2026-11-25", "2026-12-01")]
 

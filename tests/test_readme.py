@@ -28,7 +28,10 @@ def test_readme_row_counts_match_the_data(root: Path) -> None:
     import csv
 
     readme = (root / "README.md").read_text(encoding="utf-8")
-    for slug, a, f, p in re.findall(r"\| \[`([a-z-]+)`\].*?\| (\d+) \| (\d+) \| (\d+) \|", readme):
+    table = re.findall(r"\| \[`([a-z-]+)`\].*?\| (\d+) \| (\d+) \| (\d+) \|", readme)
+    shipped = sorted(p.parent.name for p in (root / "datasets").glob("*/datapackage.yaml"))
+    assert sorted(slug for slug, *_ in table) == shipped  # every dataset is in the table, once
+    for slug, a, f, p in table:
         for name, expected in (("agreements", a), ("funding", f), ("partners", p)):
             with (root / "datasets" / slug / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
                 assert sum(1 for _ in csv.reader(fh)) - 1 == int(expected), (slug, name)

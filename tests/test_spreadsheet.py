@@ -522,7 +522,7 @@ def test_append_adds_rows_in_the_tables_order_and_checks_keys(tmp_path: Path) ->
         tmp_path / "nuevos.xlsx",
         [
             ["lima-pe", "Municipalidad de Lima", "Gobierno local", "Perú", "https://example.org/a"],
-            ["quito-ec", "Municipio de Quito", "local_government", "EC", "https://example.org/b"],
+            ["ejemplo-ec", "Municipio de Ejemplo", "local_government", "EC", "https://example.org/b"],
         ],
     )
     code, output = run_cli("import", str(batch), "--into", str(table), "--append", "--lang", "en")
