@@ -324,3 +324,29 @@ def test_a_file_unreadable_with_its_dialect_is_a_finding_never_silence(tmp_path:
     assert table is None
     assert [f.code for f in found if f.severity == "error"][-1] == "source-error"
     assert "declared dialect" in found[-1].message_en
+
+
+@pytest.mark.parametrize("engine", ["frictionless", "fast"])
+def test_the_declared_size_is_not_checked_past_the_error_cap(tmp_path: Path, engine: str) -> None:
+    """frictionless stops reading at the cap and then checks no hash or size: neither do we."""
+    import frictionless
+
+    rows = "".join(f"x{i},a\n" for i in range(5))
+    descriptor = {
+        "name": "p",
+        "resources": [
+            {
+                "name": "t",
+                "path": "t.csv",
+                "bytes": 1,
+                "hash": "md5:" + "0" * 32,
+                "schema": json.loads(SCHEMA_PK),
+            }
+        ],
+    }
+    _write(tmp_path, {"t.csv": "id,name\n" + rows, "datapackage.json": json.dumps(descriptor)})
+    for cap, wanted in ((3, set()), (50, {"hash-count", "byte-count"})):
+        theirs = frictionless.validate(str(tmp_path / "datapackage.json"), limit_errors=cap)
+        ours = toolkit.validate(tmp_path / "datapackage.json", engine=engine, limit_errors=cap)
+        assert {e.type for e in theirs.tasks[0].errors} & {"hash-count", "byte-count"} == wanted
+        assert {f.code for f in ours.findings} & {"hash-count", "byte-count"} == wanted

@@ -82,6 +82,37 @@ def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
     return delimiter, found
 
 
+def declared_size_errors(spec: ResourceSpec) -> list[Any]:
+    """frictionless's ``hash-count`` and ``byte-count`` errors for the resource's declared ``hash``
+    (md5 or sha256; another algorithm is not checked, as in frictionless) and ``bytes``, from one
+    pass over the file."""
+    import hashlib
+
+    from frictionless import errors as ferrors
+    from frictionless.helpers import parse_resource_hash_v1
+
+    declared_hash, declared_bytes = spec.descriptor.get("hash"), spec.descriptor.get("bytes")
+    algorithm, expected = (
+        parse_resource_hash_v1(declared_hash) if isinstance(declared_hash, str) else ("", "")
+    )
+    if algorithm not in ("md5", "sha256") and not (isinstance(declared_bytes, int) and declared_bytes):
+        return []
+    digest = hashlib.new(algorithm if algorithm in ("md5", "sha256") else "md5")
+    size = 0
+    with spec.path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    found: list[Any] = []
+    if declared_hash and algorithm in ("md5", "sha256") and digest.hexdigest() != expected:
+        found.append(
+            ferrors.HashCountError(note=f'expected is "{expected}" and actual is "{digest.hexdigest()}"')
+        )
+    if isinstance(declared_bytes, int) and declared_bytes and declared_bytes != size:
+        found.append(ferrors.ByteCountError(note=f'expected is "{declared_bytes}" and actual is "{size}"'))
+    return found
+
+
 def _header_elsewhere(spec: ResourceSpec, delimiter: str, header: list[str]) -> bool:
     """Whether the header sits below line 1 (comment lines above it): the frictionless path then
     gives its one finding instead of a flood of label and cell errors."""
@@ -255,8 +286,6 @@ class DatasetRun:
         self._current = spec.name
         if spec.dialect is not None:
             raise Unsupported("the resource declares a CSV dialect")
-        if spec.descriptor.get("bytes") or spec.descriptor.get("hash"):
-            raise Unsupported("the resource declares its size or checksum")
         shape = self.shape(spec.name)
         if shape is None:
             raise Unsupported("the file is empty, binary or not UTF-8")
@@ -317,6 +346,8 @@ class DatasetRun:
             for r, code, name, kw in claims:
                 pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
         errors = check.finish()
+        if len(errors) < self.limit:  # frictionless checks the declared size only when not capped
+            errors.extend(declared_size_errors(spec))
         pre: list[Finding] = []
         fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
