@@ -32,6 +32,7 @@ FRICTIONLESS_FAILS = {
     "resource-error",
     "schema-error",
     "dialect-error",
+    "control-error",
     "field-error",
     "general-error",
     "scheme-error",

@@ -882,7 +882,7 @@ def _load_dialect(
 ) -> tuple[dict[str, Any] | None, bool]:
     """The resource's declared CSV dialect, inline or from its file (confined like the data), and
     whether it can be used: an unreadable or invalid dialect is a finding, never ignored."""
-    from frictionless import Dialect
+    from frictionless import Dialect, FrictionlessException
 
     ref = res.get("dialect")
     if ref is None:
@@ -909,10 +909,17 @@ def _load_dialect(
         out.add("descriptor-error", detail=es, detail_en=en, **{**where, "path": shown, "line": line})
         return None, False
     problems = [e.note for e in Dialect.metadata_validate(data)]
+    if not problems:
+        try:  # the CSV properties (its "control") are only checked when the dialect is built
+            Dialect.from_descriptor(copy.deepcopy(data))
+        except FrictionlessException as ex:
+            problems.extend(e.note for e in (ex.reasons or [ex.error]))
     csv_props = {**data, **(data["csv"] if isinstance(data.get("csv"), dict) else {})}
-    for key in ("delimiter", "quoteChar", "escapeChar"):
+    for key in ("delimiter", "quoteChar", "escapeChar") if not problems else ():
         value = csv_props.get(key)
-        if isinstance(value, str) and len(value) != 1 and not (key == "quoteChar" and value == ""):
+        if value is not None and not isinstance(value, str):
+            problems.append(f"'{key}' must be a character, not {value!r}")
+        elif isinstance(value, str) and len(value) != 1 and not (key == "quoteChar" and value == ""):
             problems.append(f"'{key}' must be one character, not {value!r}")
     if isinstance(data.get("headerRows"), list) and not all(
         isinstance(n, int) and n >= 1 for n in data["headerRows"]

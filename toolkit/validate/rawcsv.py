@@ -319,7 +319,7 @@ def _parse_declared(
         first = next((n for n, cells in enumerate(records, start=1) if keep is None or keep(n, cells)), 1)
         effective["headerRows"] = [first]
         shape = Dialect.from_descriptor(effective)
-    if shape.header:
+    if shape.header and shape.header_rows:
         header = shape.read_labels(records)
         header_line = starts[shape.header_rows[0] - 1] if shape.header_rows[0] <= len(starts) else 1
     else:
