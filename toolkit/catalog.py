@@ -434,6 +434,17 @@ def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str,
                     f'field "{f["name"]}" has the unknown type "{f.get("type")}"',
                 )
             )
+    keys = schema.get("foreignKeys")
+    for i, fk in enumerate(keys if isinstance(keys, list) else []):
+        # frictionless's own validation indexes these without checking them (a KeyError)
+        if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
+            problems.append(
+                (
+                    ("foreignKeys", i),
+                    f"la clave foránea {i + 1} necesita «fields» y «reference» (con «resource» y «fields»)",
+                    f"foreign key {i + 1} needs 'fields' and 'reference' (with 'resource' and 'fields')",
+                )
+            )
     if problems:
         return problems
     try:
