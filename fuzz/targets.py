@@ -139,6 +139,90 @@ def csv_fast(data: bytes) -> None:
     assert isinstance(result, Report | ToolkitError)
 
 
+NUMBERS_SCHEMA = {
+    "name": "numbers",
+    "missingValues": ["", "NA"],
+    "fields": [
+        {"name": "low", "type": "number", "constraints": {"minimum": 0}},
+        {"name": "high", "type": "number", "constraints": {"minimum": -1, "maximum": 100}},
+        {"name": "listed", "type": "number", "constraints": {"enum": [0, 1.5, 1e3]}},
+        {"name": "plain", "type": "number"},
+        {"name": "comma", "type": "number", "decimalChar": ",", "groupChar": "."},
+        {"name": "money", "type": "number", "bareNumber": False},
+        {"name": "float", "type": "number", "floatNumber": True, "constraints": {"minimum": 0}},
+        {"name": "count", "type": "integer", "constraints": {"minimum": 0}},
+    ],
+}
+# Special numbers: each one is a value or a finding as frictionless defines it; "sNaN" is read as
+# the quiet NaN it stands for (frictionless itself crashes on it).
+SPECIAL_NUMBERS = [
+    "NaN",
+    "-NaN",
+    "nan",
+    "sNaN",
+    "-sNaN",
+    "sNaN12",
+    "snan",
+    "Infinity",
+    "-Infinity",
+    "+inf",
+    "-0",
+    "-0.0",
+    "0e-999",
+    "1e999",
+    "-1e999",
+    "1e-999",
+    "1E+3",
+    "9" * 400,
+    "-" + "1" * 200 + "." + "2" * 200,
+    "１２３",
+    "١٢٫٥",
+    "1_000",
+    " 7 ",
+    "0x10",
+    "$ 1.5",
+    "1.5 EUR",
+    "1.234,5",
+    "NA",
+    "",
+]
+
+
+def csv_numbers(data: bytes) -> None:
+    """Number cells (the input, one cell per line, or special numbers picked by its bytes) in
+    every kind of number field, through both engines: the same findings, never a crash."""
+    import json
+
+    from toolkit.validate import validate
+
+    ws = workspace()
+    text = data.decode("utf-8", errors="replace")
+    # Control characters make the file binary, which sends it whole to the frictionless engine.
+    text = "".join(c for c in text if c == "\n" or c.isprintable())
+    cells = text.split("\n")[:40]
+    cells += [SPECIAL_NUMBERS[b % len(SPECIAL_NUMBERS)] for b in data[:8]]
+    width = len(NUMBERS_SCHEMA["fields"])
+    rows = [",".join(_quoted(cells[(i + k) % len(cells)]) for k in range(width)) for i in range(len(cells))]
+    header = ",".join(f["name"] for f in NUMBERS_SCHEMA["fields"])
+    path = ws.root / "numbers.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    schema = ws.root / "numbers.schema.json"
+    schema.write_text(json.dumps(NUMBERS_SCHEMA), encoding="utf-8")
+    log: list[str] = []
+    reports = [
+        validate(path, schema=schema, engine="frictionless"),
+        validate(path, schema=schema, engine="fast", log=log.append),
+    ]
+    assert any("fast engine" in line for line in log), log
+    slow, fast = ([f.to_dict("en") for f in r.findings] for r in reports)
+    assert not any(f.code == "schema-error" for f in reports[0].findings), "the schema was not read"
+    assert slow == fast, "the engines differ on special numbers"
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\r\n') else cell
+
+
 def zip_archive(data: bytes) -> None:
     """A zip (a package, or a file given to ``diff``) through the one reader with limits."""
     from toolkit.safezip import read_zip
@@ -268,6 +352,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "csv_raw": csv_raw,
     "csv_validate": csv_validate,
     "csv_fast": csv_fast,
+    "csv_numbers": csv_numbers,
     "descriptor": descriptor,
     "descriptor_validate": descriptor_validate,
     "xlsx": xlsx,
@@ -283,6 +368,11 @@ SEEDS: dict[str, list[bytes]] = {
     ],
     "csv_validate": [ROWS, ROWS + b"a-1,Dos,-1,2024-02-30,maybe,1.5,javascript:x\n"],
     "csv_fast": [ROWS, ROWS + b'a-2,"=1+1 maria@example.org",5,MXN,2024-01-01,,MX,https://x.org\n'],
+    "csv_numbers": [
+        "\n".join(SPECIAL_NUMBERS).encode(),
+        *(n.encode() for n in SPECIAL_NUMBERS if n),
+        bytes(range(len(SPECIAL_NUMBERS))),
+    ],
     "descriptor": [
         bytes([i]) + text.encode() for i, text in enumerate((CATALOG, DESCRIPTOR, "{}", MINI_SCHEMA))
     ],

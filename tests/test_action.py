@@ -131,7 +131,7 @@ def test_action_on_a_pull_request_with_a_broken_cell(fixture_repo: Path) -> None
     validate = by_name["Validate"]
     assert validate["code"] == 1
     assert validate["out"].splitlines()[0] == (
-        "::error file=datasets/ciudad-de-mexico/agreements.csv,line=2,col=8,title=Tipo de dato incorrecto "
+        "::error file=datasets/ciudad-de-mexico/agreements.csv,line=2,title=Tipo de dato incorrecto "
         "[type-error]::línea 2, columna H (date_signed): «2015-11-31» no es una fecha válida en "
         "«date_signed»."
         "%0ACómo corregirlo: Escribe la fecha como AAAA-MM-DD (p. ej. 2016-11-30), con un día que exista."
@@ -246,13 +246,13 @@ def rows(path: Path) -> int:
 
 
 def new_city(catalog: Path) -> None:
-    """Quito, added as a contributor would: another city's folder copied and its descriptor adapted."""
-    folder = catalog / "quito"
+    """A new city, added as a contributor would: another city's folder copied and its descriptor adapted."""
+    folder = catalog / "ciudad-nueva"
     shutil.copytree(catalog / "bogota", folder)
     descriptor = folder / "datapackage.yaml"
     text = descriptor.read_text(encoding="utf-8")
     for old, new in (
-        ("name: bogota", "name: quito"),
+        ("name: bogota", "name: ciudad-nueva"),
         ('title: "Bogotá: acuerdos', 'title: "Quito: acuerdos'),
         ('title_en: "Bogotá: international', 'title_en: "Quito: international'),
         (
@@ -276,10 +276,10 @@ def test_pull_request_that_adds_a_city(origin: Path, tmp_path: Path) -> None:
     summary = steps["summary"]["out"]
     assert summary.startswith("## ✓ Válido")
     assert "## Cambios en los datos: de origin/main (" in summary
-    assert "### Conjunto de datos `quito` (agregado)" in summary
-    quito = runner / "datasets" / "quito"
+    assert "### Conjunto de datos `ciudad-nueva` (agregado)" in summary
+    added = runner / "datasets" / "ciudad-nueva"
     for table in ("agreements", "funding", "partners"):
-        n = rows(quito / f"{table}.csv")
+        n = rows(added / f"{table}.csv")
         assert f"#### Tabla `{table}` (nueva): {n} filas agregadas; filas en total: 0 → {n}" in summary
     assert "  - bogota-afd-memorando-2025: local\\_party\\_id=bogota-co" not in summary  # markdown kept plain
     assert "  - bogota-afd-memorando-2025: local_party_id=bogota-co; counterpart_id=afd;" in summary
@@ -289,7 +289,7 @@ def test_pull_request_that_adds_a_city(origin: Path, tmp_path: Path) -> None:
 def test_pull_request_that_adds_a_broken_city(origin: Path, tmp_path: Path) -> None:
     def broken(catalog: Path) -> None:
         new_city(catalog)
-        path = catalog / "quito" / "agreements.csv"
+        path = catalog / "ciudad-nueva" / "agreements.csv"
         text = path.read_text(encoding="utf-8")
         assert ",2025-10-30,day," in text
         path.write_text(text.replace(",2025-10-30,day,", ",2025-10-32,day,", 1), encoding="utf-8")
@@ -298,11 +298,14 @@ def test_pull_request_that_adds_a_broken_city(origin: Path, tmp_path: Path) -> N
     validate = steps["Validate"]
     assert validate["code"] == 1
     [error] = [line for line in validate["out"].splitlines() if line.startswith("::error")]
-    assert error.startswith("::error file=datasets/quito/agreements.csv,line=2,")
+    assert error.startswith("::error file=datasets/ciudad-nueva/agreements.csv,line=2,")
     assert "«2025-10-32» no es una fecha válida en «date_signed»" in error
     summary = steps["summary"]["out"]
     assert summary.startswith("## ✗ No válido: 1 error\n")
-    assert "### Conjunto de datos `quito` (agregado)" in summary  # the diff still runs after the failure
+    # the diff still runs after the failure
+    assert (
+        "### Conjunto de datos `ciudad-nueva` (agregado)" in summary
+    )  # the diff still runs after the failure
 
 
 def test_pull_request_that_changes_a_city(origin: Path, tmp_path: Path) -> None:

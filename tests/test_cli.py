@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SHIPPED, SHIPPED_TABLES
@@ -166,3 +169,154 @@ def test_import_is_lazy_and_the_functions_stay_callable(root: Path) -> None:
     args = [sys.executable, "-c", _LAZY_CHECK, str(root / "datasets")]
     proc = subprocess.run(args, capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[] True True True True True"
+
+
+# ── small things: --json when invalid, codes --lang, --base-url, template .csv, messages ─────────
+
+
+def test_package_json_is_json_also_when_the_data_is_invalid(runner: CliRunner, catalog_copy: Path) -> None:
+    table = catalog_copy / "bogota" / "agreements.csv"
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    table.write_text(lines[0] + ",".join(["x"] * 3) + "\n" + "".join(lines[1:]), encoding="utf-8")
+    out = catalog_copy.parent / "out"
+    result = runner.invoke(cli, ["package", str(catalog_copy), "--out", str(out), "--json", "--lang", "en"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert (data["valid"], data["datasets"], data["combined"], data["out"]) == (False, [], None, str(out))
+    assert data["report"]["valid"] is False and data["report"]["findings"]
+    assert "No packages were written" in result.stderr and not out.exists()
+    good = runner.invoke(
+        cli, ["package", str(FIXTURES.parent.parent / "datasets"), "--out", str(out), "--json"]
+    )
+    assert good.exit_code == 0, good.output
+    data = json.loads(good.stdout)
+    assert data["valid"] is True and data["report"]["valid"] is True and len(data["datasets"]) == 3
+
+
+def test_codes_takes_lang(runner: CliRunner) -> None:
+    english = runner.invoke(cli, ["codes", "--lang", "en"])
+    spanish = runner.invoke(cli, ["codes", "--lang", "es"])
+    assert english.exit_code == spanish.exit_code == 0
+    assert english.output.startswith("# Finding codes\n") and "| `type-error` |" in english.output
+    assert "Falta el catálogo" not in english.output and "Catalog missing" in english.output
+    assert spanish.output.startswith("# Códigos de hallazgo\n") and "Catalog missing" not in spanish.output
+    rows = json.loads(runner.invoke(cli, ["codes", "--format", "json", "--lang", "en"]).output)
+    first = rows[0]
+    assert (first["code"], first["title"], "title_es" in first) == (
+        "catalog-missing",
+        "Catalog missing",
+        False,
+    )
+    assert first["message"].startswith("No ") and first["hint"]
+
+
+def test_a_malformed_base_url_is_called_malformed(runner: CliRunner, root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    for url in (
+        "notaurl",
+        "https://",
+        "ftp://example.org/",
+        "https://exa mple.org/",
+        "https://example.org:99999/",
+    ):
+        result = runner.invoke(
+            cli, ["build", str(root / "datasets"), "--out", str(out), "--base-url", url, "--lang", "en"]
+        )
+        assert result.exit_code == 2, (url, result.output)
+        assert result.output == (
+            f"Error: The site's public URL in --base-url, '{url}', is not a valid URL: write it in full, "
+            "with http:// or https:// and the domain, e.g. https://data.example.org/catalog/.\n"
+        )
+        assert "missing" not in result.output and not out.exists()
+
+
+def test_template_writes_a_csv_or_refuses(runner: CliRunner, root: Path, tmp_path: Path) -> None:
+    csv_out = tmp_path / "agreements.csv"
+    result = runner.invoke(cli, ["template", "agreements", "--out", str(csv_out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    header = (root / "datasets" / "ciudad-de-mexico" / "agreements.csv").read_bytes().split(b"\n")[0]
+    assert csv_out.read_bytes() == header + b"\n"  # the canonical header, UTF-8, nothing else
+    assert result.output == f"Written: {csv_out}\n"
+    odd = tmp_path / "agreements.txt"
+    refused = runner.invoke(cli, ["template", "agreements", "--out", str(odd), "--lang", "en"])
+    assert refused.exit_code == 2 and not odd.exists()
+    assert "the template is written as an Excel workbook (.xlsx) or as a CSV (.csv)" in refused.output
+
+
+def test_xlsx_report_says_where_it_wrote(runner: CliRunner, root: Path, tmp_path: Path) -> None:
+    target = tmp_path / "review.xlsx"
+    args = ["validate", str(root / "datasets" / "bogota"), "--xlsx-report", str(target), "--format", "json"]
+    result = runner.invoke(cli, [*args, "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert target.is_file() and json.loads(result.stdout)["valid"] is True  # stdout stays JSON
+    assert result.stderr == f"Review workbook written to {target}\n"
+    spanish = runner.invoke(cli, [*args, "--lang", "es"])
+    assert spanish.stderr == f"Libro de revisión escrito en {target}\n"
+
+
+YAML_MISTAKES = [
+    "title: {es: a, en: b\nx: 1\n",
+    "title: [a, b\nx: 1\n",
+    "title: a\n  x: 1\n",
+    "title:\n  - a\n  x: 1\n",
+    "title: 'a\n",
+    'title: "\\q"\n',
+    "\ttitle: a\n",
+    "title: *x\n",
+    "title: a\n---\nx: 1\n",
+    "title: &x a\nx: &x b\n",
+    "title: |x\n  a\n",
+    '"title": "a" "b"\n',
+    "title: a\x07\n",
+    "title: [\n",
+]
+
+
+def test_yaml_syntax_errors_are_translated(runner: CliRunner, tmp_path: Path) -> None:
+    """PyYAML explains a syntax error in English; the Spanish message says it in Spanish."""
+    english_words = re.compile(r"\b(while|parsing|scanning|expected|found|but|got|not allowed|opened)\b")
+    for text in YAML_MISTAKES:
+        folder = tmp_path / "datasets"
+        folder.mkdir(exist_ok=True)
+        (folder / "catalog.yaml").write_text(text, encoding="utf-8")
+        spanish = runner.invoke(cli, ["validate", str(folder), "--lang", "es", "--format", "json"])
+        english = runner.invoke(cli, ["validate", str(folder), "--lang", "en", "--format", "json"])
+        found_es = json.loads(spanish.output)["findings"]
+        found_en = json.loads(english.output)["findings"]
+        assert [f["code"] for f in found_es] == ["syntax-error"], (text, found_es)
+        message = found_es[0]["message"]
+        assert message.startswith("El archivo no es YAML válido: ") and not english_words.search(message), (
+            text,
+            message,
+        )
+        assert found_en[0]["message"].startswith("The file is not valid YAML: ")
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    found: list[tuple[tuple[str, ...], click.Command]] = [(path, group)]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, (*path, name))
+        else:
+            found.append(((*path, name), command))
+    return found
+
+
+BILINGUAL = re.compile(r"[A-ZÁÉÍÓÚ¿][^/]*[.?] / [A-Z][^/]*[.?]")
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _commands(cli)], ids=lambda p: " ".join(p) or "ciudades")
+def test_every_help_is_bilingual_the_same_way(runner: CliRunner, path: tuple[str, ...]) -> None:
+    """Every command's summary is «Español. / English.», shown whole in its group's list; every
+    option's help has both languages, «español / english»."""
+    command = dict(_commands(cli))[path]
+    summary = (command.help or "").strip().splitlines()[0]
+    assert BILINGUAL.fullmatch(summary), summary
+    result = runner.invoke(cli, [*path, "--help"], terminal_width=400)
+    assert result.exit_code == 0
+    for name, sub in getattr(command, "commands", {}).items():  # the list of subcommands
+        listed = next(line for line in result.output.splitlines() if line.strip().startswith(name + " "))
+        assert listed.split(None, 1)[1].strip() == sub.help.strip().splitlines()[0]
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help and " / " in param.help, (param.opts, param.help)

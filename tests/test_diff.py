@@ -100,10 +100,13 @@ def test_diff_markdown_and_json_and_large_lists(repo: Path) -> None:
     assert "| cdmx-100rc-compromiso-resiliencia-2015 | date_signed | 2015-11-11 | 2015-11-31 |" in md
     assert "- Version: 1.0.0 → 1.1.0" in md
     data = json.loads(render_diff(result, "en", "json"))
-    assert data["changed"] is True and data["datasets"][1]["version"] == ["1.0.0", "1.1.0"]
+    [cdmx_json] = [d for d in data["datasets"] if d["slug"] == "ciudad-de-mexico"]
+    assert data["changed"] is True and cdmx_json["version"] == ["1.0.0", "1.1.0"]
     # every row of a table removed: counted in full, listed only up to `first`
     gone = diff("main", "change", repo / "datasets")
-    funding = {r.name: r for r in gone.datasets[1].resources}["funding"]
+    funding = {r.name: r for r in next(d for d in gone.datasets if d.slug == "ciudad-de-mexico").resources}[
+        "funding"
+    ]
     funding.removed = funding.removed * 30
     text = render_diff(gone, "en", first=3)
     assert "Rows removed (30):" in text and "… and 27 more" in text
@@ -244,7 +247,7 @@ def rows_of(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines()) - 1
 
 
-def add_city(catalog: Path, slug: str = "quito", source: str = "bogota") -> Path:
+def add_city(catalog: Path, slug: str = "ciudad-nueva", source: str = "bogota") -> Path:
     """A new dataset as a contributor adds one: a copy of another city's folder, renamed."""
     folder = catalog / slug
     shutil.copytree(catalog / source, folder)
@@ -264,33 +267,33 @@ def test_a_new_city_is_its_rows_added_by_table(tmp_path: Path) -> None:
     run_git(work, "init", "-q", "-b", "main")
     run_git(work, "add", "-A")
     run_git(work, "commit", "-q", "-m", "base")
-    run_git(work, "checkout", "-q", "-b", "quito")
+    run_git(work, "checkout", "-q", "-b", "ciudad-nueva")
     folder = add_city(work / "datasets")
     run_git(work, "add", "-A")
-    run_git(work, "commit", "-q", "-m", "quito")
-    for head in ("quito", None):  # the branch, and the working tree
+    run_git(work, "commit", "-q", "-m", "ciudad-nueva")
+    for head in ("ciudad-nueva", None):  # the branch, and the working tree
         result = diff("main", head, work / "datasets")
         assert [(d.slug, d.status) for d in result.datasets if d.status != "unchanged"] == [
-            ("quito", "added")
+            ("ciudad-nueva", "added")
         ]
-        [quito] = [d for d in result.datasets if d.slug == "quito"]
-        assert [(r.name, r.status, len(r.added), r.rows_head) for r in quito.resources] == [
+        [added] = [d for d in result.datasets if d.slug == "ciudad-nueva"]
+        assert [(r.name, r.status, len(r.added), r.rows_head) for r in added.resources] == [
             (name, "added", rows_of(folder / f"{name}.csv"), rows_of(folder / f"{name}.csv"))
             for name in ("agreements", "funding", "partners")
         ]
-        assert all(not r.removed and not r.changed for r in quito.resources)
+        assert all(not r.removed and not r.changed for r in added.resources)
     n = rows_of(folder / "agreements.csv")
     text = render_diff(result, "es", first=1)
-    assert "\nquito (agregado)\n" in text
+    assert "\nciudad-nueva (agregado)\n" in text
     assert f"  Tabla agreements (nueva): {n} filas agregadas; filas en total: 0 → {n}\n" in text
     assert "      bogota-afd-memorando-2025: local_party_id=bogota-co; counterpart_id=afd;" in text
     assert f"      … y {n - 1} más\n" in text
     md = render_diff(result, "en", "markdown")
-    assert "### Dataset `quito` (added)" in md
+    assert "### Dataset `ciudad-nueva` (added)" in md
     assert f"#### Table `agreements` (new): {n} rows added; rows in all: 0 → {n}" in md
     cli_run = CliRunner().invoke(cli, ["diff", str(work / "datasets"), "--base", "main", "--lang", "en"])
     assert cli_run.exit_code == 0, cli_run.output
-    assert "quito (added)" in cli_run.output
+    assert "ciudad-nueva (added)" in cli_run.output
 
 
 def test_a_removed_city_is_its_rows_removed(repo: Path) -> None:
@@ -439,11 +442,11 @@ def test_renamed_dataset_folder_and_files(tmp_path: Path) -> None:
     other = tmp_path / "other"
     shutil.copytree(old, other)
     shutil.rmtree(other / "datasets" / "bogota")
-    add_city(other / "datasets", "quito", "montevideo")
+    add_city(other / "datasets", "ciudad-nueva", "montevideo")
     swapped = diff(str(old), str(other))
     assert [(d.slug, d.status) for d in swapped.datasets if d.status != "unchanged"] == [
         ("bogota", "removed"),
-        ("quito", "added"),
+        ("ciudad-nueva", "added"),
     ]
 
 
@@ -652,10 +655,12 @@ def test_a_copied_city_that_kept_the_old_name(tmp_path: Path) -> None:
     old = copy_catalog(tmp_path / "old")
     new = tmp_path / "new"
     shutil.copytree(old, new)
-    shutil.copytree(new / "datasets" / "bogota", new / "datasets" / "quito")
+    shutil.copytree(new / "datasets" / "bogota", new / "datasets" / "ciudad-nueva")
     result = diff(str(old), str(new))
-    assert [(d.slug, d.status) for d in result.datasets if d.status != "unchanged"] == [("quito", "added")]
-    assert [d.slug for d in result.datasets] == sorted([*SLUGS, "quito"])
+    assert [(d.slug, d.status) for d in result.datasets if d.status != "unchanged"] == [
+        ("ciudad-nueva", "added")
+    ]
+    assert [d.slug for d in result.datasets] == sorted([*SLUGS, "ciudad-nueva"])
 
 
 def test_a_table_s_own_metadata_is_a_change(tmp_path: Path) -> None:

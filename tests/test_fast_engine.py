@@ -10,7 +10,7 @@ import importlib
 import importlib.util
 import json
 import random
-from decimal import InvalidOperation
+import sys
 from pathlib import Path
 
 import pytest
@@ -354,13 +354,100 @@ def test_hash64_is_stable_and_spreads() -> None:
 
 def test_snan_is_a_finding_not_a_crash(tmp_path: Path) -> None:
     """Accepted difference: frictionless crashes (decimal.InvalidOperation) comparing a signalling
-    NaN with a bound; the fast engine reports the constraint error a quiet NaN gets."""
+    NaN with a bound; both engines read it as the quiet NaN it stands for and report the
+    constraint error a quiet NaN gets, and the command ends with exit 1, not 3."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
     data = tmp_path / "n.csv"
-    data.write_text(MINI_HEADER + "a,b,sNaN,USD,,,,https://e.org\n", encoding="utf-8")
-    with pytest.raises(InvalidOperation):
-        validate(data, schema=MINI, engine="frictionless")
-    report = validate(data, schema=MINI, engine="fast")
-    assert [(f.code, f.field, f.value) for f in report.findings] == [("constraint-error", "amount", "sNaN")]
+    data.write_text(
+        MINI_HEADER + "a,b,sNaN,USD,,,,https://e.org\nb,c,-snan1,USD,,,,https://e.org\n", encoding="utf-8"
+    )
+    slow, fast, log = both(data, schema=MINI)
+    assert_same(slow, fast)
+    assert any("fast engine" in line for line in log), log
+    assert [(f.code, f.field, f.value) for f in fast.findings] == [
+        ("constraint-error", "amount", "sNaN"),
+        ("constraint-error", "amount", "-snan1"),
+    ]
+    assert fast.findings[0].message("en") == (
+        "'sNaN' means 'not a number' (NaN) and cannot meet the bound of 'amount' (0)."
+    )
+    result = CliRunner().invoke(cli, ["validate", str(data), "--schema", str(MINI), "--lang", "en"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+
+
+def test_snan_in_enums_and_keys(tmp_path: Path) -> None:
+    """sNaN in an enum, a unique field and a primary key: frictionless raises InvalidOperation or
+    TypeError ("Cannot hash a signaling NaN value"); read as NaN it fails the enum and is never a
+    duplicate, as NaN is not."""
+    schema = tmp_path / "s.yaml"
+    schema.write_text(
+        yaml.safe_dump(
+            {
+                "primaryKey": ["k"],
+                "fields": [
+                    {"name": "k", "type": "number"},
+                    {"name": "e", "type": "number", "constraints": {"enum": [1, 2]}},
+                    {"name": "u", "type": "number", "constraints": {"unique": True}},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    data = tmp_path / "n.csv"
+    data.write_text("k,e,u\nsNaN,sNaN,sNaN\nsNaN,1,sNaN\n1,2,3\n", encoding="utf-8")
+    slow, fast, _ = both(data, schema=schema)
+    assert_same(slow, fast)
+    found = [(f.code, f.row, f.field) for f in fast.findings if f.code != "source-field-missing"]
+    assert found == [("constraint-error", 2, "e")]
+
+
+def test_special_numbers_are_what_frictionless_makes_of_them(tmp_path: Path) -> None:
+    """NaN, Infinity, -0, 1e999, 400 digits, full-width and Arabic-Indic digits…: both engines give
+    frictionless's own findings (sNaN as the NaN it stands for, where frictionless crashes)."""
+    from frictionless import Resource, Schema
+
+    sys.path.insert(0, str(ROOT))  # the fuzz targets hold the special numbers
+    from fuzz.targets import NUMBERS_SCHEMA, SPECIAL_NUMBERS
+
+    header = [f["name"] for f in NUMBERS_SCHEMA["fields"]]
+    cells = SPECIAL_NUMBERS
+    rows = [[cells[(i + k) % len(cells)] for k in range(len(header))] for i in range(len(cells))]
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps(NUMBERS_SCHEMA), encoding="utf-8")
+    data = tmp_path / "n.csv"
+    _write(data, header, rows)
+    slow, fast, log = both(data, schema=schema, limit_errors=10_000)
+    assert_same(slow, fast)
+    assert any("fast engine" in line for line in log), log
+    quiet = tmp_path / "quiet.csv"
+    # What frictionless reads as a Decimal sNaN (it parses floatNumber fields with float(), which
+    # rejects "sNaN" as a type error) is given to it as the quiet NaN it stands for.
+    decimal = [f["type"] == "number" and not f.get("floatNumber") for f in NUMBERS_SCHEMA["fields"]]
+    quieted = [
+        [c.replace("sNaN", "NaN").replace("snan", "nan") if d else c for c, d in zip(r, decimal, strict=True)]
+        for r in rows
+    ]
+    _write(quiet, header, quieted)
+    oracle = Resource(
+        path=quiet.name, basepath=str(tmp_path), schema=Schema.from_descriptor(NUMBERS_SCHEMA)
+    ).validate(limit_errors=10_000)
+    expected = [(e.type, e.row_number, e.field_name) for e in oracle.tasks[0].errors]
+    ours = [(f.code, f.row, f.field) for f in slow.findings if f.code in ("type-error", "constraint-error")]
+    assert ours == expected
+    assert {"type-error", "constraint-error"} <= {code for code, *_ in expected}
+
+
+@pytest.mark.parametrize("number", ["Infinity", "-0", "1e999", "9" * 400, "１２３", "١٢", "1_000", " 7 "])
+def test_unusual_numbers_that_are_valid(tmp_path: Path, number: str) -> None:
+    data = tmp_path / "n.csv"
+    _write(data, MINI_HEADER.strip().split(","), [["a", "b", number, "USD", "", "", "", "https://e.org"]])
+    slow, fast, _ = both(data, schema=MINI)
+    assert_same(slow, fast)
+    assert fast.findings == []
 
 
 def test_engine_option_and_debug_log(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ compares the output folder with a reference build of the same catalog, file by f
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.util
 import os
 import random
 import resource
@@ -261,3 +263,116 @@ def test_disk_full_in_other_commands_is_a_one_line_error(
     assert "Traceback" not in message and len(message.strip().splitlines()) == 1, message
     assert "File too large" in message
     assert [p.name for p in tmp_path.iterdir()] == []  # no half-written file left
+
+
+# ── Ctrl-C and SIGTERM ──────────────────────────────────────────────────────────────────────────
+
+
+def group_processes(pgid: int) -> list[str]:
+    """The live processes (zombies excluded) of process group ``pgid``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended while we looked
+        state, _ppid, group = text.rsplit(")", 1)[1].split()[:3]
+        if int(group) == pgid and state != "Z":
+            found.append(text.split(" ", 1)[0])
+    return found
+
+
+def interrupt(
+    cwd: Path, args: list[str], after: float, signum: int, *, group: bool
+) -> tuple[int, float, str, str]:
+    """Run ``ciudades ARGS`` in its own process group, send ``signum`` after ``after`` seconds (to
+    the whole group, as a terminal does for Ctrl-C, or to the main process only, as ``kill``
+    does), and return the exit code, the seconds it took to end after the signal, stdout and
+    stderr.
+    Every process of the group must be gone by then."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", *args],
+        cwd=cwd,
+        env={**os.environ, "CI": "true", "CIUDADES_LANG": "en"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    time.sleep(after)
+    sent = time.monotonic()
+    if proc.poll() is None:
+        if group:
+            os.killpg(proc.pid, signum)
+        else:
+            proc.send_signal(signum)
+    try:
+        out, err = proc.communicate(timeout=10)
+    finally:
+        ended = time.monotonic() - sent
+        left = group_processes(proc.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert left == [], f"processes left after the signal: {left}"
+    return proc.returncode, ended, out.decode(), err.decode()
+
+
+STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# The last line each command prints once its work is done.
+DONE = {"validate": "Checked: ", "package": "Verify with: ", "build": "Preview: "}
+
+
+@pytest.mark.parametrize("command", ("validate", *COMMANDS))
+def test_sigint_and_sigterm_at_random_points(
+    reference: tuple[Path, dict[str, dict[str, str]], dict[str, float]], command: str
+) -> None:
+    """Ctrl-C or SIGTERM at any moment: every process ends within 2 s, none is left, the exit code
+    says why (130, 143; 0 or 1 when the run had already ended) and the previous output is intact."""
+    base, trees, seconds = reference
+    work = base / f"stop-{command}"
+    work.mkdir()
+    out = work / "out"
+    args = ["validate", "datasets"]
+    if command != "validate":
+        shutil.copytree(base / f"ref-{command}", out)
+        args = [command, "datasets", "--out", str(out)]
+    duration = seconds.get(command, 1.0)
+    rng = random.Random(f"stop-{command}")  # seeded: the same points on every run
+    for _ in range(6):
+        fraction = rng.uniform(0.02, 1.0)
+        signum = rng.choice([signal.SIGINT, signal.SIGTERM])
+        group = rng.random() < 0.5
+        code, ended, printed, err = interrupt(base, args, fraction * duration, signum, group=group)
+        where = f"{signal.Signals(signum).name} to the {'group' if group else 'process'} at {fraction:.0%}"
+        assert ended < 2, f"{where}: ended {ended:.1f} s after the signal"
+        assert "Traceback" not in err, f"{where}:\n{err}"
+        if DONE[command] in printed:  # the work was done before the signal came
+            assert code in (0, 1, -signum), f"{where}: exit {code}\n{err}"
+        else:
+            # 130/143, or killed by the signal itself if it comes again while Python shuts down
+            assert code in (STOPPED[signum], -signum), f"{where}: exit {code}\n{err}"
+            assert err.strip().endswith("Interrupted; any previous output is intact."), f"{where}:\n{err}"
+        if command != "validate":
+            assert tree(out) == trees[command], f"{where}: the previous output changed"
+            assert leftovers(work) == [], f"{where}: temporary folders left"
+
+
+def test_ctrl_c_does_not_wait_for_the_worker_processes(tmp_path: Path) -> None:
+    """Ctrl-C while worker processes check datasets: the queued and running work is dropped (it
+    used to be waited for, minutes on a large catalog, and the run ended with exit 1)."""
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+    assert spec and spec.loader
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    first = synth.make_catalog(tmp_path, partners=1500, agreements=1500, funding=1500, seed=1)
+    for k in range(2, 6):  # five datasets on the frictionless path: more than the workers
+        copy = first.parent / f"synth{k}"
+        shutil.copytree(first, copy)
+        text = (copy / "datapackage.yaml").read_text("utf-8")
+        (copy / "datapackage.yaml").write_text(text.replace("name: synth\n", f"name: synth{k}\n"), "utf-8")
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        code, ended, _, err = interrupt(
+            tmp_path, ["validate", "datasets"], 1.2, signum, group=signum == signal.SIGINT
+        )
+        assert code in (STOPPED[signum], -signum) and "Traceback" not in err, err
+        assert err.strip().endswith("Interrupted; any previous output is intact."), err
+        assert ended < 2, f"{signal.Signals(signum).name}: ended {ended:.1f} s after the signal"

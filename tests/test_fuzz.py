@@ -83,6 +83,20 @@ def test_fast_engine_on_a_csv(data: bytes) -> None:
     targets.csv_fast(data)
 
 
+number_text = st.text(alphabet="0123456789+-.,_eE $€NnaIifsty１٢٫ ", max_size=12)
+
+
+@SLOW
+@given(st.lists(st.sampled_from(targets.SPECIAL_NUMBERS) | number_text, min_size=1, max_size=12))
+def test_special_numbers_in_both_engines(cells: list[str]) -> None:
+    targets.csv_numbers("\n".join(cells).encode())
+
+
+def test_special_number_seeds() -> None:
+    for seed in targets.SEEDS["csv_numbers"]:
+        targets.csv_numbers(seed)
+
+
 @st.composite
 def zip_bytes(draw: st.DrawFn) -> bytes:
     """The seed zip with a few bytes overwritten: headers, sizes, names, compressed data."""

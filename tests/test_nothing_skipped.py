@@ -52,21 +52,21 @@ def write_descriptor(folder: Path, data: dict) -> None:
 
 
 def test_folder_with_csv_files_and_no_descriptor_is_an_error(catalog_copy: Path) -> None:
-    quito = catalog_copy / "quito"
-    quito.mkdir()
-    shutil.copy(catalog_copy / "bogota" / "agreements.csv", quito / "agreements.csv")
-    shutil.copy(catalog_copy / "bogota" / "partners.csv", quito / "socios.csv")
+    undeclared = catalog_copy / "villa-nueva"
+    undeclared.mkdir()
+    shutil.copy(catalog_copy / "bogota" / "agreements.csv", undeclared / "agreements.csv")
+    shutil.copy(catalog_copy / "bogota" / "partners.csv", undeclared / "socios.csv")
     code, text, report = run(str(catalog_copy))
     assert code == 1 and not report["valid"]
     [finding] = report["findings"]
-    assert finding["code"] == "dataset-undeclared" and finding["dataset"] == "quito"
-    assert finding["path"].endswith("datasets/quito")
+    assert finding["code"] == "dataset-undeclared" and finding["dataset"] == "villa-nueva"
+    assert finding["path"].endswith("datasets/villa-nueva")
     assert "agreements.csv, socios.csv" in finding["message"] and "no datapackage.yaml" in finding["message"]
     # the fix is a descriptor that can be pasted: valid YAML naming each file, with the catalog's
     # schema where one has the file's name
     snippet = yaml.safe_load(finding["hint"].split("at least ", 1)[1].split("}]}", 1)[0] + "}]}")
     assert snippet == {
-        "name": "quito",
+        "name": "villa-nueva",
         "resources": [
             {"name": "agreements", "path": "agreements.csv", "schema": "agreements"},
             {"name": "socios", "path": "socios.csv", "schema": "ESQUEMA"},
@@ -155,28 +155,28 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_changed_files_in_no_declared_dataset_are_reported(repo: Path) -> None:
-    quito = repo / "datasets" / "quito"
-    quito.mkdir()
-    shutil.copy(repo / "datasets" / "bogota" / "agreements.csv", quito / "agreements.csv")
+    undeclared = repo / "datasets" / "villa-nueva"
+    undeclared.mkdir()
+    shutil.copy(repo / "datasets" / "bogota" / "agreements.csv", undeclared / "agreements.csv")
     subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*GIT, "commit", "-qm", "quito, no descriptor"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "villa-nueva, no descriptor"], cwd=repo, check=True)
     code, text, report = run(str(repo / "datasets"), "--changed-since", "HEAD~1")
     assert code == 1
     assert "Checked: 0 datasets" not in text and "✓" not in text
     assert codes(report) == ["dataset-undeclared", "changed-nothing"]
-    assert report["findings"][0]["dataset"] == "quito"
-    assert "(datasets/quito/agreements.csv)" in report["findings"][1]["message"]
+    assert report["findings"][0]["dataset"] == "villa-nueva"
+    assert "(datasets/villa-nueva/agreements.csv)" in report["findings"][1]["message"]
 
 
 def test_changed_since_with_a_changed_and_an_undeclared_folder(repo: Path) -> None:
     meta = descriptor(repo / "datasets" / "bogota")
     meta["version"] = "1.0.1"
     write_descriptor(repo / "datasets" / "bogota", meta)
-    (repo / "datasets" / "quito").mkdir()
-    (repo / "datasets" / "quito" / "a.csv").write_text("x\n1\n", encoding="utf-8")
+    (repo / "datasets" / "villa-nueva").mkdir()
+    (repo / "datasets" / "villa-nueva" / "a.csv").write_text("x\n1\n", encoding="utf-8")
     code, _, report = run(str(repo / "datasets"), "--changed-since", "main")
     assert code == 1 and report["datasets"] == ["bogota"]
-    assert [(f["code"], f["dataset"]) for f in report["findings"]] == [("dataset-undeclared", "quito")]
+    assert [(f["code"], f["dataset"]) for f in report["findings"]] == [("dataset-undeclared", "villa-nueva")]
 
 
 def test_changed_since_with_nothing_changed_checks_everything(repo: Path) -> None:
@@ -352,17 +352,19 @@ def test_applied_profiles() -> None:
 def test_the_action_fails_a_pull_request_that_adds_a_city_without_descriptor(repo: Path) -> None:
     from test_action import run_action
 
-    subprocess.run([*GIT, "checkout", "-qb", "quito"], cwd=repo, check=True)
-    quito = repo / "datasets" / "quito"
-    quito.mkdir()
-    shutil.copy(repo / "datasets" / "bogota" / "agreements.csv", quito / "agreements.csv")
+    subprocess.run([*GIT, "checkout", "-qb", "villa-nueva"], cwd=repo, check=True)
+    undeclared = repo / "datasets" / "villa-nueva"
+    undeclared.mkdir()
+    shutil.copy(repo / "datasets" / "bogota" / "agreements.csv", undeclared / "agreements.csv")
     subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*GIT, "commit", "-qm", "quito"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "villa-nueva"], cwd=repo, check=True)
     steps = {
         s["name"]: s for s in run_action(repo, {"changed-since": "main", "lang": "en"}, {"base_ref": "main"})
     }
     assert steps["Validate"]["code"] == 1
-    assert steps["Validate"]["out"].startswith("::error file=datasets/quito,title=Folder without descriptor")
+    assert steps["Validate"]["out"].startswith(
+        "::error file=datasets/villa-nueva,title=Folder without descriptor"
+    )
     assert steps["summary"]["out"].startswith("## ✗ Invalid: 1 error\n")
 
 

@@ -205,7 +205,7 @@ def test_json_records_are_typed(built: Any) -> None:
 
 
 def test_cdmx_files_have_the_portal_fields(built: Any) -> None:
-    pkg = built.datasets[1]
+    pkg = next(d for d in built.datasets if d.slug == "ciudad-de-mexico")
     with pkg.file("metadata-sheet").path.open(encoding="utf-8", newline="") as fh:
         rows = {r["campo"]: r["valor"] for r in csv.DictReader(fh)}
     for name in (
@@ -397,3 +397,58 @@ def test_cli_lists_every_file_with_its_size(tmp_path: Path, runner: Any) -> None
     as_json = runner.invoke(cli, ["package", str(datasets), "--out", str(tmp_path / "out"), "--json"])
     assert json.loads(as_json.output)["datasets"][0]["slug"] == "demo"
     shutil.rmtree(tmp_path / "out")
+
+
+VALID_SPECIAL_NUMBERS = [
+    "Infinity",
+    "-Infinity",
+    "NaN",
+    "1e999",
+    "9" * 400,
+    "-0",
+    "１２３",
+    "1_000",
+    " 7 ",
+    "1E+3",
+]
+
+
+def test_valid_special_numbers_are_packaged_not_crashed_on(tmp_path: Path) -> None:
+    """Numbers frictionless accepts but no float holds (Infinity, NaN, 1e999, 400 digits) used to
+    crash the XLSX and SQLite writers and make invalid JSON: JSON keeps them as their text, SQLite
+    stores integers beyond 64 bits as text (its REAL column then reads them as the nearest
+    double), the workbook as text."""
+    datasets = make_catalog(tmp_path, ["n"] * len(VALID_SPECIAL_NUMBERS))
+    table = datasets / "demo" / "items.csv"
+    with table.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    at = rows[0].index("amount")
+    for row, number in zip(rows[1:], VALID_SPECIAL_NUMBERS, strict=True):
+        row[at] = number
+    with table.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    result = package(datasets, tmp_path / "out")
+    pkg = result.datasets[0]
+
+    def strict(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    records = json.loads(pkg.file("json", "items").path.read_text(encoding="utf-8"), parse_constant=strict)
+    assert [r["amount"] for r in records] == [
+        "Infinity", "-Infinity", "NaN", "1e999", int("9" * 400), 0, 123, 1000.0, 7, 1000.0
+    ]  # fmt: skip
+    con = sqlite3.connect(pkg.file("sqlite").path)
+    try:
+        stored = [r[0] for r in con.execute("SELECT amount FROM items ORDER BY rowid")]
+    finally:
+        con.close()
+    # Written as text, the REAL column reads it as SQLite does: the nearest double, here infinity.
+    assert stored[:5] == ["Infinity", "-Infinity", "NaN", float("inf"), float("inf")]
+    assert stored[5:8] == [0, 123, 1000.0]
+    wb = openpyxl.load_workbook(pkg.file("xlsx").path)
+    try:
+        ws = wb["items"]
+        column = [c.value for c in ws[1]].index("amount") + 1
+        assert [ws.cell(row=r, column=column).value for r in (2, 6, 8)] == ["Infinity", "9" * 400, 123]
+    finally:
+        wb.close()

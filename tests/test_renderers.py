@@ -13,7 +13,6 @@ from toolkit import validate
 from toolkit.catalog import display_path
 from toolkit.cli import cli
 from toolkit.renderers import (
-    column_number,
     github_escape_data,
     github_escape_property,
     render_github,
@@ -34,7 +33,6 @@ def ragged() -> Report:
 def test_github_escaping_follows_githubs_rules() -> None:
     assert github_escape_data("50% done\r\nnext: a, b") == "50%25 done%0D%0Anext: a, b"
     assert github_escape_property("50% done\r\nnext: a, b") == "50%25 done%0D%0Anext%3A a%2C b"
-    assert [column_number(c) for c in ("A", "H", "Z", "AA", None)] == [1, 8, 26, 27, None]
 
 
 def test_github_format_exact_output_latin1() -> None:
@@ -56,12 +54,12 @@ def test_github_format_exact_output_ragged(ragged: Report) -> None:
     path = github_escape_property(display_path(FIXTURES / "csv" / "ragged.csv"))
     lines = render_github(ragged, "en").splitlines()
     assert lines[0] == (
-        f"::error file={path},line=2,col=8,title=Constraint not met [constraint-error]::line 2, column H "
+        f"::error file={path},line=2,title=Constraint not met [constraint-error]::line 2, column H "
         "(source_url): 'source_url' is required and is empty.%0AHow to fix: Write a value in this cell; "
         "if it is truly unknown, check whether the field should be required."
     )
     assert lines[4] == (
-        f"::error file={path},line=3,col=9,title=Extra cell [extra-cell]::line 3, column I: The row has "
+        f"::error file={path},line=3,title=Extra cell [extra-cell]::line 3, column I: The row has "
         "more cells than headers (extra value 'extra').%0AHow to fix: Probably a text with commas is not "
         'quoted: write "text, with commas" in double quotes, or remove the extra comma.'
     )
@@ -85,8 +83,17 @@ def test_github_properties_are_escaped() -> None:
         type_name_en="number",
     )
     line = render_github(Report(findings=[finding]), "en").splitlines()[0]
-    assert line.startswith("::error file=datos/a%2Cb%3A c%25.csv,line=3,col=2,title=")
+    assert line.startswith("::error file=datos/a%2Cb%3A c%25.csv,line=3,title=")
     assert "\n" not in line and "%0A" in line
+
+
+def test_github_annotations_give_no_field_number_as_a_character_column(ragged: Report) -> None:
+    """GitHub's ``col`` is a character position in the line: the 8th field of a line does not start
+    at its 8th character, so an annotation leaves ``col`` out and its message names the column."""
+    lines = [line for line in render_github(ragged, "en").splitlines() if line.startswith("::")]
+    assert any(f.column for f in ragged.findings)
+    assert lines and not any(",col=" in line.split("::")[1] for line in lines)
+    assert "column H (source_url)" in lines[0]
 
 
 def test_github_mentions_the_annotation_limit() -> None:

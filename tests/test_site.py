@@ -587,3 +587,19 @@ def test_competing_claims_are_counted_once() -> None:
     kept, left_out = one_claim_per_fact(rows)
     assert [r["id"] for r in kept] == ["a", "b2", "c1"]
     assert left_out == 2
+
+
+def test_amounts_no_float_can_show_are_left_out_of_totals() -> None:
+    """Infinity, NaN and 1e999 are valid numbers; as amounts they cannot be summed or shown (the
+    build used to crash formatting them), so they count with the rows that have no amount."""
+    from toolkit.sitedata import amount_of
+
+    for text in ("Infinity", "-Infinity", "NaN", "1e999", "9" * 400):
+        assert amount_of({"amount": text}) is None, text
+    assert [amount_of({"amount": t}) for t in ("1_000", "１２３", "-0", "", "abc")] == [
+        1000.0,
+        123.0,
+        -0.0,
+        None,
+        None,
+    ]

@@ -1,3 +1,29 @@
-from toolkit.cli import main
+import sys
 
-main()
+
+def run() -> None:
+    """``python -m toolkit`` and the ``ciudades`` command: Ctrl-C while the modules are still
+    being imported ends quietly too (exit 130), not with a traceback."""
+    try:
+        from toolkit.cli import main
+    except KeyboardInterrupt:
+        _interrupted()
+    main()
+
+
+def _interrupted() -> None:
+    import os
+
+    from toolkit.messages import INTERRUPTED
+
+    lang = "es"
+    for var in ("CIUDADES_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):  # as toolkit.cli.default_lang
+        if os.environ.get(var):
+            lang = "es" if os.environ[var].lower().startswith("es") else "en"
+            break
+    sys.stderr.write(INTERRUPTED[lang] + "\n")
+    sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

@@ -244,7 +244,8 @@ def _read_doc(path: Path, out: _Collector, dataset: str | None) -> structured.Do
             path=display_path(path),
             line=ex.line,
             kind=ex.kind,
-            detail=ex.detail,
+            detail=ex.detail_es,
+            detail_en=ex.detail,
         )
     except OSError as ex:
         out.add("file-missing", dataset=dataset, path=display_path(path), value=path.name, detail=ex.strerror)

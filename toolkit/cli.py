@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -76,6 +77,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(ex.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt as ex:  # Ctrl-C, or SIGTERM (see main): stop, and say so
+            from toolkit.messages import INTERRUPTED
+
+            click.echo(INTERRUPTED[lang], err=True)
+            sys.exit(128 + getattr(ex, "signum", signal.SIGINT))
         except Exception as ex:  # the last line of defence: a message, never a traceback
             if debug:
                 raise
@@ -96,11 +102,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ciudades")
+@click.version_option(
+    __version__, prog_name="ciudades", help="Muestra la versión y termina. / Show the version and exit."
+)
 def cli() -> None:
-    """Ciudades al Mundo: datos abiertos de la acción internacional de las ciudades.
+    """Datos abiertos de la acción internacional de ciudades. / Open data on cities' international action.
 
-    Open data on the international action of cities: validate, package, publish.
+    Ciudades al Mundo: valida, empaqueta y publica / validate, package, publish.
     """
 
 
@@ -116,10 +124,15 @@ def cli() -> None:
     "profiles",
     multiple=True,
     help="Perfil de política de datos (catalog, cdmx) o «none», repetible; por defecto, catalog dentro "
-    "de un catálogo más los de cada conjunto / data policy profile (catalog, cdmx) or 'none', "
+    "de un catálogo más los de cada conjunto / data-policy profile (catalog, cdmx) or «none», "
     "repeatable; default: catalog inside a catalog plus each dataset's own.",
 )
-@click.option("--dataset", "datasets", multiple=True, help="Valida solo este conjunto (repetible).")
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    help="Valida solo este conjunto (repetible) / validate only this dataset (repeatable).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -135,7 +148,8 @@ def cli() -> None:
 @click.option(
     "--xlsx-report",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Devuelve los datos en un libro .xlsx con las celdas con problemas marcadas.",
+    help="Devuelve los datos en un libro .xlsx con las celdas con problemas marcadas / write the data "
+    "to an .xlsx workbook with the problem cells marked.",
 )
 @click.option(
     "--limit-errors",
@@ -215,6 +229,13 @@ def validate(
         from toolkit.spreadsheet import write_xlsx_report
 
         write_xlsx_report(report, xlsx_report, lang)
+        # On standard error: --format json keeps standard output for the report alone.
+        click.echo(
+            f"Libro de revisión escrito en {xlsx_report}"
+            if lang == "es"
+            else f"Review workbook written to {xlsx_report}",
+            err=True,
+        )
     from toolkit.renderers import RENDERERS, write_step_summary
 
     write_step_summary(report, lang)
@@ -229,18 +250,35 @@ def validate(
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown")
-def codes(fmt: str) -> None:
-    """Lista los códigos de hallazgo / list the finding codes.
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    help="Formato de salida / output format.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["es", "en"]),
+    default=None,
+    help="Solo en este idioma (por defecto, en los dos) / in this language only (default: both).",
+)
+def codes(fmt: str, lang: str | None) -> None:
+    """Lista los códigos de hallazgo. / List the finding codes.
+
+    Sin --lang, en español y en inglés (así se genera docs/codes.md).
 
     \b
     Example:
         ciudades codes > docs/codes.md
+        ciudades codes --lang en --format json
     """
     from toolkit.docs import codes_json, codes_markdown
 
     click.echo(
-        codes_markdown() if fmt == "markdown" else json.dumps(codes_json(), ensure_ascii=False, indent=2),
+        codes_markdown(lang)
+        if fmt == "markdown"
+        else json.dumps(codes_json(lang), ensure_ascii=False, indent=2),
         nl=False,
     )
 
@@ -297,12 +335,24 @@ def package(
         with progress_status(lang) as progress:
             result = run(path or Path("datasets"), out, progress=progress, allow_remote=allow_remote)
     except InvalidData as ex:
-        click.echo(render_text(ex.report, lang), nl=False)
+        if as_json:  # the same shape as a success, nothing written, and the report
+            empty: dict[str, Any] = {"out": str(out), "datasets": [], "combined": None}
+            click.echo(json.dumps(_package_json(empty, ex.report, lang), ensure_ascii=False, indent=2))
+        else:
+            click.echo(render_text(ex.report, lang), nl=False)
         raise
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(_package_json(result.to_dict(), result.report, lang), ensure_ascii=False, indent=2)
+        )
     else:
         click.echo(render_summary(result, lang), nl=False)
+
+
+def _package_json(written: dict[str, Any], report: Any, lang: str) -> dict[str, Any]:
+    """``package --json``: what was written (``out``, ``datasets``, ``combined``), whether the data
+    was valid, and the validation report in the shape of ``validate --format json``."""
+    return {"valid": report.valid, **written, "report": report.to_dict(lang)}
 
 
 @cli.command()
@@ -345,15 +395,27 @@ def download(url: str, out: Path, timeout: float, lang: str | None, debug: bool)
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--base", metavar="REF", help="Versión de partida: ref de git, carpeta o zip / base version.")
 @click.option("--head", metavar="REF", help="Versión nueva (por defecto, el árbol de trabajo) / new version.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
-@click.option("--first", type=click.IntRange(min=1), default=10, show_default=True, help="Filas por lista.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    help="Formato de salida / output format.",
+)
+@click.option(
+    "--first",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Filas por lista / rows per list.",
+)
 @lang_option
 @debug_option
 @handle_errors
 def diff(
     path: Path | None, base: str | None, head: str | None, fmt: str, first: int, lang: str | None, debug: bool
 ) -> None:
-    """Cambios en los datos entre dos versiones / data changes between two versions.
+    """Cambios en los datos entre dos versiones. / Data changes between two versions.
 
     Por tabla: filas agregadas, eliminadas y modificadas (por clave primaria), celdas antes → después,
     y cambios de esquema y metadatos. Por defecto compara la rama con main (merge-base) contra el
@@ -373,19 +435,26 @@ def diff(
 
 @cli.command()
 @click.argument("resource")
-@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="FILE.xlsx")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="ARCHIVO.xlsx (libro de captura) o ARCHIVO.csv (solo encabezados) / FILE.xlsx or FILE.csv.",
+)
 @click.option("--force", is_flag=True, help="Reemplaza --out si ya existe / overwrite --out.")
 @lang_option
 @debug_option
 @handle_errors
 def template(resource: str, out: Path, force: bool, lang: str | None, debug: bool) -> None:
-    """Libro de captura a partir de un esquema / an entry workbook from a schema.
+    """Libro de captura a partir de un esquema. / An entry workbook from a schema.
 
     RESOURCE: el nombre de un esquema de schemas/ (p. ej. agreements) o la ruta de un esquema.
+    Con --out ARCHIVO.csv escribe solo la fila de encabezados del CSV canónico.
 
     \b
     Example:
         ciudades template agreements --out acuerdos.xlsx
+        ciudades template agreements --out acuerdos.csv
     """
     from toolkit.spreadsheet import build_template
 
@@ -420,9 +489,16 @@ def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
 @cli.command(name="import")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
-    "--into", required=True, type=click.Path(path_type=Path, dir_okay=False), help="CSV de destino."
+    "--into",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV de destino / the CSV to write.",
 )
-@click.option("--schema", help="Esquema: nombre o ruta (por defecto, el del nombre de --into).")
+@click.option(
+    "--schema",
+    help="Esquema: nombre o ruta (por defecto, el del nombre de --into) / schema: name or path "
+    "(default: the one named like --into).",
+)
 @click.option("--sheet", help="Hoja del libro (por defecto, la del esquema) / workbook sheet.")
 @click.option("--force", is_flag=True, help="Reemplaza --into si ya existe / overwrite --into.")
 @click.option(
@@ -455,7 +531,7 @@ def import_(
     lang: str | None,
     debug: bool,
 ) -> None:
-    """Convierte un libro .xlsx o un CSV al CSV canónico / convert a workbook or CSV to the canonical CSV.
+    """Convierte un libro .xlsx o un CSV al CSV canónico. / Convert a workbook or a CSV to the canonical CSV.
 
     Fechas a AAAA-MM-DD, decimales con punto, sí/no a true/false, nombres de país y de moneda a su
     código ISO, nombres de una lista a su código, UTF-8 con comas, columnas en el orden del esquema.
@@ -513,7 +589,13 @@ def publish() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Publica paquetes ya generados, sin reconstruirlos / publish packages already built.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text | json.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Formato de salida / output format.",
+)
 @click.option(
     "--api-token-file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -610,7 +692,11 @@ def publish_ckan(
     show_default=True,
     help="Carpeta del sitio (se reemplaza entera) / site folder (replaced whole).",
 )
-@click.option("--base-url", help="URL pública del sitio (por defecto, base_url de catalog.yaml).")
+@click.option(
+    "--base-url",
+    help="URL pública del sitio (por defecto, base_url de catalog.yaml) / the site's public URL "
+    "(default: base_url in catalog.yaml).",
+)
 @click.option(
     "--templates",
     type=click.Path(path_type=Path, file_okay=False),
@@ -722,9 +808,47 @@ def echo_privacy_notice(findings: Any, lang: str) -> None:
         click.echo(render_plain(cells, lang), err=True, nl=False)
 
 
+HELP_OPTION = "Muestra esta ayuda y termina. / Show this message and exit."
+
+
+def _bilingual_summaries(group: click.Group) -> None:
+    """Every command's summary in ``ciudades --help`` is the first line of its help, «Español. /
+    English.», whole (click would cut it to 45 characters, mostly leaving the Spanish); the help
+    option says what it does in both languages too."""
+    for command in group.commands.values():
+        command.short_help = (command.help or "").strip().splitlines()[0]
+        if command.add_help_option:
+            click.help_option("-h", "--help", help=HELP_OPTION)(command)
+            command.add_help_option = False
+        if isinstance(command, click.Group):
+            _bilingual_summaries(command)
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM: stop as for Ctrl-C (clean up, then exit 143)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+_bilingual_summaries(cli)
+click.help_option("-h", "--help", help=HELP_OPTION)(cli)
+cli.add_help_option = False
+
+
 def main() -> None:
+    # SIGTERM would end the process on the spot; as an exception, temporary folders are removed
+    # and worker processes stopped on the way out, as for Ctrl-C.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli(standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        click.echo("Interrumpido / interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as ex:  # outside a command: while click reads the arguments
+        from toolkit.messages import INTERRUPTED
+
+        click.echo(INTERRUPTED[default_lang()], err=True)
+        sys.exit(128 + getattr(ex, "signum", signal.SIGINT))

@@ -7,21 +7,33 @@ from typing import Any
 from toolkit.messages import CODES
 
 
-def codes_json() -> list[dict[str, Any]]:
-    return [
-        {
+def codes_json(lang: str | None = None) -> list[dict[str, Any]]:
+    """Every finding code; with ``lang``, its title, message and fix in that language only."""
+    rows: list[dict[str, Any]] = []
+    for c in CODES.values():
+        row: dict[str, Any] = {
             "code": c.code,
             "stage": c.stage,
             "severity": c.severity,
             "frictionless": c.frictionless,
-            "title_es": c.title_es,
-            "title_en": c.title_en,
         }
-        for c in CODES.values()
-    ]
+        if lang is None:
+            row.update(title_es=c.title_es, title_en=c.title_en)
+        else:
+            es = lang == "es"
+            row.update(
+                title=c.title_es if es else c.title_en,
+                message=c.message_es if es else c.message_en,
+                hint=c.hint_es if es else c.hint_en,
+            )
+        rows.append(row)
+    return rows
 
 
-def codes_markdown() -> str:
+def codes_markdown(lang: str | None = None) -> str:
+    """The reference of finding codes: in both languages (``docs/codes.md``) or in ``lang``."""
+    if lang is not None:
+        return _codes_markdown_in(lang)
     lines = [
         "# Códigos de hallazgo / Finding codes",
         "",
@@ -48,4 +60,34 @@ def codes_markdown() -> str:
             f"- en: {c.message_en} — *{c.hint_en}*",
             "",
         ]
+    return "\n".join(lines)
+
+
+def _codes_markdown_in(lang: str) -> str:
+    es = lang == "es"
+    lines = [
+        "# Códigos de hallazgo" if es else "# Finding codes",
+        "",
+        (
+            "Cada hallazgo de `ciudades validate` tiene uno de estos códigos. Los marcados con "
+            "*frictionless* son tipos de error del propio frictionless, con la misma fila y el mismo campo."
+            if es
+            else "Each finding of `ciudades validate` has one of these codes. Codes marked *frictionless* "
+            "are frictionless's own error types, reported with the same row and field as frictionless."
+        ),
+        "",
+        "| código | etapa | severidad | frictionless | título |"
+        if es
+        else "| code | stage | severity | frictionless | title |",
+        "|---|---|---|---|---|",
+    ]
+    for c in CODES.values():
+        mark = ("sí" if es else "yes") if c.frictionless else ""
+        lines.append(
+            f"| `{c.code}` | {c.stage} | {c.severity} | {mark} | {c.title_es if es else c.title_en} |"
+        )
+    lines += ["", "## Mensajes y correcciones" if es else "## Messages and fixes", ""]
+    for c in CODES.values():
+        message, hint = (c.message_es, c.hint_es) if es else (c.message_en, c.hint_en)
+        lines += [f"### `{c.code}`", "", f"{message} — *{hint}*", ""]
     return "\n".join(lines)

@@ -64,7 +64,7 @@ def parse_cell(text: str, field: dict[str, Any], missing: Iterable[str]) -> Any:
     if kind in ("integer", "year"):
         return int(text)
     if kind == "number":
-        return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+        return _number(text)
     if kind == "boolean":
         if text in (field.get("trueValues") or DEFAULT_TRUE):
             return True
@@ -99,6 +99,19 @@ def table_from_raw(name: str, schema: dict[str, Any], header: list[str], raw: li
         texts.append(cells)
         rows.append([parse_cell(c, f, missing) for c, f in zip(cells, fields, strict=True)])
     return Table(name, schema, [f["name"] for f in fields], texts, rows)
+
+
+def _number(text: str) -> int | float | str:
+    """A valid number cell as an int (whole numbers, any size) or a float; a value no float can
+    hold (``Infinity``, ``NaN``, ``1e999``) stays its text: JSON has no such numbers."""
+    import math
+    from decimal import Decimal
+
+    text = text.strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    value = float(Decimal(text))
+    return value if math.isfinite(value) else text
 
 
 def json_value(value: Any) -> Any:
@@ -189,6 +202,8 @@ def _safe_text(text: str) -> str:
 
 
 def _set(cell: Any, value: Any) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
+        value = str(value)  # Excel keeps 15 digits of a number (none past 1e308): text stays exact
     if isinstance(value, str):
         cell.value = _safe_text(value)
         # openpyxl turns any text starting with "=" into a formula: force a plain string, and mark
@@ -377,6 +392,8 @@ def _sql_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return str(value)  # beyond SQLite's 64-bit integers: kept exact, as text
     return value
 
 

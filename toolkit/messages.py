@@ -50,7 +50,7 @@ _CODES = [
         "Error de sintaxis",
         "Syntax error",
         "El archivo no es {kind} válido: {detail}.",
-        "The file is not valid {kind}: {detail}.",
+        "The file is not valid {kind}: {detail_en}.",
         "Revisa la línea indicada: sangrías, dos puntos, comillas y corchetes sin cerrar son las causas más comunes.",
         "Check the line shown: indentation, colons, quotes and unclosed brackets are the usual causes.",
     ),
@@ -978,4 +978,143 @@ CONSTRAINT_TEXT = {
         "Acórtalo a {detail} caracteres como máximo.",
         "Shorten it to {detail} characters at most.",
     ),
+    # A bound that a NaN ("not a number") cannot meet, whichever bound it is.
+    "nan": (
+        "«{value}» quiere decir «no es un número» (NaN) y no puede cumplir el límite de «{field}» ({detail})",
+        "'{value}' means 'not a number' (NaN) and cannot meet the bound of '{field}' ({detail})",
+        "Escribe la cantidad en cifras; si no se conoce, deja la celda vacía.",
+        "Write the amount in figures; if it is not known, leave the cell empty.",
+    ),
+}
+
+# The last line of a run stopped by Ctrl-C or SIGTERM.
+INTERRUPTED = {
+    "es": "Interrumpido; la salida anterior, si la había, quedó intacta.",
+    "en": "Interrupted; any previous output is intact.",
+}
+
+# Syntax errors of YAML (PyYAML's words) and JSON (Python's json module), in Spanish. PyYAML says
+# where it was ("while parsing a flow mapping") and what went wrong ("expected ',' or '}', but got
+# ':'"); each part is matched whole, {0} being the character or token it names.
+SYNTAX_CONTEXT_ES = {
+    "while parsing a block mapping": "en un bloque de «clave: valor»",
+    "while parsing a block collection": "en una lista o un bloque",
+    "while parsing a flow mapping": "en un mapa entre llaves «{ }»",
+    "while parsing a flow sequence": "en una lista entre corchetes «[ ]»",
+    "while parsing a block node": "al leer un valor",
+    "while parsing a flow node": "al leer un valor",
+    "while parsing a node": "al leer un valor",
+    "while parsing a tag": "en una etiqueta («!»)",
+    "while scanning a simple key": "al leer una clave",
+    "while scanning a quoted scalar": "en un texto entre comillas",
+    "while scanning a double-quoted scalar": "en un texto entre comillas dobles",
+    "while scanning a single-quoted scalar": "en un texto entre comillas simples",
+    "while scanning a plain scalar": "en un texto sin comillas",
+    "while scanning a block scalar": "en un bloque de texto («|» o «>»)",
+    "while scanning for the next token": "al buscar el siguiente elemento",
+    "while scanning an anchor": "en un ancla («&»)",
+    "while scanning an alias": "en un alias («*»)",
+    "while scanning a tag": "en una etiqueta («!»)",
+    "while scanning a directive": "en una directiva («%»)",
+    "while constructing a mapping": "al leer un mapa",
+    "while composing a mapping": "al leer un mapa",
+}
+SYNTAX_PROBLEM_ES = [
+    (
+        r"expected a single document in the stream but found another document",
+        "el archivo debe tener un solo documento, pero hay otro (¿sobra un «---»?)",
+    ),
+    (
+        r"aliases are not allowed YAML aliases \(\*name\) are not allowed",
+        "los alias de YAML («*nombre») no están permitidos",
+    ),
+    (r"found duplicate anchor (.+); first occurrence second occurrence", "el ancla {0} está repetida"),
+    (r"expected ',' or '\]', but got (.+)", "se esperaba «,» o «]», pero se encontró {0}"),
+    (r"expected ',' or '\}', but got (.+)", "se esperaba «,» o «}}», pero se encontró {0}"),
+    (
+        r"expected <block end>, but found (.+)",
+        "la sangría no cuadra: se esperaba el fin del bloque, pero se encontró {0}",
+    ),
+    (r"expected the node content, but found (.+)", "se esperaba un valor, pero se encontró {0}"),
+    (
+        r"expected '<document start>', but found (.+)",
+        "se esperaba el comienzo del documento («---»), pero se encontró {0}",
+    ),
+    (
+        r"expected alphabetic or numeric character, but found (.+)",
+        "se esperaba una letra o un número, pero se encontró {0}",
+    ),
+    (
+        r"expected a comment or a line break, but found (.+)",
+        "solo puede seguir un comentario o un salto de línea, pero se encontró {0}",
+    ),
+    (
+        r"expected chomping or indentation indicators, but found (.+)",
+        "tras «|» o «>» solo pueden ir «+», «-» o un número, pero se encontró {0}",
+    ),
+    (
+        r"expected indentation indicator in the range 1-9, but found 0",
+        "la sangría indicada debe ir de 1 a 9, no 0",
+    ),
+    (
+        r"expected escape sequence of (\d+) hexadecimal numbers, but found (.+)",
+        "se esperaban {0} cifras hexadecimales, pero se encontró {1}",
+    ),
+    (r"expected (.+), but found (.+)", "se esperaba {0}, pero se encontró {1}"),
+    (r"could not find expected ':'", "falta «:» después de la clave"),
+    (
+        r"mapping values are not allowed here",
+        "aquí no puede ir «clave: valor» (¿falta una comilla, sobra un «:» o la sangría no cuadra?)",
+    ),
+    (r"sequence entries are not allowed here", "aquí no puede empezar un elemento de lista («- »)"),
+    (r"mapping keys are not allowed here", "aquí no puede ir una clave compleja («? »)"),
+    (
+        r"found character (.+) that cannot start any token",
+        "el carácter {0} no puede empezar un elemento (la sangría va con espacios, no con tabuladores)",
+    ),
+    (r"found unexpected end of stream", "el archivo termina antes de cerrar lo que se abrió"),
+    (r"found unexpected document separator", "hay un separador de documentos («---» o «...») en medio"),
+    (r"found unknown escape character (.+)", "{0} tras «\\» no es una secuencia de escape válida"),
+    (r"found undefined alias (.+)", "el alias {0} no está definido"),
+    (r"found undefined tag handle (.+)", "la etiqueta {0} no está definida"),
+    (r"found unhashable key", "una clave no puede ser una lista ni un mapa"),
+    (r"found duplicate key", "una clave está repetida"),
+    (r"could not determine a constructor for the tag (.+)", "la etiqueta {0} no está permitida"),
+    (
+        r"unacceptable character (#x[0-9a-fA-F]+): special characters are not allowed",
+        "hay un carácter de control no permitido ({0})",
+    ),
+    (r"YAML aliases \(\*name\) are not allowed", "los alias de YAML («*nombre») no están permitidos"),
+    (r"aliases are not allowed", "los alias no están permitidos"),
+    (r"nesting deeper than (\d+) levels", "hay más de {0} niveles de anidación"),
+    (r"a key that is a list or a mapping", "una clave que es una lista o un mapa"),
+    (r"the file is not UTF-8", "el archivo no está en UTF-8"),
+    (r"file of (\d+) bytes is larger than (\d+)", "el archivo ocupa {0} bytes, más que el máximo de {1}"),
+    (r"Expecting value", "se esperaba un valor"),
+    (r"Expecting ',' delimiter", "falta una «,» entre dos elementos"),
+    (r"Expecting ':' delimiter", "falta «:» después de la clave"),
+    (
+        r"Expecting property name enclosed in double quotes",
+        "se esperaba una clave entre comillas dobles (¿sobra una «,» al final?)",
+    ),
+    (r"Extra data", "sobra texto después del final"),
+    (r"Unterminated string starting at", "un texto entre comillas no se cierra"),
+    (r"Invalid control character at", "hay un carácter de control dentro de un texto"),
+    (r"Invalid \\escape", "una secuencia de escape «\\» no es válida"),
+    (r"Invalid \\uXXXX escape", "una secuencia «\\uXXXX» no es válida"),
+]
+SYNTAX_TOKENS_ES = {
+    "<scalar>": "un valor",
+    "<block mapping start>": "una clave",
+    "<block sequence start>": "una lista («- »)",
+    "<block end>": "el fin del bloque",
+    "<stream end>": "el final del archivo",
+    "<document start>": "«---»",
+    "<document end>": "«...»",
+    "<alias>": "un alias («*»)",
+    "<anchor>": "un ancla («&»)",
+    "<tag>": "una etiqueta («!»)",
+    "<directive>": "una directiva («%»)",
+    "<block end>,": "el fin del bloque",
+    "?": "«?» (una clave en una lista, o una clave sin «- » delante)",
 }

@@ -16,7 +16,6 @@ from toolkit.messages import CODES
 from toolkit.report import Finding, Report, count_phrase, group, location, words
 
 __all__ = [
-    "column_number",
     "github_escape_data",
     "github_escape_property",
     "render_github",
@@ -77,16 +76,6 @@ def _title(code: str, lang: str) -> str:
     return spec.title_es if lang == "es" else spec.title_en
 
 
-def column_number(letters: str | None) -> int | None:
-    """1-based position of a spreadsheet column letter (A → 1, AA → 27)."""
-    if not letters or not letters.isalpha():
-        return None
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + (ord(ch) - 64)
-    return number
-
-
 def verdict(report: Report, lang: str) -> str:
     """One line: ✓/✗, valid or not, and the counts."""
     w = words(lang)
@@ -132,17 +121,18 @@ _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _github_line(f: Finding, lang: str) -> str:
-    """A workflow command. Data text is escaped first (:func:`~toolkit.errors.shown`: a log shows ANSI
-    colours too), then GitHub's escaping turns the newline before the fix into ``%0A``."""
+    """A workflow command (``file``, ``line``, ``title``; never ``col``, see below). Data text is
+    escaped first (:func:`~toolkit.errors.shown`: a log shows ANSI colours too), then GitHub's
+    escaping turns the newline before the fix into ``%0A``."""
     w = words(lang)
     props: list[tuple[str, str]] = []
     if f.path:
         props.append(("file", shown(f.path)))
     if f.line:
         props.append(("line", str(f.line)))
-    col = column_number(f.column)
-    if col:
-        props.append(("col", str(col)))
+    # No ``col``: GitHub reads it as a character position in the line, and a finding knows the
+    # cell's field (column H, the 8th), not where the cell starts in the line's text. The message
+    # names the column.
     props.append(("title", f"{_title(f.code, lang)} [{f.code}]"))
     where = location(f, lang)
     text = shown(f.message(lang))

@@ -154,11 +154,31 @@ def _copy_static(templates: list[Path], tmp: Path) -> dict[str, str]:
 
 
 def _base_url(catalog: Catalog, given: str | None) -> str:
-    url = given or os.environ.get("CIUDADES_BASE_URL") or str(catalog.metadata.get("base_url") or "")
-    if not url.startswith(("http://", "https://")):
+    from urllib.parse import urlsplit
+
+    sources = (
+        (given, "--base-url"),
+        (os.environ.get("CIUDADES_BASE_URL"), "CIUDADES_BASE_URL"),
+        (str(catalog.metadata.get("base_url") or ""), "base_url (catalog.yaml)"),
+    )
+    url, origin = next(((u, o) for u, o in sources if u), ("", ""))
+    if not url:
         raise UsageError(
             "Falta la URL pública del sitio: pon base_url en catalog.yaml o usa --base-url https://….",
             "The site's public URL is missing: set base_url in catalog.yaml or pass --base-url https://….",
+        )
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port out of range raises here
+        host = parts.hostname
+    except ValueError:  # a malformed port or IPv6 address
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+        raise UsageError(
+            f"La URL pública del sitio en {origin}, «{url}», no es una URL válida: escríbela completa, "
+            "con http:// o https:// y el dominio, p. ej. https://datos.example.org/catalogo/.",
+            f"The site's public URL in {origin}, '{url}', is not a valid URL: write it in full, with "
+            "http:// or https:// and the domain, e.g. https://data.example.org/catalog/.",
         )
     return url if url.endswith("/") else url + "/"
 

@@ -214,10 +214,15 @@ def one_claim_per_fact(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]]
 
 
 def amount_of(row: dict[str, str]) -> float | None:
+    """The amount of a funding row; ``None`` when there is none, or none that can be summed and
+    shown (``Infinity``, ``NaN``, ``1e999`` are valid numbers, not amounts)."""
+    import math
+
     try:
-        return float(row.get("amount") or "")
+        value = float(row.get("amount") or "")
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 # ── facets ───────────────────────────────────────────────────────────────────────────────────────

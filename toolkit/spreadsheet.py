@@ -109,7 +109,7 @@ def load_schema(ref: str | Path, *, near: Path | None = None) -> SchemaInfo:
         data = structured.read(path).data
     except structured.StructuredError as ex:
         raise UsageError(
-            f"El esquema «{display_path(path)}» no es {ex.kind} válido (línea {ex.line}): {ex.detail}",
+            f"El esquema «{display_path(path)}» no es {ex.kind} válido (línea {ex.line}): {ex.detail_es}",
             f"The schema '{display_path(path)}' is not valid {ex.kind} (line {ex.line}): {ex.detail}",
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
@@ -323,14 +323,28 @@ def _instructions(ws: Any, info: SchemaInfo, data_sheet: str) -> None:
 
 
 def build_template(schema: str | Path, out: Path, *, force: bool = False) -> Path:
-    """Write an entry workbook for ``schema`` to ``out`` and return it."""
+    """Write an entry workbook for ``schema`` to ``out`` (``.xlsx``), or the header row of the
+    canonical CSV (``.csv``), and return it; any other file name is refused."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    kind = Path(out).suffix.lower()
+    if kind not in (".xlsx", ".csv"):
+        raise UsageError(
+            f"«{out}»: la plantilla se escribe como libro de Excel (.xlsx) o como CSV (.csv); "
+            "termina el nombre en .xlsx o en .csv.",
+            f"'{out}': the template is written as an Excel workbook (.xlsx) or as a CSV (.csv); "
+            "end the name in .xlsx or .csv.",
+        )
     _refuse_overwrite(out, force)
     info = load_schema(schema)
+    if kind == ".csv":  # the header row of the canonical CSV: UTF-8, commas, the schema's order
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow([f["name"] for f in info.fields])
+        _write_atomically(out, header.getvalue().encode("utf-8"))
+        return out
     wb = Workbook()
     ws = wb.active
     ws.title = info.name[:31]

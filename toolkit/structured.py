@@ -20,7 +20,43 @@ class StructuredError(Exception):
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
+        self.detail_es = spanish(detail)
         self.line = line
+
+
+def spanish(detail: str) -> str:
+    """The Spanish of a syntax error's explanation (PyYAML's, json's or ours).
+
+    PyYAML writes "CONTEXT PROBLEM (opened on line N)"; each part is translated on its own. A
+    part that is not known keeps its English words, marked as such."""
+    import re
+
+    from toolkit.messages import SYNTAX_CONTEXT_ES, SYNTAX_PROBLEM_ES, SYNTAX_TOKENS_ES
+
+    def token(text: str) -> str:
+        bare = text[1:-1] if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"" else text
+        return SYNTAX_TOKENS_ES.get(bare, f"«{bare}»")
+
+    def problem(text: str) -> str:
+        for pattern, template in SYNTAX_PROBLEM_ES:
+            m = re.fullmatch(pattern, text)
+            if m:
+                return template.format(*(token(g) if not g.isdigit() else g for g in m.groups()))
+        return f"{text} (en inglés)"
+
+    rest, opened = detail, None
+    m = re.fullmatch(r"(.*) \(opened on line (\d+)\)", detail, re.S)
+    if m:
+        rest, opened = m.group(1), f"abierto en la línea {m.group(2)}"
+    where = None
+    for context, es in SYNTAX_CONTEXT_ES.items():
+        if rest.startswith(context + " "):
+            rest, where = rest[len(context) :].strip(), es
+            break
+    m = re.match(r"(.*?) at line \d+ column \d+ \(char \d+\)$", rest)  # json's messages
+    said = problem(m.group(1) if m else rest)
+    around = ", ".join(p for p in (where, opened) if p)
+    return f"{said} ({around})" if around else said
 
 
 @dataclass
@@ -167,8 +203,8 @@ def parse(text: str, kind: str) -> Document:
         if ex.context_mark and mark and ex.context_mark.line != mark.line:
             problem += f" (opened on line {ex.context_mark.line + 1})"
         raise StructuredError("YAML", problem, mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as ex:
-        raise StructuredError("YAML", str(ex), None) from None
+    except yaml.YAMLError as ex:  # a character the reader refuses: its first line says which
+        raise StructuredError("YAML", str(ex).split("\n")[0], None) from None
     except RecursionError:
         raise StructuredError("YAML", f"nesting deeper than {MAX_DEPTH} levels", None) from None
 

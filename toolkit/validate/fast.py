@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.validate import structure
 from toolkit.validate.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validate.fastcells import CellError, FieldPlan
 from toolkit.validate.fastkeys import KeyStore, hash64
@@ -88,13 +89,12 @@ class TableCheck:
         limit_errors: int,
         lookup: Callable[[str, list[str], list[str | None]], Any] | None = None,
     ) -> None:
-        from frictionless import Schema
         from frictionless.table.header import Header
 
         self.name = name
         self.stream = stream
         self.limit = limit_errors
-        fl_schema = Schema.from_descriptor(schema)
+        fl_schema = structure.to_schema(schema)
         # "equal" (columns paired by name, see structure.by_name) is the only other pairing the
         # header below reproduces as frictionless does.
         if fl_schema.has_defined("fields_match") and fl_schema.fields_match != "equal":

@@ -129,18 +129,8 @@ class FieldPlan:
         hit = self.cache.get(source)
         if hit is not None:
             return hit
-        try:
-            target, notes = self.reader(source)
-        except InvalidOperation:
-            # frictionless crashes comparing a signalling NaN ("sNaN") with a bound; a quiet NaN
-            # fails the bound, so report what it would report.
-            target = Decimal("NaN")
-            notes = {
-                name: f'constraint "{name}" is "{self.constraints[name]}"'
-                for name in self.field.supported_constraints
-                if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-                and self.constraints.get(name) is not None
-            }
+        # A signalling NaN ("sNaN") is read as a quiet NaN by the field (structure.to_schema).
+        target, notes = self.reader(source)
         found: list[tuple[str, str]] = []
         if notes:
             notes = dict(notes)

@@ -205,12 +205,11 @@ class DatasetRun:
             spec = self.ds.resource(name)
             if spec is None or spec.schema is None or name not in self.readable:
                 raise Unsupported(f"the foreign key to «{name}»")
-            from frictionless import Schema
             from frictionless.table.header import Header
 
             stream = self._stream(name)
             labels = [str(c).strip() for c in stream.header]
-            schema = Schema.from_descriptor(structure.frictionless_schema(spec, self.readable, labels))
+            schema = structure.to_schema(structure.frictionless_schema(spec, self.readable, labels))
             if schema.has_defined("fields_match") and schema.fields_match != "equal":
                 raise Unsupported(f"the schema of «{name}» sets fieldsMatch")
             expected = Header(

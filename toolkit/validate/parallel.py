@@ -13,10 +13,13 @@ would without workers.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from toolkit.catalog import Catalog, Dataset
 from toolkit.report import Finding
@@ -60,13 +63,18 @@ def classic_datasets(
     _JOB = (datasets, catalog, profiles, limit_errors)
     results: dict[str, Result] = {}
     try:
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=n,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_worker_start,
             initargs=(os.getpid(),),
-        ) as pool:
-            futures = [pool.submit(_run, i) for i in range(len(datasets))]
+        )
+        try:
+            # The workers are forked by the first submit. Until each has set its own signal
+            # handlers, Ctrl-C or SIGTERM must not reach it with this process's handlers: they
+            # are held (blocked) across the fork and delivered here right after.
+            with _signals_held():
+                futures = [pool.submit(_run, i) for i in range(len(datasets))]
             for ds, future in zip(datasets, futures, strict=True):
                 try:
                     got = future.result()
@@ -77,6 +85,13 @@ def classic_datasets(
                     say(f"{ds.slug}: the worker stopped on an error; checked here instead")
                     continue
                 results[ds.slug] = got
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM) or failing: the work still queued or running is no
+            # longer wanted. Leaving the pool the usual way would wait for all of it, minutes on a
+            # large catalog; the workers are stopped now instead.
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
     except OSError as ex:  # no processes left to fork, say
         say(f"worker processes unavailable ({ex}); datasets checked one after another")
     finally:
@@ -84,12 +99,40 @@ def classic_datasets(
     return results
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _stop(pool: Any) -> None:
+    """Kill the workers of ``pool`` and drop its queued work, without waiting for any of it."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join(1)
+
+
 def _worker_start(parent: int) -> None:
     """A worker dies with this process (killed, even with SIGKILL, it would otherwise keep running
     and keep the caller's output pipes open) and leaves Ctrl-C to it (no traceback from workers)."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM kills a worker at once, whatever handler the parent had installed.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     try:
         import ctypes
 

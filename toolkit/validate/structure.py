@@ -7,6 +7,8 @@ we add the physical line, the spreadsheet column and a message and fix in Spanis
 from __future__ import annotations
 
 import re
+import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,55 @@ def by_name(labels: list[str], names: list[str]) -> bool:
 def _stripped(labels: list[Any]) -> list[str]:
     """Header labels as frictionless compares them."""
     return ["" if label is None else str(label).strip() for label in labels]
+
+
+_QUIET = threading.Lock()
+_quiet_registered = False
+
+
+def to_schema(descriptor: dict[str, Any]) -> Any:
+    """A frictionless ``Schema`` from a descriptor, with signalling NaNs read as quiet NaNs.
+
+    frictionless reads ``sNaN`` in a number field as ``Decimal("sNaN")``, which then raises
+    ``decimal.InvalidOperation`` (a bound or an enum) or ``TypeError`` (a unique or key field) and
+    ends the whole validation. Read as the quiet NaN it stands for, the cell gets the findings
+    ``NaN`` gets: the constraint errors of its bounds and enum, none for uniqueness.
+    """
+    from frictionless import Schema
+
+    _register_quiet_nan()
+    return Schema.from_descriptor(descriptor)
+
+
+def _register_quiet_nan() -> None:
+    global _quiet_registered
+    from frictionless import Plugin, system
+    from frictionless.fields import NumberField
+
+    with _QUIET:
+        if _quiet_registered:
+            return
+
+        class QuietNaNNumberField(NumberField):
+            def create_value_reader(self) -> Any:
+                read = super().create_value_reader()
+
+                def value_reader(cell: Any) -> Any:
+                    value = read(cell)
+                    if isinstance(value, Decimal) and value.is_snan():
+                        return Decimal(str(value).replace("sNaN", "NaN"))
+                    return value
+
+                return value_reader
+
+        class QuietNaN(Plugin):
+            def select_field_class(self, type: str | None = None) -> Any:
+                return QuietNaNNumberField if type == "number" else None
+
+        # Registered for the process: frictionless may rebuild a schema from its descriptor
+        # while validating, and the fields it builds must read numbers the same way.
+        system.register("ciudades-quiet-nan", QuietNaN())
+        _quiet_registered = True
 
 
 def frictionless_schema(
@@ -105,7 +156,7 @@ def check_dataset(
     ``dialects`` names further readable tables (encoding, delimiter) that foreign keys may point
     to; ``only`` limits the validation to some tables (the others still serve as lookups).
     """
-    from frictionless import Package, Resource, Schema
+    from frictionless import Package, Resource
 
     shapes = {name: (t.encoding, t.delimiter) for name, t in tables.items()}
     declared = {name: t.info.get("dialect") for name, t in tables.items()}
@@ -135,7 +186,7 @@ def check_dataset(
                 # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
                 path=spec.path.name,
                 basepath=str(spec.path.parent),
-                schema=Schema.from_descriptor(schema),
+                schema=to_schema(schema),
                 format="csv",
                 encoding=encoding,
                 dialect=dialect(delimiter, declared.get(spec.name)),
@@ -459,8 +510,11 @@ def _constraint_params(
         ctx["expected"] = ", ".join(codes[:25]) + ("…" if len(codes) > 25 else "")
     if name == "pattern":
         ctx.update(_pattern_in_words(field, field_name or "", value))
+    text = name
+    if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and _is_nan(value):
+        text = "nan"
     es, en, hint_es, hint_en = CONSTRAINT_TEXT.get(
-        name,
+        text,
         (
             error.note,
             error.note,
@@ -475,3 +529,8 @@ def _constraint_params(
         constraint_hint_es=render(hint_es, ctx),
         constraint_hint_en=render(hint_en, ctx),
     )
+
+
+def _is_nan(value: Any) -> bool:
+    """Whether a cell reads as a NaN (``NaN``, ``-nan``, ``sNaN12``…), which fails every bound."""
+    return str(value).strip().lstrip("+-").lower().startswith(("nan", "snan"))
