@@ -468,7 +468,7 @@ def template(resource: str, out: Path, force: bool, lang: str | None, debug: boo
 @debug_option
 @handle_errors
 def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
-    """Esquema inicial de un CSV, con tipos inferidos / a starting schema for a CSV, types inferred.
+    """Esquema inicial de un CSV, con tipos inferidos. / A starting schema for a CSV, types inferred.
 
     Imprime un Table Schema en YAML con los nombres de las columnas, los tipos que frictionless
     infiere y títulos y descripciones vacíos para completar; guárdalo y pásalo a --schema.
