@@ -589,6 +589,26 @@ def test_competing_claims_are_counted_once() -> None:
     assert left_out == 2
 
 
+def test_partner_identifiers_link_to_wikidata_and_org_id(catalog_copy: Path, tmp_path: Path) -> None:
+    # Planted in a copy, in a city that is not the first to name the partner: whichever partners
+    # table gives an identifier, the partner page shows it, linked.
+    path = catalog_copy / "quito" / "partners.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["partner_id"] == "c40":
+            r["wikidata_qid"], r["org_identifier"] = "Q4115189", "XI-IATI-TESTC40"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "site"
+    build(catalog_copy, out, base_url=BASE)
+    links = {a.get("href"): "".join(a.itertext()) for a in parse(out / "contrapartes" / "c40.html").iter("a")}
+    assert links["https://www.wikidata.org/wiki/Q4115189"] == "Q4115189"
+    assert links["https://org-id.guide/list/XI-IATI"] == "XI-IATI-TESTC40"
+
+
 def test_amounts_no_float_can_show_are_left_out_of_totals() -> None:
     """Infinity, NaN and 1e999 are valid numbers; as amounts they cannot be summed or shown (the
     build used to crash formatting them), so they count with the rows that have no amount."""

@@ -647,6 +647,17 @@ _CODES = [
         "Si no es intencional, quita el primer carácter (=, +, -, @); al descargar en XLSX se guarda como texto, pero otras herramientas podrían ejecutarlo.",
         "Unless intended, remove the first character (=, +, -, @); XLSX downloads store it as text, but other tools might run it.",
     ),
+    _c(
+        "cross-dataset-mismatch",
+        "domain",
+        "error",
+        "El mismo acuerdo no coincide en dos conjuntos de datos",
+        "The same agreement disagrees between two datasets",
+        "«{value}» y «{other}» ({other_path}, línea {other_line}) registran {kind} y no coinciden: {detail}.",
+        "'{value}' and '{other}' ({other_path}, line {other_line}) record {kind_en} and do not agree: {detail_en}.",
+        "Corrige el lado equivocado, en {here_path}, línea {line}, o en {other_path}, línea {other_line}. Si las fuentes realmente discrepan, dale a esta fila un claim_group y registra la versión del otro lado como otra afirmación con ese mismo claim_group.",
+        "Fix the wrong side, in {here_path}, line {line}, or in {other_path}, line {other_line}. If the sources really disagree, give this row a claim_group and record the other side's version as another claim with that same claim_group.",
+    ),
     # ── import: converting a spreadsheet or a foreign CSV (ciudades import) ──────────────────────
     _c(
         "import-unconverted",

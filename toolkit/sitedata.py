@@ -97,6 +97,19 @@ def http_url(value: Any) -> str | None:
     return text if re.match(r"^https?://[^\s<>\"']+$", text, re.IGNORECASE) else None
 
 
+def wikidata_url(qid: str) -> str | None:
+    """The Wikidata page of an item ID (``Q`` and digits), else None."""
+    return f"https://www.wikidata.org/wiki/{qid}" if re.fullmatch(r"Q[1-9][0-9]*", qid) else None
+
+
+def org_id_list_url(identifier: str) -> str | None:
+    """The org-id.guide page of the list an organisation identifier comes from (``XM-DAC`` for
+    ``XM-DAC-41114``): org-id.guide describes lists, not single organisations. None when the
+    identifier is not ``{country or XI/XM}-{list}-{id}``."""
+    match = re.fullmatch(r"([A-Z]{2}-[A-Za-z0-9]+)-.+", identifier)
+    return f"https://org-id.guide/list/{match.group(1)}" if match else None
+
+
 def mapping(value: Any) -> dict[str, Any]:
     """``value`` when it is a mapping, else an empty one (metadata validation reports the rest)."""
     return value if isinstance(value, dict) else {}

@@ -66,10 +66,12 @@ from toolkit.sitedata import (
     http_url,
     label,
     one_claim_per_fact,
+    org_id_list_url,
     partner_name,
     safe_name,
     split_list,
     subdivision_name,
+    wikidata_url,
 )
 from toolkit.sitetext import FREQUENCIES, LICENCE_NOTES, pick, texts
 
@@ -346,11 +348,13 @@ class Pages:
                 facts.append(Fact(t["country"], where))
             if http_url(first.get("website")):
                 facts.append(Fact(t["website"], first["website"], http_url(first["website"])))
-            if first.get("wikidata_qid"):
-                qid = first["wikidata_qid"]
-                facts.append(Fact(t["wikidata"], qid, http_url(f"https://www.wikidata.org/wiki/{qid}")))
-            if first.get("org_identifier"):
-                facts.append(Fact(t["org_identifier"], first["org_identifier"]))
+            # An identifier any city's partners table gives (the first one's may be empty).
+            qid = next((str(r["wikidata_qid"]) for _, r in refs.records if r.get("wikidata_qid")), "")
+            if qid:
+                facts.append(Fact(t["wikidata"], qid, wikidata_url(qid)))
+            org = next((str(r["org_identifier"]) for _, r in refs.records if r.get("org_identifier")), "")
+            if org:
+                facts.append(Fact(t["org_identifier"], org, org_id_list_url(org)))
         facts.append(
             Fact(t["appears_in"], ", ".join(sorted({self.by_slug(s).city for s, _ in refs.records})))
         )

@@ -21,7 +21,7 @@ from toolkit.catalog import (
 )
 from toolkit.errors import UsageError
 from toolkit.report import Finding, Report
-from toolkit.validate import domain, parallel, privacy, structure
+from toolkit.validate import crosscheck, domain, parallel, privacy, structure
 from toolkit.validate.profiles import PROFILES, policy_filter
 from toolkit.validate.rawcsv import RawTable, read_table
 
@@ -138,6 +138,8 @@ def validate_catalog(
             say(f"{ds.slug}: frictionless engine")
             found = _classic(ds, catalog, report, ds.resources, names, limit_errors, progress)
         report.extend(_ordered(one_per_mistake(policy_filter(found, names)), ds.resources))
+    # Across datasets, whichever engine checked each one: the same agreement seen from both sides.
+    report.extend(crosscheck.check_catalog(catalog))
     if report.resources == 0 and not report.errors:
         report.extend([nothing_checked(catalog)])
     return report
