@@ -8,6 +8,7 @@ from toolkit.errors import ToolkitError, UsageError
 
 if TYPE_CHECKING:
     from toolkit.catalog import Catalog, Dataset, load_catalog
+    from toolkit.describe import describe
     from toolkit.diff import DiffResult, diff
     from toolkit.load import load
     from toolkit.package import DatasetPackage, OutputFile, PackageResult, package, read_packages
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from toolkit.validate import validate
 
 # Everything is imported on first use, so that `import toolkit` (and `ciudades --help`) stays fast.
-# validate, package, load and diff are also the names of their modules: those modules can be
+# validate, package, load, diff and describe are also the names of their modules: those modules can be
 # called like their function (see toolkit/callmodule.py), whichever of the two Python binds here.
 _LAZY = {
     "Catalog": "toolkit.catalog",
@@ -33,6 +34,7 @@ _LAZY = {
     "SiteResult": "toolkit.site",
     "build": "toolkit.site",
     "build_template": "toolkit.spreadsheet",
+    "describe": "toolkit.describe",
     "diff": "toolkit.diff",
     "import_table": "toolkit.spreadsheet",
     "load": "toolkit.load",
@@ -62,6 +64,7 @@ __all__ = [
     "__version__",
     "build",
     "build_template",
+    "describe",
     "diff",
     "import_table",
     "load",
