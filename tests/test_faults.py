@@ -212,6 +212,7 @@ def _commands(tmp: Path) -> list[tuple[str, list[str]]]:
             ["import", "datasets/bogota/agreements.csv", "--into", str(tmp / "agreements.csv")],
         ),
         ("codes", ["codes"]),
+        ("describe", ["describe", "datasets/bogota/agreements.csv"]),
     ]
 
 

@@ -8,6 +8,7 @@ from toolkit.errors import ToolkitError, UsageError
 
 if TYPE_CHECKING:
     from toolkit.catalog.model import Catalog, Dataset, load_catalog
+    from toolkit.describe import describe
     from toolkit.packaging.load import load
     from toolkit.packaging.packages import DatasetPackage, OutputFile, PackageResult, package, read_packages
     from toolkit.publish import PublishResult, publish_ckan
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "Catalog": "toolkit.catalog.model",
     "Dataset": "toolkit.catalog.model",
+    "describe": "toolkit.describe",
     "DatasetPackage": "toolkit.packaging.packages",
     "DiffResult": "toolkit.review.diff",
     "Finding": "toolkit.report.findings",
@@ -62,6 +64,7 @@ __all__ = [
     "__version__",
     "build",
     "build_template",
+    "describe",
     "diff",
     "import_table",
     "load",

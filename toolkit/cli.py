@@ -462,6 +462,30 @@ def template(resource: str, out: Path, force: bool, lang: str | None, debug: boo
     click.echo(f"{'Escrito' if (lang or default_lang()) == 'es' else 'Written'}: {out}")
 
 
+@cli.command()
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path, dir_okay=False))
+@lang_option
+@debug_option
+@handle_errors
+def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
+    """Esquema inicial de un CSV, con tipos inferidos. / A starting schema for a CSV, types inferred.
+
+    Imprime un Table Schema en YAML con los nombres de las columnas, los tipos que frictionless
+    infiere y títulos y descripciones vacíos para completar; guárdalo y pásalo a --schema.
+
+    \b
+    Example:
+        ciudades describe datos.csv > datos.schema.yaml
+        ciudades validate datos.csv --schema datos.schema.yaml
+    """
+    from toolkit.catalog.model import display_path
+    from toolkit.describe import describe as run
+    from toolkit.describe import render_schema
+
+    schema = run(csv_file)
+    click.echo(render_schema(schema, display_path(csv_file), lang or default_lang()), nl=False)
+
+
 @cli.command(name="import")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(

@@ -78,6 +78,8 @@ class ResourceSpec:
     descriptor: dict[str, Any]
     schema: dict[str, Any] | None
     schema_source: str | None = None
+    # The declared CSV dialect (inline or read from its file), checked against the specification.
+    dialect: dict[str, Any] | None = None
 
     @property
     def field_names(self) -> list[str]:
@@ -307,7 +309,10 @@ def _load_schema(
     ref: Any, dataset: Dataset, catalog: Catalog, out: _Collector, where: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, str | None]:
     if isinstance(ref, dict):
-        return copy.deepcopy(ref), None
+        inline = normalize_schema(copy.deepcopy(ref))
+        if not _schema_ok(inline, None, lambda *_k: where.get("line"), dataset.slug, out, where):
+            return None, None
+        return inline, None
     if not isinstance(ref, str) or not ref:
         out.add(
             "schema-missing",
@@ -361,55 +366,139 @@ def _load_schema(
     doc = _read_doc(path, out, dataset.slug)
     if doc is None:
         return None, None
-    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("fields"), list):
-        out.add(
-            "schema-error",
-            dataset=dataset.slug,
-            path=display_path(path),
-            line=doc.line("fields"),
-            detail="falta la lista «fields»" if isinstance(doc.data, dict) else "no es un objeto",
-        )
+    if not _schema_ok(doc.data, display_path(path), doc.line, dataset.slug, out, {}):
         return None, None
-    problems = _schema_problems(doc.data)
-    for keypath, detail in problems:
-        out.add(
-            "schema-error",
-            dataset=dataset.slug,
-            path=display_path(path),
-            line=doc.line(*keypath),
-            detail=detail,
-        )
-    if problems:
-        return None, None
-    catalog.schema_cache[key] = doc.data
+    catalog.schema_cache[key] = normalize_schema(doc.data)
     return copy.deepcopy(doc.data), display_path(path)
 
 
-def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
-    """Table Schema errors, located by key path, using frictionless's own metadata validation."""
+def normalize_schema(schema: Any) -> Any:
+    """The schema with the shorthands frictionless reads written out in full: a ``primaryKey`` or a
+    foreign key's ``fields`` given as one field name becomes a list of one (Table Schema v1), and a
+    foreign key with no ``resource`` points to its own table (v2)."""
+    if not isinstance(schema, dict):
+        return schema
+    if isinstance(schema.get("primaryKey"), str):
+        schema["primaryKey"] = [schema["primaryKey"]]
+    keys = schema.get("foreignKeys")
+    for fk in keys if isinstance(keys, list) else []:
+        if not isinstance(fk, dict):
+            continue
+        if isinstance(fk.get("fields"), str):
+            fk["fields"] = [fk["fields"]]
+        reference = fk.get("reference")
+        if isinstance(reference, dict) and isinstance(reference.get("fields"), str):
+            reference["fields"] = [reference["fields"]]
+        if isinstance(reference, dict) and "resource" not in reference:
+            reference["resource"] = ""  # Data Package v2: no resource means this same table
+    return schema
+
+
+def _schema_ok(
+    data: Any,
+    shown: str | None,
+    line: Any,
+    dataset: str,
+    out: _Collector,
+    where: dict[str, Any],
+) -> bool:
+    """Add a ``schema-error`` finding for each Table Schema problem of ``data``; True when none.
+    ``line`` maps a key path to a line of the file (or of the descriptor, for an inline schema)."""
+    place = {"dataset": dataset, "path": shown or where.get("path"), "resource": where.get("resource")}
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        if isinstance(data, dict):
+            es, en = "falta la lista «fields»", "the 'fields' list is missing"
+        else:
+            es, en = "no es un objeto", "it is not a mapping"
+        out.add("schema-error", line=line("fields"), detail=es, detail_en=en, **place)
+        return False
+    problems = _schema_problems(normalize_schema(data))
+    for keypath, es, en in problems:
+        out.add("schema-error", line=line(*keypath), detail=es, detail_en=en, **place)
+    return not problems
+
+
+def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Table Schema errors, located by key path, using frictionless's own metadata validation;
+    each in (Spanish, English) — frictionless's own notes are English only."""
     from frictionless import FrictionlessException, Schema
 
-    problems: list[tuple[tuple[Any, ...], str]] = []
+    problems: list[tuple[tuple[Any, ...], str, str]] = []
     for i, f in enumerate(schema["fields"]):
         if not isinstance(f, dict) or not f.get("name"):
-            problems.append((("fields", i), f"field {i + 1} has no name"))
+            problems.append(
+                (("fields", i), f"el campo {i + 1} no tiene nombre", f"field {i + 1} has no name")
+            )
         elif not isinstance(f.get("type", "string"), str) or f.get("type", "string") not in FIELD_TYPES:
             problems.append(
-                (("fields", i, "type"), f'field "{f["name"]}" has the unknown type "{f.get("type")}"')
+                (
+                    ("fields", i, "type"),
+                    f"el campo «{f['name']}» tiene el tipo desconocido «{f.get('type')}»",
+                    f'field "{f["name"]}" has the unknown type "{f.get("type")}"',
+                )
+            )
+    keys = schema.get("foreignKeys")
+    for i, fk in enumerate(keys if isinstance(keys, list) else []):
+        # frictionless's own validation indexes these without checking them (a KeyError)
+        if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
+            problems.append(
+                (
+                    ("foreignKeys", i),
+                    f"la clave foránea {i + 1} necesita «fields» y «reference» (con «resource» y «fields»)",
+                    f"foreign key {i + 1} needs 'fields' and 'reference' (with 'resource' and 'fields')",
+                )
             )
     if problems:
         return problems
     try:
         errors = list(Schema.metadata_validate(schema))
     except FrictionlessException as ex:
-        return [((), ex.error.note or str(ex))]
+        note = ex.error.note or str(ex)
+        return [((), f"frictionless: {note}", note)]
     for error in errors:
         note = error.note
         m = re.search(r"at property '([^']+)'", note)
         keypath: tuple[Any, ...] = (
             tuple(int(p) if p.isdigit() else p for p in m.group(1).split("/")) if m else ()
         )
-        problems.append((keypath, note))
+        problems.append((keypath, f"frictionless: {note}", note))
+    return problems or _constraint_problems(schema)
+
+
+def _constraint_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Constraints whose value the field's own type cannot read (``minimum: "x"`` on an integer)
+    or whose pattern is not a regular expression: frictionless would crash on the first cell."""
+    from frictionless import FrictionlessException, Schema
+
+    try:
+        fields = Schema.from_descriptor(schema).fields
+    except FrictionlessException as ex:
+        note = ex.error.note or str(ex)
+        return [((), f"frictionless: {note}", note)]
+    problems: list[tuple[tuple[Any, ...], str, str]] = []
+    for i, f in enumerate(fields):
+        read = f.create_value_reader()
+        for name, value in (f.constraints or {}).items():
+            where = ("fields", i, "constraints", name)
+            if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and read(value) is None:
+                problems.append(
+                    (
+                        where,
+                        f"«{name}» de «{f.name}» vale «{value}», que no es {f.type}",
+                        f"'{name}' of '{f.name}' is '{value}', which is not a {f.type}",
+                    )
+                )
+            elif name == "pattern":
+                try:
+                    re.compile(str(value))
+                except re.error as ex:
+                    problems.append(
+                        (
+                            where,
+                            f"el patrón de «{f.name}» no es una expresión regular válida ({ex})",
+                            f"the pattern of '{f.name}' is not a valid regular expression ({ex})",
+                        )
+                    )
     return problems
 
 
@@ -605,6 +694,105 @@ def _check_dataset_metadata(
                 )
 
 
+def _check_package_properties(
+    ds: Dataset, doc: structured.Document, out: _Collector, *, policy: bool = True
+) -> None:
+    """What frictionless checks at the package level: the Data Package profile, e-mails of
+    contributors and sources, and the schema properties that do nothing there (``missingValues``,
+    ``fields``). ``policy``: the catalog profile applies (it checks the name and version itself)."""
+    from frictionless import fields
+
+    meta = ds.descriptor
+    where = {"dataset": ds.slug, "path": display_path(ds.descriptor_path) if ds.descriptor_path else None}
+    email = fields.StringField(name="email", format="email")
+    for key in ("contributors", "sources"):
+        items = meta.get(key)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            value = item.get("email") if isinstance(item, dict) else None
+            if value and email.read_cell(value)[1]:
+                out.add(
+                    "metadata-invalid",
+                    line=doc.line(key, i, "email"),
+                    property=f"{key}[{i}].email",
+                    detail=f"«{value}» no es una dirección de correo",
+                    detail_en=f"'{value}' is not an e-mail address",
+                    expected="una dirección como nombre@dominio.org",
+                    expected_en="an address such as name@domain.org",
+                    **where,
+                )
+    own = _OWN_PROPERTIES | ({"name", "version"} if policy else set())
+    _check_package_profile(meta, doc, out, where, own)
+    for key in ("missingValues", "fields"):
+        if key in meta:
+            out.add(
+                "metadata-invalid",
+                line=doc.line(key),
+                property=key,
+                detail="no tiene efecto en el paquete: solo se aplica dentro del esquema de cada recurso",
+                detail_en="has no effect on the package: it only applies inside each resource's schema",
+                expected=f"muévelo a «schema: {{{key}: …}}» de cada recurso",
+                expected_en=f"move it to each resource's 'schema: {{{key}: …}}'",
+                **where,
+            )
+
+
+# Properties whose problems our own checks always name (in both languages, with a fix): the Data
+# Package profile's notes about them would say the same thing a second time.
+_OWN_PROPERTIES = {"created", "modified", "licenses", "sources", "contributors"}
+
+
+def _check_package_profile(
+    meta: dict[str, Any], doc: structured.Document, out: _Collector, where: dict[str, Any], own: set[str]
+) -> None:
+    """The Data Package profile as frictionless checks it (``keywords`` a list, ``image`` a text,
+    a resource's ``mediatype``…), for what our own checks do not already cover."""
+    import json
+
+    from frictionless import FrictionlessException, Package, Resource
+
+    plain = json.loads(json.dumps(meta, default=str))  # YAML dates as the text they were written as
+    resources = plain.pop("resources", None)
+    # The package's own properties, then each resource's (its schema and dialect have their own
+    # checks): frictionless's notes carry no resource index, so each resource is validated alone.
+    checks: list[tuple[tuple[Any, ...], Any, Any]] = [
+        ((), Package, {**plain, "resources": [{"name": "x", "path": "x"}]})
+    ]
+    for i, res in enumerate(resources if isinstance(resources, list) else []):
+        if isinstance(res, dict):
+            shape = {k: v for k, v in res.items() if k not in ("schema", "dialect")}
+            checks.append((("resources", i), Resource, shape))
+    for prefix, kind, descriptor in checks:
+        try:
+            errors = list(kind.metadata_validate(descriptor))
+        except FrictionlessException as ex:
+            errors = [ex.error]
+        for error in errors:
+            note = error.note or ""
+            m = re.search(r"at property '([^']+)'", note)
+            keypath = tuple(int(k) if k.isdigit() else k for k in m.group(1).split("/")) if m else ()
+            if not prefix and keypath[:1] and keypath[0] in own:
+                continue
+            if prefix and (
+                keypath[:1] in (("name",), ("path",)) or re.match(r"'(name|path)' is a required", note)
+            ):
+                continue  # a resource's name and path have their own findings
+            if "is not safe" in note or note.startswith('property "') or "should be set as" in note:
+                continue  # unsafe paths, e-mails and misplaced schema properties: checked above
+            _profile_finding(out, doc, where, (*prefix, *keypath), note)
+
+
+def _profile_finding(
+    out: _Collector, doc: structured.Document, where: dict[str, Any], keypath: tuple[Any, ...], note: str
+) -> None:
+    out.add(
+        "descriptor-error",
+        line=doc.line(*keypath) if keypath else 1,
+        detail=f"frictionless: {note}",
+        detail_en=note,
+        **where,
+    )
+
+
 def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out: _Collector) -> None:
     resources = ds.descriptor.get("resources")
     if not isinstance(resources, list):
@@ -684,11 +872,127 @@ def _load_resources(ds: Dataset, doc: structured.Document, catalog: Catalog, out
                 _resolve_codelists(
                     schema, catalog, out, {"dataset": ds.slug, "resource": name, "path": source or shown}
                 )
+        place = {**where, "resource": name}
+        shape, readable = _load_dialect(res, i, ds, catalog, doc, out, place)
+        if not readable or not _sizes_ok(res, i, doc, out, place):
+            schema = None  # a finding says why; the table cannot be read as declared
         if not path.is_file():
             out.add("file-missing", value=ref, resource=name, **{**where, "line": line})
-            ds.resources.append(ResourceSpec(name, path, res, schema, source))
+            ds.resources.append(ResourceSpec(name, path, res, schema, source, shape))
             continue
-        ds.resources.append(ResourceSpec(name, path, res, schema, source))
+        ds.resources.append(ResourceSpec(name, path, res, schema, source, shape))
+
+
+def _load_dialect(
+    res: dict[str, Any],
+    i: int,
+    ds: Dataset,
+    catalog: Catalog,
+    doc: structured.Document,
+    out: _Collector,
+    where: dict[str, Any],
+) -> tuple[dict[str, Any] | None, bool]:
+    """The resource's declared CSV dialect, inline or from its file (confined like the data), and
+    whether it can be used: an unreadable or invalid dialect is a finding, never ignored."""
+    from frictionless import Dialect, FrictionlessException
+
+    ref = res.get("dialect")
+    if ref is None:
+        return None, True
+    line = doc.line("resources", i, "dialect")
+    data: Any = ref
+    shown = where.get("path")
+    if isinstance(ref, str) and ref:
+        path = _locate(ref, ds, catalog, out, {**where, "line": line}, schema=True)
+        if path is None:
+            return None, False
+        if not path.is_file():
+            out.add("file-missing", value=ref, **{**where, "line": line})
+            return None, False
+        dialect_doc = _read_doc(path, out, ds.slug)
+        if dialect_doc is None:
+            return None, False
+        data, shown, line = dialect_doc.data, display_path(path), 1
+    if not isinstance(data, dict):
+        es, en = (
+            "«dialect» debe ser un objeto o la ruta de un archivo",
+            "'dialect' must be a mapping or a file path",
+        )
+        out.add("descriptor-error", detail=es, detail_en=en, **{**where, "path": shown, "line": line})
+        return None, False
+    problems = [e.note for e in Dialect.metadata_validate(data)]
+    if not problems:
+        try:  # the CSV properties (its "control") are only checked when the dialect is built
+            Dialect.from_descriptor(copy.deepcopy(data))
+        except FrictionlessException as ex:
+            problems.extend(e.note for e in (ex.reasons or [ex.error]))
+    csv_props = {**data, **(data["csv"] if isinstance(data.get("csv"), dict) else {})}
+    for key in ("delimiter", "quoteChar", "escapeChar") if not problems else ():
+        value = csv_props.get(key)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"'{key}' must be a character, not {value!r}")
+        elif isinstance(value, str) and len(value) != 1 and not (key == "quoteChar" and value == ""):
+            problems.append(f"'{key}' must be one character, not {value!r}")
+    if isinstance(data.get("headerRows"), list) and not all(
+        isinstance(n, int) and n >= 1 for n in data["headerRows"]
+    ):
+        problems.append("'headerRows' must list row numbers from 1")
+    for note in problems:
+        out.add(
+            "descriptor-error",
+            detail=f"dialecto CSV: {note}",
+            detail_en=f"CSV dialect: {note}",
+            **{**where, "path": shown, "line": line},
+        )
+    return (copy.deepcopy(data), True) if not problems else (None, False)
+
+
+_HASH = re.compile(r"^(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)$")
+
+
+def _sizes_ok(
+    res: dict[str, Any], i: int, doc: structured.Document, out: _Collector, where: dict[str, Any]
+) -> bool:
+    """A declared ``bytes`` must be a whole number and ``hash`` a hex digest; frictionless checks
+    md5 and sha256 digests only, so another algorithm is a warning that it was not checked."""
+    ok = True
+    size = res.get("bytes")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        out.add(
+            "metadata-invalid",
+            property=f"resources[{i}].bytes",
+            detail=f"«{size}» no es un número entero de bytes",
+            detail_en=f"'{size}' is not a whole number of bytes",
+            expected="el tamaño del archivo en bytes, p. ej. 1024",
+            expected_en="the file's size in bytes, e.g. 1024",
+            **{**where, "line": doc.line("resources", i, "bytes")},
+        )
+        ok = False
+    digest = res.get("hash")
+    match = _HASH.match(digest) if isinstance(digest, str) else None
+    if digest is not None and match is None:
+        out.add(
+            "metadata-invalid",
+            property=f"resources[{i}].hash",
+            detail=f"«{digest}» no es una suma de verificación",
+            detail_en=f"'{digest}' is not a checksum",
+            expected="md5:… o sha256:… seguido de los dígitos hexadecimales",
+            expected_en="md5:… or sha256:… followed by the hex digits",
+            **{**where, "line": doc.line("resources", i, "hash")},
+        )
+        ok = False
+    elif match is not None and (match.group(1) or "md5") not in ("md5", "sha256"):
+        out.add(
+            "metadata-invalid",
+            severity="warning",
+            property=f"resources[{i}].hash",
+            detail=f"el algoritmo «{match.group(1)}» no se comprueba",
+            detail_en=f"the algorithm '{match.group(1)}' is not checked",
+            expected="usa md5:… o sha256:… para que se compruebe",
+            expected_en="use md5:… or sha256:… so that it is checked",
+            **{**where, "line": doc.line("resources", i, "hash")},
+        )
+    return ok
 
 
 def load_dataset(
@@ -710,15 +1014,47 @@ def load_dataset(
             dataset=ds.slug,
             path=display_path(descriptor_path),
             line=1,
-            detail="the descriptor is not a mapping",
+            detail="el descriptor no es un objeto (name, resources…)",
+            detail_en="the descriptor is not a mapping (name, resources…)",
         )
         return ds
     ds.descriptor = doc.data
     policy = CATALOG_PROFILE in applied_profiles(profiles, catalog.in_catalog, ds.profiles)
     _check_dataset_metadata(ds, doc, out, policy=policy)
+    _check_package_properties(ds, doc, out, policy=policy)
     _load_resources(ds, doc, catalog, out)
+    _check_key_targets(ds, doc, out)
     out.findings.extend(discovery.undeclared_files(ds))
     return ds
+
+
+def _check_key_targets(ds: Dataset, doc: structured.Document, out: _Collector) -> None:
+    """A foreign key to a resource the package does not declare cannot be checked: say so (it is
+    frictionless's resource-error), never leave it out in silence."""
+    resources = ds.descriptor.get("resources")
+    declared = {
+        r.get("name"): i
+        for i, r in enumerate(resources if isinstance(resources, list) else [])
+        if isinstance(r, dict)
+    }
+    shown = display_path(ds.descriptor_path) if ds.descriptor_path else None
+    for spec in ds.resources:
+        for fk in (spec.schema or {}).get("foreignKeys") or []:
+            target = (fk.get("reference") or {}).get("resource", "") if isinstance(fk, dict) else ""
+            if target in ("", spec.name) or target in declared:
+                continue
+            fields = ", ".join(str(f) for f in fk.get("fields") or [])
+            out.add(
+                "descriptor-error",
+                dataset=ds.slug,
+                resource=spec.name,
+                path=shown,
+                line=doc.line("resources", declared.get(spec.name, 0), "schema"),
+                detail=f"la clave foránea ({fields}) de «{spec.name}» apunta al recurso «{target}», "
+                "que este paquete no declara",
+                detail_en=f"the foreign key ({fields}) of '{spec.name}' points to the resource "
+                f"'{target}', which this package does not declare",
+            )
 
 
 def _dataset_folders(folder: Path) -> list[Path]:
@@ -868,30 +1204,9 @@ def single_table_catalog(csv_path: Path, schema_path: Path) -> tuple[Catalog, li
         return catalog, out.findings
     doc = _read_doc(schema_path.resolve(), out, ds.slug)
     schema = None
-    if doc is not None:
-        if not isinstance(doc.data, dict) or not isinstance(doc.data.get("fields"), list):
-            out.add(
-                "schema-error",
-                dataset=ds.slug,
-                path=display_path(schema_path),
-                line=1,
-                detail="falta la lista «fields»",
-            )
-        else:
-            problems = _schema_problems(doc.data)
-            for keypath, detail in problems:
-                out.add(
-                    "schema-error",
-                    dataset=ds.slug,
-                    path=display_path(schema_path),
-                    line=doc.line(*keypath),
-                    detail=detail,
-                )
-            if not problems:
-                schema = copy.deepcopy(doc.data)
-                _resolve_codelists(
-                    schema, catalog, out, {"dataset": ds.slug, "path": display_path(schema_path)}
-                )
+    if doc is not None and _schema_ok(doc.data, display_path(schema_path), doc.line, ds.slug, out, {}):
+        schema = normalize_schema(copy.deepcopy(doc.data))
+        _resolve_codelists(schema, catalog, out, {"dataset": ds.slug, "path": display_path(schema_path)})
     name = re.sub(r"[^a-z0-9_-]+", "-", csv_path.stem.lower()).strip("-") or "table"
     ds.resources.append(
         ResourceSpec(

@@ -262,7 +262,7 @@ def check_resource(
                 dataset=ds.slug,
                 resource=spec.name,
                 path=shown,
-                row=i + 2,
+                row=table.number(i),
                 line=table.lines[i],
                 field=name,
                 column=column_letter(index + 1 if index is not None else None),

@@ -70,7 +70,7 @@ def looks_like_formula(text: str) -> bool:
 
 def check_resource(ds: Dataset, spec: ResourceSpec, table: RawTable) -> list[Finding]:
     """Scan a table already read into memory."""
-    rows = ((i + 2, table.lines[i], row) for i, row in enumerate(table.rows))
+    rows = ((table.number(i), table.lines[i], row) for i, row in enumerate(table.rows))
     return _scan(ds, spec, table.header, rows)
 
 

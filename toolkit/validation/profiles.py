@@ -72,7 +72,7 @@ def cdmx(ds: Dataset, spec: ResourceSpec, table: RawTable) -> list[Finding]:
                 continue
             value = row[index].strip()
             loc = {
-                "row": i + 2,
+                "row": table.number(i),
                 "line": table.lines[i],
                 "field": f["name"],
                 "column": column_letter(index + 1),

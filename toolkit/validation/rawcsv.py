@@ -27,23 +27,40 @@ class RawTable:
     """The table's cells as text, with the physical line where each row starts."""
 
     header: list[str]
-    rows: list[list[str]]  # data rows; rows[i] is frictionless row number i + 2
+    rows: list[list[str]]  # data rows; rows[i] is frictionless row number number(i)
     lines: list[int]  # lines[i] is the physical line of rows[i]
     encoding: str = "utf-8"
     delimiter: str = ","
     info: dict[str, Any] = field(default_factory=dict)
+    # With a declared dialect (header rows, comment rows…) numbers[i] is frictionless's row number
+    # of rows[i]; without one it is i + 2 and this stays None.
+    numbers: list[int] | None = None
+    header_line: int = 1
+
+    def number(self, index: int) -> int:
+        """frictionless's row number of ``rows[index]``."""
+        return self.numbers[index] if self.numbers is not None else index + 2
+
+    def _index(self, row_number: int) -> int:
+        if self.numbers is None:
+            return row_number - 2
+        if "index" not in self.info:
+            self.info["index"] = {n: i for i, n in enumerate(self.numbers)}
+        return int(self.info["index"].get(row_number, -1))
 
     def line_of(self, row_number: int | None) -> int | None:
         if row_number is None:
             return None
-        if row_number == 1:
+        if row_number == 1 and self.numbers is None:
             return 1
-        index = row_number - 2
+        index = self._index(row_number)
+        if index < 0 and self.numbers is not None:
+            return self.header_line
         return self.lines[index] if 0 <= index < len(self.lines) else None
 
     def cell(self, row_number: int, index: int) -> str | None:
         """The raw text of a cell by frictionless row number and column index, if the row has it."""
-        data_row = row_number - 2
+        data_row = self._index(row_number)
         if 0 <= data_row < len(self.rows) and index < len(self.rows[data_row]):
             return self.rows[data_row][index]
         return None
@@ -66,7 +83,7 @@ class RawTable:
                     try:
                         value = parse(row[index])
                         if value is not None:  # missing or not of the field's type: not a key
-                            firsts.setdefault(value, i + 2)
+                            firsts.setdefault(value, self.number(i))
                     except TypeError:  # a value that cannot be a dictionary key
                         continue
             self.info[f"first-rows-{index}"] = (firsts, parse)
@@ -139,9 +156,14 @@ def read_table(
     expected_header: list[str],
     *,
     schema: str | None = None,
+    dialect: dict[str, Any] | None = None,
 ) -> tuple[RawTable | None, list[Finding]]:
     """Pre-check a CSV and read its cells; ``None`` when frictionless should not even try it.
-    ``schema`` (the schema file as shown) completes the ``ciudades import`` command in the fixes."""
+    ``schema`` (the schema file as shown) completes the ``ciudades import`` command in the fixes.
+
+    ``dialect`` is the resource's declared CSV dialect (Table Dialect / frictionless ``Dialect``
+    descriptor): the delimiter, quoting, header rows and comment rows it declares are read as
+    declared, and ``table.info["dialect"]`` holds the dialect frictionless must be given."""
     findings: list[Finding] = []
 
     def add(code: str, **kw: Any) -> None:
@@ -195,16 +217,122 @@ def read_table(
     if longest > MAX_LINE_BYTES:
         add("line-too-long", line=where_long, value=longest, detail=MAX_LINE_BYTES)
     first_line = text.split("\n", 1)[0]
-    delimiter = _sniff_delimiter(first_line)
+    declared = declared_csv(dialect)
+    delimiter = declared.get("delimiter") or _sniff_delimiter(first_line)
     if delimiter != ",":
         add("wrong-delimiter", line=1, value={"\t": "tab"}.get(delimiter, delimiter))
-    table = _parse(text, delimiter, encoding)
+    if dialect is not None:
+        table = _parse_declared(text, delimiter, encoding, dialect, declared, expected_header)
+        if table is None:  # never silent: the file could not be read as its dialect declares
+            detail = "no se puede leer con el dialecto declarado"
+            add(
+                "source-error", line=1, detail=detail, detail_en="it cannot be read with the declared dialect"
+            )
+    else:
+        table = _parse(text, delimiter, encoding)
     if table is None:
         return None, findings
+    if dialect is None:
+        elsewhere = header_elsewhere(table.header, table.rows, table.lines, expected_header)
+        if elsewhere is not None:
+            # One finding instead of a label error per column and a type error per cell.
+            add("header-not-first-row", line=elsewhere, value=elsewhere, expected=",".join(expected_header))
+            return None, findings
     if not table.rows:
-        add("no-data-rows", line=1)
+        add("no-data-rows", line=table.header_line)
     table.info["longest_line"] = longest
     return table, findings
+
+
+# How far down a header that is not on line 1 is looked for (comment lines, a title, blank lines).
+HEADER_SEARCH_ROWS = 20
+
+
+def header_elsewhere(
+    header: list[str], rows: list[list[str]], lines: list[int], expected: list[str]
+) -> int | None:
+    """The line of the first row that holds exactly the expected column names (in any order), when
+    line 1 does not: the header sits lower down (comment lines, a title above it) and no dialect
+    says so."""
+    wanted = sorted(expected)
+    if not expected or sorted(h.strip() for h in header) == wanted:
+        return None
+    for record, line in zip(rows[:HEADER_SEARCH_ROWS], lines, strict=False):
+        if sorted(c.strip() for c in record) == wanted:
+            return line
+    return None
+
+
+def declared_csv(dialect: dict[str, Any] | None) -> dict[str, Any]:
+    """The CSV properties a dialect declares (Table Dialect v1 puts them at the top level,
+    frictionless v5 under ``csv``)."""
+    if not isinstance(dialect, dict):
+        return {}
+    nested = dialect.get("csv")
+    return {**dialect, **(nested if isinstance(nested, dict) else {})}
+
+
+def _parse_declared(
+    text: str,
+    delimiter: str,
+    encoding: str,
+    dialect: dict[str, Any],
+    declared: dict[str, Any],
+    expected_header: list[str],
+) -> RawTable | None:
+    """Read the CSV as its declared dialect says, the way frictionless does: rows numbered from 1
+    as records, comment rows and rows up to the header left out, labels joined over header rows."""
+    from frictionless import Dialect
+
+    quote = declared.get("quoteChar", '"')
+    escape = declared.get("escapeChar") or None
+    options: dict[str, Any] = {
+        "delimiter": delimiter,
+        "quotechar": quote or None,
+        "quoting": csv.QUOTE_NONE if quote == "" else csv.QUOTE_MINIMAL,
+        "doublequote": bool(declared.get("doubleQuote", True)) if escape else True,
+        "escapechar": escape,
+        "skipinitialspace": bool(declared.get("skipInitialSpace", False)),
+    }
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, len(text) + 1))
+    records: list[list[str]] = []
+    starts: list[int] = []
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), **options)
+        previous_end = 0
+        for record in reader:
+            starts.append(previous_end + 1)
+            previous_end = reader.line_num
+            records.append(record)
+    except (csv.Error, TypeError):
+        return None
+    finally:
+        csv.field_size_limit(old_limit)
+    effective = dict(dialect)
+    shape = Dialect.from_descriptor(effective)
+    if shape.header and "headerRows" not in dialect:
+        # frictionless takes the first row that is not a comment as the header; say so explicitly,
+        # so that both readers agree whatever frictionless's sample would suggest.
+        keep = shape.create_comment_filter()
+        first = next((n for n, cells in enumerate(records, start=1) if keep is None or keep(n, cells)), 1)
+        effective["headerRows"] = [first]
+        shape = Dialect.from_descriptor(effective)
+    if shape.header and shape.header_rows:
+        header = shape.read_labels(records)
+        header_line = starts[shape.header_rows[0] - 1] if shape.header_rows[0] <= len(starts) else 1
+    else:
+        header, header_line = list(expected_header), 1
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    numbers: list[int] = []
+    for number, cells in shape.read_enumerated_content_stream(records):
+        rows.append(cells)
+        lines.append(starts[number - 1])
+        numbers.append(number)
+    table = RawTable(header, rows, lines, encoding, delimiter, numbers=numbers, header_line=header_line)
+    table.info["dialect"] = effective
+    return table
 
 
 def _parse(text: str, delimiter: str, encoding: str) -> RawTable | None:

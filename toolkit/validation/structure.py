@@ -21,6 +21,7 @@ LIMIT_ERRORS = 1000
 # Our own properties in schemas; frictionless keeps unknown properties, so they need no stripping.
 _NOTE_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _NOTE_TYPE = re.compile(r'type is "(\w+)/([^"]*)"')
+_NOTE_COUNT = re.compile(r'expected is "([^"]*)" and actual is "([^"]*)"')
 
 
 def by_name(labels: list[str], names: list[str]) -> bool:
@@ -121,15 +122,24 @@ def frictionless_schema(
     return schema
 
 
-def dialect(delimiter: str) -> Any:
+def dialect(delimiter: str, declared: dict[str, Any] | None = None) -> Any:
     """The declared shape of the catalog's CSVs: one header row, the delimiter we detected.
 
     Without it frictionless guesses the header row from a sample and, for ragged files, can take a
-    data row for the header; declaring it gives findings that point at the right row.
+    data row for the header; declaring it gives findings that point at the right row. A resource's
+    own ``dialect`` (as :func:`toolkit.validation.rawcsv.read_table` completed it) is given as is.
     """
     from frictionless import Dialect
     from frictionless.formats import CsvControl
 
+    if declared is not None:
+        shape = Dialect.from_descriptor(declared)
+        control = next((c for c in shape.controls if c.type == "csv"), None)
+        if control is None:
+            shape.add_control(CsvControl(delimiter=delimiter))
+        else:
+            control.set_not_defined("delimiter", delimiter)
+        return shape
     return Dialect(header_rows=[1], controls=[CsvControl(delimiter=delimiter)])
 
 
@@ -149,6 +159,7 @@ def check_dataset(
     from frictionless import Package, Resource
 
     shapes = {name: (t.encoding, t.delimiter) for name, t in tables.items()}
+    declared = {name: t.info.get("dialect") for name, t in tables.items()}
     shapes.update(dialects or {})
     specs = [r for r in ds.resources if r.name in shapes and r.schema is not None]
     if not specs:
@@ -165,8 +176,12 @@ def check_dataset(
     for spec in specs:
         encoding, delimiter = shapes[spec.name]
         schema = frictionless_schema(spec, available, labels[spec.name], labels)
+        # Declared size and checksum: frictionless reports byte-count and hash-count.
+        size, digest = spec.descriptor.get("bytes"), spec.descriptor.get("hash")
         resources.append(
             Resource(
+                bytes=size if isinstance(size, int) and size else None,
+                hash=digest if isinstance(digest, str) and digest else None,
                 name=spec.name,
                 # By name beside its folder: a file fetched with --allow-remote is not under ds.folder.
                 path=spec.path.name,
@@ -174,7 +189,7 @@ def check_dataset(
                 schema=to_schema(schema),
                 format="csv",
                 encoding=encoding,
-                dialect=dialect(delimiter),
+                dialect=dialect(delimiter, declared.get(spec.name)),
             )
         )
     package = Package(resources=resources)
@@ -344,6 +359,9 @@ def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | No
             where_es=f"en la línea {first}" if first else "en otra fila",
             where_en=f"on line {first}" if first else "in another row",
         )
+    elif code in ("byte-count", "hash-count"):
+        m = _NOTE_COUNT.search(error.note or "")
+        params.update(declared=m.group(1) if m else "?", actual=m.group(2) if m else "?")
     return make_finding(
         code,
         row=row,

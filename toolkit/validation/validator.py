@@ -70,8 +70,12 @@ def validate(
         if schema is None:
             raise UsageError(
                 "Para validar un solo CSV indica su esquema: "
-                f"ciudades validate {target} --schema ESQUEMA.yaml",
-                f"To validate a single CSV give its schema: ciudades validate {target} --schema SCHEMA.yaml",
+                f"ciudades validate {target} --schema ESQUEMA.yaml. Si aún no tiene uno, "
+                f"«ciudades describe {target} > ESQUEMA.yaml» escribe uno inicial con los tipos "
+                "inferidos de los datos, para revisar y completar.",
+                f"To validate a single CSV give its schema: ciudades validate {target} --schema SCHEMA.yaml. "
+                f"If it has none yet, 'ciudades describe {target} > SCHEMA.yaml' writes a starting one "
+                "with the types inferred from the data, to check and complete.",
             )
         catalog, findings = single_table_catalog(target, Path(schema))
     else:
@@ -192,7 +196,12 @@ def _classic(
             continue
         where = {"dataset": ds.slug, "resource": spec.name}
         table, pre = read_table(
-            spec.path, display_path(spec.path), where, spec.field_names, schema=spec.schema_source
+            spec.path,
+            display_path(spec.path),
+            where,
+            spec.field_names,
+            schema=spec.schema_source,
+            dialect=spec.dialect,
         )
         found.extend(pre)
         if table is not None:

@@ -82,6 +82,54 @@ def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
     return delimiter, found
 
 
+def declared_size_errors(spec: ResourceSpec) -> list[Any]:
+    """frictionless's ``hash-count`` and ``byte-count`` errors for the resource's declared ``hash``
+    (md5 or sha256; another algorithm is not checked, as in frictionless) and ``bytes``, from one
+    pass over the file."""
+    import hashlib
+
+    from frictionless import errors as ferrors
+    from frictionless.helpers import parse_resource_hash_v1
+
+    declared_hash, declared_bytes = spec.descriptor.get("hash"), spec.descriptor.get("bytes")
+    algorithm, expected = (
+        parse_resource_hash_v1(declared_hash) if isinstance(declared_hash, str) else ("", "")
+    )
+    if algorithm not in ("md5", "sha256") and not (isinstance(declared_bytes, int) and declared_bytes):
+        return []
+    digest = hashlib.new(algorithm if algorithm in ("md5", "sha256") else "md5")
+    size = 0
+    with spec.path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    found: list[Any] = []
+    if declared_hash and algorithm in ("md5", "sha256") and digest.hexdigest() != expected:
+        found.append(
+            ferrors.HashCountError(note=f'expected is "{expected}" and actual is "{digest.hexdigest()}"')
+        )
+    if isinstance(declared_bytes, int) and declared_bytes and declared_bytes != size:
+        found.append(ferrors.ByteCountError(note=f'expected is "{declared_bytes}" and actual is "{size}"'))
+    return found
+
+
+def _header_elsewhere(spec: ResourceSpec, delimiter: str, header: list[str]) -> bool:
+    """Whether the header sits below line 1 (comment lines above it): the frictionless path then
+    gives its one finding instead of a flood of label and cell errors."""
+    import csv
+    import itertools
+
+    if sorted(h.strip() for h in header) == sorted(spec.field_names):
+        return False
+    with spec.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        records = list(itertools.islice(csv.reader(fh, delimiter=delimiter), rawcsv.HEADER_SEARCH_ROWS + 1))
+    lines = list(range(2, len(records) + 1))
+    return (
+        rawcsv.header_elsewhere(records[0] if records else [], records[1:], lines, spec.field_names)
+        is not None
+    )
+
+
 class DatasetRun:
     """The fast engine over the tables of one dataset."""
 
@@ -115,7 +163,8 @@ class DatasetRun:
             self._headers = {}
             for spec in self.ds.resources:
                 shape = self.shape(spec.name) if spec.name in self.readable else None
-                if shape is not None:
+                # A table with a declared dialect is read by frictionless, header included.
+                if shape is not None and spec.dialect is None:
                     self._headers[spec.name] = structure.header_labels(spec.path, "utf-8-sig", shape[0])
         return self._headers
 
@@ -130,6 +179,8 @@ class DatasetRun:
         spec = self.ds.resource(name)
         if shape is None or spec is None:
             raise Unsupported(f"the table «{name}» needs the frictionless reader")
+        if spec.dialect is not None:
+            raise Unsupported(f"the table «{name}» declares a CSV dialect")
         problem = sniffed_dialect_problem(spec.path, "utf-8-sig", shape[0])
         if problem:
             raise Unsupported(problem)
@@ -232,12 +283,16 @@ class DatasetRun:
         import pyarrow as pa
 
         self._current = spec.name
+        if spec.dialect is not None:
+            raise Unsupported("the resource declares a CSV dialect")
         shape = self.shape(spec.name)
         if shape is None:
             raise Unsupported("the file is empty, binary or not UTF-8")
         shown = display_path(spec.path)
         where: dict[str, Any] = {"dataset": self.ds.slug, "resource": spec.name, "path": shown}
         stream = self._stream(spec.name)
+        if _header_elsewhere(spec, shape[0], list(stream.header)):
+            raise Unsupported("the header is not on line 1")
         schema = structure.frictionless_schema(spec, self.readable, list(stream.header), self.headers())
         check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
         header = stream.header
@@ -290,6 +345,8 @@ class DatasetRun:
             for r, code, name, kw in claims:
                 pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
         errors = check.finish()
+        if len(errors) < self.limit:  # frictionless checks the declared size only when not capped
+            errors.extend(declared_size_errors(spec))
         pre: list[Finding] = []
         fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
