@@ -8,11 +8,11 @@ from toolkit.errors import ToolkitError, UsageError
 
 if TYPE_CHECKING:
     from toolkit.catalog.model import Catalog, Dataset, load_catalog
-    from toolkit.describe import describe
     from toolkit.packaging.load import load
     from toolkit.packaging.packages import DatasetPackage, OutputFile, PackageResult, package, read_packages
     from toolkit.publish import PublishResult, publish_ckan
     from toolkit.report.findings import Finding, Report
+    from toolkit.review.describe import describe
     from toolkit.review.diff import DiffResult, diff
     from toolkit.review.spreadsheet import build_template, import_table, write_xlsx_report
     from toolkit.site.build import SiteResult, build
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "Catalog": "toolkit.catalog.model",
     "Dataset": "toolkit.catalog.model",
-    "describe": "toolkit.describe",
+    "describe": "toolkit.review.describe",
     "DatasetPackage": "toolkit.packaging.packages",
     "DiffResult": "toolkit.review.diff",
     "Finding": "toolkit.report.findings",

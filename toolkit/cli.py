@@ -479,8 +479,8 @@ def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
         ciudades validate datos.csv --schema datos.schema.yaml
     """
     from toolkit.catalog.model import display_path
-    from toolkit.describe import describe as run
-    from toolkit.describe import render_schema
+    from toolkit.review.describe import describe as run
+    from toolkit.review.describe import render_schema
 
     schema = run(csv_file)
     click.echo(render_schema(schema, display_path(csv_file), lang or default_lang()), nl=False)

@@ -1,5 +1,8 @@
-"""A starting Table Schema for a CSV: the column names, the types frictionless infers, and empty
-titles and descriptions to fill in; ready to edit and to pass to ``ciudades validate --schema``."""
+"""A starting Table Schema for a CSV that has none yet, with the types frictionless infers.
+
+The column names, their inferred types, and empty titles and descriptions to fill in; ready to edit
+and to pass to ``ciudades validate --schema``.
+"""
 
 from __future__ import annotations
 
