@@ -31,7 +31,7 @@ def main() -> None:
 
     with atheris.instrument_imports(include=["toolkit"]):
         import toolkit.catalog.model
-        import toolkit.review.spreadsheet
+        import toolkit.review.importer
         import toolkit.validation.validator  # noqa: F401
         from fuzz.targets import SEEDS, TARGETS
 

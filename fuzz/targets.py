@@ -337,7 +337,7 @@ def workbook(sheet_xml: bytes) -> bytes:
 
 def xlsx(data: bytes) -> None:
     """A workbook through the spreadsheet import: whole files (``PK…``) or a fuzzed sheet's XML."""
-    from toolkit.review.spreadsheet import import_table
+    from toolkit.review.importer import import_table
 
     ws = workspace()
     source = ws.root / "in.xlsx"

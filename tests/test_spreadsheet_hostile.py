@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fuzz.targets import MINI_SCHEMA, SHEET_SEED, workbook
 from toolkit.errors import UsageError
-from toolkit.review import spreadsheet
-from toolkit.review.spreadsheet import import_table
+from toolkit.review import importer as spreadsheet
+from toolkit.review.importer import import_table
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 HEAD = (
@@ -186,7 +186,7 @@ def _no_formulas(path: Path, expected: list[str]) -> None:
 
 
 def test_the_validation_workbook_keeps_formula_like_text_as_text(tmp_path: Path, schema: Path) -> None:
-    from toolkit.review.spreadsheet import write_xlsx_report
+    from toolkit.review.xlsx_report import write_xlsx_report
     from toolkit.validation.validator import validate
 
     data = tmp_path / "t.csv"

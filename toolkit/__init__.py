@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from toolkit.report.findings import Finding, Report
     from toolkit.review.describe import describe
     from toolkit.review.diff import DiffResult, diff
-    from toolkit.review.spreadsheet import build_template, import_table, write_xlsx_report
+    from toolkit.review.importer import import_table
+    from toolkit.review.template import build_template
+    from toolkit.review.xlsx_report import write_xlsx_report
     from toolkit.site.build import SiteResult, build
     from toolkit.validation.validator import validate
 
@@ -34,16 +36,16 @@ _LAZY = {
     "Report": "toolkit.report.findings",
     "SiteResult": "toolkit.site.build",
     "build": "toolkit.site.build",
-    "build_template": "toolkit.review.spreadsheet",
+    "build_template": "toolkit.review.template",
     "diff": "toolkit.review.diff",
-    "import_table": "toolkit.review.spreadsheet",
+    "import_table": "toolkit.review.importer",
     "load": "toolkit.packaging.load",
     "load_catalog": "toolkit.catalog.model",
     "package": "toolkit.packaging.packages",
     "publish_ckan": "toolkit.publish",
     "read_packages": "toolkit.packaging.packages",
     "validate": "toolkit.validation.validator",
-    "write_xlsx_report": "toolkit.review.spreadsheet",
+    "write_xlsx_report": "toolkit.review.xlsx_report",
 }
 
 __version__ = "0.1.0"

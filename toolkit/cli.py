@@ -226,7 +226,7 @@ def validate(
     else:
         report = run(path, schema=schema, **options)
     if xlsx_report:
-        from toolkit.review.spreadsheet import write_xlsx_report
+        from toolkit.review.xlsx_report import write_xlsx_report
 
         write_xlsx_report(report, xlsx_report, lang)
         # On standard error: --format json keeps standard output for the report alone.
@@ -456,7 +456,7 @@ def template(resource: str, out: Path, force: bool, lang: str | None, debug: boo
         ciudades template agreements --out acuerdos.xlsx
         ciudades template agreements --out acuerdos.csv
     """
-    from toolkit.review.spreadsheet import build_template
+    from toolkit.review.template import build_template
 
     build_template(resource, out, force=force)
     click.echo(f"{'Escrito' if (lang or default_lang()) == 'es' else 'Written'}: {out}")
@@ -546,7 +546,7 @@ def import_(
         ciudades import exportado.csv --into datasets/bogota/funding.csv --force --date-order dmy
         ciudades import nuevas.xlsx --into datasets/bogota/partners.csv --append
     """
-    from toolkit.review.spreadsheet import import_table, render_import
+    from toolkit.review.importer import import_table, render_import
 
     lang = lang or default_lang()
     result = import_table(

@@ -1,12 +1,8 @@
-"""Spreadsheets both ways: an entry workbook, its import to CSV, a report as a workbook.
+"""The import: a filled workbook (or a foreign CSV) back to the canonical CSV its schema describes.
 
-An entry workbook from a schema, a filled workbook (or a foreign CSV) back to the canonical CSV,
-and a validation report as a workbook with the bad cells marked.
-
-Many contributors work in Excel or LibreOffice. The template guides them (drop-downs, date and number
-checks, bilingual header notes); the import turns their work into the catalog's CSV (UTF-8, commas,
-ISO dates, decimal points) and says, cell by cell (``B7``), what it could not convert. Nothing is
-dropped: a cell that cannot be converted is copied as it is and reported.
+The import turns a contributor's work into the catalog's CSV (UTF-8, commas, ISO dates, decimal
+points) and says, cell by cell (``B7``), what it could not convert. Nothing is dropped: a cell that
+cannot be converted is copied as it is and reported.
 """
 
 from __future__ import annotations
@@ -15,9 +11,7 @@ import csv
 import datetime as dt
 import functools
 import io
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -25,22 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import structured
-from toolkit.catalog.model import Codelist, display_path, load_codelist, schema_candidates
+from toolkit.catalog.model import display_path
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.errors import shown as escaped
-from toolkit.report.findings import Finding, Report, column_letter, make_finding, words
-
-__all__ = [
-    "Change",
-    "ImportResult",
-    "SchemaInfo",
-    "build_template",
-    "import_table",
-    "load_schema",
-    "render_import",
-    "write_xlsx_report",
-]
+from toolkit.report.findings import Finding, column_letter, make_finding, words
+from toolkit.review.workbook import (
+    SchemaInfo,
+    load_schema,
+    refuse_overwrite,
+    write_atomically,
+)
 
 # Limits for workbooks we open: an .xlsx is a zip, and a zip can expand to far more than it weighs.
 MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
@@ -48,382 +36,6 @@ MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_ENTRIES = 10_000
 MAX_BLANK_RUN = 10_000  # consecutive empty rows after which a sheet's table is taken to have ended
-# The same input must give byte-identical workbooks: fixed timestamps inside the file and the zip.
-_FIXED_TIME = dt.datetime(2000, 1, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_AUTHOR = "Ciudades al Mundo"
-
-
-# ── schemas ──────────────────────────────────────────────────────────────────────────────────────
-
-
-@dataclass
-class SchemaInfo:
-    """A Table Schema as read from its file, with its codelists."""
-
-    name: str
-    path: Path
-    data: dict[str, Any]
-    codelists: dict[str, Codelist] = field(default_factory=dict)
-
-    @property
-    def fields(self) -> list[dict[str, Any]]:
-        return [f for f in self.data.get("fields") or [] if isinstance(f, dict) and f.get("name")]
-
-    def allowed(self, f: dict[str, Any]) -> list[str] | None:
-        """The values a field accepts from a closed list (a codelist or an enum), as text."""
-        if f.get("codelist") in self.codelists:
-            return [str(c) for c in self.codelists[f["codelist"]].codes]
-        enum = (f.get("constraints") or {}).get("enum")
-        return [str(v) for v in enum] if enum else None
-
-
-def load_schema(ref: str | Path, *, near: Path | None = None) -> SchemaInfo:
-    """A schema by file path or by name (``agreements`` → the nearest ``schemas/agreements.schema.yaml``,
-    looking up from ``near`` and from the working directory)."""
-    path = Path(ref)
-    if not path.is_file():
-        if path.suffix or "/" in str(ref) or "\\" in str(ref):
-            raise UsageError(f"No existe el esquema «{ref}».", f"The schema '{ref}' does not exist.")
-        found = next((p for p in schema_candidates(str(ref), near) if p.is_file()), None)
-        if found is None:
-            names = sorted(p.name.split(".")[0] for p in Path("schemas").glob("*.schema.*") if p.is_file())
-            known_es = f" Esquemas en schemas/: {', '.join(names)}." if names else ""
-            known_en = f" Schemas in schemas/: {', '.join(names)}." if names else ""
-            raise UsageError(
-                f"No se encontró el esquema «{ref}» (se buscó schemas/{ref}.schema.yaml).{known_es}",
-                f"The schema '{ref}' was not found (looked for schemas/{ref}.schema.yaml).{known_en}",
-            )
-        path = found
-    try:
-        data = structured.read(path).data
-    except structured.StructuredError as ex:
-        raise UsageError(
-            f"El esquema «{display_path(path)}» no es {ex.kind} válido (línea {ex.line}): {ex.detail_es}",
-            f"The schema '{display_path(path)}' is not valid {ex.kind} (line {ex.line}): {ex.detail}",
-        ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
-        raise UsageError(
-            f"«{display_path(path)}» no es un Table Schema: le falta la lista «fields».",
-            f"'{display_path(path)}' is not a Table Schema: it has no 'fields' list.",
-        )
-    info = SchemaInfo(str(data.get("name") or path.name.split(".")[0]), path, data)
-    for f in info.fields:
-        name = f.get("codelist")
-        if not name or name in info.codelists:
-            continue
-        cl_path = path.parent / "codelists" / f"{name}.csv"
-        try:
-            info.codelists[name] = load_codelist(cl_path, f.get("type", "string"))
-        except (OSError, ValueError, UnicodeDecodeError) as ex:
-            raise UsageError(
-                f"No se pudo leer la lista de códigos «{name}» ({display_path(cl_path)}): {ex}",
-                f"Could not read the codelist '{name}' ({display_path(cl_path)}): {ex}",
-            ) from None
-    return info
-
-
-# ── saving ───────────────────────────────────────────────────────────────────────────────────────
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write next to the target, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _close_abandoned_writers() -> None:
-    """Collect openpyxl's half-run sheet writers now, quietly.
-
-    Left to the end of the program, each one's failing cleanup prints a traceback after our
-    one-line error message.
-    """
-    import gc
-    import sys
-
-    previous = sys.unraisablehook
-    sys.unraisablehook = lambda _unraisable: None
-    try:
-        gc.collect()
-    finally:
-        sys.unraisablehook = previous
-
-
-def _save_workbook(wb: Any, path: Path) -> None:
-    from openpyxl.writer.excel import ExcelWriter
-
-    wb.properties.creator = _AUTHOR
-    wb.properties.created = _FIXED_TIME
-    wb.properties.modified = _FIXED_TIME
-    raw = io.BytesIO()
-    failed: OSError | None = None
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        try:
-            ExcelWriter(wb, archive).write_data()
-        except OSError as ex:  # e.g. no room for openpyxl's temporary files
-            failed = OSError(ex.errno, ex.strerror, ex.filename)
-    if failed is not None:
-        _close_abandoned_writers()
-        raise failed
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    _write_atomically(path, out.getvalue())
-
-
-def _refuse_overwrite(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise UsageError(
-            f"«{path}» ya existe; usa --force para reemplazarlo.",
-            f"'{path}' already exists; use --force to replace it.",
-        )
-
-
-# ── template ─────────────────────────────────────────────────────────────────────────────────────
-
-_TYPE_WORDS = {
-    "string": ("texto", "text"),
-    "number": ("número con punto decimal, p. ej. 1500.50", "number with a decimal point, e.g. 1500.50"),
-    "integer": ("número entero", "whole number"),
-    "boolean": ("true (sí) o false (no)", "true (yes) or false (no)"),
-    "date": ("fecha AAAA-MM-DD", "date YYYY-MM-DD"),
-    "datetime": ("fecha y hora AAAA-MM-DDThh:mm:ss", "date and time YYYY-MM-DDThh:mm:ss"),
-    "year": ("año, p. ej. 2016", "year, e.g. 2016"),
-}
-_CODES_SHEET = "listas"
-_HEADER_FILL = "DDEBF7"
-_MAX_INLINE_LIST = 255  # Excel's limit for a list typed into a data validation
-
-
-def _format_words(f: dict[str, Any], info: SchemaInfo) -> tuple[str, str]:
-    kind = f.get("type", "string")
-    es, en = _TYPE_WORDS.get(kind, (kind, kind))
-    if f.get("format") == "uri":
-        es, en = "dirección web completa (https://…)", "full web address (https://…)"
-    constraints = f.get("constraints") or {}
-    extra_es, extra_en = [], []
-    if constraints.get("required"):
-        extra_es.append("obligatorio")
-        extra_en.append("required")
-    if constraints.get("unique"):
-        extra_es.append("único")
-        extra_en.append("unique")
-    if f.get("codelist"):
-        extra_es.append(f"lista «{f['codelist']}»")
-        extra_en.append(f"list '{f['codelist']}'")
-    if f.get("listSeparator"):
-        sep = f["listSeparator"]
-        extra_es.append(f"varios valores separados por «{sep}»")
-        extra_en.append(f"several values separated by '{sep}'")
-    if constraints.get("maxLength"):
-        extra_es.append(f"máximo {constraints['maxLength']} caracteres")
-        extra_en.append(f"at most {constraints['maxLength']} characters")
-    if f.get("example"):
-        extra_es.append(f"ejemplo: {f['example']}")
-        extra_en.append(f"example: {f['example']}")
-    return "; ".join([es, *extra_es]), "; ".join([en, *extra_en])
-
-
-def _header_note(f: dict[str, Any], info: SchemaInfo) -> str:
-    fmt_es, fmt_en = _format_words(f, info)
-    parts = [
-        f"{f.get('title') or f['name']} / {f.get('title_en') or f.get('title') or f['name']}",
-        "",
-        f"ES: {f.get('description', '')}".rstrip(),
-        f"Formato: {fmt_es}",
-        "",
-        f"EN: {f.get('description_en', '')}".rstrip(),
-        f"Format: {fmt_en}",
-    ]
-    return "\n".join(parts)
-
-
-def _instructions(ws: Any, info: SchemaInfo, data_sheet: str) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    title_es = info.data.get("title") or info.name
-    title_en = info.data.get("title_en") or title_es
-    rows: list[list[str]] = [
-        [f"{title_es} / {title_en}"],
-        [],
-        ["Instrucciones (español)"],
-        [f"1. Escribe una fila por registro en la hoja «{data_sheet}», debajo de los encabezados."],
-        ["2. No cambies ni muevas los encabezados: son los nombres de los campos del esquema."],
-        ["3. Pasa el cursor sobre un encabezado para ver qué va en la columna y en qué formato."],
-        ["4. En las columnas con lista desplegable, elige un valor de la lista."],
-        ["5. Fechas: escríbelas como AAAA-MM-DD (p. ej. 2016-11-30) o con el formato de fecha de tu hoja."],
-        ["6. Números: sin separador de miles ni símbolo de moneda; la moneda va en su propia columna."],
-        ["7. Escribe valores, no fórmulas: las fórmulas se importan como texto."],
-        [
-            "8. Guarda el libro y conviértelo: ciudades import LIBRO.xlsx "
-            f"--into datasets/CONJUNTO/{info.name}.csv"
-        ],
-        [],
-        ["Instructions (English)"],
-        [f"1. Write one row per record in the '{data_sheet}' sheet, below the headers."],
-        ["2. Do not change or move the headers: they are the schema's field names."],
-        ["3. Hover over a header to see what goes in the column and in which format."],
-        ["4. In columns with a drop-down list, pick a value from the list."],
-        ["5. Dates: write them as YYYY-MM-DD (e.g. 2016-11-30) or with your sheet's date format."],
-        ["6. Numbers: no thousands separator or currency symbol; the currency has its own column."],
-        ["7. Write values, not formulas: formulas are imported as text."],
-        [
-            "8. Save the workbook and convert it: ciudades import BOOK.xlsx "
-            f"--into datasets/DATASET/{info.name}.csv"
-        ],
-        [],
-        ["columna / column", "campo / field", "título", "title", "formato", "format"],
-    ]
-    for i, f in enumerate(info.fields, start=1):
-        fmt_es, fmt_en = _format_words(f, info)
-        rows.append(
-            [
-                column_letter(i) or "",
-                f["name"],
-                str(f.get("title") or ""),
-                str(f.get("title_en") or ""),
-                fmt_es,
-                fmt_en,
-            ]
-        )
-    for row in rows:
-        ws.append(row)
-    for cell in (ws["A1"], ws["A3"], ws["A13"]):
-        cell.font = Font(bold=True, size=12 if cell.row > 1 else 14)
-    header_row = 23
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEF", (14, 24, 30, 30, 50, 50), strict=True):
-        ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=header_row + 1):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def build_template(schema: str | Path, out: Path, *, force: bool = False) -> Path:
-    """Write an entry workbook for ``schema`` to ``out`` (``.xlsx``), or the header row of the
-    canonical CSV (``.csv``), and return it; any other file name is refused."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    kind = Path(out).suffix.lower()
-    if kind not in (".xlsx", ".csv"):
-        raise UsageError(
-            f"«{out}»: la plantilla se escribe como libro de Excel (.xlsx) o como CSV (.csv); "
-            "termina el nombre en .xlsx o en .csv.",
-            f"'{out}': the template is written as an Excel workbook (.xlsx) or as a CSV (.csv); "
-            "end the name in .xlsx or .csv.",
-        )
-    _refuse_overwrite(out, force)
-    info = load_schema(schema)
-    if kind == ".csv":  # the header row of the canonical CSV: UTF-8, commas, the schema's order
-        header = io.StringIO()
-        csv.writer(header, lineterminator="\n").writerow([f["name"] for f in info.fields])
-        _write_atomically(out, header.getvalue().encode("utf-8"))
-        return out
-    wb = Workbook()
-    ws = wb.active
-    ws.title = info.name[:31]
-    instructions = wb.create_sheet("instrucciones-instructions")
-    lists = wb.create_sheet(_CODES_SHEET)
-    lists.sheet_state = "hidden"
-    list_column = 0
-    ranges: dict[str, str] = {}
-
-    def list_range(key: str, values: list[str]) -> str:
-        nonlocal list_column
-        if key not in ranges:
-            list_column += 1
-            letter = column_letter(list_column)
-            lists.cell(row=1, column=list_column, value=key)
-            for r, value in enumerate(values, start=2):
-                lists.cell(row=r, column=list_column, value=value).data_type = "s"
-            ranges[key] = f"{_CODES_SHEET}!${letter}$2:${letter}${len(values) + 1}"
-        return ranges[key]
-
-    last_row = 1_048_576
-    for i, f in enumerate(info.fields, start=1):
-        letter = column_letter(i)
-        cell = ws.cell(row=1, column=i, value=f["name"])
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
-        note = Comment(_header_note(f, info), _AUTHOR)
-        note.width, note.height = 420, 260
-        cell.comment = note
-        ws.column_dimensions[letter].width = max(14, min(40, len(f["name"]) + 4))
-        area = f"{letter}2:{letter}{last_row}"
-        kind = f.get("type", "string")
-        constraints = f.get("constraints") or {}
-        title_es = str(f.get("title") or f["name"])
-        title_en = str(f.get("title_en") or title_es)
-        dv: DataValidation | None = None
-        allowed = info.allowed(f)
-        if allowed:
-            inline = ",".join(allowed)
-            if len(inline) <= _MAX_INLINE_LIST and not any("," in v for v in allowed):
-                formula = f'"{inline}"'
-            else:
-                formula = list_range(str(f.get("codelist") or f["name"]), allowed)
-            several = bool(f.get("listSeparator"))
-            # A cell of a list field holds several codes ("climate;mobility"): warn, do not block.
-            dv = DataValidation(type="list", formula1=formula, allow_blank=True)
-            dv.errorStyle = "information" if several else "stop"
-        elif kind == "boolean":
-            dv = DataValidation(type="list", formula1='"true,false"', allow_blank=True)
-        elif kind == "date":
-            dv = DataValidation(
-                type="date", operator="between", formula1="DATE(1900,1,1)", formula2="DATE(2100,12,31)"
-            )
-            ws.column_dimensions[letter].number_format = "yyyy-mm-dd"
-        elif kind in ("number", "integer"):
-            low = constraints.get("minimum", -1e15)
-            high = constraints.get("maximum", 1e15)
-            dv = DataValidation(
-                type="whole" if kind == "integer" else "decimal",
-                operator="between",
-                formula1=str(low),
-                formula2=str(high),
-            )
-        elif kind == "string":
-            ws.column_dimensions[letter].number_format = "@"  # IDs like 1-2 must not become dates
-            if constraints.get("maxLength"):
-                dv = DataValidation(
-                    type="textLength", operator="lessThanOrEqual", formula1=str(constraints["maxLength"])
-                )
-        if dv is not None:
-            fmt_es, fmt_en = _format_words(f, info)
-            dv.allow_blank = True
-            dv.showErrorMessage = True
-            dv.showInputMessage = True
-            dv.promptTitle = title_es[:32]
-            dv.prompt = f"{fmt_es} / {fmt_en}"[:255]
-            dv.errorTitle = "Valor no válido / invalid value"
-            dv.error = f"{title_es}: {fmt_es} / {title_en}: {fmt_en}"[:255]
-            ws.add_data_validation(dv)
-            dv.add(area)
-    ws.freeze_panes = "A2"
-    _instructions(instructions, info, ws.title)
-    if not ranges:
-        wb.remove(lists)
-    _save_workbook(wb, out)
-    return out
-
-
-# ── import ───────────────────────────────────────────────────────────────────────────────────────
 
 
 @dataclass(frozen=True)
@@ -1111,7 +723,7 @@ def import_table(
             "import creates it.",
         )
     if not append:
-        _refuse_overwrite(into, force)
+        refuse_overwrite(into, force)
     info = load_schema(schema if schema is not None else into.stem, near=into)
     existing = _ExistingTable.read(into, info) if append else None
     shown = display_path(source)
@@ -1235,14 +847,14 @@ def import_table(
         letters = {name: column_letter(i + 1) or "" for name, i in position.items()}
         existing.check_keys(out_header, out_rows, out_places, letters, result, where)
         if result.ok:
-            _write_atomically(into, existing.appended(out_header, out_rows))
+            write_atomically(into, existing.appended(out_header, out_rows))
             result.written = True
         return result
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(out_header)
     writer.writerows(out_rows)
-    _write_atomically(into, buffer.getvalue().encode("utf-8"))
+    write_atomically(into, buffer.getvalue().encode("utf-8"))
     result.written = True
     return result
 
@@ -1525,125 +1137,3 @@ def render_import(result: ImportResult, lang: str) -> str:
     elif result.ok:
         lines.append("✓ Todo convertido." if es else "✓ Everything converted.")
     return "\n".join(lines) + "\n"
-
-
-# ── validation report as a workbook ──────────────────────────────────────────────────────────────
-
-_FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "BDD7EE"}
-
-
-def _safe_text(value: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-
-
-def _sheet_titles(report: Report) -> dict[str, str]:
-    """A unique worksheet title (at most 31 characters) for every file of the report."""
-    titles: dict[str, str] = {}
-    used: set[str] = set()
-    several = len(report.tables) > 1
-    for ds, tables in report.tables.items():
-        for name, path in tables.items():
-            base = f"{ds[:14]}-{name}" if several else name
-            base = re.sub(r"[\[\]:*?/\\']", "-", base)[:31]
-            title, n = base, 2
-            while title.lower() in used:
-                title = f"{base[:28]}-{n}"
-                n += 1
-            used.add(title.lower())
-            titles[path] = title
-    return titles
-
-
-def write_xlsx_report(report: Report, out: Path, lang: str) -> Path:
-    """The validated tables as a workbook: each cell with a finding filled and commented, and a first
-    sheet listing every finding with a link to its cell."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
-
-    from toolkit.validation.rawcsv import read_table
-
-    es = lang == "es"
-    w = words(lang)
-    wb = Workbook()
-    summary = wb.active
-    summary.title = "errores" if es else "errors"
-    headers = (
-        ["gravedad", "código", "archivo", "hoja", "celda", "campo", "valor", "problema", "cómo corregirlo"]
-        if es
-        else ["severity", "code", "file", "sheet", "cell", "field", "value", "problem", "how to fix"]
-    )
-    summary.append(headers)
-    for cell in summary[1]:
-        cell.font = Font(bold=True)
-    titles = _sheet_titles(report)
-    sheets: dict[str, Any] = {}
-    for path, title in titles.items():
-        ws = wb.create_sheet(title)
-        sheets[path] = ws
-        table, _ = read_table(Path(path), path, {}, [])
-        if table is None:
-            continue
-        for row in [table.header, *table.rows]:
-            ws.append([_safe_text(v) for v in row])
-        for row in ws.iter_rows():
-            for cell in row:
-                cell.data_type = "s"  # data, never formulas: "=1+1" in a CSV stays text
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-    notes: dict[tuple[str, str], list[str]] = {}
-    fills: dict[tuple[str, str], str] = {}
-    for f in report.findings:
-        ws = sheets.get(f.path or "")
-        target = None
-        if ws is not None and f.row:
-            target = f"{f.column or 'A'}{f.row}"
-            key = (f.path or "", target)
-            mark = "✗" if f.severity == "error" else "!"
-            notes.setdefault(key, []).append(f"{mark} {f.message(lang)}\n→ {w['fix']}: {f.hint(lang)}")
-            if fills.get(key) != "error":
-                fills[key] = f.severity
-        summary.append(
-            [
-                w.get(f.severity, f.severity),
-                f.code,
-                f.path or "",
-                ws.title if ws is not None else "",
-                target or "",
-                f.field or "",
-                _safe_text(f.value or ""),
-                _safe_text(f.message(lang)),
-                _safe_text(f.hint(lang)),
-            ]
-        )
-        row = summary.max_row
-        for cell in summary[row]:
-            cell.data_type = "s"
-        if target and ws is not None:
-            link = summary.cell(row=row, column=5)
-            # an internal link (location), not an external "#…" target: Excel and LibreOffice jump to it
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{ws.title}'!{target}")
-            link.font = Font(color="0563C1", underline="single")
-    for (path, ref), texts in notes.items():
-        cell = sheets[path][ref]
-        cell.fill = PatternFill("solid", fgColor=_FILL[fills[(path, ref)]])
-        note = Comment(_safe_text("\n\n".join(texts)), _AUTHOR)
-        note.width, note.height = 360, 160
-        cell.comment = note
-    summary.freeze_panes = "A2"
-    summary.auto_filter.ref = f"A1:I{max(summary.max_row, 1)}"
-    for letter, width in zip("ABCDEFGHI", (11, 20, 40, 20, 8, 18, 24, 60, 60), strict=True):
-        summary.column_dimensions[letter].width = width
-    if not report.findings:
-        summary.append(["", "", "", "", "", "", "", w["nothing"], ""])
-    try:
-        _save_workbook(wb, out)
-    except OSError as ex:
-        raise ToolkitError(
-            f"No se pudo escribir «{out}»: {ex.strerror}.", f"Could not write '{out}': {ex.strerror}."
-        ) from None
-    return out
