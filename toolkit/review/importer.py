@@ -23,12 +23,7 @@ from toolkit.catalog.model import display_path
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.errors import shown as escaped
 from toolkit.report.findings import Finding, column_letter, make_finding, words
-from toolkit.review.workbook import (
-    SchemaInfo,
-    load_schema,
-    refuse_overwrite,
-    write_atomically,
-)
+from toolkit.review.workbook import SchemaInfo, load_schema, refuse_overwrite, write_atomically
 
 # Limits for workbooks we open: an .xlsx is a zip, and a zip can expand to far more than it weighs.
 MAX_WORKBOOK_BYTES = 50 * 1024 * 1024

@@ -8,10 +8,7 @@ from typing import Any
 
 from toolkit.errors import ToolkitError
 from toolkit.report.findings import Report, words
-from toolkit.review.workbook import (
-    AUTHOR,
-    save_workbook,
-)
+from toolkit.review.workbook import AUTHOR, save_workbook
 
 _FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "BDD7EE"}
 
