@@ -1,7 +1,7 @@
 """Every finding code the toolkit can produce, with its messages and fixes in Spanish and English.
 
 Codes that frictionless also produces keep frictionless's name (``type-error``, ``foreign-key``…);
-ours are kebab-case too. ``docs/codes.md`` is generated from this table (``python -m toolkit.report.codes_doc``).
+ours are kebab-case too. ``docs/codes.md`` is generated from this table (``ciudades codes > docs/codes.md``).
 Templates use ``str.format`` fields; missing fields render as an empty string.
 """
 
