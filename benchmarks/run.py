@@ -79,8 +79,8 @@ def funding_file(data: Path, rows: int, bad: bool) -> Path:
 
 def resolved_schema(data: Path) -> Path:
     """The funding schema as frictionless receives it from us (codelists inlined as enums)."""
-    from toolkit.catalog import single_table_catalog
-    from toolkit.validate.structure import frictionless_schema
+    from toolkit.catalog.model import single_table_catalog
+    from toolkit.validation.structure import frictionless_schema
 
     target = data / "funding.resolved.json"
     probe = data / "probe.csv"

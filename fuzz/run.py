@@ -30,9 +30,9 @@ def main() -> None:
     import atheris
 
     with atheris.instrument_imports(include=["toolkit"]):
-        import toolkit.catalog
-        import toolkit.spreadsheet
-        import toolkit.validate  # noqa: F401
+        import toolkit.catalog.model
+        import toolkit.review.importer
+        import toolkit.validation.validator  # noqa: F401
         from fuzz.targets import SEEDS, TARGETS
 
     name = args[0]

@@ -1,8 +1,8 @@
 """Fuzz targets: one per loader, shared by the hypothesis tests and the long fuzz runs.
 
 Each target takes bytes, feeds them to a loader the way a contributor's file would reach it, and
-returns normally when the loader ended in a :class:`~toolkit.report.Report` (or its own result) or in
-a :class:`~toolkit.errors.ToolkitError` with a message in both languages. Any other exception
+returns normally when the loader ended in a :class:`~toolkit.report.findings.Report` (or its own result)
+or in a :class:`~toolkit.errors.ToolkitError` with a message in both languages. Any other exception
 propagates: that is a crash.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.report import Report
+from toolkit.report.findings import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_SCHEMA = """\
@@ -107,7 +107,7 @@ def _checked(outcome: Callable[[], object]) -> object:
 
 def csv_raw(data: bytes) -> None:
     """The raw CSV reader every engine starts with: bytes, encoding, delimiter, quotes."""
-    from toolkit.validate.rawcsv import read_table
+    from toolkit.validation.rawcsv import read_table
 
     ws = workspace()
     path = ws.root / "raw.csv"
@@ -118,7 +118,7 @@ def csv_raw(data: bytes) -> None:
 
 def csv_validate(data: bytes) -> None:
     """A CSV through ``toolkit.validate(path, schema=...)``, the whole pipeline."""
-    from toolkit.validate import validate
+    from toolkit.validation.validator import validate
 
     ws = workspace()
     path = ws.root / "items.csv"
@@ -130,7 +130,7 @@ def csv_validate(data: bytes) -> None:
 def csv_fast(data: bytes) -> None:
     """A CSV through the vectorised engine (``engine="fast"``): it must give a report, falling
     back to frictionless on its own where it cannot read the file exactly."""
-    from toolkit.validate import validate
+    from toolkit.validation.validator import validate
 
     ws = workspace()
     path = ws.root / "items.csv"
@@ -193,7 +193,7 @@ def csv_numbers(data: bytes) -> None:
     every kind of number field, through both engines: the same findings, never a crash."""
     import json
 
-    from toolkit.validate import validate
+    from toolkit.validation.validator import validate
 
     ws = workspace()
     text = data.decode("utf-8", errors="replace")
@@ -225,7 +225,7 @@ def _quoted(cell: str) -> str:
 
 def zip_archive(data: bytes) -> None:
     """A zip (a package, or a file given to ``diff``) through the one reader with limits."""
-    from toolkit.safezip import read_zip
+    from toolkit.packaging.safezip import read_zip
 
     result = _checked(lambda: read_zip(data, "fuzz.zip"))
     assert isinstance(result, dict | ToolkitError)
@@ -239,7 +239,7 @@ def descriptor(data: bytes) -> None:
 
     The first byte chooses which file the rest replaces.
     """
-    from toolkit.catalog import load_catalog
+    from toolkit.catalog.model import load_catalog
 
     if not data:
         return
@@ -260,8 +260,8 @@ def descriptor(data: bytes) -> None:
 
 def descriptor_validate(data: bytes) -> None:
     """Like :func:`descriptor`, and then the whole validation of the catalog."""
-    from toolkit.catalog import load_catalog
-    from toolkit.validate import validate_catalog
+    from toolkit.catalog.model import load_catalog
+    from toolkit.validation.validator import validate_catalog
 
     if not data:
         return
@@ -337,7 +337,7 @@ def workbook(sheet_xml: bytes) -> bytes:
 
 def xlsx(data: bytes) -> None:
     """A workbook through the spreadsheet import: whole files (``PK…``) or a fuzzed sheet's XML."""
-    from toolkit.spreadsheet import import_table
+    from toolkit.review.importer import import_table
 
     ws = workspace()
     source = ws.root / "in.xlsx"

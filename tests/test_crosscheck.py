@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import ROOT
-from toolkit.catalog import load_catalog
+from toolkit.catalog.model import load_catalog
 from toolkit.cli import cli
-from toolkit.validate import validate
-from toolkit.validate.crosscheck import check_catalog
+from toolkit.validation.crosscheck import check_catalog
+from toolkit.validation.validator import validate
 
 CODE = "cross-dataset-mismatch"
 CDMX_MEMO = ("ciudad-de-mexico", "cdmx-bogota-memorando-2014")

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from toolkit.changes import changed_datasets, validate_changed
 from toolkit.cli import cli
-from toolkit.diff import diff, render_diff
 from toolkit.errors import UsageError
+from toolkit.review.changes import changed_datasets, validate_changed
+from toolkit.review.diff import diff, render_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT = ["git", "-c", "user.name=Prueba", "-c", "user.email=prueba@example.org", "-c", "commit.gpgsign=false"]

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 import toolkit
-from toolkit.messages import CODES
+from toolkit.report.messages import CODES
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "differential"
 CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
@@ -352,7 +352,7 @@ def test_a_descriptor_that_is_not_a_mapping_is_said_in_both_languages(tmp_path: 
 
 
 def test_a_file_unreadable_with_its_dialect_is_a_finding_never_silence(tmp_path: Path) -> None:
-    from toolkit.validate.rawcsv import read_table
+    from toolkit.validation.rawcsv import read_table
 
     _write(tmp_path, {"t.csv": "id;;name\n1;;a\n"})
     table, found = read_table(tmp_path / "t.csv", "t.csv", {}, ["id", "name"], dialect={"delimiter": ";;"})

@@ -13,7 +13,7 @@ import pytest
 
 from toolkit.cli import cli
 from toolkit.errors import shown
-from toolkit.report import Report, make_finding, render_text
+from toolkit.report.findings import Report, make_finding, render_text
 
 HOSTILE = "\x1b[2J\r\x07"  # clear the screen, go back to the start of the line, ring the bell
 ESCAPED = "\\x1b[2J\\r\\x07"

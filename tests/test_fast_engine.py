@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from toolkit import validate
-from toolkit.validate import blocks, fastkeys
+from toolkit.validation.fast import blocks
+from toolkit.validation.fast import keys as fastkeys
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini.schema.yaml"
@@ -84,7 +85,9 @@ def test_spoiled_catalog_same_findings_before_merging(
 ) -> None:
     """The engines agree on every frictionless error, also the ones ``one_per_mistake`` then merges
     into one finding (a repeated key's ``unique-error``, a pattern's code-system finding)."""
-    monkeypatch.setattr(importlib.import_module("toolkit.validate"), "one_per_mistake", lambda found: found)
+    monkeypatch.setattr(
+        importlib.import_module("toolkit.validation.validator"), "one_per_mistake", lambda found: found
+    )
     slow, fast, _ = both(spoiled[seed])
     assert_same(slow, fast)
     assert "unique-error" in {f.code for f in fast.findings}
@@ -92,7 +95,9 @@ def test_spoiled_catalog_same_findings_before_merging(
 
 def test_every_kind_of_seeded_error_is_covered(spoiled: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     # what the engines find, before one_per_mistake merges two findings of one mistake
-    monkeypatch.setattr(importlib.import_module("toolkit.validate"), "one_per_mistake", lambda found: found)
+    monkeypatch.setattr(
+        importlib.import_module("toolkit.validation.validator"), "one_per_mistake", lambda found: found
+    )
     codes: set[str] = set()
     for root in spoiled:
         codes |= {f.code for f in validate(root, engine="fast", limit_errors=100_000).findings}
@@ -319,7 +324,7 @@ def test_hash_collisions_never_become_findings(tmp_path: Path, monkeypatch: pyte
     collides for every key the findings are still exactly frictionless's."""
     import numpy as np
 
-    engine = importlib.import_module("toolkit.validate.fast")
+    engine = importlib.import_module("toolkit.validation.fast.table")
     constant = lambda values: np.zeros(len(values), dtype=np.uint64)  # noqa: E731
     monkeypatch.setattr(engine, "hash64", constant)
     monkeypatch.setattr(fastkeys, "hash64", constant)  # the foreign keys' lookups too
@@ -652,7 +657,8 @@ def test_fast_privacy_prefilter_never_misses_a_cell(text: str) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from toolkit.validate import fastdomain, privacy
+    from toolkit.validation import privacy
+    from toolkit.validation.fast import domain as fastdomain
 
     flagged = privacy.looks_like_formula(text) or privacy.personal_data_kind(text) is not None
     event(f"flagged: {flagged}")
@@ -686,7 +692,7 @@ def test_iso_dates_read_from_buffers_match_python(cells: list[str | None], skip:
 
     import pyarrow as pa
 
-    from toolkit.validate.fastcells import _iso_days
+    from toolkit.validation.fast.cells import _iso_days
 
     arr = pa.array(["0000-00-00"] * skip + cells, pa.large_string() if large else pa.string())[skip:]
     ok, days = _iso_days(arr)

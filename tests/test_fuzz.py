@@ -301,7 +301,7 @@ ZIP_NAMELESS = (
 
 
 def _read(data: bytes) -> object:
-    from toolkit.safezip import read_zip
+    from toolkit.packaging.safezip import read_zip
 
     return read_zip(data, "fuzz.zip")
 

@@ -19,10 +19,10 @@ import pytest
 
 import toolkit
 from tests.conftest import SHIPPED
-from toolkit import remote
+from toolkit.catalog import remote
 from toolkit.cli import cli
 from toolkit.errors import ToolkitError
-from toolkit.load import download
+from toolkit.packaging.load import download
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,7 +101,7 @@ def httpd(packages: Any) -> Iterator[_Server]:
 @pytest.fixture
 def server(httpd: _Server, monkeypatch: pytest.MonkeyPatch) -> str:
     """The server's address, with 127.0.0.1 opened to the downloader for this test only (a user can
-    never open it: loopback, private and link-local addresses are refused, see ``toolkit.remote``)."""
+    never open it: loopback, private and link-local addresses are refused, see ``toolkit.catalog.remote``)."""
     monkeypatch.setattr(remote, "ALLOWED_NETWORKS", (ipaddress.ip_network("127.0.0.1/32"),))
     httpd.seen.clear()
     return _url(httpd)
@@ -414,7 +414,7 @@ def test_download_refuses_paths_that_would_overwrite_another_file(
 @pytest.mark.parametrize("name", ["a\x1b[2Jb", "x\ny", "a\u202eb", "bell\x07"])
 def test_a_package_name_with_control_characters_is_refused(name: str) -> None:
     """The name becomes the folder ``download`` saves into and is printed: no control characters."""
-    from toolkit.load import _plain_name
+    from toolkit.packaging.load import _plain_name
 
     with pytest.raises(ToolkitError, match="control characters"):
         _plain_name(name)

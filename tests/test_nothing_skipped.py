@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 from tests.conftest import SHIPPED, SHIPPED_TABLES
 from toolkit import validate
-from toolkit.catalog import applied_profiles
+from toolkit.catalog.discovery import closest
+from toolkit.catalog.model import applied_profiles
 from toolkit.cli import cli
-from toolkit.discovery import closest
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT = ["git", "-c", "user.name=Prueba", "-c", "user.email=prueba@example.org", "-c", "commit.gpgsign=false"]

@@ -18,9 +18,9 @@ import openpyxl
 import pytest
 
 from tests.conftest import SHIPPED
-from toolkit import formats
 from toolkit.cli import cli
-from toolkit.package import InvalidData, package, read_packages
+from toolkit.packaging import formats
+from toolkit.packaging.packages import InvalidData, package, read_packages
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = {"csv", "json", "xlsx", "sqlite", "datapackage", "dictionary", "metadata-sheet", "checksums"}

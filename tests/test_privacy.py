@@ -8,7 +8,7 @@ import pytest
 from csvedit import edit_cell
 
 from toolkit import validate
-from toolkit.validate.privacy import looks_like_formula, personal_data_kind
+from toolkit.validation.privacy import looks_like_formula, personal_data_kind
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from csvedit import edit_cell
 
 from toolkit.cli import cli
-from toolkit.privacy_notice import mask, personal_cells, render_plain
-from toolkit.report import make_finding
+from toolkit.report.findings import make_finding
+from toolkit.validation.privacy_notice import mask, personal_cells, render_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "ana.lopez@example.com"

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from toolkit.errors import ToolkitError, UsageError
-from toolkit.package import PackageResult, package
+from toolkit.packaging.packages import PackageResult, package
 from toolkit.publish import Secret, read_token, redacted
 from toolkit.publish.ckan import ckan_name, plan_dataset
 from toolkit.publish.client import CkanClient, normalize_url

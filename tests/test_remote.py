@@ -1,7 +1,7 @@
 """``--allow-remote``: http(s) resources and schemas, fetched within limits, never from inside the network.
 
 A real HTTP server on 127.0.0.1 serves a CSV and a schema. Loopback is refused like any private
-address, so the positive tests open 127.0.0.1/32 through ``toolkit.remote.ALLOWED_NETWORKS``, a
+address, so the positive tests open 127.0.0.1/32 through ``toolkit.catalog.remote.ALLOWED_NETWORKS``, a
 module setting users cannot reach. The command line runs in-process through click's CliRunner.
 """
 
@@ -20,10 +20,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from toolkit import remote
-from toolkit.catalog import load_catalog
+from toolkit.catalog import remote
+from toolkit.catalog.model import load_catalog
 from toolkit.cli import cli
-from toolkit.validate import validate
+from toolkit.validation.validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = "bogota"

@@ -10,16 +10,16 @@ from click.testing import CliRunner
 
 from tests.conftest import SHIPPED, SHIPPED_TABLES
 from toolkit import validate
-from toolkit.catalog import display_path
+from toolkit.catalog.model import display_path
 from toolkit.cli import cli
-from toolkit.renderers import (
+from toolkit.report.findings import Report, make_finding
+from toolkit.report.renderers import (
     github_escape_data,
     github_escape_property,
     render_github,
     render_junit,
     render_markdown,
 )
-from toolkit.report import Report, make_finding
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINI = FIXTURES / "mini.schema.yaml"
@@ -177,7 +177,7 @@ def test_cli_formats_and_step_summary(tmp_path: Path) -> None:
 
 
 def test_step_summary_links_to_the_line_in_github(tmp_path: Path) -> None:
-    from toolkit.renderers import write_step_summary
+    from toolkit.report.renderers import write_step_summary
 
     summary = tmp_path / "s.md"
     finding = make_finding("blank-row", path="datasets/x/a.csv", line=4, row=4, dataset="x")

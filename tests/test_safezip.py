@@ -1,4 +1,4 @@
-"""``toolkit.safezip``: untrusted zips (``toolkit.load``, ``ciudades download``, ``ciudades diff``)
+"""``toolkit.packaging.safezip``: untrusted zips (``toolkit.load``, ``ciudades download``, ``ciudades diff``)
 are read within limits counted on the bytes actually inflated, not only on the sizes they declare."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 import toolkit
-from toolkit import safezip
-from toolkit.catalog import display_path
+from toolkit.catalog.model import display_path
 from toolkit.cli import cli
 from toolkit.errors import ToolkitError
-from toolkit.safezip import read_zip
+from toolkit.packaging import safezip
+from toolkit.packaging.safezip import read_zip
 
 MiB = 1024 * 1024
 

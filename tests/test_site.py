@@ -28,8 +28,8 @@ from click.testing import CliRunner
 from tests.conftest import SHIPPED
 from toolkit.cli import cli
 from toolkit.errors import UsageError
-from toolkit.package import InvalidData
-from toolkit.site import build, make_server
+from toolkit.packaging.packages import InvalidData
+from toolkit.site.build import build, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARDS = Path(__file__).resolve().parent / "standards"
@@ -575,7 +575,7 @@ def test_serve_needs_a_built_site(tmp_path: Path) -> None:
 
 
 def test_competing_claims_are_counted_once() -> None:
-    from toolkit.sitedata import one_claim_per_fact
+    from toolkit.site.data import one_claim_per_fact
 
     rows = [
         {"id": "a", "claim_group": "", "confidence": "high"},
@@ -612,7 +612,7 @@ def test_partner_identifiers_link_to_wikidata_and_org_id(catalog_copy: Path, tmp
 def test_amounts_no_float_can_show_are_left_out_of_totals() -> None:
     """Infinity, NaN and 1e999 are valid numbers; as amounts they cannot be summed or shown (the
     build used to crash formatting them), so they count with the rows that have no amount."""
-    from toolkit.sitedata import amount_of
+    from toolkit.site.data import amount_of
 
     for text in ("Infinity", "-Infinity", "NaN", "1e999", "9" * 400):
         assert amount_of({"amount": text}) is None, text

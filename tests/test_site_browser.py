@@ -40,7 +40,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="session")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from toolkit.site import build, serve_in_thread
+    from toolkit.site.build import build, serve_in_thread
 
     out = tmp_path_factory.mktemp("browser-site") / "site"
     build(ROOT / "datasets", out)

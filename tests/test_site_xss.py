@@ -118,7 +118,7 @@ def hostile_catalog(base: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    from toolkit.site import build, serve_in_thread
+    from toolkit.site.build import build, serve_in_thread
 
     base = tmp_path_factory.mktemp("xss")
     build(hostile_catalog(base), base / "site", base_url="https://example.org/catalogo/")

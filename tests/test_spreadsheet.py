@@ -16,7 +16,9 @@ from click.testing import CliRunner
 from toolkit import validate
 from toolkit.cli import cli
 from toolkit.errors import UsageError
-from toolkit.spreadsheet import build_template, import_table, render_import, write_xlsx_report
+from toolkit.review.importer import import_table, render_import
+from toolkit.review.template import build_template
+from toolkit.review.xlsx_report import write_xlsx_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -15,9 +15,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fuzz.targets import MINI_SCHEMA, SHEET_SEED, workbook
-from toolkit import spreadsheet
 from toolkit.errors import UsageError
-from toolkit.spreadsheet import import_table
+from toolkit.review import importer as spreadsheet
+from toolkit.review.importer import import_table
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 HEAD = (
@@ -186,8 +186,8 @@ def _no_formulas(path: Path, expected: list[str]) -> None:
 
 
 def test_the_validation_workbook_keeps_formula_like_text_as_text(tmp_path: Path, schema: Path) -> None:
-    from toolkit.spreadsheet import write_xlsx_report
-    from toolkit.validate import validate
+    from toolkit.review.xlsx_report import write_xlsx_report
+    from toolkit.validation.validator import validate
 
     data = tmp_path / "t.csv"
     with data.open("w", encoding="utf-8", newline="") as fh:
@@ -203,7 +203,7 @@ def test_the_package_workbook_keeps_formula_like_text_as_text(tmp_path: Path) ->
 
     import yaml
 
-    from toolkit.formats import table_from_raw, write_xlsx
+    from toolkit.packaging.formats import table_from_raw, write_xlsx
 
     schema = yaml.safe_load(MINI_SCHEMA)
     raw = [[f"a-{i}", v, "", "", "", "", ""] for i, v in enumerate(DANGEROUS)]

@@ -14,7 +14,7 @@ import yaml
 
 from tests.conftest import SHIPPED, SHIPPED_TABLES
 from toolkit import validate
-from toolkit.validate.structure import dialect
+from toolkit.validation.structure import dialect
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CSV_FIXTURES = sorted((FIXTURES / "csv").glob("*.csv"))
@@ -95,7 +95,7 @@ def _frictionless_keys(path: Path, table_encoding: str, delimiter: str) -> list[
 @pytest.mark.parametrize("path", [p for p in CSV_FIXTURES if p.name not in UNREADABLE], ids=lambda p: p.name)
 def test_findings_agree_with_frictionless(path: Path) -> None:
     """Every frictionless error appears among our findings with the same code, row and field."""
-    from toolkit.validate.rawcsv import read_table
+    from toolkit.validation.rawcsv import read_table
 
     table, _ = read_table(path, path.name, {}, [])
     assert table is not None
@@ -236,15 +236,16 @@ def test_subdivision_codes_match_pycountry() -> None:
     """The ISO 3166-2 codes read from pycountry's data file are exactly pycountry's own."""
     import pycountry
 
-    from toolkit.validate import domain
+    from toolkit.catalog import iso
 
-    assert domain._subdivisions() == frozenset(s.code for s in pycountry.subdivisions)
-    assert "MX-CMX" in domain._subdivisions()
+    assert iso.subdivisions() == frozenset(s.code for s in pycountry.subdivisions)
+    assert "MX-CMX" in iso.subdivisions()
 
 
 _BOTH_WAYS = """
 import dataclasses, json, sys
-from toolkit.validate import parallel, validate
+from toolkit.validation import parallel
+from toolkit.validation.validator import validate
 out = []
 for enabled in (False, True):
     parallel.ENABLED = enabled
@@ -283,7 +284,7 @@ def test_a_failing_worker_leaves_its_dataset_to_the_main_process(
 ) -> None:
     from csvedit import edit_cell
 
-    from toolkit.validate import parallel
+    from toolkit.validation import parallel
 
     edit_cell(catalog_copy / "montevideo" / "partners.csv", 2, "partner_type", "red")
     monkeypatch.setattr(parallel, "ENABLED", False)
@@ -301,7 +302,8 @@ def test_a_failing_worker_leaves_its_dataset_to_the_main_process(
 
 _SLOW_WORKERS = """
 import sys, time
-from toolkit.validate import parallel, validate
+from toolkit.validation import parallel
+from toolkit.validation.validator import validate
 parallel._work = lambda i: time.sleep(120)
 validate(sys.argv[1])
 """

@@ -7,43 +7,45 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import ToolkitError, UsageError
 
 if TYPE_CHECKING:
-    from toolkit.catalog import Catalog, Dataset, load_catalog
-    from toolkit.describe import describe
-    from toolkit.diff import DiffResult, diff
-    from toolkit.load import load
-    from toolkit.package import DatasetPackage, OutputFile, PackageResult, package, read_packages
+    from toolkit.catalog.model import Catalog, Dataset, load_catalog
+    from toolkit.packaging.load import load
+    from toolkit.packaging.packages import DatasetPackage, OutputFile, PackageResult, package, read_packages
     from toolkit.publish import PublishResult, publish_ckan
-    from toolkit.report import Finding, Report
-    from toolkit.site import SiteResult, build
-    from toolkit.spreadsheet import build_template, import_table, write_xlsx_report
-    from toolkit.validate import validate
+    from toolkit.report.findings import Finding, Report
+    from toolkit.review.describe import describe
+    from toolkit.review.diff import DiffResult, diff
+    from toolkit.review.importer import import_table
+    from toolkit.review.template import build_template
+    from toolkit.review.xlsx_report import write_xlsx_report
+    from toolkit.site.build import SiteResult, build
+    from toolkit.validation.validator import validate
 
 # Everything is imported on first use, so that `import toolkit` (and `ciudades --help`) stays fast.
-# validate, package, load, diff and describe are also the names of their modules: those modules can be
-# called like their function (see toolkit/callmodule.py), whichever of the two Python binds here.
+# The packages are named by nouns (validation, packaging, review…) and the functions by verbs, so no
+# submodule of toolkit shares a function's name: toolkit.validate is always the function.
 _LAZY = {
-    "Catalog": "toolkit.catalog",
-    "Dataset": "toolkit.catalog",
-    "DatasetPackage": "toolkit.package",
-    "DiffResult": "toolkit.diff",
-    "Finding": "toolkit.report",
-    "OutputFile": "toolkit.package",
-    "PackageResult": "toolkit.package",
+    "Catalog": "toolkit.catalog.model",
+    "Dataset": "toolkit.catalog.model",
+    "describe": "toolkit.review.describe",
+    "DatasetPackage": "toolkit.packaging.packages",
+    "DiffResult": "toolkit.review.diff",
+    "Finding": "toolkit.report.findings",
+    "OutputFile": "toolkit.packaging.packages",
+    "PackageResult": "toolkit.packaging.packages",
     "PublishResult": "toolkit.publish",
-    "Report": "toolkit.report",
-    "SiteResult": "toolkit.site",
-    "build": "toolkit.site",
-    "build_template": "toolkit.spreadsheet",
-    "describe": "toolkit.describe",
-    "diff": "toolkit.diff",
-    "import_table": "toolkit.spreadsheet",
-    "load": "toolkit.load",
-    "load_catalog": "toolkit.catalog",
-    "package": "toolkit.package",
+    "Report": "toolkit.report.findings",
+    "SiteResult": "toolkit.site.build",
+    "build": "toolkit.site.build",
+    "build_template": "toolkit.review.template",
+    "diff": "toolkit.review.diff",
+    "import_table": "toolkit.review.importer",
+    "load": "toolkit.packaging.load",
+    "load_catalog": "toolkit.catalog.model",
+    "package": "toolkit.packaging.packages",
     "publish_ckan": "toolkit.publish",
-    "read_packages": "toolkit.package",
-    "validate": "toolkit.validate",
-    "write_xlsx_report": "toolkit.spreadsheet",
+    "read_packages": "toolkit.packaging.packages",
+    "validate": "toolkit.validation.validator",
+    "write_xlsx_report": "toolkit.review.xlsx_report",
 }
 
 __version__ = "0.1.0"

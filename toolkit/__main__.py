@@ -1,3 +1,5 @@
+"""The ``ciudades`` command and ``python -m toolkit``: start the command-line interface."""
+
 import sys
 
 
@@ -14,7 +16,7 @@ def run() -> None:
 def _interrupted() -> None:
     import os
 
-    from toolkit.messages import INTERRUPTED
+    from toolkit.report.messages import INTERRUPTED
 
     lang = "es"
     for var in ("CIUDADES_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):  # as toolkit.cli.default_lang

@@ -25,7 +25,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from toolkit.catalog import Catalog, display_path
+from toolkit.catalog.model import Catalog, display_path
 from toolkit.errors import ToolkitError, UsageError
 
 _RENAME_EXCHANGE = 2

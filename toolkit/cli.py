@@ -78,7 +78,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt as ex:  # Ctrl-C, or SIGTERM (see main): stop, and say so
-            from toolkit.messages import INTERRUPTED
+            from toolkit.report.messages import INTERRUPTED
 
             click.echo(INTERRUPTED[lang], err=True)
             sys.exit(128 + getattr(ex, "signum", signal.SIGINT))
@@ -99,6 +99,48 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_FAILURE)
 
     return wrapper
+
+
+def command_options(*, remote: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """What every command shares: [--allow-remote,] --lang, --debug, and errors as messages."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn = lang_option(debug_option(handle_errors(fn)))
+        return allow_remote_option(fn) if remote else fn
+
+    return decorate
+
+
+def format_option(choices: list[str], help: str = "Formato de salida / output format.") -> Any:
+    """``--format``, one of ``choices`` (the first is the default)."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], help=help)
+
+
+def out_option(help: str, default: Path | None = None, **path: Any) -> Any:
+    """``--out``: a folder with a default, or (no default) a file the command requires."""
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path, **path),
+        default=default,
+        show_default=default is not None,
+        required=default is None,
+        help=help,
+    )
+
+
+def force_option(target: str) -> Any:
+    return click.option(
+        "--force", is_flag=True, help=f"Reemplaza {target} si ya existe / overwrite {target}."
+    )
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Imprime el resultado en JSON / print the result as JSON."
+)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,12 +175,9 @@ def cli() -> None:
     multiple=True,
     help="Valida solo este conjunto (repetible) / validate only this dataset (repeatable).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github", "markdown", "junit"]),
-    default="text",
-    help="Formato de salida / output format (github: anotaciones de GitHub Actions; junit: XML).",
+@format_option(
+    ["text", "json", "github", "markdown", "junit"],
+    "Formato de salida / output format (github: anotaciones de GitHub Actions; junit: XML).",
 )
 @click.option(
     "--changed-since",
@@ -166,10 +205,7 @@ def cli() -> None:
     help="Motor: frictionless, el vectorizado (mismos hallazgos) o auto (vectorizado desde 2 MiB) "
     "/ engine: frictionless, the vectorised one (same findings) or auto (vectorised from 2 MiB).",
 )
-@allow_remote_option
-@lang_option
-@debug_option
-@handle_errors
+@command_options(remote=True)
 def validate(
     path: Path | None,
     schema: Path | None,
@@ -206,8 +242,7 @@ def validate(
     se descarga (solo http/https, 30 s, 200 MiB; 5 MiB un esquema; nunca desde direcciones
     privadas, de bucle local ni de enlace local) y se valida como un archivo local.
     """
-    from toolkit.report import render_json, render_text
-    from toolkit.validate import validate as run
+    from toolkit.validation.validator import validate as run
 
     lang = lang or default_lang()
     options: dict[str, Any] = {
@@ -220,13 +255,13 @@ def validate(
         "allow_remote": allow_remote,
     }
     if changed_since:
-        from toolkit.changes import validate_changed
+        from toolkit.review.changes import validate_changed
 
         report = validate_changed(path, changed_since, **options)
     else:
         report = run(path, schema=schema, **options)
     if xlsx_report:
-        from toolkit.spreadsheet import write_xlsx_report
+        from toolkit.review.xlsx_report import write_xlsx_report
 
         write_xlsx_report(report, xlsx_report, lang)
         # On standard error: --format json keeps standard output for the report alone.
@@ -236,7 +271,14 @@ def validate(
             else f"Review workbook written to {xlsx_report}",
             err=True,
         )
-    from toolkit.renderers import RENDERERS, write_step_summary
+    echo_report(report, fmt, lang)
+    sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
+
+
+def echo_report(report: Any, fmt: str, lang: str) -> None:
+    """A validation report in the format asked for (and the GitHub step summary when there is one)."""
+    from toolkit.report.findings import render_json, render_text
+    from toolkit.report.renderers import RENDERERS, write_step_summary
 
     write_step_summary(report, lang)
     if fmt == "json":
@@ -246,17 +288,10 @@ def validate(
     else:
         color = sys.stdout.isatty() and not in_ci() and "NO_COLOR" not in os.environ
         click.echo(render_text(report, lang, color=color), nl=False)
-    sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json"]),
-    default="markdown",
-    help="Formato de salida / output format.",
-)
+@format_option(["markdown", "json"])
 @click.option(
     "--lang",
     type=click.Choice(["es", "en"]),
@@ -273,7 +308,7 @@ def codes(fmt: str, lang: str | None) -> None:
         ciudades codes > docs/codes.md
         ciudades codes --lang en --format json
     """
-    from toolkit.docs import codes_json, codes_markdown
+    from toolkit.report.codes_doc import codes_json, codes_markdown
 
     click.echo(
         codes_markdown(lang)
@@ -298,20 +333,11 @@ def progress_status(lang: str) -> Iterator[Callable[[str], None] | None]:
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("build/packages"),
-    show_default=True,
-    help="Carpeta de salida (se reemplaza entera) / output folder (replaced whole).",
+@out_option(
+    "Carpeta de salida (se reemplaza entera) / output folder (replaced whole).", Path("build/packages")
 )
-@click.option(
-    "--json", "as_json", is_flag=True, help="Imprime el resultado en JSON / print the result as JSON."
-)
-@allow_remote_option
-@lang_option
-@debug_option
-@handle_errors
+@json_option
+@command_options(remote=True)
 def package(
     path: Path | None, out: Path, as_json: bool, allow_remote: bool, lang: str | None, debug: bool
 ) -> None:
@@ -326,9 +352,9 @@ def package(
         ciudades package
         ciudades package datasets/ --out build/packages --lang en
     """
-    from toolkit.package import InvalidData, render_summary
-    from toolkit.package import package as run
-    from toolkit.report import render_text
+    from toolkit.packaging.packages import InvalidData, render_summary
+    from toolkit.packaging.packages import package as run
+    from toolkit.report.findings import render_text
 
     lang = lang or default_lang()
     try:
@@ -337,14 +363,12 @@ def package(
     except InvalidData as ex:
         if as_json:  # the same shape as a success, nothing written, and the report
             empty: dict[str, Any] = {"out": str(out), "datasets": [], "combined": None}
-            click.echo(json.dumps(_package_json(empty, ex.report, lang), ensure_ascii=False, indent=2))
+            echo_json(_package_json(empty, ex.report, lang))
         else:
             click.echo(render_text(ex.report, lang), nl=False)
         raise
     if as_json:
-        click.echo(
-            json.dumps(_package_json(result.to_dict(), result.report, lang), ensure_ascii=False, indent=2)
-        )
+        echo_json(_package_json(result.to_dict(), result.report, lang))
     else:
         click.echo(render_summary(result, lang), nl=False)
 
@@ -357,13 +381,7 @@ def _package_json(written: dict[str, Any], report: Any, lang: str) -> dict[str, 
 
 @cli.command()
 @click.argument("url")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Carpeta donde guardar el paquete / folder to keep the package in.",
-)
+@out_option("Carpeta donde guardar el paquete / folder to keep the package in.", Path("."))
 @click.option(
     "--timeout",
     type=float,
@@ -371,9 +389,7 @@ def _package_json(written: dict[str, Any], report: Any, lang: str) -> dict[str, 
     show_default=True,
     help="Segundos por archivo, en total / seconds per file, in all.",
 )
-@lang_option
-@debug_option
-@handle_errors
+@command_options()
 def download(url: str, out: Path, timeout: float, lang: str | None, debug: bool) -> None:
     """Descarga y verifica un paquete. / Download and verify a package.
 
@@ -384,7 +400,7 @@ def download(url: str, out: Path, timeout: float, lang: str | None, debug: bool)
     Example:
         ciudades download https://example.org/packages/bogota-1.0.0.zip --out datos/
     """
-    from toolkit.load import download as run
+    from toolkit.packaging.load import download as run
 
     lang = lang or default_lang()
     saved = run(url, out, timeout=timeout)
@@ -395,13 +411,7 @@ def download(url: str, out: Path, timeout: float, lang: str | None, debug: bool)
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--base", metavar="REF", help="Versión de partida: ref de git, carpeta o zip / base version.")
 @click.option("--head", metavar="REF", help="Versión nueva (por defecto, el árbol de trabajo) / new version.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    help="Formato de salida / output format.",
-)
+@format_option(["text", "markdown", "json"])
 @click.option(
     "--first",
     type=click.IntRange(min=1),
@@ -409,9 +419,7 @@ def download(url: str, out: Path, timeout: float, lang: str | None, debug: bool)
     show_default=True,
     help="Filas por lista / rows per list.",
 )
-@lang_option
-@debug_option
-@handle_errors
+@command_options()
 def diff(
     path: Path | None, base: str | None, head: str | None, fmt: str, first: int, lang: str | None, debug: bool
 ) -> None:
@@ -427,24 +435,20 @@ def diff(
         ciudades diff --base origin/main --head HEAD --format markdown
         ciudades diff --base viejo/ --head nuevo/
     """
-    from toolkit.diff import diff as run
-    from toolkit.diff import render_diff
+    from toolkit.review.diff import diff as run
+    from toolkit.review.diff import render_diff
 
     click.echo(render_diff(run(base, head, path), lang or default_lang(), fmt, first=first), nl=False)
 
 
 @cli.command()
 @click.argument("resource")
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="ARCHIVO.xlsx (libro de captura) o ARCHIVO.csv (solo encabezados) / FILE.xlsx or FILE.csv.",
+@out_option(
+    "ARCHIVO.xlsx (libro de captura) o ARCHIVO.csv (solo encabezados) / FILE.xlsx or FILE.csv.",
+    dir_okay=False,
 )
-@click.option("--force", is_flag=True, help="Reemplaza --out si ya existe / overwrite --out.")
-@lang_option
-@debug_option
-@handle_errors
+@force_option("--out")
+@command_options()
 def template(resource: str, out: Path, force: bool, lang: str | None, debug: bool) -> None:
     """Libro de captura a partir de un esquema. / An entry workbook from a schema.
 
@@ -456,7 +460,7 @@ def template(resource: str, out: Path, force: bool, lang: str | None, debug: boo
         ciudades template agreements --out acuerdos.xlsx
         ciudades template agreements --out acuerdos.csv
     """
-    from toolkit.spreadsheet import build_template
+    from toolkit.review.template import build_template
 
     build_template(resource, out, force=force)
     click.echo(f"{'Escrito' if (lang or default_lang()) == 'es' else 'Written'}: {out}")
@@ -464,9 +468,7 @@ def template(resource: str, out: Path, force: bool, lang: str | None, debug: boo
 
 @cli.command()
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path, dir_okay=False))
-@lang_option
-@debug_option
-@handle_errors
+@command_options()
 def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
     """Esquema inicial de un CSV, con tipos inferidos. / A starting schema for a CSV, types inferred.
 
@@ -478,9 +480,9 @@ def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
         ciudades describe datos.csv > datos.schema.yaml
         ciudades validate datos.csv --schema datos.schema.yaml
     """
-    from toolkit.catalog import display_path
-    from toolkit.describe import describe as run
-    from toolkit.describe import render_schema
+    from toolkit.catalog.model import display_path
+    from toolkit.review.describe import describe as run
+    from toolkit.review.describe import render_schema
 
     schema = run(csv_file)
     click.echo(render_schema(schema, display_path(csv_file), lang or default_lang()), nl=False)
@@ -500,7 +502,7 @@ def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
     "(default: the one named like --into).",
 )
 @click.option("--sheet", help="Hoja del libro (por defecto, la del esquema) / workbook sheet.")
-@click.option("--force", is_flag=True, help="Reemplaza --into si ya existe / overwrite --into.")
+@force_option("--into")
 @click.option(
     "--append",
     is_flag=True,
@@ -513,12 +515,8 @@ def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
     help="Cómo leer fechas como 03/12/2025: dmy (día/mes/año) o mdy (mes/día/año); sin esta opción, "
     "se rechazan / how to read dates like 03/12/2025; without it they are refused.",
 )
-@click.option(
-    "--json", "as_json", is_flag=True, help="Imprime el resultado en JSON / print the result as JSON."
-)
-@lang_option
-@debug_option
-@handle_errors
+@json_option
+@command_options()
 def import_(
     source: Path,
     into: Path,
@@ -546,14 +544,14 @@ def import_(
         ciudades import exportado.csv --into datasets/bogota/funding.csv --force --date-order dmy
         ciudades import nuevas.xlsx --into datasets/bogota/partners.csv --append
     """
-    from toolkit.spreadsheet import import_table, render_import
+    from toolkit.review.importer import import_table, render_import
 
     lang = lang or default_lang()
     result = import_table(
         source, into, schema=schema, sheet=sheet, force=force, date_order=date_order, append=append
     )
     if as_json:
-        click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
+        echo_json(result.to_dict(lang))
     else:
         click.echo(render_import(result, lang), nl=False)
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
@@ -576,26 +574,14 @@ def publish() -> None:
 @click.option(
     "--prune", is_flag=True, help="Borra recursos que ya no están en el paquete / delete stale ones."
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("build/packages"),
-    show_default=True,
-    help="Carpeta de los paquetes / packages folder.",
-)
+@out_option("Carpeta de los paquetes / packages folder.", Path("build/packages"))
 @click.option(
     "--packages",
     "packages_dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Publica paquetes ya generados, sin reconstruirlos / publish packages already built.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="Formato de salida / output format.",
-)
+@format_option(["text", "json"])
 @click.option(
     "--api-token-file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -607,10 +593,7 @@ def publish() -> None:
 @click.option(
     "--retries", type=click.IntRange(0, 10), default=4, show_default=True, help="Reintentos / retries."
 )
-@allow_remote_option
-@lang_option
-@debug_option
-@handle_errors
+@command_options(remote=True)
 def publish_ckan(
     path: Path | None,
     url: str,
@@ -642,11 +625,11 @@ def publish_ckan(
         CKAN_API_TOKEN=… ciudades publish ckan --url https://datos.example.org --org mi-ciudad
     """
     from toolkit.errors import UsageError
-    from toolkit.package import package as build
-    from toolkit.package import read_packages
-    from toolkit.privacy_notice import scan_packages
+    from toolkit.packaging.packages import package as build
+    from toolkit.packaging.packages import read_packages
     from toolkit.publish import PublishFailed, read_token, redacted, render_json, render_text
     from toolkit.publish import publish_ckan as run
+    from toolkit.validation.privacy_notice import scan_packages
 
     lang = lang or default_lang()
     if path is not None and packages_dir is not None:
@@ -685,13 +668,7 @@ def publish_ckan(
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("build/site"),
-    show_default=True,
-    help="Carpeta del sitio (se reemplaza entera) / site folder (replaced whole).",
-)
+@out_option("Carpeta del sitio (se reemplaza entera) / site folder (replaced whole).", Path("build/site"))
 @click.option(
     "--base-url",
     help="URL pública del sitio (por defecto, base_url de catalog.yaml) / the site's public URL "
@@ -702,10 +679,7 @@ def publish_ckan(
     type=click.Path(path_type=Path, file_okay=False),
     help="Carpeta con plantillas propias que reemplazan a las de igual nombre / template overrides.",
 )
-@allow_remote_option
-@lang_option
-@debug_option
-@handle_errors
+@command_options(remote=True)
 def build(
     path: Path | None,
     out: Path,
@@ -729,10 +703,10 @@ def build(
     """
     import time
 
-    from toolkit.package import InvalidData
-    from toolkit.report import render_text
-    from toolkit.site import build as run
-    from toolkit.site import render_summary
+    from toolkit.packaging.packages import InvalidData
+    from toolkit.report.findings import render_text
+    from toolkit.site.build import build as run
+    from toolkit.site.build import render_summary
 
     lang = lang or default_lang()
     started = time.monotonic()
@@ -764,9 +738,7 @@ def build(
     show_default=True,
     help="Carpeta del sitio / site folder.",
 )
-@lang_option
-@debug_option
-@handle_errors
+@command_options()
 def serve(port: int, directory: Path, lang: str | None, debug: bool) -> None:
     """Sirve el sitio generado en 127.0.0.1 para verlo. / Serve the built site on 127.0.0.1 to preview it.
 
@@ -774,7 +746,7 @@ def serve(port: int, directory: Path, lang: str | None, debug: bool) -> None:
     Example:
         ciudades build && ciudades serve --port 8000
     """
-    from toolkit.site import make_server
+    from toolkit.site.build import make_server
 
     lang = lang or default_lang()
     server = make_server(directory, port)
@@ -795,7 +767,7 @@ def serve(port: int, directory: Path, lang: str | None, debug: bool) -> None:
 
 def echo_privacy_notice(findings: Any, lang: str) -> None:
     """The boxed personal-data notice on standard error (where --format json output never goes)."""
-    from toolkit.privacy_notice import personal_cells, render_plain, render_rich
+    from toolkit.validation.privacy_notice import personal_cells, render_plain, render_rich
 
     cells = personal_cells(findings)
     if not cells:
@@ -848,7 +820,7 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt as ex:  # outside a command: while click reads the arguments
-        from toolkit.messages import INTERRUPTED
+        from toolkit.report.messages import INTERRUPTED
 
         click.echo(INTERRUPTED[default_lang()], err=True)
         sys.exit(128 + getattr(ex, "signum", signal.SIGINT))

@@ -1,6 +1,6 @@
 """Exceptions for failures of the tool or of its input as a whole.
 
-Problems found *in* the data are not exceptions: they are :class:`toolkit.report.Finding` values.
+Problems found *in* the data are not exceptions: they are :class:`toolkit.report.findings.Finding` values.
 """
 
 from __future__ import annotations

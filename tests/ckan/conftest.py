@@ -10,7 +10,7 @@ import pytest
 from ckan_server import CkanServer, missing_programs, running_ckan
 from fault_proxy import FaultProxy
 
-from toolkit.package import PackageResult, package
+from toolkit.packaging.packages import PackageResult, package
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -33,7 +33,7 @@ from click.testing import CliRunner, Result
 from fault_proxy import FaultProxy
 
 from toolkit.cli import cli
-from toolkit.package import DatasetPackage, PackageResult, read_packages
+from toolkit.packaging.packages import DatasetPackage, PackageResult, read_packages
 from toolkit.publish import PublishFailed, publish_ckan
 
 ROOT = Path(__file__).resolve().parents[2]

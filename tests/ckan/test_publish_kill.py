@@ -16,7 +16,7 @@ from ckan_server import CkanServer
 from fault_proxy import FaultProxy
 from test_publish_ckan import by_slug, download_sha256, expected_files, show
 
-from toolkit.package import PackageResult
+from toolkit.packaging.packages import PackageResult
 
 ROOT = Path(__file__).resolve().parents[2]
 

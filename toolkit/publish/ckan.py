@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.errors import ToolkitError, UsageError
-from toolkit.package import DatasetPackage, OutputFile
+from toolkit.packaging.packages import DatasetPackage, OutputFile
 from toolkit.publish.client import (
     CkanClient,
     NotFound,

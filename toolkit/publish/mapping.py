@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.package import DatasetPackage, OutputFile
+from toolkit.packaging.packages import DatasetPackage, OutputFile
 
 # SPDX identifiers → the ids of CKAN's default licence list.
 LICENSES = {

@@ -1,0 +1,1 @@
+"""Tools for reviewing contributions: diffs between versions, changed files, and spreadsheets."""

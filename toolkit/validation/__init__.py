@@ -1,0 +1,1 @@
+"""Validation: structure (frictionless), domain, profiles, privacy and cross-dataset checks, two engines."""

@@ -1,0 +1,428 @@
+"""Checks that Table Schema cannot express, switched on by properties of the schema's fields.
+
+Checks that Table Schema cannot express: codes against ISO standards, date order and range,
+monetary amounts, full web addresses, list cells against codelists and other tables.
+
+Each check is switched on by a property of the field in the schema, so any catalog can use them:
+``codeSystem`` (iso3166-1-alpha2 · iso3166-1-alpha3 · iso3166-2 · iso4217), ``sameCountryAs``,
+``countryField``, ``notBefore``, ``pastOnly``, ``precisionOf``, ``currencyField``, ``claimGroup``,
+``listSeparator`` with ``codelist`` or ``references``. Dates and URL fields are always checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from toolkit.catalog.iso import alpha3_of, country_problem, currencies, subdivision_problem
+from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
+from toolkit.report.findings import Finding, column_letter, make_finding
+from toolkit.validation.rawcsv import RawTable
+
+MIN_DATE = dt.date(1900, 1, 1)
+FUTURE_YEARS = 50
+
+
+def _plain(text: str) -> str:
+    """``text`` as names are compared: no accents, no case, single spaces, no dots."""
+    import unicodedata
+
+    bare = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(bare.casefold().replace(".", "").split())
+
+
+# Names clerks write that ISO does not list (Spanish usage, abbreviations).
+_COUNTRY_ALIASES = {
+    "eeuu": "US",
+    "ee uu": "US",
+    "eua": "US",
+    "usa": "US",
+    "estados unidos de america": "US",
+    "uk": "GB",
+    "inglaterra": "GB",
+    "gran bretana": "GB",
+    "corea del sur": "KR",
+    "corea del norte": "KP",
+    "holanda": "NL",
+    "rusia": "RU",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "iran": "IR",
+    "siria": "SY",
+    "vietnam": "VN",
+    "tanzania": "TZ",
+    "taiwan": "TW",
+    "laos": "LA",
+    "moldavia": "MD",
+    "el vaticano": "VA",
+    "vaticano": "VA",
+}
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Plain country names in English and Spanish (and codes in any case) → ISO alpha-2."""
+    import pycountry
+
+    spanish = _spanish("iso3166-1")
+    names: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for c in pycountry.countries:
+        english = [getattr(c, k, None) for k in ("name", "official_name", "common_name")]
+        for name in [n for n in english if n] + [spanish(n) for n in english if n]:
+            for variant in (name, name.split(",")[0]):
+                key = _plain(variant)
+                if names.setdefault(key, c.alpha_2) != c.alpha_2:
+                    ambiguous.add(key)
+        names[c.alpha_2.casefold()] = c.alpha_2
+        names[c.alpha_3.casefold()] = c.alpha_2
+    for key in ambiguous:
+        names.pop(key, None)
+    names.update(_COUNTRY_ALIASES)
+    return names
+
+
+@functools.cache
+def country_name(alpha2: str, lang: str) -> str:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=alpha2)
+    if country is None:
+        return alpha2
+    name = getattr(country, "common_name", None) or country.name
+    return _spanish("iso3166-1")(name) if lang == "es" else name
+
+
+def _spanish(domain: str) -> Callable[[str], str]:
+    """pycountry's Spanish names for ``domain`` (iso3166-1, iso4217); the English ones without them."""
+    import gettext
+
+    import pycountry
+
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["es"]).gettext
+    except OSError:
+        return str
+
+
+def country_fix(text: str, kind: int) -> dict[str, str]:
+    """The end of the fix for a country that is not an ISO code: the code a name (Spanish or
+    English, with or without accents), the other kind of code or lower case stands for."""
+    alpha2 = _country_names().get(_plain(text))
+    code = (alpha2 if kind == 2 else alpha3_of(alpha2)) if alpha2 else None
+    if code and code != text:
+        assert alpha2 is not None
+        return {
+            "suggestion_es": f": «{code}» para {country_name(alpha2, 'es')}",
+            "suggestion_en": f": '{code}' for {country_name(alpha2, 'en')}",
+        }
+    example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
+    return {"suggestion_es": f" (p. ej. {example})", "suggestion_en": f" (e.g. {example})"}
+
+
+# Symbols and words for currencies, as written in Latin American and Spanish tables.
+_CURRENCY_ALIASES = {
+    "us$": "USD",
+    "u$s": "USD",
+    "u$d": "USD",
+    "usd$": "USD",
+    "$us": "USD",
+    "dolar": "USD",
+    "dolares": "USD",
+    "dolares estadounidenses": "USD",
+    "dolares americanos": "USD",
+    "€": "EUR",
+    "eur€": "EUR",
+    "euros": "EUR",
+    "r$": "BRL",
+    "reales": "BRL",
+    "mx$": "MXN",
+    "mxn$": "MXN",
+    "$mxn": "MXN",
+    "pesos mexicanos": "MXN",
+    "s/": "PEN",
+    "soles": "PEN",
+    "col$": "COP",
+    "cop$": "COP",
+    "pesos colombianos": "COP",
+    "clp$": "CLP",
+    "pesos chilenos": "CLP",
+    "ar$": "ARS",
+    "pesos argentinos": "ARS",
+    "$u": "UYU",
+    "uyu$": "UYU",
+    "pesos uruguayos": "UYU",
+    "£": "GBP",
+    "libras": "GBP",
+    "libras esterlinas": "GBP",
+    "a$": "AUD",
+    "au$": "AUD",
+    "ca$": "CAD",
+    "yenes": "JPY",
+    "yuanes": "CNY",
+}
+
+
+@functools.cache
+def _currency_names() -> dict[str, str]:
+    """Plain currency names in English and Spanish, symbols, and codes in any case → ISO 4217."""
+    import pycountry
+
+    spanish = _spanish("iso4217")
+    names: dict[str, str] = {}
+    for c in pycountry.currencies:
+        for name in (c.name, spanish(c.name)):
+            names.setdefault(_plain(name), c.alpha_3)
+        names[c.alpha_3.casefold()] = c.alpha_3
+    names.update(_CURRENCY_ALIASES)
+    return names
+
+
+def currency_fix(text: str) -> dict[str, str]:
+    """The end of the fix for a currency that is not an ISO 4217 code: the code a symbol
+    (``US$``), a name or lower case stands for."""
+    code = _currency_names().get(_plain(text))
+    if code and code != text:
+        return {
+            "suggestion_es": f": «{code}» en lugar de «{text}»",
+            "suggestion_en": f": '{code}' instead of '{text}'",
+        }
+    return {"suggestion_es": ": MXN, USD, EUR…", "suggestion_en": ": MXN, USD, EUR…"}
+
+
+def url_problem(value: str) -> tuple[str, str] | None:
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError:
+        return ("no se puede interpretar", "cannot be parsed")
+    if parts.scheme not in ("http", "https"):
+        return ("debe empezar con http:// o https://", "must start with http:// or https://")
+    host = parts.hostname or ""
+    if "." not in host and host != "localhost":
+        return ("falta el dominio", "the domain is missing")
+    if any(c.isspace() for c in value):
+        return ("contiene espacios", "contains spaces")
+    return None
+
+
+def _parse_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+class _Cells:
+    """Iterate a raw table's cells by field name, skipping missing values."""
+
+    def __init__(self, table: RawTable, spec: ResourceSpec) -> None:
+        self.table = table
+        self.missing = set((spec.schema or {}).get("missingValues", [""]))
+
+    def column(self, name: str) -> Iterator[tuple[int, str]]:
+        index = self.table.column_index(name)
+        if index is None:
+            return
+        for i, row in enumerate(self.table.rows):
+            if index < len(row) and row[index] not in self.missing:
+                yield i, row[index]
+
+    def get(self, i: int, name: str) -> str | None:
+        index = self.table.column_index(name)
+        if index is None or index >= len(self.table.rows[i]):
+            return None
+        value = self.table.rows[i][index]
+        return None if value in self.missing else value
+
+
+def check_resource(
+    ds: Dataset,
+    spec: ResourceSpec,
+    table: RawTable,
+    tables: dict[str, RawTable],
+    catalog: Catalog,
+    today: dt.date | None = None,
+) -> list[Finding]:
+    today = today or dt.date.today()
+    findings: list[Finding] = []
+    cells = _Cells(table, spec)
+    shown = display_path(spec.path)
+    schema = spec.schema or {}
+    fields = schema.get("fields", [])
+
+    def add(code: str, i: int, name: str, **kw: Any) -> None:
+        index = table.column_index(name)
+        findings.append(
+            make_finding(
+                code,
+                dataset=ds.slug,
+                resource=spec.name,
+                path=shown,
+                row=table.number(i),
+                line=table.lines[i],
+                field=name,
+                column=column_letter(index + 1 if index is not None else None),
+                **kw,
+            )
+        )
+
+    if fields and "source_url" not in [f.get("name") for f in fields]:
+        findings.append(
+            make_finding(
+                "source-field-missing", dataset=ds.slug, resource=spec.name, path=shown, line=1, row=1
+            )
+        )
+    max_date = dt.date(today.year + FUTURE_YEARS, 12, 31)
+    for f in fields:
+        name, ftype = f.get("name"), f.get("type", "string")
+        system = f.get("codeSystem")
+        if ftype == "date" and (f.get("format") in (None, "default")):
+            for i, text in cells.column(name):
+                day = _parse_date(text)
+                if day is None:
+                    continue  # frictionless reports the type error
+                if day < MIN_DATE or day > max_date:
+                    add(
+                        "date-out-of-range",
+                        i,
+                        name,
+                        value=text,
+                        max_year=max_date.year,
+                        detail="anterior a 1900" if day < MIN_DATE else "demasiado lejana en el futuro",
+                        detail_en="before 1900" if day < MIN_DATE else "too far in the future",
+                    )
+                elif f.get("pastOnly") and day > today:
+                    add("date-in-future", i, name, value=text)
+                other = f.get("notBefore")
+                if other:
+                    start = _parse_date(cells.get(i, other) or "")
+                    if start and day < start:
+                        add(
+                            "date-order",
+                            i,
+                            name,
+                            value=text,
+                            other_field=other,
+                            other_value=start.isoformat(),
+                        )
+        if f.get("format") == "uri":
+            for i, text in cells.column(name):
+                problem = url_problem(text)
+                if problem:
+                    add("url-invalid", i, name, value=text, detail=problem[0], detail_en=problem[1])
+        if system == "iso3166-1-alpha2" or system == "iso3166-1-alpha3":
+            kind = 2 if system.endswith("2") else 3
+            example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
+            same = f.get("sameCountryAs")
+            for i, text in cells.column(name):
+                if country_problem(text, kind):
+                    add(
+                        "country-code",
+                        i,
+                        name,
+                        value=text,
+                        detail=f"alfa-{kind}",
+                        detail_en=f"alpha-{kind}",
+                        example=example,
+                        **country_fix(text, kind),
+                    )
+                elif same:
+                    alpha2 = cells.get(i, same)
+                    expected = alpha3_of(alpha2) if alpha2 else None
+                    if expected and expected != text:
+                        add(
+                            "country-mismatch",
+                            i,
+                            name,
+                            value=text,
+                            other_field=same,
+                            other_value=alpha2,
+                            expected=expected,
+                        )
+        elif system == "iso3166-2":
+            country_field = f.get("countryField")
+            for i, text in cells.column(name):
+                country = cells.get(i, country_field) if country_field else None
+                wrong = subdivision_problem(text, country)
+                if wrong:
+                    add(
+                        "subdivision-code",
+                        i,
+                        name,
+                        value=text,
+                        detail="" if wrong == "unknown" else f"del país {country}",
+                        detail_en="" if wrong == "unknown" else f"of country {country}",
+                    )
+        elif system == "iso4217":
+            for i, text in cells.column(name):
+                if text not in currencies():
+                    add("currency-code", i, name, value=text, **currency_fix(text))
+        currency_field = f.get("currencyField")
+        if currency_field:
+            has_minimum = "minimum" in (f.get("constraints") or {})
+            for i, text in cells.column(name):
+                if cells.get(i, currency_field) is None:
+                    add("currency-missing", i, currency_field, value=text)
+                if not has_minimum and text.strip().startswith("-"):
+                    add("negative-amount", i, name, value=text)
+        target = f.get("precisionOf")
+        if target:
+            for i, _text in cells.column(target):
+                if cells.get(i, name) is None:
+                    add("date-precision-missing", i, name, other_field=target)
+        separator = f.get("listSeparator")
+        if separator:
+            _check_list(ds, spec, tables, catalog, f, cells, add)
+        if f.get("claimGroup"):
+            groups = Counter(text for _i, text in cells.column(name))
+            for i, text in cells.column(name):
+                if groups[text] == 1:
+                    add("claim-group-single", i, name, value=text)
+    return findings
+
+
+def _check_list(
+    ds: Dataset,
+    spec: ResourceSpec,
+    tables: dict[str, RawTable],
+    catalog: Catalog,
+    f: dict[str, Any],
+    cells: _Cells,
+    add: Any,
+) -> None:
+    name, separator = f["name"], f["listSeparator"]
+    allowed: set[str] | None = None
+    detail = ""
+    reference = ""
+    if f.get("codelist") and f["codelist"] in catalog.codelists:
+        allowed = {str(c) for c in catalog.codelists[f["codelist"]].codes}
+        detail = f["codelist"]
+    ref = f.get("references")
+    ref_values: set[str] | None = None
+    if isinstance(ref, dict):
+        target_name = ref.get("resource") or spec.name
+        target = tables.get(target_name)
+        target_spec = ds.resource(target_name)
+        if target is not None and target_spec is not None:
+            idx = target.column_index(ref.get("field", ""))
+            if idx is not None:
+                ref_values = {r[idx] for r in target.rows if idx < len(r)}
+                reference = f"{target_name}.csv ({ref.get('field')})"
+    for i, text in cells.column(name):
+        for item in text.split(separator):
+            if allowed is not None and item not in allowed:
+                add(
+                    "codelist-value",
+                    i,
+                    name,
+                    value=item,
+                    detail=detail,
+                    separator=separator,
+                    expected=", ".join(sorted(allowed)),
+                )
+            if ref_values is not None and item not in ref_values:
+                add("list-reference", i, name, value=item, reference=reference, separator=separator)

@@ -1,0 +1,476 @@
+"""The domain checks and the cdmx profile on blocks of columns, as the row-by-row ones.
+
+The domain checks and the cdmx profile on blocks of columns, with the same findings as
+``domain.check_resource`` and ``profiles.cdmx`` give on a whole table in memory.
+
+Each check first clears most cells with a vectorised test that only ever clears cells the
+row-by-row check would accept (or, for the profile, a test that every cell the profile reports
+must pass), and runs the very same Python function as ``domain.py``/``profiles.py`` on the
+distinct values that remain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from toolkit.catalog import iso
+from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
+from toolkit.validation import domain, privacy, profiles
+from toolkit.validation.fast.cells import iso_days
+from toolkit.validation.fast.npview import among, bools, numbers
+from toolkit.validation.fast.npview import text as _text
+
+Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
+_URL_OK = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+_DATE_LIKE_SUPERSET = r"^[^\pL\pN]*\pN{1,2}[/.-](?:\pN{1,2}|\pL+)[/.-]\pN{2,4}[^\pL\pN]*$"
+_NUMBER_SUPERSET = "[,' $€£¥]"
+# Cells ``privacy.py`` could flag, as an RE2 pattern that matches a superset of them. Formulas
+# start with one of = + - @ tab CR; an e-mail needs its local part, @, a domain and a dot; a CURP
+# or RFC needs a letter (or &) right before six digits; a phone number starts after a character
+# that is not a word character, / . = or - (or at the start), with + or ( or a digit, and holds ten
+# digits with at most two separators (whitespace . - ( )) between two of them. Any character
+# outside ASCII may stand for a letter, a digit or a separator here: Unicode classes such as
+# \p{Nd} in RE2's counted repetitions are far too slow, and cells that pass go to ``privacy.py``.
+_X = r"[^\x00-\x7F]"
+_DIGIT = rf"(?:[0-9]|{_X})"
+_GAP = rf"(?:[\t-\r\x1c-\x20.()-]|{_X})"
+_FORMULA_SUPERSET = r"^[=+\-@\t\r]"
+_PERSONAL_SUPERSET = (
+    r"[A-Za-z0-9._%+-]@[A-Za-z0-9.-]+\.[A-Za-z]{2}"
+    rf"|(?:[A-Za-z&]|{_X}){_DIGIT}{{6}}"
+    rf"|(?:^|[^A-Za-z0-9_/.=-])[+(]?{_DIGIT}(?:{_GAP}{{0,2}}{_DIGIT}){{9}}"
+)
+_JOINED_SUPERSET = r"(?:^|\x00)[=+\-@\t\r]|" + _PERSONAL_SUPERSET
+
+
+def _np() -> Any:
+    import numpy as np
+
+    return np
+
+
+def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
+    cache: dict[str, Any] = {}
+
+    def run(values: list[str]) -> list[Any]:
+        out = []
+        for v in values:
+            if v not in cache:
+                if len(cache) > 200_000:
+                    cache.clear()
+                cache[v] = fn(v)
+            out.append(cache[v])
+        return out
+
+    return run
+
+
+def _per_value(values: Any, fn: Callable[[list[str]], list[Any]]) -> list[Any]:
+    """``fn`` applied to each distinct value of a pyarrow string array, spread back over it."""
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(values)
+    results = fn(distinct.to_pylist())
+    ids = numbers(pc.index_in(values, value_set=distinct))
+    return [results[i] for i in ids]
+
+
+class DomainCheck:
+    """Domain checks (and optionally the cdmx profile) for one table, block by block."""
+
+    def __init__(
+        self,
+        ds: Dataset,
+        spec: ResourceSpec,
+        catalog: Catalog,
+        header: list[str],
+        list_values: Callable[[str, str], set[str] | None],
+        *,
+        profile: bool = False,
+        today: dt.date | None = None,
+    ) -> None:
+        self.ds, self.spec, self.catalog, self.header = ds, spec, catalog, header
+        self.schema = spec.schema or {}
+        self.fields = self.schema.get("fields", [])
+        self.missing = [str(v) for v in self.schema.get("missingValues", [""])]
+        self.today = today or dt.date.today()
+        self.max_date = dt.date(self.today.year + domain.FUTURE_YEARS, 12, 31)
+        self.profile = profile
+        self.list_values = list_values
+        self.claims: dict[str, dict[str, list[int]]] = {}
+        self.url = _cached(domain.url_problem)
+        self.iso_date = _cached(domain._parse_date)
+        self.country2 = _cached(lambda c: iso.country_problem(c, 2))
+        self.country3 = _cached(lambda c: iso.country_problem(c, 3))
+        self.alpha3 = _cached(iso.alpha3_of)
+        self.currency = _cached(lambda c: c not in iso.currencies())
+        self.negative = _cached(lambda c: c.strip().startswith("-"))
+        self.formatted = _cached(lambda c: bool(profiles._FORMATTED_NUMBER.search(c.strip())))
+        self.date_like = _cached(lambda c: bool(profiles._DATE_LIKE.match(c.strip())))
+        self.formula = _cached(privacy.looks_like_formula)
+        self.personal = _cached(privacy.personal_data_kind)
+        self.subdivision: dict[tuple[str, str | None], str | None] = {}
+        self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
+
+    def index(self, name: str | None) -> int | None:
+        try:
+            return self.header.index(name) if name is not None else None
+        except ValueError:
+            return None
+
+    def start(self) -> list[Pending]:
+        """Findings about the table as a whole (row 1), before any block."""
+        out: list[Pending] = []
+        if self.fields and "source_url" not in [f.get("name") for f in self.fields]:
+            out.append((-1, "source-field-missing", None, {}))
+        return out
+
+    def block(
+        self, column: Callable[[int], Any], n: int, first_row: int
+    ) -> tuple[list[Pending], list[Pending], list[Pending]]:
+        """Domain, profile and privacy findings of a block; ``column(i)`` gives header column ``i``
+        for every record, null where the row has no such cell."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        np = _np()
+        present_cache: dict[int, Any] = {}
+
+        def present(name: str | None) -> tuple[Any, Any] | None:
+            i = self.index(name)
+            if i is None:
+                return None
+            if i not in present_cache:
+                col = column(i)
+                mask = bools(col.is_valid()) & ~among(col, self.missing)
+                present_cache[i] = (col, mask)
+            return present_cache[i]
+
+        def values_of(name: str) -> tuple[Any, Any]:
+            col, mask = present(name)  # type: ignore[misc]
+            idx = np.flatnonzero(mask)
+            return idx, col.take(pa.array(idx, pa.int64()))
+
+        def dates(name: str) -> tuple[Any, Any]:
+            """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
+            got = present(name)
+            days = np.zeros(n, dtype=np.int64)
+            valid = np.zeros(n, dtype=bool)
+            if got is None:
+                return days, valid
+            idx, vals = values_of(name)
+            if not len(idx):
+                return days, valid
+            full_ok, full_days = iso_days(got[0])
+            fast, d = full_ok[idx], full_days[idx]
+            days[idx[fast]] = d[fast]
+            valid[idx[fast]] = True
+            slow = np.flatnonzero(~fast)
+            if len(slow):
+                epoch = dt.date(1970, 1, 1)
+                parsed = _per_value(vals.take(pa.array(slow, pa.int64())), self.iso_date)
+                for pos, day in zip(slow, parsed, strict=True):
+                    if day is not None:
+                        days[idx[pos]] = (day - epoch).days
+                        valid[idx[pos]] = True
+            return days, valid
+
+        found: list[Pending] = []
+        date_cache: dict[str, tuple[Any, Any]] = {}
+
+        def add(k: int, code: str, name: str, **kw: Any) -> None:
+            found.append((int(k), code, name, kw))
+
+        epoch = dt.date(1970, 1, 1)
+        for f in self.fields:
+            name, ftype = f.get("name"), f.get("type", "string")
+            system = f.get("codeSystem")
+            got = present(name)
+            if ftype == "date" and f.get("format") in (None, "default") and got is not None:
+                days, valid = date_cache[name] = dates(name)
+                col = got[0]
+                low, high = (domain.MIN_DATE - epoch).days, (self.max_date - epoch).days
+                today = (self.today - epoch).days
+                other = f.get("notBefore")
+                start_days, start_valid = (None, None)
+                if other:
+                    start_days, start_valid = date_cache[other] if other in date_cache else dates(other)
+                early, late = valid & (days < low), valid & (days > high)
+                future = (
+                    valid & ~early & ~late & (days > today) if f.get("pastOnly") else np.zeros(n, dtype=bool)
+                )
+                order = valid & start_valid & (days < start_days) if other else np.zeros(n, dtype=bool)
+                for k in np.flatnonzero(early | late | future | order):
+                    text = col[int(k)].as_py()
+                    if early[k] or late[k]:
+                        add(
+                            k,
+                            "date-out-of-range",
+                            name,
+                            value=text,
+                            max_year=self.max_date.year,
+                            detail="anterior a 1900" if early[k] else "demasiado lejana en el futuro",
+                            detail_en="before 1900" if early[k] else "too far in the future",
+                        )
+                    elif future[k]:
+                        add(k, "date-in-future", name, value=text)
+                    if order[k]:
+                        start = epoch + dt.timedelta(days=int(start_days[k]))  # type: ignore[index]
+                        add(
+                            k,
+                            "date-order",
+                            name,
+                            value=text,
+                            other_field=other,
+                            other_value=start.isoformat(),
+                        )
+            if f.get("format") == "uri" and got is not None:
+                idx, vals = values_of(name)
+                ok = bools(pc.match_substring_regex(vals, _URL_OK))
+                slow = np.flatnonzero(~ok)
+                if len(slow):
+                    sub = vals.take(pa.array(slow, pa.int64()))
+                    for pos, problem, text in zip(
+                        slow, _per_value(sub, self.url), sub.to_pylist(), strict=True
+                    ):
+                        if problem:
+                            add(
+                                idx[pos],
+                                "url-invalid",
+                                name,
+                                value=text,
+                                detail=problem[0],
+                                detail_en=problem[1],
+                            )
+            if system in ("iso3166-1-alpha2", "iso3166-1-alpha3") and got is not None:
+                kind = 2 if system.endswith("2") else 3
+                example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
+                same = f.get("sameCountryAs")
+                idx, vals = values_of(name)
+                wrong = _per_value(vals, self.country2 if kind == 2 else self.country3)
+                other = present(same) if same else None
+                texts = vals.to_pylist()
+                for pos, bad in enumerate(wrong):
+                    k = idx[pos]
+                    if bad:
+                        add(
+                            k,
+                            "country-code",
+                            name,
+                            value=texts[pos],
+                            detail=f"alfa-{kind}",
+                            detail_en=f"alpha-{kind}",
+                            example=example,
+                            **domain.country_fix(texts[pos], kind),
+                        )
+                    elif same and other is not None and other[1][k]:
+                        alpha2 = other[0][int(k)].as_py()
+                        expected = self.alpha3([alpha2])[0] if alpha2 else None
+                        if expected and expected != texts[pos]:
+                            add(
+                                k,
+                                "country-mismatch",
+                                name,
+                                value=texts[pos],
+                                other_field=same,
+                                other_value=alpha2,
+                                expected=expected,
+                            )
+            elif system == "iso3166-2" and got is not None:
+                country_field = f.get("countryField")
+                idx, vals = values_of(name)
+                other = present(country_field) if country_field else None
+                for pos, text in enumerate(vals.to_pylist()):
+                    k = idx[pos]
+                    country = other[0][int(k)].as_py() if other is not None and other[1][k] else None
+                    pair = (text, country)
+                    if pair not in self.subdivision:
+                        self.subdivision[pair] = iso.subdivision_problem(text, country)
+                    problem = self.subdivision[pair]
+                    if problem:
+                        add(
+                            k,
+                            "subdivision-code",
+                            name,
+                            value=text,
+                            detail="" if problem == "unknown" else f"del país {country}",
+                            detail_en="" if problem == "unknown" else f"of country {country}",
+                        )
+            elif system == "iso4217" and got is not None:
+                idx, vals = values_of(name)
+                for pos, bad in enumerate(_per_value(vals, self.currency)):
+                    if bad:
+                        text = vals[pos].as_py()
+                        add(idx[pos], "currency-code", name, value=text, **domain.currency_fix(text))
+            currency_field = f.get("currencyField")
+            if currency_field and got is not None:
+                has_minimum = "minimum" in (f.get("constraints") or {})
+                idx, vals = values_of(name)
+                cur = present(currency_field)
+                negative = np.zeros(len(idx), dtype=bool)
+                if not has_minimum and len(idx):
+                    maybe = ~bools(pc.match_substring_regex(vals, "^[0-9]"))
+                    slow = np.flatnonzero(maybe)
+                    if len(slow):
+                        negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
+                absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
+                for pos in np.flatnonzero(absent | negative):
+                    text = vals[int(pos)].as_py()
+                    if absent[pos]:
+                        add(idx[pos], "currency-missing", currency_field, value=text)
+                    if negative[pos]:
+                        add(idx[pos], "negative-amount", name, value=text)
+            target = f.get("precisionOf")
+            if target:
+                tgt = present(target)
+                if tgt is not None:
+                    here = got[1] if got is not None else np.zeros(n, dtype=bool)
+                    for k in np.flatnonzero(tgt[1] & ~here):
+                        add(k, "date-precision-missing", name, other_field=target)
+            if f.get("listSeparator") and got is not None:
+                self._lists(f, got, add)
+            if f.get("claimGroup") and got is not None:
+                idx, vals = values_of(name)
+                seen = self.claims.setdefault(name, {})
+                for k, text in zip(idx, vals.to_pylist(), strict=True):
+                    entry = seen.get(text)
+                    if entry is None:
+                        seen[text] = [1, first_row + int(k)]
+                    else:
+                        entry[0] += 1
+        return (
+            found,
+            (self._profile(present, values_of) if self.profile else []),
+            self._privacy(present, values_of),
+        )
+
+    def _privacy(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
+        """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        np = _np()
+        fields = []
+        for f in self.fields:
+            name = f.get("name", "")
+            if f.get("type", "string") == "string" and present(name) is not None:
+                fields.append((name, not f.get("publicContact") and f.get("format") not in ("uri", "email")))
+        if not fields:
+            return []
+        # One pass of RE2 over the text fields of each record joined by NUL (which no pattern
+        # crosses) costs far less than a pass per field; only the records it picks are looked at
+        # field by field.
+        texts = [present(name)[0] for name, _ in fields]
+        joined = pc.binary_join_element_wise(
+            *texts, _text("\x00"), null_handling="replace", null_replacement=""
+        )
+        rows = bools(pc.match_substring_regex(joined, _JOINED_SUPERSET))
+        if not rows.any():
+            return []
+        found: list[Pending] = []
+        for name, scan_personal in fields:
+            col, mask = present(name)
+            idx = np.flatnonzero(mask & rows)
+            if not len(idx):
+                continue
+            vals = col.take(pa.array(idx, pa.int64()))
+            pattern = _FORMULA_SUPERSET + ("|" + _PERSONAL_SUPERSET if scan_personal else "")
+            maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, pattern)))
+            if not len(maybe):
+                continue
+            sub = vals.take(pa.array(maybe, pa.int64()))
+            formulas = _per_value(sub, self.formula)
+            kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
+            for pos, formula, kind, text in zip(maybe, formulas, kinds, sub.to_pylist(), strict=True):
+                if formula:
+                    found.append((int(idx[pos]), "formula-injection", name, {"value": text}))
+                if kind:
+                    es, en = privacy.KINDS[kind]
+                    found.append(
+                        (int(idx[pos]), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
+                    )
+        return found
+
+    def _lists(self, f: dict[str, Any], got: tuple[Any, Any], add: Callable[..., None]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        np = _np()
+        name, separator = f["name"], f["listSeparator"]
+        if name not in self.lists:
+            allowed: set[str] | None = None
+            detail = reference = ""
+            if f.get("codelist") and f["codelist"] in self.catalog.codelists:
+                allowed = {str(c) for c in self.catalog.codelists[f["codelist"]].codes}
+                detail = f["codelist"]
+            ref = f.get("references")
+            ref_values: set[str] | None = None
+            if isinstance(ref, dict):
+                target = ref.get("resource") or self.spec.name
+                ref_values = self.list_values(target, ref.get("field", ""))
+                if ref_values is not None:
+                    reference = f"{target}.csv ({ref.get('field')})"
+            self.lists[name] = (allowed, ref_values, detail, reference)
+        allowed, ref_values, detail, reference = self.lists[name]
+        if allowed is None and ref_values is None:
+            return
+        col, mask = got
+        idx = np.flatnonzero(mask)
+        vals = col.take(pa.array(idx, pa.int64()))
+        items = pc.split_pattern(vals, separator)
+        flat = pc.list_flatten(items)
+        parents = numbers(pc.list_parent_indices(items))
+        bad = np.zeros(len(flat), dtype=bool)
+        if allowed is not None:
+            bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(allowed), pa.string())))
+        if ref_values is not None:
+            bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(ref_values), pa.string())))
+        for pos in np.unique(parents[bad]):
+            k = idx[pos]
+            for item in vals[int(pos)].as_py().split(separator):
+                if allowed is not None and item not in allowed:
+                    add(
+                        k,
+                        "codelist-value",
+                        name,
+                        value=item,
+                        detail=detail,
+                        separator=separator,
+                        expected=", ".join(sorted(allowed)),
+                    )
+                if ref_values is not None and item not in ref_values:
+                    add(k, "list-reference", name, value=item, reference=reference, separator=separator)
+
+    def _profile(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        np = _np()
+        found: list[Pending] = []
+        for f in self.fields:
+            ftype = f.get("type", "string")
+            if ftype not in ("number", "integer", "string") or present(f.get("name", "")) is None:
+                continue
+            idx, vals = values_of(f["name"])
+            superset = _NUMBER_SUPERSET if ftype != "string" else _DATE_LIKE_SUPERSET
+            maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, superset)))
+            if not len(maybe):
+                continue
+            sub = vals.take(pa.array(maybe, pa.int64()))
+            check = self.formatted if ftype != "string" else self.date_like
+            code = "cdmx-number-format" if ftype != "string" else "cdmx-iso-date"
+            for pos, hit, text in zip(maybe, _per_value(sub, check), sub.to_pylist(), strict=True):
+                if hit:
+                    found.append((int(idx[pos]), code, f["name"], {"value": text}))
+        return found
+
+    def finish(self) -> list[tuple[int, str, str, dict[str, Any]]]:
+        """Claim groups named by a single row, as (row number, code, field, parameters)."""
+        out = []
+        for name, seen in self.claims.items():
+            for text, (count, row) in seen.items():
+                if count == 1:
+                    out.append((row, "claim-group-single", name, {"value": text}))
+        return out

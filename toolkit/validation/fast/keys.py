@@ -1,0 +1,178 @@
+"""Hashes of key values and the bookkeeping for duplicates, in bounded memory.
+
+Uniqueness over millions of rows cannot keep every key as text: each key is kept as a 64-bit
+hash and its row number (12 bytes a row), split into buckets by the hash's top bits so that the
+final sort works one bucket at a time. Equal hashes are only candidates: the caller re-reads
+those rows and compares the real values, so a hash collision never becomes a finding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_P = 0x100000001B3 | 1
+_MASK = (1 << 64) - 1
+_BUCKET_BITS = 4
+
+
+class _Powers:
+    """P**i and P**-i modulo 2**64 for the positions of a block's bytes, grown on demand."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.pw: Any = None
+        self.ipw: Any = None
+
+    def get(self, n: int) -> tuple[Any, Any]:
+        import numpy as np
+
+        if n > self.n:
+            size = max(n, 2 * self.n, 1 << 16)
+            q = pow(_P, -1, 1 << 64)
+            pw = np.empty(size + 1, dtype=np.uint64)
+            ipw = np.empty(size + 1, dtype=np.uint64)
+            pw[0] = ipw[0] = 1
+            pw[1:] = np.cumprod(np.full(size, _P, dtype=np.uint64), dtype=np.uint64)
+            ipw[1:] = np.cumprod(np.full(size, q, dtype=np.uint64), dtype=np.uint64)
+            self.n, self.pw, self.ipw = size, pw, ipw
+        return self.pw, self.ipw
+
+
+_POWERS = _Powers()
+
+
+def _mix(x: Any) -> Any:
+    import numpy as np
+
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def hash64(values: Any) -> Any:
+    """64-bit hashes of a pyarrow string array without nulls (a polynomial over the UTF-8 bytes,
+    position-normalised with modular inverses, then mixed)."""
+    import numpy as np
+    import pyarrow as pa
+
+    arr = values.cast(pa.large_string()) if values.type != pa.large_string() else values
+    n = len(arr)
+    if n == 0:
+        return np.empty(0, dtype=np.uint64)
+    buffers = arr.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    base = int(offsets[0])
+    size = int(offsets[-1]) - base
+    data = (
+        np.frombuffer(buffers[2], dtype=np.uint8, count=size, offset=base) if size else np.empty(0, np.uint8)
+    )
+    pw, ipw = _POWERS.get(size)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(data.astype(np.uint64) * pw[:size], dtype=np.uint64, out=prefix[1:])
+    starts = offsets[:-1] - base
+    ends = offsets[1:] - base
+    segment = (prefix[ends] - prefix[starts]) * ipw[starts]
+    lengths = (ends - starts).astype(np.uint64)
+    return _mix(segment + lengths * np.uint64(0x9E3779B97F4A7C15))
+
+
+class KeyStore:
+    """Hashes and row numbers of the non-empty keys seen so far, bucketed by the top hash bits."""
+
+    def __init__(self) -> None:
+        self.pieces: list[list[tuple[Any, Any]]] = [[] for _ in range(1 << _BUCKET_BITS)]
+
+    def add(self, hashes: Any, rows: Any) -> None:
+        import numpy as np
+
+        if not len(hashes):
+            return
+        bucket = (hashes >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange((1 << _BUCKET_BITS) + 1))
+        hs, rs = hashes[order], rows[order].astype(np.uint32)
+        for b in range(1 << _BUCKET_BITS):
+            lo, hi = bounds[b], bounds[b + 1]
+            if hi > lo:
+                self.pieces[b].append((hs[lo:hi].copy(), rs[lo:hi].copy()))
+
+    def candidate_groups(self, stop_row: int) -> list[list[int]]:
+        """Row numbers (up to ``stop_row``) that share a hash with another row, grouped by hash."""
+        import numpy as np
+
+        groups: list[list[int]] = []
+        for b, pieces in enumerate(self.pieces):
+            if not pieces:
+                continue
+            hs = np.concatenate([p[0] for p in pieces])
+            rs = np.concatenate([p[1] for p in pieces])
+            self.pieces[b] = []
+            keep = rs <= stop_row
+            hs, rs = hs[keep], rs[keep]
+            order = np.lexsort((rs, hs))
+            hs, rs = hs[order], rs[order]
+            same = hs[1:] == hs[:-1]
+            if not same.any():
+                continue
+            marks = np.flatnonzero(same)
+            current: list[int] = []
+            last = -2
+            for i in marks:
+                if i != last + 1 and current:
+                    groups.append(current)
+                    current = []
+                if not current:
+                    current.append(int(rs[i]))
+                current.append(int(rs[i + 1]))
+                last = int(i)
+            if current:
+                groups.append(current)
+        return groups
+
+
+class KeySet:
+    """The keys of a referenced table, for exact membership tests of many blocks.
+
+    ``pc.is_in`` hashes its whole value set again on every call (once per block); here the keys
+    are hashed once and sorted, each block is looked up with a binary search, and every hit is
+    confirmed by comparing the texts, so a hash collision can never hide a broken reference.
+    """
+
+    def __init__(self, values: Any) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        hashes = hash64(values)
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        self.values = values.take(pa.array(order, pa.int64()))
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def contains(self, keys: Any) -> Any:
+        """A NumPy mask: which of ``keys`` (a string array without nulls) are keys of the table."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from toolkit.validation.fast.npview import bools
+
+        out = np.zeros(len(keys), dtype=bool)
+        if not len(keys) or not len(self.hashes):
+            return out
+        hashes = hash64(keys)
+        pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        hit = np.flatnonzero(self.hashes[pos] == hashes)
+        if not len(hit):
+            return out
+        same = bools(
+            pc.equal(keys.take(pa.array(hit, pa.int64())), self.values.take(pa.array(pos[hit], pa.int64())))
+        )
+        out[hit[same]] = True
+        other = hit[~same]  # equal hashes, other text: look the text up for real (a collision)
+        if len(other):
+            out[other] = bools(pc.is_in(keys.take(pa.array(other, pa.int64())), value_set=self.values))
+        return out

@@ -1,0 +1,506 @@
+"""Run the fast engine over a dataset: pre-checks, structure, foreign keys, domain, profiles.
+
+A table the fast engine cannot read exactly like frictionless (another encoding, an unusual CSV
+dialect, a key on a number field…) goes through the frictionless path instead; ``log`` says which
+and why. Everything here streams: memory stays bounded whatever the size of the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
+from toolkit.report.findings import Finding, column_letter, make_finding
+from toolkit.validation import rawcsv, structure
+from toolkit.validation.fast.blocks import CsvBlocks, Unsupported, sniffed_dialect_problem
+from toolkit.validation.fast.cells import FieldPlan
+from toolkit.validation.fast.domain import DomainCheck
+from toolkit.validation.fast.keys import KeySet
+from toolkit.validation.fast.npview import among
+from toolkit.validation.fast.npview import text as _text
+from toolkit.validation.fast.table import TableCheck, spread
+
+Log = Callable[[str], None]
+Progress = Callable[[str, int, int], None]  # path shown, bytes done, rows done
+
+
+class _View:
+    """What ``structure.to_finding`` reads from a table, for a table that was never in memory."""
+
+    def __init__(
+        self,
+        header: list[str],
+        lines: dict[int, int],
+        pk_cells: dict[int, str | None],
+        first_lines: dict[tuple[int, int], int] | None = None,
+    ) -> None:
+        self.header, self.lines, self.pk_cells = header, lines, pk_cells
+        self.first_lines = first_lines or {}
+
+    def column_index(self, name: str) -> int | None:
+        try:
+            return self.header.index(name)
+        except ValueError:
+            return None
+
+    def line_of(self, row: int | None) -> int | None:
+        if row is None:
+            return None
+        return 1 if row == 1 else self.lines.get(row)
+
+    def cell(self, row: int, index: int) -> str | None:
+        return self.pk_cells.get(row)
+
+    def first_line(self, row: int, index: int, parse: Callable[[str], Any]) -> int | None:
+        return self.first_lines.get((index, row))
+
+
+def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
+    """The delimiter and the pre-check findings ``rawcsv.read_table`` would give, from the first
+    bytes only; ``None`` when the file needs ``read_table`` itself (empty, binary, not UTF-8)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    if not head.strip(b" \t\r\n") or rawcsv._looks_binary(head):
+        return None
+    found: list[tuple[str, dict[str, Any]]] = []
+    body = head
+    if head.startswith(rawcsv._BOM):
+        found.append(("utf8-bom", {"line": 1}))
+        body = head[len(rawcsv._BOM) :]
+    first = body.split(b"\n", 1)[0]
+    try:
+        first_line = first.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    delimiter = rawcsv._sniff_delimiter(first_line)
+    if delimiter != ",":
+        found.append(("wrong-delimiter", {"line": 1, "value": {"\t": "tab"}.get(delimiter, delimiter)}))
+    return delimiter, found
+
+
+def declared_size_errors(spec: ResourceSpec) -> list[Any]:
+    """frictionless's ``hash-count`` and ``byte-count`` errors for the resource's declared ``hash``
+    (md5 or sha256; another algorithm is not checked, as in frictionless) and ``bytes``, from one
+    pass over the file."""
+    import hashlib
+
+    from frictionless import errors as ferrors
+    from frictionless.helpers import parse_resource_hash_v1
+
+    declared_hash, declared_bytes = spec.descriptor.get("hash"), spec.descriptor.get("bytes")
+    algorithm, expected = (
+        parse_resource_hash_v1(declared_hash) if isinstance(declared_hash, str) else ("", "")
+    )
+    if algorithm not in ("md5", "sha256") and not (isinstance(declared_bytes, int) and declared_bytes):
+        return []
+    digest = hashlib.new(algorithm if algorithm in ("md5", "sha256") else "md5")
+    size = 0
+    with spec.path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    found: list[Any] = []
+    if declared_hash and algorithm in ("md5", "sha256") and digest.hexdigest() != expected:
+        found.append(
+            ferrors.HashCountError(note=f'expected is "{expected}" and actual is "{digest.hexdigest()}"')
+        )
+    if isinstance(declared_bytes, int) and declared_bytes and declared_bytes != size:
+        found.append(ferrors.ByteCountError(note=f'expected is "{declared_bytes}" and actual is "{size}"'))
+    return found
+
+
+def _header_elsewhere(spec: ResourceSpec, delimiter: str, header: list[str]) -> bool:
+    """Whether the header sits below line 1 (comment lines above it): the frictionless path then
+    gives its one finding instead of a flood of label and cell errors."""
+    import csv
+    import itertools
+
+    if sorted(h.strip() for h in header) == sorted(spec.field_names):
+        return False
+    with spec.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        records = list(itertools.islice(csv.reader(fh, delimiter=delimiter), rawcsv.HEADER_SEARCH_ROWS + 1))
+    lines = list(range(2, len(records) + 1))
+    return (
+        rawcsv.header_elsewhere(records[0] if records else [], records[1:], lines, spec.field_names)
+        is not None
+    )
+
+
+class DatasetRun:
+    """The fast engine over the tables of one dataset."""
+
+    def __init__(
+        self,
+        ds: Dataset,
+        catalog: Catalog,
+        *,
+        limit_errors: int,
+        profiles: list[str],
+        log: Log | None = None,
+        progress: Progress | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        self.ds, self.catalog = ds, catalog
+        self.limit = limit_errors
+        self.profiles = profiles
+        self.log = log or (lambda _m: None)
+        self.progress = progress
+        self.today = today
+        self.readable = {s.name for s in ds.resources if s.schema is not None and s.path.is_file()}
+        self._lookups: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self._lists: dict[tuple[str, str], set[str] | None] = {}
+        self._shapes: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]] | None] = {}
+        self.fk_seconds = 0.0  # reading the referenced keys, for the --debug log
+        self._headers: dict[str, list[str]] | None = None
+
+    def headers(self) -> dict[str, list[str]]:
+        """The header of every table this engine can read (for foreign keys to missing columns)."""
+        if self._headers is None:
+            self._headers = {}
+            for spec in self.ds.resources:
+                shape = self.shape(spec.name) if spec.name in self.readable else None
+                # A table with a declared dialect is read by frictionless, header included.
+                if shape is not None and spec.dialect is None:
+                    self._headers[spec.name] = structure.header_labels(spec.path, "utf-8-sig", shape[0])
+        return self._headers
+
+    def shape(self, name: str) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
+        if name not in self._shapes:
+            spec = self.ds.resource(name)
+            self._shapes[name] = precheck(spec.path) if spec is not None and spec.path.is_file() else None
+        return self._shapes[name]
+
+    def _stream(self, name: str) -> CsvBlocks:
+        shape = self.shape(name)
+        spec = self.ds.resource(name)
+        if shape is None or spec is None:
+            raise Unsupported(f"the table «{name}» needs the frictionless reader")
+        if spec.dialect is not None:
+            raise Unsupported(f"the table «{name}» declares a CSV dialect")
+        problem = sniffed_dialect_problem(spec.path, "utf-8-sig", shape[0])
+        if problem:
+            raise Unsupported(problem)
+        return CsvBlocks(spec.path, shape[0])
+
+    # lookups for foreign keys and list references
+
+    def lookup(self, source: str, source_key: list[str], classes: list[str | None]) -> Any:
+        """The keys of ``source`` as frictionless's lookup holds them (parsed, all-empty left out)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from toolkit.validation.fast.table import _all_null, _joined
+
+        name = source or self._current
+        cache_key = (name, tuple(source_key))
+        started = time.perf_counter()
+        if cache_key in self._lookups:
+            plans = self._lookups[cache_key][1]
+        else:
+            spec = self.ds.resource(name)
+            if spec is None or spec.schema is None or name not in self.readable:
+                raise Unsupported(f"the foreign key to «{name}»")
+            from frictionless.table.header import Header
+
+            stream = self._stream(name)
+            labels = [str(c).strip() for c in stream.header]
+            schema = structure.to_schema(structure.frictionless_schema(spec, self.readable, labels))
+            if schema.has_defined("fields_match") and schema.fields_match != "equal":
+                raise Unsupported(f"the schema of «{name}» sets fieldsMatch")
+            expected = Header(
+                labels, fields=schema.fields, row_numbers=[1], fields_match=schema.fields_match
+            ).get_expected_fields()
+            names = [f.name for f in expected]
+            if not set(source_key) <= set(names) or len(expected) != len(stream.header):
+                raise Unsupported(f"the key fields of «{name}» are not all in its header")
+            missing = [str(v) for v in schema.missing_values]
+            plans = [FieldPlan(expected[names.index(k)], missing, names.index(k) + 1) for k in source_key]
+            keys: list[Any] = []
+            for block in stream.blocks():
+                parts = []
+                for plan in plans:
+                    column = block.columns[plan.number - 1]
+                    miss = among(column, plan.missing)
+                    ok, canon = plan.certainly_valid(column, miss)
+                    rest = np.flatnonzero(~ok)
+                    if canon is None:
+                        canon = pa.nulls(len(column), pa.string())
+                    if len(rest):
+                        exact = [
+                            plan.canonical(plan.exact(v)[0]) for v in column.take(pa.array(rest)).to_pylist()
+                        ]
+                        mask = np.zeros(len(column), dtype=bool)
+                        mask[rest] = True
+                        canon = pc.replace_with_mask(canon, pa.array(mask), pa.array(exact, pa.string()))
+                    canon = spread(block, canon, _irregular_key(plan, block.irregular))
+                    parts.append(canon)
+                if not parts or not len(parts[0]):
+                    continue
+                keep = ~_all_null(parts)
+                keys.append(pc.unique(pc.fill_null(_joined(parts), _text("\x00")).filter(pa.array(keep))))
+            value_set = pc.unique(pa.chunked_array(keys, pa.string())) if keys else pa.array([], pa.string())
+            if isinstance(value_set, pa.ChunkedArray):
+                value_set = value_set.combine_chunks()
+            self._lookups[cache_key] = (KeySet(value_set), plans)
+            self.fk_seconds += time.perf_counter() - started
+        if [p.key_class for p in plans] != classes:
+            raise Unsupported(f"the foreign key to «{name}» compares values of different types")
+        return self._lookups[cache_key][0]
+
+    def list_values(self, target: str, field: str) -> set[str] | None:
+        """Every raw cell of ``target``'s column ``field`` (what ``domain._check_list`` compares to)."""
+        key = (target, field)
+        if key not in self._lists:
+            spec = self.ds.resource(target)
+            if spec is None or target not in self.readable:
+                self._lists[key] = None
+            else:
+                stream = self._stream(target)
+                try:
+                    idx = stream.header.index(field)
+                except ValueError:
+                    self._lists[key] = None
+                    return None
+                values: set[str] = set()
+                for block in stream.blocks():
+                    if idx < len(block.columns):
+                        values.update(block.columns[idx].unique().to_pylist())
+                    for cells in block.irregular.values():
+                        if idx < len(cells):
+                            values.add(cells[idx])
+                self._lists[key] = values
+        return self._lists[key]
+
+    # one table
+
+    def check_table(self, spec: ResourceSpec) -> tuple[list[Finding], list[Finding], list[Finding], int]:
+        """Pre-check and structure findings, domain findings and profile findings, and the row count."""
+        import pyarrow as pa
+
+        self._current = spec.name
+        if spec.dialect is not None:
+            raise Unsupported("the resource declares a CSV dialect")
+        shape = self.shape(spec.name)
+        if shape is None:
+            raise Unsupported("the file is empty, binary or not UTF-8")
+        shown = display_path(spec.path)
+        where: dict[str, Any] = {"dataset": self.ds.slug, "resource": spec.name, "path": shown}
+        stream = self._stream(spec.name)
+        if _header_elsewhere(spec, shape[0], list(stream.header)):
+            raise Unsupported("the header is not on line 1")
+        schema = structure.frictionless_schema(spec, self.readable, list(stream.header), self.headers())
+        check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
+        header = stream.header
+        profile = "cdmx" in self.profiles
+        dom = DomainCheck(
+            self.ds, spec, self.catalog, header, self.list_values, profile=profile, today=self.today
+        )
+        pending_dom: list[tuple[int, str, str | None, dict[str, Any]]] = []
+        pending_prof: list[tuple[int, str, str | None, dict[str, Any]]] = []
+        # The frictionless path adds the privacy findings after all the domain findings of a table.
+        pending_priv: list[tuple[int, str, str | None, dict[str, Any]]] = []
+        for _k, code, name, kw in dom.start():
+            pending_dom.append((1, code, name, {**kw, "_line": 1}))
+        longest, longest_at = stream.header_longest, stream.header_longest_at
+        rows = 0
+        done = 0
+        pool = _pool()
+        for block in ahead(stream.blocks(), pool):
+            n = block.n_records
+
+            def column(i: int, block: Any = block, n: int = n) -> Any:
+                if i >= len(block.columns):
+                    return pa.nulls(n, pa.string())
+                return spread(block, block.columns[i], _irregular_cell(i, block.irregular))
+
+            # The domain checks of a block run beside its structure checks: both spend most of
+            # their time in pyarrow kernels, which release the GIL.
+            later = pool.submit(dom.block, column, n, block.first_row)
+            needed = check.check_block(block)
+            found, prof, priv = later.result()
+            noted = {*needed, *(k for k, *_ in found), *(k for k, *_ in prof), *(k for k, *_ in priv)}
+            lines = block.lines(sorted(noted))
+            for k in needed:
+                check.lines[block.first_row + k] = lines[k]
+            for k, code, name, kw in found:
+                pending_dom.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
+            for k, code, name, kw in prof:
+                pending_prof.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
+            for k, code, name, kw in priv:
+                pending_priv.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
+            if block.longest_line > longest:
+                longest, longest_at = block.longest_line, block.longest_at
+            rows += n
+            done += block.size
+            if self.progress:
+                self.progress(shown, done, rows)
+        claims = dom.finish()
+        if claims:
+            located = stream.locate([r for r, *_ in claims])
+            for r, code, name, kw in claims:
+                pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
+        errors = check.finish()
+        if len(errors) < self.limit:  # frictionless checks the declared size only when not capped
+            errors.extend(declared_size_errors(spec))
+        pre: list[Finding] = []
+        fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
+        for code, kw in shape[1]:
+            if code == "utf8-bom":
+                pre.append(make_finding(code, **where, **kw, **fix))
+        if longest > rawcsv.MAX_LINE_BYTES:
+            pre.append(
+                make_finding(
+                    "line-too-long", **where, line=longest_at, value=longest, detail=rawcsv.MAX_LINE_BYTES
+                )
+            )
+        for code, kw in shape[1]:
+            if code == "wrong-delimiter":
+                pre.append(make_finding(code, **where, **kw, **fix))
+        if rows == 0:
+            pre.append(make_finding("no-data-rows", **where, line=1))
+        view = _View(header, check.lines, check.pk_cells, check.first_lines)
+        pre.extend(structure.header_findings(self.ds, spec, list(header)))
+        pre.extend(structure.to_finding(e, self.ds, spec, view) for e in errors)  # type: ignore[arg-type]
+
+        def build(items: list[tuple[int, str, str | None, dict[str, Any]]]) -> list[Finding]:
+            out = []
+            for r, code, name, kw in items:
+                params = dict(kw)
+                line = params.pop("_line")
+                index = view.column_index(name) if name else None
+                if code in ("source-field-missing",):
+                    out.append(make_finding(code, **where, line=1, row=1))
+                    continue
+                out.append(
+                    make_finding(
+                        code,
+                        **where,
+                        row=r,
+                        line=line,
+                        field=name,
+                        column=column_letter(index + 1 if index is not None else None),
+                        **params,
+                    )
+                )
+            return out
+
+        if check.groups:
+            self.log(
+                f"{shown}: fast engine, foreign keys: {self.fk_seconds:.2f} s reading the referenced keys "
+                f"so far, "
+                f"{check.fk_seconds:.2f} s checking {rows} rows"
+            )
+        header_profile: list[Finding] = []
+        if profile:
+            from toolkit.validation.profiles import cdmx
+
+            header_profile = cdmx(self.ds, spec, rawcsv.RawTable(list(header), [], []))
+        return pre, build(pending_dom + pending_priv), header_profile + build(pending_prof), rows
+
+
+_POOL: Any = None
+
+
+def _pool() -> Any:
+    """Two worker threads, shared by every table of the run (this machine class has 2 cores)."""
+    global _POOL
+    if _POOL is None:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(
+            max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="ciudades"
+        )
+    return _POOL
+
+
+def ahead(blocks: Iterator[Any], pool: Any) -> Iterator[Any]:
+    """The blocks of ``blocks``, each read and parsed in a worker while the previous one is checked."""
+    it = iter(blocks)
+    pending = pool.submit(next, it, None)
+    try:
+        while True:
+            block = pending.result()
+            if block is None:
+                return
+            pending = pool.submit(next, it, None)
+            yield block
+    finally:
+        pending.cancel() or pending.exception()
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+
+
+def _irregular_cell(i: int, cells: dict[int, list[str]]) -> Callable[[int], str | None]:
+    def cell(k: int) -> str | None:
+        return cells[k][i] if i < len(cells[k]) else None
+
+    return cell
+
+
+def _irregular_key(plan: FieldPlan, cells: dict[int, list[str]]) -> Callable[[int], str | None]:
+    j = plan.number - 1
+
+    def key(k: int) -> str | None:
+        return plan.canonical(plan.exact(cells[k][j] if j < len(cells[k]) else None)[0])
+
+    return key
+
+
+def table_bytes(spec: ResourceSpec) -> int:
+    try:
+        return spec.path.stat().st_size
+    except OSError:
+        return 0
+
+
+class terminal_progress:
+    """A rich progress bar (bytes, rows and rows per second) on a terminal; nothing elsewhere."""
+
+    def __init__(self, enabled: bool) -> None:
+        import os
+        import sys
+
+        ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+        self.enabled = enabled and not ci and sys.stderr.isatty()
+        self.bar: Any = None
+        self.tasks: dict[str, Any] = {}
+        self.started: dict[str, float] = {}
+
+    def __enter__(self) -> Progress | None:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[rows]:,} filas/rows"),
+            TextColumn("{task.fields[speed]:,.0f} filas/s"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.__enter__()
+        return self.update
+
+    def update(self, shown: str, done: int, rows: int) -> None:
+        import time
+
+        if shown not in self.tasks:
+            self.started[shown] = time.perf_counter()
+            size = Path(shown).stat().st_size if Path(shown).exists() else None
+            self.tasks[shown] = self.bar.add_task(shown, total=size, rows=0, speed=0.0)
+        elapsed = max(time.perf_counter() - self.started[shown], 1e-6)
+        self.bar.update(self.tasks[shown], completed=done, rows=rows, speed=rows / elapsed)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)

@@ -1,0 +1,438 @@
+"""The fast engine: frictionless's findings for large tables, from vectorised checks on blocks.
+
+frictionless reads a row at a time and, for each row, reports (``table/row.py``): per field its
+type error or its constraint errors, then extra cells, then missing cells — a blank row replaces
+them all — and the integrity checks (unique fields, primary key, foreign keys) after them. The
+integrity checks read their fields first, so those fields' cell errors come first when one of them
+fails. It stops reading once the error cap is reached. This module reproduces that order exactly
+(:func:`_row_errors`) but only for the rows that have something to report; every other row is
+cleared by vectorised checks on whole columns of a block.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolkit.validation import structure
+from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
+from toolkit.validation.fast.cells import CellError, FieldPlan
+from toolkit.validation.fast.keys import KeyStore, hash64
+from toolkit.validation.fast.npview import among, bools, numbers
+from toolkit.validation.fast.npview import text as _text
+
+OnRows = Callable[[int], None]
+
+
+@dataclass
+class _Row:
+    """What one row with something to report needs for frictionless's ordering."""
+
+    number: int
+    cell_errors: dict[int, list[CellError]] = field(default_factory=dict)
+    extras: list[CellError] = field(default_factory=list)
+    missings: list[CellError] = field(default_factory=list)
+    blank: bool = False
+    pk_empty: bool = False
+    fk: dict[int, CellError] = field(default_factory=dict)
+    dup_fields: set[int] = field(default_factory=set)
+    pk_dup: bool = False
+    unique_cells: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class TableResult:
+    errors: list[Any]
+    rows: int
+    lines: dict[int, int]
+    pk_cells: dict[int, str | None]
+    header: list[str]
+    domain: list[Any] = field(default_factory=list)
+    stopped_at: int | None = None
+    longest: tuple[int, int] = (0, 1)
+
+
+def _joined(parts: list[Any]) -> Any:
+    """One text per row for a composite key: each part length-prefixed, null as its own mark."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(parts) == 1:
+        return parts[0]
+    pieces = []
+    for part in parts:
+        text = pc.binary_join_element_wise(pc.cast(pc.utf8_length(part), pa.string()), part, _text(":"))
+        pieces.append(pc.fill_null(text, _text("\x00")))
+    return pc.binary_join_element_wise(*pieces, _text("|"))
+
+
+def _all_null(parts: list[Any]) -> Any:
+    import numpy as np
+
+    out = np.ones(len(parts[0]), dtype=bool)
+    for part in parts:
+        out &= bools(part.is_null())
+    return out
+
+
+class TableCheck:
+    """Validate one table: header, cells, integrity checks, with frictionless's cap on errors."""
+
+    def __init__(
+        self,
+        name: str,
+        schema: dict[str, Any],
+        stream: CsvBlocks,
+        *,
+        limit_errors: int,
+        lookup: Callable[[str, list[str], list[str | None]], Any] | None = None,
+    ) -> None:
+        from frictionless.table.header import Header
+
+        self.name = name
+        self.stream = stream
+        self.limit = limit_errors
+        fl_schema = structure.to_schema(schema)
+        # "equal" (columns paired by name, see structure.by_name) is the only other pairing the
+        # header below reproduces as frictionless does.
+        if fl_schema.has_defined("fields_match") and fl_schema.fields_match != "equal":
+            raise Unsupported("the schema sets fieldsMatch")
+        labels = ["" if c is None else str(c).strip() for c in stream.header]
+        if not labels:
+            raise Unsupported("the header row is empty")
+        header = Header(
+            labels,
+            fields=fl_schema.fields,
+            row_numbers=[1],
+            ignore_case=False,
+            fields_match=fl_schema.fields_match,
+        )
+        self.header_errors = list(header.errors)
+        expected = header.get_expected_fields()
+        if len(expected) != len(stream.header):
+            raise Unsupported("the header and the expected fields differ in number")
+        missing = [str(v) for v in fl_schema.missing_values]
+        self.plans = [FieldPlan(f, missing, i + 1) for i, f in enumerate(expected)]
+        names = [p.name for p in self.plans]
+        self.names = names
+        self.unique = [j for j, p in enumerate(self.plans) if p.constraints.get("unique")]
+        pk = list(fl_schema.primary_key)
+        self.pk = [names.index(n) for n in pk] if pk and set(pk) <= set(names) else []
+        self.groups: list[tuple[str, list[str], list[int], Any]] = []
+        for fk in fl_schema.foreign_keys:
+            target = list(fk["fields"])
+            if not set(target) <= set(names):
+                continue
+            source = fk["reference"]["resource"]
+            source_key = list(fk["reference"]["fields"])
+            idx = [names.index(n) for n in target]
+            classes = [self.plans[j].key_class for j in idx]
+            if lookup is None:
+                raise Unsupported("foreign keys without a package")
+            self.groups.append((source, source_key, idx, lookup(source, source_key, classes)))
+        for j in {*self.unique, *self.pk, *(j for g in self.groups for j in g[2])}:
+            if self.plans[j].key_class is None:
+                raise Unsupported(f"a key on the {self.plans[j].type} field «{names[j]}»")
+        self.key_fields = sorted({*self.unique, *self.pk, *(j for g in self.groups for j in g[2])})
+        stores: dict[tuple[int, ...], KeyStore] = {}
+        for j in self.unique:
+            stores.setdefault((j,), KeyStore())
+        if self.pk:
+            stores.setdefault(tuple(self.pk), KeyStore())
+        self.stores = stores
+        self.rows: list[_Row] = []
+        self.count = len(self.header_errors)
+        self.stopped: int | None = None
+        self.lines: dict[int, int] = {}
+        self.pk_cells: dict[int, str | None] = {}
+        # (column, row) of a repeated one-field key (primary or unique) → line of its first row
+        self.first_lines: dict[tuple[int, int], int] = {}
+        self.total_rows = 0
+        self.fk_seconds = 0.0  # checking the references, for the --debug log
+
+    # per block
+
+    def check_block(self, block: Block) -> list[int]:
+        """Check a block's records; return the record indices that need their physical line."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.total_rows = block.first_row - 2 + block.n_records
+        if self.stopped is not None:
+            return []
+        n = block.n_records
+        reg = block.regular
+        n_reg = len(block.columns[0]) if block.columns else 0
+        rows: dict[int, _Row] = {}
+        blank = np.ones(n_reg, dtype=bool)
+        canon: dict[int, Any] = {}
+
+        def get(k: int) -> _Row:
+            r = rows.get(k)
+            if r is None:
+                r = rows[k] = _Row(block.first_row + k)
+            return r
+
+        for j, plan in enumerate(self.plans):
+            raw = block.columns[j]
+            missing = among(raw, plan.missing) if plan.missing else np.zeros(n_reg, dtype=bool)
+            blank &= missing
+            ok, fast_canon = plan.certainly_valid(raw, missing)
+            rest = np.flatnonzero(~ok)
+            rest_canon: list[str | None] = []
+            if len(rest):
+                values = raw.take(pa.array(rest))
+                distinct = pc.unique(values)
+                ids = numbers(pc.index_in(values, value_set=distinct))
+                results = [plan.exact(v) for v in distinct.to_pylist()]
+                bad = np.array([bool(r[1]) for r in results], dtype=bool)
+                for i in np.flatnonzero(bad[ids]):
+                    k = int(reg[rest[i]]) if reg is not None else int(rest[i])
+                    source = values[int(i)].as_py()
+                    get(k).cell_errors[j] = [
+                        CellError(
+                            code,
+                            block.first_row + k,
+                            note,
+                            cell=str(source),
+                            field_name=plan.name,
+                            field_number=plan.number,
+                        )
+                        for code, note in results[ids[i]][1]
+                    ]
+                if j in self.key_fields:
+                    rest_canon = [plan.canonical(results[i][0]) for i in ids]
+            if j in self.key_fields:
+                if fast_canon is None:
+                    fast_canon = pa.nulls(n_reg, pa.string())
+                if len(rest):
+                    mask = np.zeros(n_reg, dtype=bool)
+                    mask[rest] = True
+                    fast_canon = pc.replace_with_mask(
+                        fast_canon, pa.array(mask), pa.array(rest_canon, pa.string())
+                    )
+                canon[j] = fast_canon
+        for i in np.flatnonzero(blank) if self.plans else []:
+            get(int(reg[i]) if reg is not None else int(i)).blank = True
+        if block.irregular:
+            self._irregular(block, get, canon)
+        self._integrity(block, get, canon, n)
+        needed: list[int] = []
+        for k in sorted(rows):
+            row = rows[k]
+            self.rows.append(row)
+            needed.append(k)
+            if self.pk and len(self.pk) == 1:
+                self.pk_cells[row.number] = _raw_cell(block, k, self.pk[0])
+            self.count += len(_row_errors(self, row))
+            if self.count >= self.limit:
+                self.stopped = row.number
+                break
+        return needed
+
+    def _irregular(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any]) -> None:
+
+        extra_canon: dict[int, dict[int, str | None]] = {j: {} for j in canon}
+        for k, cells in sorted(block.irregular.items()):
+            number = block.first_row + k
+            row = get(k)
+            blank = 0
+            for j, plan in enumerate(self.plans):
+                source = cells[j] if j < len(cells) else None
+                target, notes = plan.exact(source)
+                if target is None and not any(c == "type-error" for c, _ in notes):
+                    blank += 1
+                if notes:
+                    row.cell_errors[j] = [
+                        CellError(c, number, note, cell=str(source), field_name=plan.name, field_number=j + 1)
+                        for c, note in notes
+                    ]
+                if j in extra_canon:
+                    extra_canon[j][k] = plan.canonical(target)
+            n_fields = len(self.plans)
+            for number_, cell in enumerate(cells[n_fields:], start=n_fields + 1):
+                row.extras.append(
+                    CellError("extra-cell", number, "", cell=str(cell), field_name="", field_number=number_)
+                )
+            for plan in self.plans[len(cells) :]:
+                row.missings.append(
+                    CellError(
+                        "missing-cell", number, "", cell="", field_name=plan.name, field_number=plan.number
+                    )
+                )
+            row.blank = blank == n_fields
+        for j, array in canon.items():
+            canon[j] = spread(block, array, extra_canon[j].__getitem__)
+
+    def _integrity(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any], n: int) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not canon:
+            return
+        numbers = np.arange(block.first_row, block.first_row + n, dtype=np.int64)
+        if self.pk:
+            parts = [canon[j] for j in self.pk]
+            empty = _all_null(parts)
+            for k in np.flatnonzero(empty):
+                get(int(k)).pk_empty = True
+        for key, store in self.stores.items():
+            parts = [canon[j] for j in key]
+            valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
+            joined = _joined(parts).filter(pa.array(valid))
+            store.add(hash64(joined), numbers[valid])
+        started = time.perf_counter()
+        for g, (source, source_key, idx, lookup) in enumerate(self.groups):
+            parts = [canon[j] for j in idx]
+            empty = _all_null(parts)
+            found = lookup.contains(pc.fill_null(_joined(parts), _text("\x00")))
+            fails = np.flatnonzero(~found & ~empty)
+            for k in fails:
+                cells = ["" if p[int(k)].as_py() is None else p[int(k)].as_py() for p in parts]
+                number = block.first_row + int(k)
+                get(int(k)).fk[g] = CellError(
+                    "foreign-key",
+                    number,
+                    "",
+                    field_names=[self.names[j] for j in idx],
+                    field_cells=cells,
+                    reference_name=source,
+                    reference_field_names=source_key,
+                )
+        self.fk_seconds += time.perf_counter() - started
+
+    # end of table
+
+    def finish(self) -> list[Any]:
+        """Resolve duplicate keys, rebuild each row's errors in frictionless's order, apply the cap."""
+        stop = self.stopped if self.stopped is not None else self.total_rows + 1
+        by_number = {r.number: r for r in self.rows if r.number <= stop}
+        if self.stores:
+            self._duplicates(stop, by_number)
+        errors: list[Any] = list(self.header_errors)
+        for number in sorted(by_number):
+            errors.extend(_row_errors(self, by_number[number]))
+            if len(errors) >= self.limit:
+                return errors[: self.limit]
+        return errors
+
+    def _duplicates(self, stop: int, by_number: dict[int, _Row]) -> None:
+        candidates: list[tuple[tuple[int, ...], list[int]]] = []
+        for key, store in self.stores.items():
+            candidates.extend((key, g) for g in store.candidate_groups(stop))
+        if not candidates:
+            return
+        located = self.stream.locate([r for _, g in candidates for r in g])
+        for key, group in candidates:
+            seen: dict[tuple[str | None, ...], int] = {}
+            for number in sorted(group):
+                line, cells = located[number]
+                value = tuple(
+                    self.plans[j].canonical(self.plans[j].exact(cells[j] if j < len(cells) else None)[0])
+                    for j in key
+                )
+                if value not in seen:
+                    seen[value] = line
+                    continue
+                if len(key) == 1:
+                    self.first_lines[(key[0], number)] = seen[value]
+                row = by_number.get(number)
+                if row is None:
+                    row = by_number[number] = _Row(number)
+                    self.lines[number] = line
+                if key == tuple(self.pk):
+                    row.pk_dup = True
+                    if len(self.pk) == 1:
+                        self.pk_cells[number] = cells[self.pk[0]] if self.pk[0] < len(cells) else None
+                if len(key) == 1 and key[0] in self.unique:
+                    row.dup_fields.add(key[0])
+                    row.unique_cells[key[0]] = str(value[0])
+
+
+def spread(block: Block, values: Any, fill: Callable[[int], str | None]) -> Any:
+    """A block's values for its regular rows, spread over all its records; ``fill(k)`` gives the
+    value of irregular record ``k`` (a ragged row or a blank line)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if block.regular is None:
+        return values
+    irregular = sorted(block.irregular)
+    index = np.empty(block.n_records, dtype=np.int64)
+    index[block.regular] = np.arange(len(block.regular))
+    index[irregular] = len(values) + np.arange(len(irregular))
+    extra = pa.array([fill(k) for k in irregular], pa.string())
+    return pa.concat_arrays([values.cast(pa.string()), extra]).take(pa.array(index))
+
+
+def _raw_cell(block: Block, k: int, j: int) -> str | None:
+    if k in block.irregular:
+        cells = block.irregular[k]
+        return cells[j] if j < len(cells) else None
+    reg = block.regular
+    if reg is not None:
+        import numpy as np
+
+        k = int(np.searchsorted(reg, k))
+    return str(block.columns[j][k].as_py())
+
+
+def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
+    """The errors of one row in frictionless's order (see ``Row.__process`` and the row stream)."""
+    errs: list[Any] = []
+    done: set[int] = set()
+    full = False
+    n = len(check.plans)
+
+    def access(j: int) -> None:
+        if not full and j not in done:
+            done.add(j)
+            errs.extend(row.cell_errors.get(j, ()))
+
+    def process() -> None:
+        nonlocal errs, full
+        if full:
+            return
+        for j in range(n):
+            access(j)
+        errs.extend(row.extras)
+        errs.extend(row.missings)
+        if row.blank:
+            errs = [CellError("blank-row", row.number, "")]
+        full = True
+
+    for j in check.unique:
+        access(j)
+        if j in row.dup_fields:
+            process()
+            plan = check.plans[j]
+            errs.append(
+                CellError(
+                    "unique-error",
+                    row.number,
+                    "",
+                    cell=row.unique_cells.get(j, ""),
+                    field_name=plan.name,
+                    field_number=plan.number,
+                )
+            )
+    if check.pk:
+        for j in check.pk:
+            access(j)
+        if row.pk_empty or row.pk_dup:
+            process()
+            errs.append(
+                CellError("primary-key", row.number, "", field_names=[check.names[j] for j in check.pk])
+            )
+    for g, (_source, _key, idx, _lookup) in enumerate(check.groups):
+        for j in idx:
+            access(j)
+        if g in row.fk:
+            process()
+            errs.append(row.fk[g])
+    process()
+    return errs
