@@ -125,8 +125,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Number of agreements and memberships signed each year, from {start} to {end}.",
     ),
     "chart_undated": (
-        "{n} sin fecha de firma conocida (no aparecen en la gráfica).",
-        "{n} with no known signing date (not in the chart).",
+        "Sin fecha de firma conocida: {n} (no aparecen en la gráfica).",
+        "With no known signing date: {n} (not in the chart).",
     ),
     "chart_funding": ("Financiamiento por financiador y moneda", "Funding by funder and currency"),
     "chart_funding_desc": (
@@ -142,8 +142,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{n} alternative claims are left out of the chart.",
     ),
     "chart_no_amount": (
-        "{n} flujos sin monto publicado (no aparecen en la gráfica).",
-        "{n} flows with no published amount (not in the chart).",
+        "Flujos sin monto publicado: {n} (no aparecen en la gráfica).",
+        "Flows with no published amount: {n} (not in the chart).",
     ),
     "chart_map": ("Contrapartes por país", "Partners by country"),
     "chart_map_desc": (
