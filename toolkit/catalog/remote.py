@@ -94,8 +94,21 @@ def _embedded(ip: Address) -> list[Address]:
     return found
 
 
-def address_refusal(ip: Address) -> tuple[str, str] | None:
-    """Why the tool will not connect to ``ip``, in (es, en), or None for a public address."""
+# What ``allow_private`` opens: the addresses of a machine or of a network the user runs (a
+# ``ciudades serve`` preview, an intranet portal). Link-local (cloud metadata services), multicast,
+# reserved and unspecified addresses stay refused whatever the caller says.
+_OPENABLE = ("is_loopback", "is_private")
+
+
+def address_refusal(ip: Address, *, allow_private: bool = False) -> tuple[str, str] | None:
+    """Why the tool will not connect to ``ip``, in (es, en), or None for a public address (or, with
+    ``allow_private``, a private or loopback one)."""
+    refusal = _refusal(ip, allow_private)
+    return refusal[:2] if refusal else None
+
+
+def _refusal(ip: Address, allow_private: bool) -> tuple[str, str, bool] | None:
+    """(es, en, whether ``allow_private`` would open it), or None."""
     if any(ip in net for net in ALLOWED_NETWORKS):
         return None
     checks = (
@@ -109,9 +122,12 @@ def address_refusal(ip: Address) -> tuple[str, str] | None:
     for candidate in [*_embedded(ip), ip]:
         for attribute, es, en in checks:
             if getattr(candidate, attribute):
-                return (f"dirección {es} {candidate}", f"{en} address {candidate}")
-        if not candidate.is_global:  # shared (100.64/10), documentation and other special ranges
-            return (f"dirección no pública {candidate}", f"non-public address {candidate}")
+                if allow_private and attribute in _OPENABLE:
+                    break
+                return (f"dirección {es} {candidate}", f"{en} address {candidate}", attribute in _OPENABLE)
+        else:
+            if not candidate.is_global:  # shared (100.64/10), documentation and other special ranges
+                return (f"dirección no pública {candidate}", f"non-public address {candidate}", False)
     return None
 
 
@@ -139,21 +155,51 @@ def _resolve(url: str, host: str, port: int) -> list[Address]:
     return addresses
 
 
-def _checked_address(url: str, host: str, port: int) -> Address:
+# What a refusal suggests. A catalog (``--allow-remote``) names files a pull request may have
+# written, so it never opens private addresses; ``ciudades download`` and ``toolkit.load`` fetch
+# what their user asked for, who may open them with ``--allow-private`` / ``allow_private=True``.
+CATALOG_HINT = (
+    "Publica el archivo en un servidor público o cópialo dentro del catálogo",
+    "Publish the file on a public server or copy it into the catalog",
+)
+DOWNLOAD_HINT = (
+    "Si confías en ese servidor (tu vista previa de «ciudades serve», un portal de tu red interna), "
+    "permítelo con --allow-private (allow_private=True en Python)",
+    "If you trust that server (your own 'ciudades serve' preview, a portal on your internal network), "
+    "allow it with --allow-private (allow_private=True in Python)",
+)
+
+
+def _checked_address(
+    url: str, host: str, port: int, *, allow_private: bool = False, hint: tuple[str, str] | None = None
+) -> Address:
     """The address to connect to, after checking every address ``host`` resolves to."""
     addresses = _resolve(url, host, port)
     if not addresses:
         raise RemoteError(url, f"«{host}» no tiene direcciones", f"'{host}' has no addresses")
     for ip in addresses:
-        refusal = address_refusal(ip)
+        refusal = _refusal(ip, allow_private)
         if refusal:
-            es, en = refusal
+            es, en, openable = refusal
+            if hint is None:
+                hint_es, hint_en = CATALOG_HINT
+                only_es = "la herramienta solo descarga de direcciones públicas de Internet"
+                only_en = "the tool only downloads from public Internet addresses"
+            elif openable:
+                hint_es, hint_en = hint
+                only_es = "la herramienta solo descarga de direcciones privadas o locales si se le permite"
+                only_en = "the tool downloads from private and loopback addresses only when allowed"
+            else:
+                hint_es = "Usa la dirección de un servidor público o de uno de tu propia red"
+                hint_en = "Use the address of a public server or of one on your own network"
+                only_es = (
+                    "la herramienta nunca descarga de ese tipo de dirección, ni siquiera con --allow-private"
+                )
+                only_en = "the tool never downloads from that kind of address, not even with --allow-private"
             raise RemoteError(
                 url,
-                f"«{host}» lleva a una {es}; la herramienta solo descarga de direcciones públicas de "
-                "Internet. Publica el archivo en un servidor público o cópialo dentro del catálogo",
-                f"'{host}' leads to a {en}; the tool only downloads from public Internet addresses. "
-                "Publish the file on a public server or copy it into the catalog",
+                f"«{host}» lleva a una {es}; {only_es}. {hint_es}",
+                f"'{host}' leads to a {en}; {only_en}. {hint_en}",
             )
     return addresses[0]
 
@@ -237,8 +283,14 @@ def fetch(
     max_bytes: int = MAX_DATA_BYTES,
     connect_timeout: float = CONNECT_TIMEOUT,
     total_timeout: float | None = None,
+    allow_private: bool = False,
+    hint: tuple[str, str] | None = None,
 ) -> str:
     """Download ``url`` into ``destination`` (written whole or not at all); return its sha256.
+
+    ``allow_private`` also admits private and loopback addresses (never link-local, multicast or
+    reserved ones), for the first request and every redirect alike. ``hint`` is what a refusal
+    suggests instead (``DOWNLOAD_HINT`` for downloads a user asked for; the catalog's by default).
 
     Raises :class:`RemoteError` for a refused address or scheme, an HTTP error, a redirect loop, a
     file over ``max_bytes`` or a download over ``total_timeout`` seconds (default ``TOTAL_TIMEOUT``).
@@ -251,7 +303,7 @@ def fetch(
     for _hop in range(MAX_REDIRECTS + 1):
         target = _target(current)
         try:
-            ip = _checked_address(url, target.host, target.port)
+            ip = _checked_address(url, target.host, target.port, allow_private=allow_private, hint=hint)
         except RemoteError as ex:
             if current == url:
                 raise
