@@ -37,6 +37,7 @@ __all__ = [
     "fetch",
     "is_remote",
     "origin_of",
+    "private_url",
 ]
 
 # The same limits as ``ciudades download`` / ``toolkit.load`` (see SECURITY.md).
@@ -129,6 +130,23 @@ def _refusal(ip: Address, allow_private: bool) -> tuple[str, str, bool] | None:
             if not candidate.is_global:  # shared (100.64/10), documentation and other special ranges
                 return (f"dirección no pública {candidate}", f"non-public address {candidate}", False)
     return None
+
+
+def private_url(url: str) -> bool:
+    """Whether an http(s) URL names, by its very text, a host only ``allow_private`` opens:
+    ``localhost`` or a private or loopback IP address (a name is not resolved here)."""
+    try:
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    refusal = _refusal(ip, False)
+    return bool(refusal and refusal[2])
 
 
 def _resolve(url: str, host: str, port: int) -> list[Address]:
