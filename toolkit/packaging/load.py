@@ -438,10 +438,11 @@ def download(
         name = posixpath.basename(urllib.parse.urlsplit(text).path) or DESCRIPTOR
         where = text
 
-        def read_member(rel: str) -> bytes:
+        def read_url(rel: str) -> bytes:
             url = _member_url(text, rel)
             return fetch(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
 
+        read_member: Reader = read_url
     else:
         origin = _local_descriptor(source)
         data = _local_bytes(origin, max_bytes)
