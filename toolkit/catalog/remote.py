@@ -49,8 +49,10 @@ MAX_REDIRECTS = 3
 SCHEMES = ("http", "https")
 _CHUNK = 64 * 1024
 
-# Networks that are reachable although not public. Empty for every user; the tests put 127.0.0.1
-# here to reach the server they start, so nothing a user sets (variable, flag, file) can open it.
+# Networks that are reachable although not public, whatever the caller asks. Empty for every user
+# (nothing a user sets, variable or file, fills it); the tests put 127.0.0.1 here to reach the server
+# they start. A user opens private and loopback addresses for one download with ``allow_private``
+# (``--allow-private``), which a catalog's ``--allow-remote`` never passes.
 ALLOWED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
