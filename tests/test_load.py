@@ -411,7 +411,10 @@ def test_download_refuses_to_replace_its_own_source(packages: Any, tmp_path: Pat
     before = sorted(p.name for p in copy.iterdir())
     result = runner.invoke(cli, ["download", str(copy), "--out", str(tmp_path), "--lang", "en"])
     assert result.exit_code == 2
-    assert "is already the destination folder; choose another with --out." in result.output
+    assert result.output == (
+        f"Error: '{copy}' is the very package being downloaded: saving it in '{tmp_path}' would replace "
+        "it. Choose another folder with --out.\n"
+    )
     assert sorted(p.name for p in copy.iterdir()) == before
 
 

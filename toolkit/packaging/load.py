@@ -471,8 +471,10 @@ def download(
     final = target_dir / _plain_name(str(descriptor.get("name") or "package"))
     if origin is not None and final.resolve() == origin.parent.resolve():
         raise UsageError(
-            f"«{display_path(origin.parent)}» ya es la carpeta de destino; elige otra con --out.",
-            f"'{display_path(origin.parent)}' is already the destination folder; choose another with --out.",
+            f"«{display_path(origin.parent)}» es el mismo paquete que se descarga: guardarlo en "
+            f"«{display_path(target_dir)}» lo reemplazaría. Elige otra carpeta con --out.",
+            f"'{display_path(origin.parent)}' is the very package being downloaded: saving it in "
+            f"'{display_path(target_dir)}' would replace it. Choose another folder with --out.",
         )
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=target_dir))
     try:
