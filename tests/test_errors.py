@@ -31,8 +31,16 @@ def test_shown_escapes_controls_and_keeps_spanish() -> None:
 
 def test_an_error_message_is_printed_on_one_line_escaped(runner: Any) -> None:
     for lang, expected in (
-        ("es", f"Error: «ftp://x/{SPANISH}{ESCAPED}» no es una dirección http(s).\n"),
-        ("en", f"Error: 'ftp://x/{SPANISH}{ESCAPED}' is not an http(s) address.\n"),
+        (
+            "es",
+            f"Error: «ftp://x/{SPANISH}{ESCAPED}»: solo se admiten direcciones http://, https:// y file:, o "
+            "la ruta de un archivo.\n",
+        ),
+        (
+            "en",
+            f"Error: 'ftp://x/{SPANISH}{ESCAPED}': only http://, https:// and file: addresses, or a file's "
+            "path, are accepted.\n",
+        ),
     ):
         result = runner.invoke(cli, ["download", f"ftp://x/{SPANISH}{HOSTILE}", "--lang", lang])
         assert result.exit_code == 2

@@ -253,25 +253,169 @@ def test_download_verifies_and_keeps_the_package(
 # ── what a remote package may not reach ──────────────────────────────────────────────────────────
 
 
-def test_loopback_is_refused_without_the_test_policy(
+def test_loopback_is_refused_without_allow_private_and_accepted_with_it(
     packages: Any, httpd: _Server, tmp_path: Path, runner: Any
 ) -> None:
-    url = f"{_url(httpd)}/{packages.datasets[0].zip.name}"
+    """No test switch here: 127.0.0.1 is what a ``ciudades serve`` preview is, and only the user's
+    ``--allow-private`` / ``allow_private=True`` opens it."""
+    assert remote.ALLOWED_NETWORKS == ()
+    pkg = packages.datasets[0]
+    url = f"{_url(httpd)}/{pkg.zip.name}"
     with pytest.raises(remote.RemoteError) as info:
         toolkit.load(url)
     assert info.value.message_en == (
-        f"'{url}' was not downloaded: '127.0.0.1' leads to a loopback address 127.0.0.1; the tool only "
-        "downloads from public Internet addresses. Publish the file on a public server or copy it into "
-        "the catalog."
+        f"'{url}' was not downloaded: '127.0.0.1' leads to a loopback address 127.0.0.1; the tool downloads "
+        "from private and loopback addresses only when allowed. If you trust that server (your own "
+        "'ciudades serve' preview, a portal on your internal network), allow it with --allow-private "
+        "(allow_private=True in Python)."
     )
     result = runner.invoke(cli, ["download", url, "--out", str(tmp_path / "out"), "--lang", "es"])
     assert result.exit_code == 3
     assert result.output == (
         f"Error: No se descargó «{url}»: «127.0.0.1» lleva a una dirección de bucle local (loopback) "
-        "127.0.0.1; la herramienta solo descarga de direcciones públicas de Internet. Publica el archivo "
-        "en un servidor público o cópialo dentro del catálogo.\n"
+        "127.0.0.1; la herramienta solo descarga de direcciones privadas o locales si se le permite. Si "
+        "confías en ese servidor (tu vista previa de «ciudades serve», un portal de tu red interna), "
+        "permítelo con --allow-private (allow_private=True en Python).\n"
     )
     assert not list((tmp_path / "out").iterdir())
+
+    expected = toolkit.load(pkg.folder)
+    for source in (url, f"{_url(httpd)}/{pkg.slug}/datapackage.json"):
+        frames = toolkit.load(source, allow_private=True)
+        for name, df in expected.items():
+            pd.testing.assert_frame_equal(frames[name], df)
+    result = runner.invoke(
+        cli, ["download", url, "--out", str(tmp_path / "out"), "--allow-private", "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / pkg.zip.name).read_bytes() == pkg.zip.path.read_bytes()
+
+
+def test_allow_private_keeps_every_other_protection(packages: Any, httpd: _Server, tmp_path: Path) -> None:
+    """The flag opens private and loopback addresses, nothing else: link-local (cloud metadata) stays
+    refused, every redirect is checked, resource paths stay in the package's folder, limits hold."""
+    for n, target in enumerate(["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x.json"]):
+        httpd.redirects[f"/private-{n}/datapackage.json"] = target
+        url = f"{_url(httpd)}/private-{n}/datapackage.json"
+        with pytest.raises(remote.RemoteError) as info:
+            toolkit.load(url, allow_private=True)
+        assert info.value.message_en.startswith(
+            f"'{url}' was not downloaded: it redirects to '{target}' and "
+        )
+        assert info.value.message_en.endswith(
+            "the tool never downloads from that kind of address, not even with --allow-private. Use the "
+            "address of a public server or of one on your own network."
+        )
+        assert "ni siquiera con --allow-private" in info.value.message_es
+    internal = _start(tmp_path)
+    internal.extra["/secret.csv"] = b"token\nsecreto\n"
+    try:
+        url = _hostile(
+            packages, httpd, "private-hostile", f"http://127.0.0.1:{internal.server_address[1]}/s.csv"
+        )
+        for attempt in (toolkit.load, functools.partial(download, out=tmp_path / "out")):
+            with pytest.raises(ToolkitError, match="is not safe"):
+                attempt(url, allow_private=True)
+        assert internal.seen == []
+    finally:
+        _stop(internal)
+    with pytest.raises(ToolkitError, match="exceeds the limit of 1,000 bytes"):
+        toolkit.load(f"{_url(httpd)}/{packages.datasets[0].zip.name}", max_bytes=1000, allow_private=True)
+
+
+def test_download_takes_a_folder_a_zip_a_descriptor_and_a_file_url(
+    packages: Any, tmp_path: Path, runner: Any
+) -> None:
+    pkg = packages.datasets[1]
+    expected = toolkit.load(pkg.folder)
+    kept = sorted(f.name for f in pkg.files if f.kind != "checksums")
+    sources = {
+        "folder": (str(pkg.folder), pkg.slug),
+        "descriptor": (str(pkg.folder / "datapackage.json"), pkg.slug),
+        "zip": (str(pkg.zip.path), pkg.zip.name),
+        "file-zip": (pkg.zip.path.as_uri(), pkg.zip.name),
+        "file-folder": (pkg.folder.as_uri(), pkg.slug),
+    }
+    for label, (source, saved) in sources.items():
+        out = tmp_path / label
+        result = runner.invoke(cli, ["download", source, "--out", str(out), "--lang", "en"])
+        assert result.exit_code == 0, (label, result.output)
+        assert result.output == f"Verified and saved to {out / saved}\n"
+        if saved.endswith(".zip"):
+            assert (out / saved).read_bytes() == pkg.zip.path.read_bytes()
+        else:
+            assert sorted(p.name for p in (out / saved).iterdir()) == kept
+        frames = toolkit.load(out / saved)
+        for name, df in expected.items():
+            pd.testing.assert_frame_equal(frames[name], df)
+    for source in (pkg.folder.as_uri(), pkg.zip.path.as_uri(), (pkg.folder / "datapackage.json").as_uri()):
+        frames = toolkit.load(source)
+        pd.testing.assert_frame_equal(frames["funding"], expected["funding"])
+
+
+def test_a_local_download_is_verified_like_a_remote_one(packages: Any, tmp_path: Path, runner: Any) -> None:
+    pkg = packages.datasets[0]
+    copy = tmp_path / "copy"
+    shutil.copytree(pkg.folder, copy)
+    (copy / "funding.csv").write_bytes((copy / "funding.csv").read_bytes().replace(b"1", b"7", 1))
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["download", str(copy), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 3
+    assert result.output.startswith("Error: 'funding.csv' does not match the package: ")
+    assert not list(out.iterdir())
+    # a symbolic link out of the package's folder is refused like a path that leaves it
+    shutil.copy(pkg.folder / "funding.csv", copy / "funding.csv")
+    (tmp_path / "outside.csv").write_bytes((copy / "partners.csv").read_bytes())
+    (copy / "partners.csv").unlink()
+    (copy / "partners.csv").symlink_to(tmp_path / "outside.csv")
+    result = runner.invoke(cli, ["download", str(copy), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 3
+    assert "the resource path 'partners.csv' is not safe (it leaves the package's folder)" in result.output
+    with pytest.raises(ToolkitError, match="it leaves the package's folder"):
+        toolkit.load(copy)
+    assert not list(out.iterdir())
+    result = runner.invoke(cli, ["download", str(pkg.zip.path), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0
+    # the size limit holds for a local file too
+    with pytest.raises(ToolkitError, match="exceeds the limit of 1000 bytes"):
+        download(pkg.zip.path, out, max_bytes=1000)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "file://server.example/share/p.zip",
+            "'file://server.example/share/p.zip' points at another machine ('server.example'); a file: "
+            "address can only name a file on this one, such as file:///path/to/package.zip.",
+        ),
+        (
+            "ftp://example.org/p.zip",
+            "'ftp://example.org/p.zip': only http://, https:// and file: addresses, or a file's path, are "
+            "accepted.",
+        ),
+        ("no-such-package.zip", "'no-such-package.zip' does not exist."),
+    ],
+)
+def test_a_source_that_is_not_a_package_is_a_usage_error(
+    source: str, message: str, tmp_path: Path, runner: Any
+) -> None:
+    result = runner.invoke(cli, ["download", source, "--out", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {message}\n"
+
+
+def test_download_refuses_to_replace_its_own_source(packages: Any, tmp_path: Path, runner: Any) -> None:
+    copy = tmp_path / packages.datasets[0].slug
+    shutil.copytree(packages.datasets[0].folder, copy)
+    before = sorted(p.name for p in copy.iterdir())
+    result = runner.invoke(cli, ["download", str(copy), "--out", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: '{copy}' is the very package being downloaded: saving it in '{tmp_path}' would replace "
+        "it. Choose another folder with --out.\n"
+    )
+    assert sorted(p.name for p in copy.iterdir()) == before
 
 
 def _hostile(packages: Any, httpd: _Server, name: str, path: str) -> str:

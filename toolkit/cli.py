@@ -380,7 +380,7 @@ def _package_json(written: dict[str, Any], report: Any, lang: str) -> dict[str, 
 
 
 @cli.command()
-@click.argument("url")
+@click.argument("source", metavar="SOURCE")
 @out_option("Carpeta donde guardar el paquete / folder to keep the package in.", Path("."))
 @click.option(
     "--timeout",
@@ -389,21 +389,33 @@ def _package_json(written: dict[str, Any], report: Any, lang: str) -> dict[str, 
     show_default=True,
     help="Segundos por archivo, en total / seconds per file, in all.",
 )
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Permite direcciones privadas y locales (una vista previa de «ciudades serve», una intranet) / "
+    "allow private and loopback addresses (a 'ciudades serve' preview, an intranet).",
+)
 @command_options()
-def download(url: str, out: Path, timeout: float, lang: str | None, debug: bool) -> None:
+def download(
+    source: str, out: Path, timeout: float, allow_private: bool, lang: str | None, debug: bool
+) -> None:
     """Descarga y verifica un paquete. / Download and verify a package.
 
-    URL: un zip de paquete o un datapackage.json publicado. Cada archivo se compara con el tamaño
-    y el hash que declara el paquete antes de guardarlo.
+    SOURCE: un zip de paquete o un datapackage.json, publicado (http, https) o local (una ruta, una
+    carpeta de paquete o una dirección file:). Cada archivo se compara con el tamaño y el hash que
+    declara el paquete antes de guardarlo. Las direcciones privadas y locales solo se aceptan con
+    --allow-private.
 
     \b
-    Example:
+    Examples:
         ciudades download https://example.org/packages/bogota-1.0.0.zip --out datos/
+        ciudades download http://127.0.0.1:8000/descargas/bogota-1.0.0.zip --allow-private
+        ciudades download build/packages/bogota --out datos/
     """
     from toolkit.packaging.load import download as run
 
     lang = lang or default_lang()
-    saved = run(url, out, timeout=timeout)
+    saved = run(source, out, timeout=timeout, allow_private=allow_private)
     click.echo(f"Verificado y guardado en {saved}" if lang == "es" else f"Verified and saved to {saved}")
 
 

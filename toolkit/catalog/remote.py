@@ -37,6 +37,7 @@ __all__ = [
     "fetch",
     "is_remote",
     "origin_of",
+    "private_url",
 ]
 
 # The same limits as ``ciudades download`` / ``toolkit.load`` (see SECURITY.md).
@@ -48,8 +49,10 @@ MAX_REDIRECTS = 3
 SCHEMES = ("http", "https")
 _CHUNK = 64 * 1024
 
-# Networks that are reachable although not public. Empty for every user; the tests put 127.0.0.1
-# here to reach the server they start, so nothing a user sets (variable, flag, file) can open it.
+# Networks that are reachable although not public, whatever the caller asks. Empty for every user
+# (nothing a user sets, variable or file, fills it); the tests put 127.0.0.1 here to reach the server
+# they start. A user opens private and loopback addresses for one download with ``allow_private``
+# (``--allow-private``), which a catalog's ``--allow-remote`` never passes.
 ALLOWED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -94,8 +97,21 @@ def _embedded(ip: Address) -> list[Address]:
     return found
 
 
-def address_refusal(ip: Address) -> tuple[str, str] | None:
-    """Why the tool will not connect to ``ip``, in (es, en), or None for a public address."""
+# What ``allow_private`` opens: the addresses of a machine or of a network the user runs (a
+# ``ciudades serve`` preview, an intranet portal). Link-local (cloud metadata services), multicast,
+# reserved and unspecified addresses stay refused whatever the caller says.
+_OPENABLE = ("is_loopback", "is_private")
+
+
+def address_refusal(ip: Address, *, allow_private: bool = False) -> tuple[str, str] | None:
+    """Why the tool will not connect to ``ip``, in (es, en), or None for a public address (or, with
+    ``allow_private``, a private or loopback one)."""
+    refusal = _refusal(ip, allow_private)
+    return refusal[:2] if refusal else None
+
+
+def _refusal(ip: Address, allow_private: bool) -> tuple[str, str, bool] | None:
+    """(es, en, whether ``allow_private`` would open it), or None."""
     if any(ip in net for net in ALLOWED_NETWORKS):
         return None
     checks = (
@@ -109,10 +125,30 @@ def address_refusal(ip: Address) -> tuple[str, str] | None:
     for candidate in [*_embedded(ip), ip]:
         for attribute, es, en in checks:
             if getattr(candidate, attribute):
-                return (f"dirección {es} {candidate}", f"{en} address {candidate}")
-        if not candidate.is_global:  # shared (100.64/10), documentation and other special ranges
-            return (f"dirección no pública {candidate}", f"non-public address {candidate}")
+                if allow_private and attribute in _OPENABLE:
+                    break
+                return (f"dirección {es} {candidate}", f"{en} address {candidate}", attribute in _OPENABLE)
+        else:
+            if not candidate.is_global:  # shared (100.64/10), documentation and other special ranges
+                return (f"dirección no pública {candidate}", f"non-public address {candidate}", False)
     return None
+
+
+def private_url(url: str) -> bool:
+    """Whether an http(s) URL names, by its very text, a host only ``allow_private`` opens:
+    ``localhost`` or a private or loopback IP address (a name is not resolved here)."""
+    try:
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    refusal = _refusal(ip, False)
+    return bool(refusal and refusal[2])
 
 
 def _resolve(url: str, host: str, port: int) -> list[Address]:
@@ -139,21 +175,51 @@ def _resolve(url: str, host: str, port: int) -> list[Address]:
     return addresses
 
 
-def _checked_address(url: str, host: str, port: int) -> Address:
+# What a refusal suggests. A catalog (``--allow-remote``) names files a pull request may have
+# written, so it never opens private addresses; ``ciudades download`` and ``toolkit.load`` fetch
+# what their user asked for, who may open them with ``--allow-private`` / ``allow_private=True``.
+CATALOG_HINT = (
+    "Publica el archivo en un servidor público o cópialo dentro del catálogo",
+    "Publish the file on a public server or copy it into the catalog",
+)
+DOWNLOAD_HINT = (
+    "Si confías en ese servidor (tu vista previa de «ciudades serve», un portal de tu red interna), "
+    "permítelo con --allow-private (allow_private=True en Python)",
+    "If you trust that server (your own 'ciudades serve' preview, a portal on your internal network), "
+    "allow it with --allow-private (allow_private=True in Python)",
+)
+
+
+def _checked_address(
+    url: str, host: str, port: int, *, allow_private: bool = False, hint: tuple[str, str] | None = None
+) -> Address:
     """The address to connect to, after checking every address ``host`` resolves to."""
     addresses = _resolve(url, host, port)
     if not addresses:
         raise RemoteError(url, f"«{host}» no tiene direcciones", f"'{host}' has no addresses")
     for ip in addresses:
-        refusal = address_refusal(ip)
+        refusal = _refusal(ip, allow_private)
         if refusal:
-            es, en = refusal
+            es, en, openable = refusal
+            if hint is None:
+                hint_es, hint_en = CATALOG_HINT
+                only_es = "la herramienta solo descarga de direcciones públicas de Internet"
+                only_en = "the tool only downloads from public Internet addresses"
+            elif openable:
+                hint_es, hint_en = hint
+                only_es = "la herramienta solo descarga de direcciones privadas o locales si se le permite"
+                only_en = "the tool downloads from private and loopback addresses only when allowed"
+            else:
+                hint_es = "Usa la dirección de un servidor público o de uno de tu propia red"
+                hint_en = "Use the address of a public server or of one on your own network"
+                only_es = (
+                    "la herramienta nunca descarga de ese tipo de dirección, ni siquiera con --allow-private"
+                )
+                only_en = "the tool never downloads from that kind of address, not even with --allow-private"
             raise RemoteError(
                 url,
-                f"«{host}» lleva a una {es}; la herramienta solo descarga de direcciones públicas de "
-                "Internet. Publica el archivo en un servidor público o cópialo dentro del catálogo",
-                f"'{host}' leads to a {en}; the tool only downloads from public Internet addresses. "
-                "Publish the file on a public server or copy it into the catalog",
+                f"«{host}» lleva a una {es}; {only_es}. {hint_es}",
+                f"'{host}' leads to a {en}; {only_en}. {hint_en}",
             )
     return addresses[0]
 
@@ -237,8 +303,14 @@ def fetch(
     max_bytes: int = MAX_DATA_BYTES,
     connect_timeout: float = CONNECT_TIMEOUT,
     total_timeout: float | None = None,
+    allow_private: bool = False,
+    hint: tuple[str, str] | None = None,
 ) -> str:
     """Download ``url`` into ``destination`` (written whole or not at all); return its sha256.
+
+    ``allow_private`` also admits private and loopback addresses (never link-local, multicast or
+    reserved ones), for the first request and every redirect alike. ``hint`` is what a refusal
+    suggests instead (``DOWNLOAD_HINT`` for downloads a user asked for; the catalog's by default).
 
     Raises :class:`RemoteError` for a refused address or scheme, an HTTP error, a redirect loop, a
     file over ``max_bytes`` or a download over ``total_timeout`` seconds (default ``TOTAL_TIMEOUT``).
@@ -251,7 +323,7 @@ def fetch(
     for _hop in range(MAX_REDIRECTS + 1):
         target = _target(current)
         try:
-            ip = _checked_address(url, target.host, target.port)
+            ip = _checked_address(url, target.host, target.port, allow_private=allow_private, hint=hint)
         except RemoteError as ex:
             if current == url:
                 raise

@@ -1,8 +1,9 @@
 """Load a published data package into pandas, checking every file against its declared size and hash.
 
-``load`` takes a package folder, a ``datapackage.json``, a package zip, an http(s) URL of a
-``datapackage.json`` or of a zip, or a source dataset folder (``datapackage.yaml``, no hashes to
-check). ``download`` fetches a package and verifies it before it is kept.
+``load`` takes a package folder, a ``datapackage.json``, a package zip (each also as a ``file:``
+URL), an http(s) URL of a ``datapackage.json`` or of a zip, or a source dataset folder
+(``datapackage.yaml``, no hashes to check). ``download`` takes the same packages and verifies every
+file before it is kept. Private and loopback addresses are refused unless ``allow_private`` is given.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 import unicodedata
 import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,9 +45,82 @@ def _is_url(source: str) -> bool:
     return urllib.parse.urlsplit(source).scheme.lower() in ("http", "https")
 
 
-def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """GET an http(s) URL through :mod:`toolkit.catalog.remote`: public addresses only, each redirect checked
-    the same way, at most ``max_bytes`` and ``timeout`` seconds for the whole file."""
+def _as_path(source: str | Path) -> Path:
+    """A local source as a path: ``file:`` URLs (on this machine) become the path they name."""
+    if isinstance(source, Path):
+        return source
+    parts = urllib.parse.urlsplit(source)
+    if len(parts.scheme) < 2:  # none, or a Windows drive letter
+        return Path(source)
+    if parts.scheme.lower() != "file":
+        raise UsageError(
+            f"«{source}»: solo se admiten direcciones http://, https:// y file:, o la ruta de un archivo.",
+            f"'{source}': only http://, https:// and file: addresses, or a file's path, are accepted.",
+        )
+    if parts.netloc not in ("", "localhost"):
+        raise UsageError(
+            f"«{source}» apunta a otra máquina («{shown(parts.netloc)}»); una dirección file: solo puede "
+            "nombrar un archivo de esta, como file:///ruta/al/paquete.zip.",
+            f"'{source}' points at another machine ('{shown(parts.netloc)}'); a file: address can only "
+            "name a file on this one, such as file:///path/to/package.zip.",
+        )
+    return Path(urllib.request.url2pathname(parts.path))
+
+
+def _local_bytes(path: Path, max_bytes: int) -> bytes:
+    if path.stat().st_size > max_bytes:
+        raise _too_big(display_path(path), max_bytes)
+    return path.read_bytes()
+
+
+def _local_reader(base: Path, max_bytes: int) -> Reader:
+    """A reader of the files a local ``datapackage.json`` names: inside its folder only (a symbolic
+    link out of it is refused too), each at most ``max_bytes``."""
+
+    def read_file(rel: str) -> bytes:
+        target = base / rel
+        if not target.is_file():
+            raise ToolkitError(
+                f"Falta el archivo «{display_path(target)}» que declara el paquete.",
+                f"The file '{display_path(target)}' declared by the package is missing.",
+            )
+        if not target.resolve().is_relative_to(base.resolve()):
+            raise _unsafe(
+                rel,
+                display_path(base / DESCRIPTOR),
+                "sale de la carpeta del paquete",
+                "it leaves the package's folder",
+            )
+        return _local_bytes(target, max_bytes)
+
+    return read_file
+
+
+def _local_descriptor(source: str | Path) -> Path:
+    """The local file a source names: a zip or a ``datapackage.json`` (a folder stands for its own)."""
+    path = _as_path(source)
+    if path.is_dir():
+        if (path / DESCRIPTOR).is_file():
+            return path / DESCRIPTOR
+        raise UsageError(
+            f"«{display_path(path)}» no tiene datapackage.json.",
+            f"'{display_path(path)}' has no datapackage.json.",
+        )
+    if not path.is_file():
+        raise UsageError(f"No existe «{display_path(path)}».", f"'{display_path(path)}' does not exist.")
+    return path
+
+
+def fetch(
+    url: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_private: bool = False,
+) -> bytes:
+    """GET an http(s) URL through :mod:`toolkit.catalog.remote`: public addresses only (and private or
+    loopback ones with ``allow_private``), each redirect checked the same way, at most ``max_bytes``
+    and ``timeout`` seconds for the whole file."""
     if not _is_url(url):
         raise UsageError(
             f"«{url}» no es una dirección http(s).",
@@ -53,7 +128,14 @@ def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAUL
         )
     with tempfile.TemporaryDirectory(prefix="ciudades-load-") as folder:
         copy = Path(folder) / "download"
-        remote.fetch(url, copy, max_bytes=max_bytes, total_timeout=timeout)
+        remote.fetch(
+            url,
+            copy,
+            max_bytes=max_bytes,
+            total_timeout=timeout,
+            allow_private=allow_private,
+            hint=remote.DOWNLOAD_HINT,
+        )
         return copy.read_bytes()
 
 
@@ -105,48 +187,27 @@ def _member_url(package_url: str, rel: str) -> str:
 
 
 def _open_source(
-    source: str | Path, timeout: float, max_bytes: int
+    source: str | Path, timeout: float, max_bytes: int, allow_private: bool
 ) -> tuple[dict[str, Any], Reader, str, dict[str, bytes] | None]:
     """The descriptor, a reader of files relative to it, a name to show, and the zip's files."""
     text = str(source)
     if _is_url(text):
-        data = fetch(text, timeout=timeout, max_bytes=max_bytes)
+        data = fetch(text, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
         if urllib.parse.urlsplit(text).path.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
             return _from_zip(data, text)
         descriptor = _parse_descriptor(data, text)
 
         def read_url(rel: str) -> bytes:
-            return fetch(_member_url(text, rel), timeout=timeout, max_bytes=max_bytes)
+            return fetch(
+                _member_url(text, rel), timeout=timeout, max_bytes=max_bytes, allow_private=allow_private
+            )
 
         return descriptor, read_url, text, None
-    path = Path(source)
-    if path.is_dir():
-        if (path / DESCRIPTOR).is_file():
-            path = path / DESCRIPTOR
-        else:
-            raise UsageError(
-                f"«{display_path(path)}» no tiene datapackage.json.",
-                f"'{display_path(path)}' has no datapackage.json.",
-            )
-    if not path.is_file():
-        raise UsageError(f"No existe «{display_path(path)}».", f"'{display_path(path)}' does not exist.")
+    path = _local_descriptor(source)
     if path.suffix.lower() == ".zip":
-        if path.stat().st_size > max_bytes:
-            raise _too_big(display_path(path), max_bytes)
-        return _from_zip(path.read_bytes(), display_path(path))
-    descriptor = _parse_descriptor(path.read_bytes(), display_path(path))
-    base = path.parent
-
-    def read_file(rel: str) -> bytes:
-        target = base / rel
-        if not target.is_file():
-            raise ToolkitError(
-                f"Falta el archivo «{display_path(target)}» que declara el paquete.",
-                f"The file '{display_path(target)}' declared by the package is missing.",
-            )
-        return target.read_bytes()
-
-    return descriptor, read_file, display_path(path), None
+        return _from_zip(_local_bytes(path, max_bytes), display_path(path))
+    descriptor = _parse_descriptor(_local_bytes(path, max_bytes), display_path(path))
+    return descriptor, _local_reader(path.parent, max_bytes), display_path(path), None
 
 
 def _parse_descriptor(data: bytes, where: str) -> dict[str, Any]:
@@ -316,8 +377,13 @@ def load(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_private: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """The package's tables as DataFrames keyed by resource name, typed from their schemas.
+
+    ``source`` is a package folder, a ``datapackage.json``, a zip, a ``file:`` or http(s) URL of one
+    of them, or a dataset folder of a catalog. Private and loopback addresses (a ``ciudades serve``
+    preview, an intranet portal) are refused unless ``allow_private=True``.
 
     Dates are ``datetime64``, integers ``Int64``, numbers ``Float64``, booleans ``boolean``, codelist
     fields categoricals, text ``string``; missing values are ``NA``. Every file is checked against its
@@ -325,14 +391,14 @@ def load(
     """
     text = str(source)
     if not _is_url(text):
-        path = Path(source)
+        path = _as_path(source)
         if (
             path.is_dir()
             and not (path / DESCRIPTOR).is_file()
             and any((path / n).is_file() for n in ("datapackage.yaml", "datapackage.yml"))
         ):
             return _source_dataset(path)
-    descriptor, read, where, _ = _open_source(source, timeout, max_bytes)
+    descriptor, read, where, _ = _open_source(source, timeout, max_bytes, allow_private)
     tables = {}
     for res in descriptor["resources"]:
         rel = _safe_member(str(res.get("path", "")), where)
@@ -349,25 +415,41 @@ def load(
 
 
 def download(
-    url: str,
+    source: str | Path,
     out: str | Path = ".",
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_private: bool = False,
 ) -> Path:
     """Fetch a package (zip or ``datapackage.json``), verify every file, and keep it in ``out``.
 
-    A zip is saved as it is; a ``datapackage.json`` is saved with its files in a folder named after
-    the package. Nothing is kept unless every declared size and hash matches.
+    ``source`` is an http(s) URL, a local zip, ``datapackage.json`` or package folder, or a ``file:``
+    URL of one. A zip is saved as it is; a ``datapackage.json`` is saved with its files in a folder
+    named after the package. Nothing is kept unless every declared size and hash matches. Private and
+    loopback addresses are refused unless ``allow_private=True``.
     """
-    if not _is_url(url):
-        raise UsageError(f"«{url}» no es una dirección http(s).", f"'{url}' is not an http(s) address.")
+    text = str(source)
     target_dir = Path(out)
     target_dir.mkdir(parents=True, exist_ok=True)
-    data = fetch(url, timeout=timeout, max_bytes=max_bytes)
-    name = posixpath.basename(urllib.parse.urlsplit(url).path) or DESCRIPTOR
+    origin: Path | None = None
+    if _is_url(text):
+        data = fetch(text, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
+        name = posixpath.basename(urllib.parse.urlsplit(text).path) or DESCRIPTOR
+        where = text
+
+        def read_url(rel: str) -> bytes:
+            url = _member_url(text, rel)
+            return fetch(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
+
+        read_member: Reader = read_url
+    else:
+        origin = _local_descriptor(source)
+        data = _local_bytes(origin, max_bytes)
+        name, where = origin.name, display_path(origin)
+        read_member = _local_reader(origin.parent, max_bytes)
     if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
-        descriptor, read, where, files = _from_zip(data, url)
+        descriptor, read, where, files = _from_zip(data, where)
         _check_all(descriptor, read, where, files)
         final = target_dir / _plain_name(
             name if name.lower().endswith(".zip") else f"{descriptor['name']}.zip"
@@ -376,17 +458,24 @@ def download(
         tmp.write_bytes(data)
         os.replace(tmp, final)
         return final
-    descriptor = _parse_descriptor(data, url)
-    _one_file_per_path(descriptor, url)
+    descriptor = _parse_descriptor(data, where)
+    _one_file_per_path(descriptor, where)
     fetched = {DESCRIPTOR: data}
 
-    def read_url(rel: str) -> bytes:
+    def read_once(rel: str) -> bytes:
         if rel not in fetched:
-            fetched[rel] = fetch(_member_url(url, rel), timeout=timeout, max_bytes=max_bytes)
+            fetched[rel] = read_member(rel)
         return fetched[rel]
 
-    _check_all(descriptor, read_url, url, None)
+    _check_all(descriptor, read_once, where, None)
     final = target_dir / _plain_name(str(descriptor.get("name") or "package"))
+    if origin is not None and final.resolve() == origin.parent.resolve():
+        raise UsageError(
+            f"«{display_path(origin.parent)}» es el mismo paquete que se descarga: guardarlo en "
+            f"«{display_path(target_dir)}» lo reemplazaría. Elige otra carpeta con --out.",
+            f"'{display_path(origin.parent)}' is the very package being downloaded: saving it in "
+            f"'{display_path(target_dir)}' would replace it. Choose another folder with --out.",
+        )
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=target_dir))
     try:
         for rel, content in fetched.items():

@@ -37,7 +37,7 @@ from toolkit.catalog.metadata import (
 )
 from toolkit.catalog.model import Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
-from toolkit.packaging.packages import DatasetPackage, PackageResult, package
+from toolkit.packaging.packages import DatasetPackage, PackageResult, package, sha256_file
 from toolkit.report.findings import Report
 from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, dataset_meta
 from toolkit.site.data import build_facets, mapping, partner_refs, read_rows
@@ -218,6 +218,7 @@ def build(
             if progress:
                 progress("site")
             pages = _render(catalog, packages, tmp, url, user_templates)
+            _downloads_checksums(tmp / DOWNLOADS_DIR)
             _swap(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -225,6 +226,18 @@ def build(
         files = [p for p in target.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
     return SiteResult(target, pages, len(files), size, packages, packages.report)
+
+
+def _downloads_checksums(folder: Path) -> None:
+    """``descargas/SHA256SUMS``: every file at the top of the downloads folder (the zips), in the
+    format of ``sha256sum``, so ``sha256sum -c SHA256SUMS`` run there checks a download (with
+    ``--ignore-missing`` when only some were downloaded). Each package folder has its own."""
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "SHA256SUMS")
+    (folder / "SHA256SUMS").write_text(
+        "".join(f"{sha256_file(p)}  {p.name}\n" for p in files),
+        encoding="utf-8",
+        newline="\n",
+    )
 
 
 def _render(

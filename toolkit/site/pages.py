@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from toolkit.catalog.metadata import CatalogMeta, DatasetMeta, Download, schema_org, script_json
 from toolkit.catalog.model import Catalog
+from toolkit.catalog.remote import private_url
 from toolkit.report.findings import Report, group, location
 from toolkit.report.messages import CODES
 from toolkit.site import charts
@@ -73,7 +74,7 @@ from toolkit.site.data import (
     subdivision_name,
     wikidata_url,
 )
-from toolkit.site.texts import FREQUENCIES, LICENCE_NOTES, pick, texts
+from toolkit.site.texts import FREQUENCIES, INSTALL_COMMAND, LICENCE_NOTES, pick, texts
 
 # ── the builder ──────────────────────────────────────────────────────────────────────────────────
 
@@ -493,11 +494,15 @@ class Pages:
         res_name = next((r.name for r in d.ds.resources), "agreements")
         snippets = []
         if zipped and dp:
+            # A site served from this machine or a private network (a base URL such as
+            # http://127.0.0.1:8000/) is only reachable with allow_private, so its snippet says so.
+            private = ", allow_private=True" if private_url(zipped.url) else ""
             snippets = [
+                Snippet(t["install_toolkit"], "bash", f"# {t['install_note']}\n{INSTALL_COMMAND}"),
                 Snippet(
                     t["load_toolkit"],
                     "python",
-                    f'import toolkit\n\nframes = toolkit.load("{zipped.url}")\n'
+                    f'import toolkit\n\nframes = toolkit.load("{zipped.url}"{private})\n'
                     f'{res_name} = frames["{res_name}"]\nprint({res_name}.head())',
                 ),
                 Snippet(

@@ -271,7 +271,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "machine_jsonld": ("Catálogo DCAT-AP 3 (JSON-LD)", "DCAT-AP 3 catalog (JSON-LD)"),
     "machine_datajson": ("data.json (DCAT-US 1.1, guía de datos.gob.mx)", "data.json (DCAT-US 1.1)"),
     "machine_sitemap": ("Mapa del sitio", "Sitemap"),
+    # ── installing the toolkit (before any snippet that imports it) ────────────────────────────
+    "install_toolkit": ("Instala la herramienta", "Install the toolkit"),
+    "install_note": (
+        "ciudades-al-mundo aún no está en PyPI: se instala desde su repositorio (trae pandas y frictionless)",
+        "ciudades-al-mundo is not on PyPI yet: it installs from its repository (pandas and frictionless "
+        "come with it)",
+    ),
 }
+
+# The toolkit is not on a package index yet, so every place that shows ``import toolkit`` shows how
+# to install it from its repository first (a plain ``pip install toolkit`` is an unrelated package).
+TOOLKIT_DISTRIBUTION = "ciudades-al-mundo"
+TOOLKIT_REPOSITORY = "https://github.com/ciudades-al-mundo/ciudades-al-mundo"
+INSTALL_COMMAND = f'pip install "{TOOLKIT_DISTRIBUTION} @ git+{TOOLKIT_REPOSITORY}"'
 
 FREQUENCIES: dict[str, tuple[str, str]] = {
     "irregular": ("Irregular, cuando hay datos nuevos", "Irregular, when there are new data"),
