@@ -191,6 +191,12 @@ def cli() -> None:
     "to an .xlsx workbook with the problem cells marked.",
 )
 @click.option(
+    "--json-report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Escribe además el informe en JSON (el de --format json) en este archivo / also write the "
+    "report as JSON (that of --format json) to this file.",
+)
+@click.option(
     "--limit-errors",
     type=click.IntRange(min=1),
     default=1000,
@@ -216,6 +222,7 @@ def validate(
     engine: str,
     changed_since: str | None,
     xlsx_report: Path | None,
+    json_report: Path | None,
     allow_remote: bool,
     lang: str | None,
     debug: bool,
@@ -271,6 +278,10 @@ def validate(
             else f"Review workbook written to {xlsx_report}",
             err=True,
         )
+    if json_report:  # for a program that reads the verdict (the Action's outputs)
+        from toolkit.report.findings import render_json
+
+        json_report.write_text(render_json(report, lang), encoding="utf-8")
     echo_report(report, fmt, lang)
     sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
