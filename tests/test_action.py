@@ -484,7 +484,8 @@ def import_rows(catalog: Path) -> None:
     repo = catalog.parent
     (repo / "socios.csv").write_text(
         "partner_id,name_es,name_en,partner_type,country,subdivision,wikidata_qid,source_url\n"
-        f"madrid-es,Ayuntamiento de Madrid,Madrid City Council,Gobierno local,España,ES-MD,Q2807,{EUROPA_PRESS}\n",
+        "madrid-es,Ayuntamiento de Madrid,Madrid City Council,Gobierno local,España,ES-MD,Q2807,"
+        f"{EUROPA_PRESS}\n",
         encoding="utf-8",
     )
     (repo / "acuerdos.csv").write_text(
@@ -521,7 +522,11 @@ def test_action_on_a_new_catalog_pushed_to_main(adopted: Path, tmp_path: Path) -
     }
     report = json.loads(Path(outputs["report"]).read_text(encoding="utf-8"))
     assert report["valid"] is True and report["stats"]["warnings"] == 3
-    assert sorted(f["code"] for f in report["findings"]) == ["metadata-missing", "no-data-rows", "no-data-rows"]
+    assert sorted(f["code"] for f in report["findings"]) == [
+        "metadata-missing",
+        "no-data-rows",
+        "no-data-rows",
+    ]
 
 
 def test_action_on_a_pull_request_to_a_new_catalog(adopted: Path, tmp_path: Path) -> None:

@@ -321,13 +321,24 @@ def _schema_file(catalog: Catalog, catalog_dir: Path, name: str) -> Path:
     )
 
 
-def _descriptor(slug: str, city: str, country: str, subdivision: str, website: str, meta: dict[str, Any]) -> str:
+def _descriptor(
+    slug: str, city: str, country: str, subdivision: str, website: str, meta: dict[str, Any]
+) -> str:
     today = dt.date.today().isoformat()
     licence = str(meta.get("license") or "CC-BY-4.0")
-    publisher = meta.get("publisher") if isinstance(meta.get("publisher"), dict) else {}
+    given = meta.get("publisher")
+    publisher: dict[str, Any] = given if isinstance(given, dict) else {}
     contributor = str(publisher.get("name") or city)
     contributor_url = str(publisher.get("url") or "")
     spatial = f"  country: {country}\n" + (f"  subdivision: {subdivision}\n" if subdivision else "")
+    about_es = (
+        "Acuerdos internacionales, membresías en redes de ciudades y financiamiento internacional "
+        f"del gobierno de {city}, cada fila con su fuente pública."
+    )
+    about_en = (
+        "International agreements, memberships in city networks and international funding of the "
+        f"government of {city}, each row with its public source."
+    )
     resources = "".join(
         f"  - name: {name}\n    path: {name}.csv\n    schema: {name}\n"
         f"    title: {_q(es)}\n    title_en: {_q(en)}\n"
@@ -340,8 +351,8 @@ $schema: https://datapackage.org/profiles/2.0/datapackage.json
 name: {slug}
 title: {_q(f"{city}: acuerdos, redes y financiamiento internacional")}
 title_en: {_q(f"{city}: international agreements, networks and funding")}
-description: {_q(f"Acuerdos internacionales, membresías en redes de ciudades y financiamiento internacional del gobierno de {city}, cada fila con su fuente pública.")}
-description_en: {_q(f"International agreements, memberships in city networks and international funding of the government of {city}, each row with its public source.")}
+description: {_q(about_es)}
+description_en: {_q(about_en)}
 version: 0.1.0
 created: "{today}"
 modified: "{today}"
