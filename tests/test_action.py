@@ -523,7 +523,7 @@ def test_action_on_a_new_catalog_pushed_to_main(adopted: Path, tmp_path: Path) -
     report = json.loads(Path(outputs["report"]).read_text(encoding="utf-8"))
     assert report["valid"] is True and report["stats"]["warnings"] == 3
     assert sorted(f["code"] for f in report["findings"]) == [
-        "metadata-missing",
+        "metadata-recommended",
         "no-data-rows",
         "no-data-rows",
     ]
@@ -571,3 +571,20 @@ def on_pull_request_with(runner: Path, inputs: dict[str, str]) -> dict[str, dict
     assert steps["Data diff"]["code"] == 0
     assert "::warning" not in steps["Data diff"]["out"]  # the diff was computed, not given up on
     return steps
+
+
+def test_every_snippet_pins_the_release_tag() -> None:
+    """README, action.yml and the hook's comments name the tag the release process makes (no `v1`)."""
+    from toolkit.review.scaffold import RELEASE_TAG, REPOSITORY
+
+    for name in ("README.md", "action.yml", ".pre-commit-hooks.yaml"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        uses = re.findall(rf"uses: {REPOSITORY}@(\S+)", text)
+        revs = re.findall(r"\brev: (\S+)", text)
+        assert uses or revs, name
+        assert set(uses + revs) == {RELEASE_TAG}, (name, uses, revs)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert (
+        f'git tag -a {RELEASE_TAG} -m "ciudades-al-mundo {RELEASE_TAG[1:]}" && git push origin {RELEASE_TAG}'
+        in readme
+    )
