@@ -627,8 +627,8 @@ def init(
 
     Escribe en DIR (por defecto, la carpeta actual) datasets/catalog.yaml, un README para quienes
     contribuyen, .github/workflows/validate.yml (la Action), .pre-commit-config.yaml y .gitignore.
-    Lo que falte se pregunta en una terminal; fuera de ella, falta es un error de uso. Una DIR que
-    no está vacía se rechaza, salvo con --force.
+    Lo que no se da como opción se pregunta en una terminal; fuera de una terminal (un script, CI),
+    es un error de uso. Una DIR que no está vacía se rechaza, salvo con --force.
 
     \b
     Example:
@@ -695,8 +695,9 @@ def new(
 
     Crea CATALOGO/SLUG con su datapackage.yaml (licencia y publicador del catálogo), las tres tablas
     (agreements, funding, partners) con los encabezados de sus esquemas y, en partners.csv, la fila
-    del propio gobierno de la ciudad. Lo que falte se pregunta en una terminal; fuera de ella, falta
-    es un error de uso. Una carpeta que ya existe se rechaza.
+    del propio gobierno de la ciudad, con su sitio oficial como fuente. Lo que no se da como opción
+    se pregunta en una terminal; fuera de una terminal, es un error de uso. Una carpeta que ya
+    existe se rechaza.
 
     \b
     Example:
