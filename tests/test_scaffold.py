@@ -286,6 +286,7 @@ def test_new_then_template_and_import_take_it_from_there(runner: CliRunner, repo
             "https://example.org/datos/).\n",
         ),
         (["mvd", "--city", "Montevideo"], "Error: Faltan --country, --website.\n"),
+        (["mvd", *NEW[:4]], "Error: Falta --website.\n"),
     ],
 )
 def test_new_refuses_bad_input(runner: CliRunner, repo: Path, args: list[str], message: str) -> None:

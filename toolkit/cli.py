@@ -577,7 +577,7 @@ def ask_missing(wanted: list[tuple[str, str, str, Any]], lang: str) -> dict[str,
     missing = [w for w in wanted if w[3] in (None, "")]
     if missing and not (sys.stdin.isatty() and not in_ci()):
         names = ", ".join(option for option, *_ in missing)
-        raise UsageError(f"Faltan {names}.", f"Missing {names}.")
+        raise UsageError(f"{'Faltan' if len(missing) > 1 else 'Falta'} {names}.", f"Missing {names}.")
     values = {option: given for option, _, _, given in wanted}
     for option, es, en in ((o, es, en) for o, es, en, given in missing):
         values[option] = click.prompt(es if lang == "es" else en)
