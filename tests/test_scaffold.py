@@ -337,3 +337,19 @@ def test_new_without_schemas_says_where_it_looked(runner: CliRunner, repo: Path)
 )
 def test_partner_id_as_the_shipped_datasets_write_it(city: str, country: str, expected: str) -> None:
     assert partner_id(city, country) == expected
+
+
+def test_a_catalog_with_no_dataset_yet_is_not_valid_and_says_how_to_start(
+    runner: CliRunner, repo: Path
+) -> None:
+    """Right after `init`: nothing was checked, so never «valid»; the fix names `ciudades new`."""
+    result = runner.invoke(cli, ["validate", str(repo / "datasets"), "--lang", "en"])
+    assert result.exit_code == 1
+    assert (
+        "✗ Nothing checked [nothing-checked] ×1\n      No table was checked: there is no declared dataset."
+        in (result.output)
+    )
+    assert (
+        "→ How to fix: Create a dataset with 'ciudades new SLUG --city CITY --country CC --website URL', "
+        "which writes its datapackage.yaml and its tables." in result.output
+    )
