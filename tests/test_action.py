@@ -588,3 +588,27 @@ def test_every_snippet_pins_the_release_tag() -> None:
         f'git tag -a {RELEASE_TAG} -m "ciudades-al-mundo {RELEASE_TAG[1:]}" && git push origin {RELEASE_TAG}'
         in readme
     )
+
+
+def test_pre_commit_hook_as_init_configures_it(adopted: Path, tmp_path: Path) -> None:
+    """The hook run as pre-commit runs it (its entry and the args of the configuration `init`
+    wrote, no file names, from the repository's root) on the files `init` and `new` wrote."""
+    repo = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(adopted), str(repo)], check=True)
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    [entry] = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"]
+    [configured] = entry["hooks"]
+    assert configured["id"] == hook["id"] and hook["pass_filenames"] is False
+    files = re.compile(hook["files"])
+    assert all(files.search(p) for p in ("datasets/catalog.yaml", "datasets/lima/partners.csv"))
+    command = [*hook["entry"].split(), *configured.get("args", [])]
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    ok = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    partners = repo / "datasets" / "lima" / "partners.csv"
+    partners.write_text(
+        partners.read_text(encoding="utf-8").replace(",PE,PER,", ",PE,PRU,"), encoding="utf-8"
+    )
+    broken = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "datasets/lima/partners.csv" in broken.stdout
