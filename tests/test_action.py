@@ -8,6 +8,7 @@ The steps' ``run:`` scripts are executed with bash the way GitHub runs them (``b
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -52,8 +53,6 @@ def run_action(repo: Path, given: dict[str, str], github: dict[str, str]) -> lis
     github = {"action_path": str(ROOT), "base_ref": "", **github}
     summary = repo.parent / f"{repo.name}-summary.md"
     summary.write_text("", encoding="utf-8")
-    output = repo.parent / f"{repo.name}-output.txt"
-    output.write_text("", encoding="utf-8")
     bin_dir = str(Path(sys.executable).parent)
     base_env = {
         **os.environ,
@@ -61,22 +60,25 @@ def run_action(repo: Path, given: dict[str, str], github: dict[str, str]) -> lis
         "CI": "true",
         "GITHUB_ACTIONS": "true",
         "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_OUTPUT": str(output),
         "GITHUB_WORKSPACE": str(repo),
         "RUNNER_TEMP": str(repo.parent),
     }
     for key in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"):
         base_env.pop(key, None)
     results: list[dict[str, Any]] = []
+    step_outputs: dict[str, dict[str, str]] = {}
     failed = False
-    for step in spec["runs"]["steps"]:
+    for number, step in enumerate(spec["runs"]["steps"]):
         if "uses" in step or "pip install" in step.get("run", ""):
             continue  # see the module docstring
         condition = step.get("if", "success()")
         if failed and "always()" not in condition and "failure()" not in condition:
             continue
+        output = repo.parent / f"{repo.name}-output-{number}.txt"  # one file per step, as on a runner
+        output.write_text("", encoding="utf-8")
         env = {
             **base_env,
+            "GITHUB_OUTPUT": str(output),
             **{k: substitute(str(v), inputs, github) for k, v in (step.get("env") or {}).items()},
         }
         script = substitute(step["run"], inputs, github)
@@ -93,8 +95,43 @@ def run_action(repo: Path, given: dict[str, str], github: dict[str, str]) -> lis
             {"name": step["name"], "code": proc.returncode, "out": proc.stdout, "err": proc.stderr}
         )
         failed = failed or proc.returncode != 0
+        if "id" in step:
+            step_outputs[step["id"]] = read_outputs(output)
     results.append({"name": "summary", "out": summary.read_text(encoding="utf-8")})
+    results.append({"name": "outputs", "out": action_outputs(spec, step_outputs)})
     return results
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """A step's ``$GITHUB_OUTPUT`` file as the runner reads it: ``name=value`` lines and
+    ``name<<DELIMITER`` … ``DELIMITER`` blocks."""
+    values: dict[str, str] = {}
+    lines = iter(path.read_text(encoding="utf-8").splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            block = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                block.append(inner)
+            values[name] = "\n".join(block)
+        elif line:
+            name, value = line.split("=", 1)
+            values[name] = value
+    return values
+
+
+def action_outputs(spec: dict[str, Any], steps: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The action's ``outputs``, each ``${{ steps.ID.outputs.NAME }}`` read from its step (an
+    output the step did not write is empty, as on GitHub)."""
+    pattern = re.compile(r"^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$")
+    values = {}
+    for name, opts in (spec.get("outputs") or {}).items():
+        match = pattern.match(str(opts["value"]))
+        assert match, f"output expression the test does not know: {opts['value']}"
+        values[name] = steps.get(match.group(1), {}).get(match.group(2), "")
+    return values
 
 
 @pytest.fixture(scope="module")
@@ -374,3 +411,204 @@ def test_a_diff_that_cannot_run_says_why_in_the_chosen_language(fixture_repo: Pa
     finally:
         subprocess.run([*GIT, "checkout", "-q", "contribution"], cwd=fixture_repo, check=True)
     assert quiet["out"].startswith("No hay versión base con la cual comparar")
+
+
+# ── in another repository: a catalog made with `ciudades init` and `ciudades new` ────────────────
+# What a city that adopts the toolkit has: only the files `init` and `new` wrote (and, until the
+# standard ships inside the toolkit, the schemas copied beside the catalog), on a remote with its
+# main branch; the Action runs with the inputs of the workflow `init` wrote.
+
+EUROPA_PRESS = (
+    "https://www.europapress.es/madrid/noticia-nueva-york-caracas-habana-nowakchott-malabo-sarajevo-"
+    "rabat-tripoli-kiev-tienen-denominador-comun-madrid-20260301101348.html"
+)
+
+
+def ciudades(cwd: Path, *args: str, code: int = 0) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", *args, "--lang", "es"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CI": "true"},
+    )
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def adopted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("adopted")
+    ciudades(
+        base,
+        "init",
+        "lima-datos",
+        "--publisher",
+        "Municipalidad Metropolitana de Lima",
+        "--title-es",
+        "Lima en el mundo",
+        "--title-en",
+        "Lima in the world",
+        "--base-url",
+        "https://datos.example.org/lima/",
+        "--email",
+        "datos@example.org",
+    )
+    work = base / "lima-datos"
+    shutil.copytree(ROOT / "schemas", work / "schemas")  # until the standard ships with the toolkit
+    ciudades(
+        work, "new", "lima", "--city", "Lima", "--country", "PE", "--subdivision", "PE-LMA",
+        "--website", "https://www.munlima.gob.pe",
+    )  # fmt: skip
+    git(work, "init", "-q", "-b", "main")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "ciudades init and ciudades new")
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(base / "data.git")], check=True)
+    return base / "data.git"
+
+
+def workflow_inputs(repo: Path) -> dict[str, str]:
+    """The ``with:`` of the Action's step in the workflow ``ciudades init`` wrote."""
+    from toolkit.review.scaffold import RELEASE_TAG, REPOSITORY
+
+    workflow = yaml.safe_load((repo / ".github" / "workflows" / "validate.yml").read_text(encoding="utf-8"))
+    [step] = [s for job in workflow["jobs"].values() for s in job["steps"] if s.get("id") == "ciudades"]
+    assert step["uses"] == f"{REPOSITORY}@{RELEASE_TAG}"
+    assert set(step["with"]) <= set(action()["inputs"])
+    return {k: str(v) for k, v in step["with"].items()}
+
+
+def import_rows(catalog: Path) -> None:
+    """Two real rows, entered as a contributor would (labels, a country name), added by `import`."""
+    repo = catalog.parent
+    (repo / "socios.csv").write_text(
+        "partner_id,name_es,name_en,partner_type,country,subdivision,wikidata_qid,source_url\n"
+        "madrid-es,Ayuntamiento de Madrid,Madrid City Council,Gobierno local,España,ES-MD,Q2807,"
+        f"{EUROPA_PRESS}\n",
+        encoding="utf-8",
+    )
+    (repo / "acuerdos.csv").write_text(
+        "agreement_id,local_party_id,counterpart_id,agreement_type,title_es,title_en,date_signed,"
+        "date_precision,status,subjects,source_url,source_quote,confidence,notes\n"
+        "lima-ucci-hermanamiento-multiple-1982,lima-pe,madrid-es,Hermanamiento,"
+        "Hermanamiento Múltiple y Solidario de las Capitales Iberoamericanas (UCCI),"
+        f"Multiple and Solidarity Twinning of Ibero-American Capitals (UCCI),1982-01-01,year,vigente,"
+        f"cooperation,{EUROPA_PRESS},Fue en el año 82 cuando el Ayuntamiento de Madrid firmó una amplia "
+        "declaración de Hermanamiento Múltiple y Solidario de todas las Capitales de Iberoamérica-UCCI,"
+        "medium,La lista de Europa Press incluye a Lima entre las capitales hermanadas con Madrid.\n",
+        encoding="utf-8",
+    )
+    for source, table in (("socios.csv", "partners"), ("acuerdos.csv", "agreements")):
+        ciudades(repo, "import", source, "--into", f"datasets/lima/{table}.csv", "--append")
+        (repo / source).unlink()
+
+
+def test_action_on_a_new_catalog_pushed_to_main(adopted: Path, tmp_path: Path) -> None:
+    """Right after `init` and `new`: valid with warnings only (empty tables), and the outputs say so."""
+    runner = tmp_path / "runner"
+    subprocess.run(["git", "clone", "-q", str(adopted), str(runner)], check=True)
+    steps = {s["name"]: s for s in run_action(runner, workflow_inputs(runner), {})}
+    assert steps["Validate"]["code"] == 0, steps["Validate"]["out"]
+    assert "::error" not in steps["Validate"]["out"]
+    assert steps["Validate"]["out"].count("::warning") == 3
+    assert "Revisado: 1 conjunto de datos, 3 tablas, 1 fila." in steps["Validate"]["out"]
+    assert steps["summary"]["out"].startswith("## ✓ Válido: 3 advertencias\n")
+    outputs = steps["outputs"]["out"]
+    assert {k: outputs[k] for k in ("valid", "errors", "warnings")} == {
+        "valid": "true",
+        "errors": "0",
+        "warnings": "3",
+    }
+    report = json.loads(Path(outputs["report"]).read_text(encoding="utf-8"))
+    assert report["valid"] is True and report["stats"]["warnings"] == 3
+    assert sorted(f["code"] for f in report["findings"]) == [
+        "metadata-recommended",
+        "no-data-rows",
+        "no-data-rows",
+    ]
+
+
+def test_action_on_a_pull_request_to_a_new_catalog(adopted: Path, tmp_path: Path) -> None:
+    runner = pull_request(adopted, tmp_path, import_rows)
+    steps = on_pull_request_with(runner, workflow_inputs(runner))
+    validate = steps["Validate"]
+    assert validate["code"] == 0, validate["out"]
+    assert "Revisado: 1 conjunto de datos, 3 tablas, 3 filas." in validate["out"]
+    summary = steps["summary"]["out"]
+    assert summary.startswith("## ✓ Válido: 2 advertencias\n")
+    assert "#### Tabla `agreements` (modificada): 1 fila agregada, 0 eliminadas" in summary
+    outputs = steps["outputs"]["out"]
+    assert (outputs["valid"], outputs["errors"], outputs["warnings"]) == ("true", "0", "2")
+
+
+def test_action_outputs_on_a_broken_pull_request_to_a_new_catalog(adopted: Path, tmp_path: Path) -> None:
+    def broken(catalog: Path) -> None:
+        import_rows(catalog)
+        path = catalog / "lima" / "agreements.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace(",1982-01-01,year,", ",1982-02-31,day,"))
+
+    steps = on_pull_request_with(pull_request(adopted, tmp_path, broken), {"path": "datasets"})
+    assert steps["Validate"]["code"] == 1
+    [error] = [line for line in steps["Validate"]["out"].splitlines() if line.startswith("::error")]
+    assert error.startswith("::error file=datasets/lima/agreements.csv,line=2,")
+    outputs = steps["outputs"]["out"]
+    assert (outputs["valid"], outputs["errors"], outputs["warnings"]) == ("false", "1", "2")
+    assert json.loads(Path(outputs["report"]).read_text(encoding="utf-8"))["stats"]["errors"] == 1
+    assert steps["summary"]["out"].startswith("## ✗ No válido: 1 error, 2 advertencias\n")
+
+
+def test_action_outputs_when_validation_cannot_run(adopted: Path, tmp_path: Path) -> None:
+    runner = tmp_path / "runner"
+    subprocess.run(["git", "clone", "-q", str(adopted), str(runner)], check=True)
+    steps = {s["name"]: s for s in run_action(runner, {"path": "no-such-folder"}, {})}
+    assert steps["Validate"]["code"] == 2
+    assert steps["outputs"]["out"] == {"valid": "false", "errors": "", "warnings": "", "report": ""}
+
+
+def on_pull_request_with(runner: Path, inputs: dict[str, str]) -> dict[str, dict[str, Any]]:
+    steps = {s["name"]: s for s in run_action(runner, inputs, {"base_ref": "main"})}
+    assert steps["Data diff"]["code"] == 0
+    assert "::warning" not in steps["Data diff"]["out"]  # the diff was computed, not given up on
+    return steps
+
+
+def test_every_snippet_pins_the_release_tag() -> None:
+    """README, action.yml and the hook's comments name the tag the release process makes (no `v1`)."""
+    from toolkit.review.scaffold import RELEASE_TAG, REPOSITORY
+
+    for name in ("README.md", "action.yml", ".pre-commit-hooks.yaml"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        uses = re.findall(rf"uses: {REPOSITORY}@(\S+)", text)
+        revs = re.findall(r"\brev: (\S+)", text)
+        assert uses or revs, name
+        assert set(uses + revs) == {RELEASE_TAG}, (name, uses, revs)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert (
+        f'git tag -a {RELEASE_TAG} -m "ciudades-al-mundo {RELEASE_TAG[1:]}" && git push origin {RELEASE_TAG}'
+        in readme
+    )
+
+
+def test_pre_commit_hook_as_init_configures_it(adopted: Path, tmp_path: Path) -> None:
+    """The hook run as pre-commit runs it (its entry and the args of the configuration `init`
+    wrote, no file names, from the repository's root) on the files `init` and `new` wrote."""
+    repo = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(adopted), str(repo)], check=True)
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    [entry] = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"]
+    [configured] = entry["hooks"]
+    assert configured["id"] == hook["id"] and hook["pass_filenames"] is False
+    files = re.compile(hook["files"])
+    assert all(files.search(p) for p in ("datasets/catalog.yaml", "datasets/lima/partners.csv"))
+    command = [*hook["entry"].split(), *configured.get("args", [])]
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    ok = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    partners = repo / "datasets" / "lima" / "partners.csv"
+    partners.write_text(
+        partners.read_text(encoding="utf-8").replace(",PE,PER,", ",PE,PRU,"), encoding="utf-8"
+    )
+    broken = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "datasets/lima/partners.csv" in broken.stdout

@@ -321,3 +321,14 @@ def test_every_help_is_bilingual_the_same_way(runner: CliRunner, path: tuple[str
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.help and " / " in param.help, (param.opts, param.help)
+
+
+def test_json_report_is_the_json_format_beside_any_other(runner: CliRunner, tmp_path: Path) -> None:
+    """``--json-report FILE``: what ``--format json`` prints, written to FILE whatever ``--format``
+    (the Action reads its outputs from it while printing annotations)."""
+    args = ["validate", str(FIXTURES / "csv" / "ragged.csv"), "--schema", MINI, "--lang", "en"]
+    report = tmp_path / "report.json"
+    github = runner.invoke(cli, [*args, "--format", "github", "--json-report", str(report)])
+    assert github.exit_code == 1 and github.output.startswith("::error ")
+    as_json = runner.invoke(cli, [*args, "--format", "json"])
+    assert report.read_text(encoding="utf-8") == as_json.output

@@ -518,8 +518,8 @@ def test_warnings_are_shown_on_the_report_page(tmp_path: Path) -> None:
     build(datasets, out)
     report = (out / "en" / "ciudad-prueba" / "validation.html").read_text(encoding="utf-8")
     assert "Valid, with 1 warning" in report
-    assert "metadata-missing" in report
-    assert "The required property &#39;keywords_en&#39; is missing." in report
+    assert "metadata-recommended" in report
+    assert "The recommended property &#39;keywords_en&#39; is missing." in report
     index = (out / "en" / "index.html").read_text(encoding="utf-8")
     assert "Valid, with 1 warning" in index
 

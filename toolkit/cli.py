@@ -191,6 +191,12 @@ def cli() -> None:
     "to an .xlsx workbook with the problem cells marked.",
 )
 @click.option(
+    "--json-report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Escribe además el informe en JSON (el de --format json) en este archivo / also write the "
+    "report as JSON (that of --format json) to this file.",
+)
+@click.option(
     "--limit-errors",
     type=click.IntRange(min=1),
     default=1000,
@@ -216,6 +222,7 @@ def validate(
     engine: str,
     changed_since: str | None,
     xlsx_report: Path | None,
+    json_report: Path | None,
     allow_remote: bool,
     lang: str | None,
     debug: bool,
@@ -271,6 +278,10 @@ def validate(
             else f"Review workbook written to {xlsx_report}",
             err=True,
         )
+    if json_report:  # for a program that reads the verdict (the Action's outputs)
+        from toolkit.report.findings import render_json
+
+        json_report.write_text(render_json(report, lang), encoding="utf-8")
     echo_report(report, fmt, lang)
     sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
@@ -567,6 +578,163 @@ def import_(
     else:
         click.echo(render_import(result, lang), nl=False)
     sys.exit(EXIT_OK if result.ok else EXIT_INVALID)
+
+
+def ask_missing(wanted: list[tuple[str, str, str, Any]], lang: str) -> dict[str, Any]:
+    """Values the command needs and was not given: asked for on a terminal, otherwise a usage
+    error that names the options (a script or CI never waits on a prompt). ``wanted``: (option,
+    question in Spanish, in English, the value given or None)."""
+    from toolkit.errors import UsageError
+
+    missing = [w for w in wanted if w[3] in (None, "")]
+    if missing and not (sys.stdin.isatty() and not in_ci()):
+        names = ", ".join(option for option, *_ in missing)
+        raise UsageError(f"{'Faltan' if len(missing) > 1 else 'Falta'} {names}.", f"Missing {names}.")
+    values = {option: given for option, _, _, given in wanted}
+    for option, es, en in ((o, es, en) for o, es, en, given in missing):
+        values[option] = click.prompt(es if lang == "es" else en)
+    return values
+
+
+@cli.command()
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(path_type=Path), default=".")
+@click.option("--publisher", help="Quién publica el catálogo / who publishes the catalog.")
+@click.option("--title-es", help="Título del catálogo en español / the catalog's title in Spanish.")
+@click.option("--title-en", help="Título del catálogo en inglés / the catalog's title in English.")
+@click.option("--base-url", help="URL pública del sitio del catálogo / the catalog site's public URL.")
+@click.option("--email", help="Correo de contacto / contact e-mail.")
+@click.option(
+    "--publisher-url",
+    help="Sitio del publicador (por defecto, --base-url) / the publisher's site (default: --base-url).",
+)
+@click.option(
+    "--languages", default="es,en", show_default=True, help="Idiomas, separados por comas / languages."
+)
+@click.option("--license", "licence", default="CC-BY-4.0", show_default=True, help="Licencia / licence.")
+@click.option(
+    "--ref",
+    help="Versión de la Action y del hook: etiqueta o commit (por defecto, la de esta herramienta) / "
+    "the Action's and the hook's release tag or commit (default: this toolkit's).",
+)
+@click.option(
+    "--force", is_flag=True, help="Escribe aunque DIR no esté vacía / write even if DIR is not empty."
+)
+@command_options()
+def init(
+    directory: Path,
+    publisher: str | None,
+    title_es: str | None,
+    title_en: str | None,
+    base_url: str | None,
+    email: str | None,
+    publisher_url: str | None,
+    languages: str,
+    licence: str,
+    ref: str | None,
+    force: bool,
+    lang: str | None,
+    debug: bool,
+) -> None:
+    """Crea un catálogo nuevo. / Create a new catalog.
+
+    Escribe en DIR (por defecto, la carpeta actual) datasets/catalog.yaml, un README para quienes
+    contribuyen, .github/workflows/validate.yml (la Action), .pre-commit-config.yaml y .gitignore.
+    Lo que no se da como opción se pregunta en una terminal; fuera de una terminal (un script, CI),
+    es un error de uso. Una DIR que no está vacía se rechaza, salvo con --force.
+
+    \b
+    Example:
+        ciudades init mis-datos --publisher "Mi Ciudad" --title-es "Mi catálogo" \\
+          --title-en "My catalog" --base-url https://example.org/datos/ --email datos@example.org
+    """
+    from toolkit.review.scaffold import RELEASE_TAG, CatalogSettings, init_catalog
+
+    lang = lang or default_lang()
+    given = ask_missing(
+        [
+            ("--publisher", "Publicador (p. ej. el gobierno de la ciudad)", "Publisher", publisher),
+            ("--title-es", "Título del catálogo en español", "Catalog title in Spanish", title_es),
+            ("--title-en", "Título del catálogo en inglés", "Catalog title in English", title_en),
+            ("--base-url", "URL pública del sitio", "Public URL of the site", base_url),
+            ("--email", "Correo de contacto", "Contact e-mail", email),
+        ],
+        lang,
+    )
+    settings = CatalogSettings(
+        publisher=given["--publisher"],
+        title_es=given["--title-es"],
+        title_en=given["--title-en"],
+        base_url=given["--base-url"],
+        email=given["--email"],
+        publisher_url=publisher_url or "",
+        languages=languages.split(","),
+        license=licence,
+    )
+    written = init_catalog(directory, settings, force=force, ref=ref or RELEASE_TAG)
+    click.echo(written.render(lang), nl=False)
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--city", help="Nombre de la ciudad / the city's name.")
+@click.option("--country", help="País, ISO 3166-1 alfa-2 (p. ej. MX) / country, ISO 3166-1 alpha-2.")
+@click.option("--subdivision", help="Subdivisión ISO 3166-2 (p. ej. MX-CMX) / ISO 3166-2 subdivision.")
+@click.option(
+    "--website",
+    help="Sitio oficial del gobierno de la ciudad (la fuente de su fila) / the city government's "
+    "official site (the source of its row).",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("datasets"),
+    show_default=True,
+    help="Carpeta del catálogo / the catalog folder.",
+)
+@command_options()
+def new(
+    slug: str,
+    city: str | None,
+    country: str | None,
+    subdivision: str | None,
+    website: str | None,
+    catalog_dir: Path,
+    lang: str | None,
+    debug: bool,
+) -> None:
+    """Agrega un conjunto de datos al catálogo. / Add a dataset to the catalog.
+
+    Crea CATALOGO/SLUG con su datapackage.yaml (licencia y publicador del catálogo), las tres tablas
+    (agreements, funding, partners) con los encabezados de sus esquemas y, en partners.csv, la fila
+    del propio gobierno de la ciudad, con su sitio oficial como fuente. Lo que no se da como opción
+    se pregunta en una terminal; fuera de una terminal, es un error de uso. Una carpeta que ya
+    existe se rechaza.
+
+    \b
+    Example:
+        ciudades new lima --city Lima --country PE --subdivision PE-LMA --website https://www.munlima.gob.pe
+    """
+    from toolkit.review.scaffold import new_dataset
+
+    lang = lang or default_lang()
+    given = ask_missing(
+        [
+            ("--city", "Ciudad", "City", city),
+            ("--country", "País (ISO 3166-1 alfa-2, p. ej. MX)", "Country (ISO 3166-1 alpha-2)", country),
+            ("--website", "Sitio oficial del gobierno de la ciudad", "City government's website", website),
+        ],
+        lang,
+    )
+    written = new_dataset(
+        catalog_dir,
+        slug,
+        city=given["--city"],
+        country=given["--country"],
+        website=given["--website"],
+        subdivision=subdivision,
+    )
+    click.echo(written.render(lang), nl=False)
 
 
 @cli.group()

@@ -590,8 +590,7 @@ def _check_dataset_metadata(
     for key, (es, en) in RECOMMENDED_DATASET.items() if policy else ():
         if key not in meta or meta[key] in (None, "", [], {}):
             out.add(
-                "metadata-missing",
-                severity="warning",
+                "metadata-recommended",
                 line=doc.line(key),
                 property=key,
                 expected=es,

@@ -41,7 +41,7 @@ def codes_markdown(lang: str | None = None) -> str:
         "",
         "Each finding of `ciudades validate` has one of these codes. Codes marked *frictionless* are",
         "frictionless's own error types, reported with the same row and field as frictionless.",
-        "Severity is the default; `metadata-missing` is a warning for recommended properties.",
+        "Severity is the default.",
         "",
         "| código / code | etapa / stage | severidad / severity | frictionless | título | title |",
         "|---|---|---|---|---|---|",

@@ -861,6 +861,17 @@ _CODES = [
         "Ordena las columnas como en el esquema: {expected}.",
         "Put the columns in the schema's order: {expected}.",
     ),
+    _c(
+        "metadata-recommended",
+        "metadata",
+        "warning",
+        "Falta un metadato recomendado",
+        "Recommended metadata missing",
+        "Falta la propiedad recomendada «{property}».",
+        "The recommended property '{property}' is missing.",
+        "Agrega «{property}» al descriptor ({expected}): el conjunto es válido sin ella, pero su ficha queda incompleta.",
+        "Add '{property}' to the descriptor ({expected_en}): the dataset is valid without it, but its record is incomplete.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

@@ -148,8 +148,25 @@ def nothing_checked(catalog: Catalog) -> Finding:
     """The finding of a run that checked no table: such a run is never reported as valid."""
     from toolkit.report.findings import make_finding
 
+    expected = (
+        "Declara cada tabla en «resources» del datapackage.yaml de su conjunto (name, path y schema); "
+        "un conjunto de datos es una carpeta con su datapackage.yaml."
+    )
+    expected_en = (
+        "Declare each table under 'resources' in its dataset's datapackage.yaml (name, path and "
+        "schema); a dataset is a folder with its datapackage.yaml."
+    )
     if not catalog.datasets:
         detail, detail_en = "no hay ningún conjunto de datos declarado", "there is no declared dataset"
+        if catalog.folder is not None:  # a catalog just made by `ciudades init`, say
+            expected = (
+                "Crea un conjunto con «ciudades new SLUG --city CIUDAD --country PAÍS --website URL», "
+                "que escribe su datapackage.yaml y sus tablas. " + expected
+            )
+            expected_en = (
+                "Create a dataset with 'ciudades new SLUG --city CITY --country CC --website URL', "
+                "which writes its datapackage.yaml and its tables. " + expected_en
+            )
     else:
         detail = "los conjuntos de datos no declaran ninguna tabla CSV"
         detail_en = "the datasets declare no CSV table"
@@ -158,10 +175,8 @@ def nothing_checked(catalog: Catalog) -> Finding:
         path=display_path(catalog.folder) if catalog.folder is not None else None,
         detail=detail,
         detail_en=detail_en,
-        expected="Declara cada tabla en «resources» del datapackage.yaml de su conjunto (name, path y "
-        "schema); un conjunto de datos es una carpeta con su datapackage.yaml.",
-        expected_en="Declare each table under 'resources' in its dataset's datapackage.yaml (name, "
-        "path and schema); a dataset is a folder with its datapackage.yaml.",
+        expected=expected,
+        expected_en=expected_en,
     )
 
 
