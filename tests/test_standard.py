@@ -11,11 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.conftest import SHIPPED_TABLES
 from toolkit.catalog import standard
 from toolkit.cli import cli
 from toolkit.validation.validator import validate
-
-from tests.conftest import SHIPPED_TABLES
 
 
 def catalog_alone(tmp_path: Path, root: Path, extra: str = "") -> Path:
@@ -81,7 +80,8 @@ def test_a_pin_the_standard_does_not_meet_is_an_error_in_both_languages(tmp_path
     assert finding.path.endswith("catalog.yaml") and finding.line is not None
     version = standard.installed().version  # type: ignore[union-attr]
     assert finding.message_es.startswith(
-        "catalog.yaml pide el estándar «>=2,<3», pero los esquemas se leyeron del estándar instalado con la herramienta ("
+        "catalog.yaml pide el estándar «>=2,<3», pero los esquemas se leyeron "
+        "del estándar instalado con la herramienta ("
     )
     assert finding.message_es.endswith(f"), que tiene la versión {version}.")
     assert finding.message_en.endswith(f"), which is version {version}.")
@@ -142,7 +142,9 @@ def test_schemas_export_copies_the_standard_and_refuses_to_overwrite(tmp_path: P
     assert (dest / "funding.schema.yaml").read_text(encoding="utf-8") == "edited"
     result = CliRunner().invoke(cli, ["schemas", "export", str(dest), "--force"])
     assert result.exit_code == 0
-    assert (dest / "funding.schema.yaml").read_bytes() == (root / "schemas" / "funding.schema.yaml").read_bytes()
+    assert (dest / "funding.schema.yaml").read_bytes() == (
+        root / "schemas" / "funding.schema.yaml"
+    ).read_bytes()
 
 
 def test_an_exported_standard_beside_the_catalog_is_read_and_pinned(tmp_path: Path, root: Path) -> None:

@@ -522,7 +522,9 @@ def schemas(
     if catalog_folder is None and (Path("datasets") / CATALOG_FILE).is_file():
         catalog_folder = Path("datasets")
     if catalog_folder is not None and not (catalog_folder / CATALOG_FILE).is_file():
-        raise UsageError(f"«{catalog_folder}» no tiene catalog.yaml.", f"'{catalog_folder}' has no catalog.yaml.")
+        raise UsageError(
+            f"«{catalog_folder}» no tiene catalog.yaml.", f"'{catalog_folder}' has no catalog.yaml."
+        )
     own = schemas_folder(catalog_folder) if catalog_folder is not None else None
     shipped = standard.installed()
     found = standard.entries(own)
@@ -534,8 +536,13 @@ def schemas(
                 else None,
                 "catalog_schemas": display_path(own) if own else None,
                 "entries": [
-                    {"kind": e.kind, "name": e.name, "version": e.version, "source": e.source,
-                     "path": display_path(e.path)}
+                    {
+                        "kind": e.kind,
+                        "name": e.name,
+                        "version": e.version,
+                        "source": e.source,
+                        "path": display_path(e.path),
+                    }
                     for e in found
                 ],
             }
@@ -549,8 +556,10 @@ def schemas(
         click.echo(f"{'Esquemas del catálogo' if es else 'Catalog schemas'}: {display_path(own)}")
     sources = {"catalog": "catálogo" if es else "catalog", "installed": "instalado" if es else "installed"}
     kinds = {"schema": "esquema" if es else "schema", "codelist": "lista" if es else "codelist"}
-    header = ("tipo", "nombre", "versión", "origen", "archivo") if es else (
-        "kind", "name", "version", "source", "file"
+    header = (
+        ("tipo", "nombre", "versión", "origen", "archivo")
+        if es
+        else ("kind", "name", "version", "source", "file")
     )
     rows = [header] + [
         (kinds[e.kind], e.name, e.version or "-", sources[e.source], display_path(e.path)) for e in found

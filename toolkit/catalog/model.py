@@ -10,9 +10,9 @@ import copy
 import csv
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from toolkit.catalog import discovery, remote, standard, structured
@@ -352,16 +352,19 @@ def _load_schema(
     if SLUG.match(ref.replace("_", "-")) and "." not in ref:
         path: Path | None = catalog.find_schema(ref)
         if path is None:
-            beside = catalog.schemas_dir is not None
+            if catalog.schemas_dir is not None:
+                es = f"no existe {ref}.schema.yaml en schemas/ ni en el estándar instalado"
+                en = f"{ref}.schema.yaml exists neither in schemas/ nor in the installed standard"
+            else:
+                es = f"no hay carpeta schemas/ junto al catálogo y el estándar instalado no tiene «{ref}»"
+                en = (
+                    f"there is no schemas/ folder beside the catalog and no '{ref}' in the installed standard"
+                )
             out.add(
                 "schema-missing",
                 value=ref,
-                detail=f"no existe {ref}.schema.yaml en schemas/ ni en el estándar instalado"
-                if beside
-                else f"no hay carpeta schemas/ junto al catálogo y el estándar instalado no tiene «{ref}»",
-                detail_en=f"{ref}.schema.yaml exists neither in schemas/ nor in the installed standard"
-                if beside
-                else f"there is no schemas/ folder beside the catalog and the installed standard has no '{ref}'",
+                detail=es,
+                detail_en=en,
                 **where,
             )
             return None, None
@@ -623,8 +626,12 @@ def _check_standard_pin(catalog: Catalog, doc: structured.Document, path: Path, 
                 "standard-mismatch",
                 value=str(pin_text),
                 version=std.version or "?",
-                source="de la carpeta schemas/ del catálogo" if own else "del estándar instalado con la herramienta",
-                source_en="the catalog's schemas/ folder" if own else "the standard installed with the toolkit",
+                source="de la carpeta schemas/ del catálogo"
+                if own
+                else "del estándar instalado con la herramienta",
+                source_en="the catalog's schemas/ folder"
+                if own
+                else "the standard installed with the toolkit",
                 folder=display_path(folder),
                 **where,
             )
@@ -1210,8 +1217,10 @@ def load_catalog(
             property="schemas",
             detail=f"la carpeta «{meta['schemas']}» no existe (junto al catálogo)",
             detail_en=f"the folder '{meta['schemas']}' does not exist (beside the catalog)",
-            expected="una ruta relativa a una carpeta de esquemas, o quita «schemas:» para usar el estándar instalado",
-            expected_en="a relative path to a folder of schemas, or remove 'schemas:' to use the installed standard",
+            expected="una ruta relativa a una carpeta de esquemas, o quita «schemas:» "
+            "para usar el estándar instalado",
+            expected_en="a relative path to a folder of schemas, or remove 'schemas:' "
+            "to use the installed standard",
         )
     if allow_remote:
         catalog.remote = RemoteFiles()

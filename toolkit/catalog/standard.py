@@ -159,7 +159,9 @@ def export(dest: Path, *, force: bool = False) -> list[Path]:
         raise UsageError(f"«{dest}» existe y no es una carpeta.", f"'{dest}' exists and is not a folder.")
     existing = [t for t in targets if t.exists()]
     if existing and not force:
-        shown = ", ".join(str(t) for t in existing[:3]) + (f" (+{len(existing) - 3})" if len(existing) > 3 else "")
+        shown = ", ".join(str(t) for t in existing[:3]) + (
+            f" (+{len(existing) - 3})" if len(existing) > 3 else ""
+        )
         raise UsageError(
             f"No se sobrescribió nada: ya existen {shown}. Usa --force para reemplazarlos.",
             f"Nothing was overwritten: {shown} already exist. Use --force to replace them.",
