@@ -1,6 +1,7 @@
-"""The standard that ships with the toolkit: the Table Schemas and codelists every dataset of a
-catalog follows (``schemas/`` in the repository, ``toolkit/schemas/`` inside the installed wheel),
-with its version.
+"""The standard that ships with the toolkit: its schemas, codelists and version.
+
+The Table Schemas and codelists every dataset of a catalog follows are ``schemas/`` in the
+repository and ``toolkit/schemas/`` inside the installed wheel.
 
 A schema named in a descriptor (``schema: agreements``) is read from the catalog's own ``schemas/``
 folder first, then from the installed standard; a codelist likewise. A catalog pins the versions
