@@ -109,7 +109,7 @@ def test_the_installed_wheel_runs_the_pipeline_without_the_repository(
 
     ciudades = str(venv / "bin" / "ciudades")
     out = run([ciudades, "schemas", "--lang", "en"], cwd=work, env=env)
-    assert f"({site / 'toolkit' / 'schemas'})" in out and "installed" in out
+    assert "toolkit/schemas/agreements.schema.yaml" in out and "installed" in out
     out = run([ciudades, "validate", "datasets", "--lang", "en"], cwd=work, env=env)
     assert "✓ Valid" in out
     run([ciudades, "package", "datasets", "--out", "build/packages", "--lang", "en"], cwd=work, env=env)

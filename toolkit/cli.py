@@ -551,7 +551,7 @@ def schemas(
     es = lang == "es"
     if shipped is not None:
         label = "Estándar instalado" if es else "Installed standard"
-        click.echo(f"{label}: {shipped.name} {shipped.version} ({shipped.folder})")
+        click.echo(f"{label}: {shipped.name} {shipped.version} ({display_path(shipped.folder)})")
     if own is not None:
         click.echo(f"{'Esquemas del catálogo' if es else 'Catalog schemas'}: {display_path(own)}")
     sources = {"catalog": "catálogo" if es else "catalog", "installed": "instalado" if es else "installed"}
