@@ -110,6 +110,9 @@ def test_the_installed_wheel_runs_the_pipeline_without_the_repository(
     ciudades = str(venv / "bin" / "ciudades")
     out = run([ciudades, "schemas", "--lang", "en"], cwd=work, env=env)
     assert "toolkit/schemas/agreements.schema.yaml" in out and "installed" in out
+    # A schema named outside any catalog comes from the installed standard too.
+    run([ciudades, "template", "agreements", "--out", "agreements.xlsx", "--lang", "en"], cwd=work, env=env)
+    assert (work / "agreements.xlsx").stat().st_size > 0
     out = run([ciudades, "validate", "datasets", "--lang", "en"], cwd=work, env=env)
     assert "✓ Valid" in out
     run([ciudades, "package", "datasets", "--out", "build/packages", "--lang", "en"], cwd=work, env=env)
