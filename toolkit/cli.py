@@ -527,6 +527,11 @@ def schemas(
         )
     own = schemas_folder(catalog_folder) if catalog_folder is not None else None
     shipped = standard.installed()
+    if shipped is None:  # pragma: no cover - only a broken installation gets here
+        raise ToolkitError(
+            "No se encontró el estándar instalado (toolkit/schemas/); reinstala el paquete.",
+            "The installed standard (toolkit/schemas/) was not found; reinstall the package.",
+        )
     found = standard.entries(own)
     if as_json:
         echo_json(
