@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError, shown
+from toolkit.errors import ToolkitError, UsageError, shown
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
 
@@ -509,6 +509,114 @@ def describe(csv_file: Path, lang: str | None, debug: bool) -> None:
 
     schema = run(csv_file)
     click.echo(render_schema(schema, display_path(csv_file), lang or default_lang()), nl=False)
+
+
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--catalog",
+    "catalog_folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Carpeta del catálogo (por omisión, datasets/ si existe) / catalog folder.",
+)
+@json_option
+@command_options()
+@click.pass_context
+def schemas(
+    ctx: click.Context, catalog_folder: Path | None, as_json: bool, lang: str | None, debug: bool
+) -> None:
+    """El estándar: esquemas y listas de códigos. / The standard: schemas and codelists.
+
+    Lista cada esquema y lista de códigos con su versión y de dónde se lee: la carpeta schemas/
+    del catálogo primero, luego el estándar instalado con la herramienta. Con «export» los copia a
+    una carpeta para adaptarlos.
+
+    \b
+    Example:
+        ciudades schemas
+        ciudades schemas export schemas
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from toolkit.catalog import standard
+    from toolkit.catalog.model import CATALOG_FILE, display_path, schemas_folder
+
+    lang = lang or default_lang()
+    if catalog_folder is None and (Path("datasets") / CATALOG_FILE).is_file():
+        catalog_folder = Path("datasets")
+    if catalog_folder is not None and not (catalog_folder / CATALOG_FILE).is_file():
+        raise UsageError(
+            f"«{catalog_folder}» no tiene catalog.yaml.", f"'{catalog_folder}' has no catalog.yaml."
+        )
+    own = schemas_folder(catalog_folder) if catalog_folder is not None else None
+    shipped = standard.installed()
+    if shipped is None:  # pragma: no cover - only a broken installation gets here
+        raise ToolkitError(
+            "No se encontró el estándar instalado (toolkit/schemas/); reinstala el paquete.",
+            "The installed standard (toolkit/schemas/) was not found; reinstall the package.",
+        )
+    found = standard.entries(own)
+    if as_json:
+        echo_json(
+            {
+                "standard": {"name": shipped.name, "version": shipped.version, "folder": str(shipped.folder)}
+                if shipped
+                else None,
+                "catalog_schemas": display_path(own) if own else None,
+                "entries": [
+                    {
+                        "kind": e.kind,
+                        "name": e.name,
+                        "version": e.version,
+                        "source": e.source,
+                        "path": display_path(e.path),
+                    }
+                    for e in found
+                ],
+            }
+        )
+        return
+    es = lang == "es"
+    if shipped is not None:
+        label = "Estándar instalado" if es else "Installed standard"
+        click.echo(f"{label}: {shipped.name} {shipped.version} ({display_path(shipped.folder)})")
+    if own is not None:
+        click.echo(f"{'Esquemas del catálogo' if es else 'Catalog schemas'}: {display_path(own)}")
+    sources = {"catalog": "catálogo" if es else "catalog", "installed": "instalado" if es else "installed"}
+    kinds = {"schema": "esquema" if es else "schema", "codelist": "lista" if es else "codelist"}
+    header = (
+        ("tipo", "nombre", "versión", "origen", "archivo")
+        if es
+        else ("kind", "name", "version", "source", "file")
+    )
+    rows = [header] + [
+        (kinds[e.kind], e.name, e.version or "-", sources[e.source], display_path(e.path)) for e in found
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    click.echo()
+    for r in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[4])
+
+
+@schemas.command(name="export")
+@click.argument("dest", metavar="DIR", type=click.Path(path_type=Path))
+@force_option("DIR")
+@command_options()
+def schemas_export(dest: Path, force: bool, lang: str | None, debug: bool) -> None:
+    """Copia el estándar instalado a DIR para adaptarlo. / Copy the installed standard to DIR.
+
+    Escribe standard.yaml, los esquemas y codelists/; no sobrescribe nada sin --force. Una carpeta
+    schemas/ junto al catálogo se lee antes que el estándar instalado.
+
+    \b
+    Example:
+        ciudades schemas export schemas
+    """
+    from toolkit.catalog.standard import export
+
+    written = export(dest, force=force)
+    es = (lang or default_lang()) == "es"
+    click.echo(f"{'Copiados' if es else 'Copied'} {len(written)} {'archivos a' if es else 'files to'} {dest}")
 
 
 @cli.command(name="import")

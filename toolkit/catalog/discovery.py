@@ -117,7 +117,7 @@ def _dataset_snippet(folder: Path, files: list[Path], catalog: Catalog) -> str:
     tables = []
     for path in files:
         stem = re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-") or "table"
-        known = catalog.schemas_dir is not None and (catalog.schemas_dir / f"{stem}.schema.yaml").is_file()
+        known = catalog.find_schema(stem) is not None
         rel = path.relative_to(folder).as_posix()
         tables.append(f"{{name: {stem}, path: {rel}, schema: {stem if known else 'ESQUEMA'}}}")
     return f"{{name: {folder.name}, resources: [{', '.join(tables)}]}}"

@@ -10,11 +10,12 @@ import copy
 import csv
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import discovery, remote, structured
+from toolkit.catalog import discovery, remote, standard, structured
 from toolkit.catalog.remote import RemoteFiles
 from toolkit.errors import UsageError
 from toolkit.report.findings import Finding, make_finding
@@ -125,6 +126,32 @@ class Catalog:
     # The catalog's policy applies by default though there is no catalog folder: a single CSV
     # checked against one of a catalog's schemas, or a package about to be published.
     catalog_policy: bool = False
+    # The folders a schema or codelist named by a slug was read from (the catalog's own schemas/,
+    # the installed standard): the catalog's ``standard:`` pin is checked against them.
+    standards_used: dict[Path, standard.Standard] = field(default_factory=dict)
+
+    def find_schema(self, name: str) -> Path | None:
+        """The schema called ``name``: in the catalog's own schemas/ first, then the installed standard."""
+        return self._find(name, lambda std: std.schema_path(name))
+
+    def find_codelist(self, name: str) -> Path | None:
+        """The codelist called ``name``: in the catalog's own schemas/ first, then the installed standard."""
+        return self._find(name, lambda std: std.codelist_path(name))
+
+    def _find(self, name: str, look: Callable[[standard.Standard], Path | None]) -> Path | None:
+        places = [standard.Standard(self.schemas_dir)] if self.schemas_dir is not None else []
+        shipped = standard.installed()
+        if shipped is not None:
+            places.append(shipped)
+        for std in places:
+            found = look(std)
+            if found is not None:
+                if std.folder not in self.standards_used:
+                    self.standards_used[std.folder] = (
+                        std if std is shipped else standard.read_standard(std.folder)
+                    )
+                return found
+        return None
 
     @property
     def in_catalog(self) -> bool:
@@ -284,14 +311,14 @@ def _resolve_codelists(
         name = str(f["codelist"])
         cl = catalog.codelists.get(name)
         if cl is None:
-            path = catalog.schemas_dir / "codelists" / f"{name}.csv" if catalog.schemas_dir else None
-            if path is None or not SLUG.match(name.replace("_", "-")) or not path.is_file():
+            path = catalog.find_codelist(name) if SLUG.match(name.replace("_", "-")) else None
+            if path is None:
                 out.add(
                     "codelist-error",
                     value=name,
                     field=f.get("name"),
-                    detail="no existe en schemas/codelists/",
-                    detail_en="not found in schemas/codelists/",
+                    detail="no existe en schemas/codelists/ ni en el estándar instalado",
+                    detail_en="not found in schemas/codelists/ nor in the installed standard",
                     **where,
                 )
                 continue
@@ -323,25 +350,21 @@ def _load_schema(
         )
         return None, None
     if SLUG.match(ref.replace("_", "-")) and "." not in ref:
-        if catalog.schemas_dir is None:
-            out.add(
-                "schema-missing",
-                value=ref,
-                detail="no hay carpeta schemas/ junto al catálogo",
-                detail_en="there is no schemas/ folder beside the catalog",
-                **where,
-            )
-            return None, None
-        path: Path | None = catalog.schemas_dir / f"{ref}.schema.yaml"
-        if not path.is_file():  # type: ignore[union-attr]
-            alt = catalog.schemas_dir / f"{ref}.schema.json"
-            path = alt if alt.is_file() else None
+        path: Path | None = catalog.find_schema(ref)
         if path is None:
+            if catalog.schemas_dir is not None:
+                es = f"no existe {ref}.schema.yaml en schemas/ ni en el estándar instalado"
+                en = f"{ref}.schema.yaml exists neither in schemas/ nor in the installed standard"
+            else:
+                es = f"no hay carpeta schemas/ junto al catálogo y el estándar instalado no tiene «{ref}»"
+                en = (
+                    f"there is no schemas/ folder beside the catalog and no '{ref}' in the installed standard"
+                )
             out.add(
                 "schema-missing",
                 value=ref,
-                detail=f"no existe {ref}.schema.yaml en schemas/",
-                detail_en=f"{ref}.schema.yaml does not exist in schemas/",
+                detail=es,
+                detail_en=en,
                 **where,
             )
             return None, None
@@ -568,6 +591,49 @@ def _check_catalog_metadata(meta: Any, path: Path, doc: structured.Document, out
                 detail_en="must have 'es' and 'en' texts",
                 expected="escribe es: … y en: …",
                 expected_en="write es: … and en: …",
+            )
+
+
+def _check_standard_pin(catalog: Catalog, doc: structured.Document, path: Path, out: _Collector) -> None:
+    """``standard:`` in catalog.yaml against the version of each standard a schema or codelist was
+    read from (the installed one, or the catalog's own schemas/ when it carries a standard.yaml)."""
+    if "standard" not in catalog.metadata:
+        return
+    where = {"path": display_path(path), "line": doc.line("standard")}
+    pin_text = catalog.metadata["standard"]
+    try:
+        pin = standard.parse_pin(str(pin_text)) if isinstance(pin_text, str | int | float) else None
+    except ValueError:
+        pin = None
+    if pin is None:
+        out.add(
+            "metadata-invalid",
+            property="standard",
+            detail=f"«{pin_text}» no es una versión ni un rango de versiones",
+            detail_en=f"'{pin_text}' is not a version nor a range of versions",
+            expected="una versión (1.0.0) o un rango entre comillas («>=1.0,<2»)",
+            expected_en="a version (1.0.0) or a quoted range ('>=1.0,<2')",
+            **where,
+        )
+        return
+    shipped = standard.installed()
+    for folder, std in catalog.standards_used.items():
+        own = shipped is None or folder != shipped.folder
+        if own and std.version is None:
+            continue  # the catalog's own schemas, with no standard.yaml: not a copy of a standard
+        if not standard.satisfies(std.version, pin):
+            out.add(
+                "standard-mismatch",
+                value=str(pin_text),
+                version=std.version or "?",
+                source="de la carpeta schemas/ del catálogo"
+                if own
+                else "del estándar instalado con la herramienta",
+                source_en="the catalog's schemas/ folder"
+                if own
+                else "the standard installed with the toolkit",
+                folder=display_path(folder),
+                **where,
             )
 
 
@@ -1062,6 +1128,15 @@ def _dataset_folders(folder: Path) -> list[Path]:
     )
 
 
+def schemas_folder(catalog_folder: Path) -> Path | None:
+    """The catalog's own schemas folder (``schemas:`` in its catalog.yaml, ``../schemas`` by default)."""
+    try:
+        meta = structured.read(catalog_folder / CATALOG_FILE).data
+    except (structured.StructuredError, OSError):
+        meta = {}
+    return _schemas_dir(catalog_folder.resolve(), meta if isinstance(meta, dict) else {})
+
+
 def _schemas_dir(catalog_folder: Path | None, meta: dict[str, Any]) -> Path | None:
     if catalog_folder is None:
         return None
@@ -1122,6 +1197,7 @@ def load_catalog(
             f"'{display_path(target)}' has no catalog.yaml or datapackage.yaml.",
         )
     meta: dict[str, Any] = {}
+    doc: structured.Document | None = None
     if catalog_folder is not None:
         cat_path = catalog_folder / CATALOG_FILE
         doc = _read_doc(cat_path, out, None)
@@ -1131,6 +1207,20 @@ def load_catalog(
             if isinstance(doc.data, dict):
                 meta = doc.data
     catalog = Catalog(catalog_folder, meta, [], _schemas_dir(catalog_folder, meta), catalog_policy=publishing)
+    if doc is not None and "schemas" in meta and catalog.schemas_dir is None:
+        # A folder named on purpose and not found: never fall back to the installed standard in silence.
+        out.add(
+            "metadata-invalid",
+            path=display_path(catalog_folder / CATALOG_FILE) if catalog_folder else None,
+            line=doc.line("schemas"),
+            property="schemas",
+            detail=f"la carpeta «{meta['schemas']}» no existe (junto al catálogo)",
+            detail_en=f"the folder '{meta['schemas']}' does not exist (beside the catalog)",
+            expected="una ruta relativa a una carpeta de esquemas, o quita «schemas:» "
+            "para usar el estándar instalado",
+            expected_en="a relative path to a folder of schemas, or remove 'schemas:' "
+            "to use the installed standard",
+        )
     if allow_remote:
         catalog.remote = RemoteFiles()
     whole = catalog_folder is not None and target == catalog_folder
@@ -1151,6 +1241,8 @@ def load_catalog(
         if only and folder.name not in only:
             continue
         catalog.datasets.append(load_dataset(folder, catalog, out, profiles))
+    if doc is not None and catalog_folder is not None:
+        _check_standard_pin(catalog, doc, catalog_folder / CATALOG_FILE, out)
     if whole:
         out.findings.extend(discovery.undeclared_folders(catalog, only or None))
     return catalog, out.findings

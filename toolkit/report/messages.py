@@ -872,6 +872,17 @@ _CODES = [
         "Agrega «{property}» al descriptor ({expected}): el conjunto es válido sin ella, pero su ficha queda incompleta.",
         "Add '{property}' to the descriptor ({expected_en}): the dataset is valid without it, but its record is incomplete.",
     ),
+    _c(
+        "standard-mismatch",
+        "metadata",
+        "error",
+        "Versión del estándar no admitida",
+        "Standard version not allowed",
+        "catalog.yaml pide el estándar «{value}», pero los esquemas se leyeron {source} ({folder}), que tiene la versión {version}.",
+        "catalog.yaml asks for the standard '{value}', but the schemas were read from {source_en} ({folder}), which is version {version}.",
+        "Instala una versión de la herramienta cuyo estándar cumpla «{value}» (o copia ese estándar en la carpeta schemas/ del catálogo con «ciudades schemas export»), o cambia «standard:» en catalog.yaml si los datos ya siguen la versión {version}.",
+        "Install a version of the toolkit whose standard meets '{value}' (or copy that standard into the catalog's schemas/ folder with 'ciudades schemas export'), or change 'standard:' in catalog.yaml if the data already follow version {version}.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import structured
+from toolkit.catalog import standard, structured
 from toolkit.catalog.model import Codelist, display_path, load_codelist, schema_candidates
 from toolkit.errors import UsageError
 
@@ -47,12 +47,15 @@ class SchemaInfo:
 
 def load_schema(ref: str | Path, *, near: Path | None = None) -> SchemaInfo:
     """A schema by file path or by name (``agreements`` → the nearest ``schemas/agreements.schema.yaml``,
-    looking up from ``near`` and from the working directory)."""
+    looking up from ``near`` and from the working directory, then the installed standard)."""
     path = Path(ref)
+    shipped = standard.installed()
     if not path.is_file():
         if path.suffix or "/" in str(ref) or "\\" in str(ref):
             raise UsageError(f"No existe el esquema «{ref}».", f"The schema '{ref}' does not exist.")
         found = next((p for p in schema_candidates(str(ref), near) if p.is_file()), None)
+        if found is None and shipped is not None:
+            found = shipped.schema_path(str(ref))
         if found is None:
             names = sorted(p.name.split(".")[0] for p in Path("schemas").glob("*.schema.*") if p.is_file())
             known_es = f" Esquemas en schemas/: {', '.join(names)}." if names else ""
@@ -80,6 +83,8 @@ def load_schema(ref: str | Path, *, near: Path | None = None) -> SchemaInfo:
         if not name or name in info.codelists:
             continue
         cl_path = path.parent / "codelists" / f"{name}.csv"
+        if not cl_path.is_file() and shipped is not None and shipped.codelist_path(name) is not None:
+            cl_path = shipped.folder / "codelists" / f"{name}.csv"
         try:
             info.codelists[name] = load_codelist(cl_path, f.get("type", "string"))
         except (OSError, ValueError, UnicodeDecodeError) as ex:
