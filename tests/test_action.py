@@ -456,7 +456,6 @@ def adopted(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "datos@example.org",
     )
     work = base / "lima-datos"
-    shutil.copytree(ROOT / "schemas", work / "schemas")  # until the standard ships with the toolkit
     ciudades(
         work, "new", "lima", "--city", "Lima", "--country", "PE", "--subdivision", "PE-LMA",
         "--website", "https://www.munlima.gob.pe",

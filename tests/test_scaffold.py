@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import pty
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +52,6 @@ def repo(runner: CliRunner, tmp_path: Path) -> Path:
     target = tmp_path / "datos"
     result = init(runner, target)
     assert result.exit_code == 0, result.output
-    shutil.copytree(ROOT / "schemas", target / "schemas")  # until the standard ships with the toolkit
     return target
 
 
@@ -201,7 +200,7 @@ def test_new_dataset_validates_with_warnings_only(runner: CliRunner, repo: Path)
         "partners.csv",
     ]
     for table in ("agreements", "funding", "partners"):
-        schema = yaml.safe_load((repo / "schemas" / f"{table}.schema.yaml").read_text(encoding="utf-8"))
+        schema = yaml.safe_load((ROOT / "schemas" / f"{table}.schema.yaml").read_text(encoding="utf-8"))
         with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         assert rows[0] == [f["name"] for f in schema["fields"]]
@@ -245,7 +244,8 @@ def test_new_then_template_and_import_take_it_from_there(runner: CliRunner, repo
     header = repo / "partners-header.csv"
     assert (
         runner.invoke(
-            cli, ["template", str(repo / "schemas/partners.schema.yaml"), "--out", str(header)]
+            cli,
+            ["template", "partners", "--out", str(header)],  # by name: the installed standard
         ).exit_code
         == 0
     )
@@ -315,16 +315,14 @@ def test_new_refuses_an_existing_folder_and_a_missing_catalog(runner: CliRunner,
     )
 
 
-def test_new_without_schemas_says_where_it_looked(runner: CliRunner, repo: Path) -> None:
-    shutil.rmtree(repo / "schemas")
+def test_new_without_schemas_uses_the_installed_standard(runner: CliRunner, repo: Path) -> None:
+    assert not (repo / "schemas").exists()  # init writes no schemas/: the toolkit carries the standard
     catalog = repo / "datasets"
     result = runner.invoke(cli, ["new", "montevideo", *NEW, "--catalog", str(catalog), "--lang", "en"])
-    assert result.exit_code == 2
-    assert result.output == (
-        f"Error: The catalog '{catalog}' cannot find the schema 'agreements' (looked for "
-        "agreements.schema.yaml in its schemas/ folder).\n"
-    )
-    assert not (catalog / "montevideo").exists()
+    assert result.exit_code == 0, result.output
+    report = runner.invoke(cli, ["validate", str(catalog), "--format", "json", "--lang", "en"])
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.output)["stats"]["resources"] == 3
 
 
 @pytest.mark.parametrize(

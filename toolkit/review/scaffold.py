@@ -308,16 +308,16 @@ def partner_id(city: str, country: str) -> str:
 
 
 def _schema_file(catalog: Catalog, catalog_dir: Path, name: str) -> Path:
-    """Where the catalog's schema ``name`` is, as validation resolves it."""
-    folder = catalog.schemas_dir
-    for suffix in (".schema.yaml", ".schema.yml", ".schema.json"):
-        if folder is not None and (folder / f"{name}{suffix}").is_file():
-            return folder / f"{name}{suffix}"
+    """Where the catalog's schema ``name`` is, as validation resolves it: the catalog's own schemas/
+    first, then the standard installed with the toolkit."""
+    found = catalog.find_schema(name)
+    if found is not None:
+        return found
     raise UsageError(
-        f"El catálogo «{catalog_dir}» no encuentra el esquema «{name}» (se buscó {name}.schema.yaml en "
-        "su carpeta schemas/).",
-        f"The catalog '{catalog_dir}' cannot find the schema '{name}' (looked for {name}.schema.yaml "
-        "in its schemas/ folder).",
+        f"El catálogo «{catalog_dir}» no encuentra el esquema «{name}» (ni en su carpeta schemas/ ni en el "
+        "estándar instalado con la herramienta).",
+        f"The catalog '{catalog_dir}' cannot find the schema '{name}' (neither in its schemas/ folder nor "
+        "in the standard installed with the toolkit).",
     )
 
 
