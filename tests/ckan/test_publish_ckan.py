@@ -312,6 +312,17 @@ def test_dry_run_without_token_plans_with_anonymous_reads(
     )
     assert json.loads(with_token.stdout)["anonymous"] is False
 
+    # A private dataset with one of our names: invisible anonymously, and the plan says so.
+    ckan_server.post("package_create", {"name": "a-bogota", "owner_org": ckan_server.org, "private": True})
+    hidden = run(ckan_server, out, "--prefix", "a-", "--dry-run", "--lang", "en", token="")
+    assert hidden.exit_code == 3, hidden.output
+    assert hidden.stderr.startswith(
+        "Error: 'a-bogota' exists on the portal but cannot be seen without a token (it is private or "
+        "deleted): to plan with it, give a token in CKAN_API_TOKEN or with --api-token-file."
+    )
+    seen = run(ckan_server, out, "--prefix", "a-", "--dry-run", "--lang", "en", "--dataset", "bogota")
+    assert seen.exit_code == 0 and "bogota → a-bogota: update" in seen.stdout  # with a token, it is seen
+
     no_org = run(ckan_server, out, "--dry-run", "--lang", "en", token="", org="no-existe")
     assert no_org.exit_code == 3, no_org.output
     assert no_org.stderr.startswith("Error: The organisation 'no-existe' does not exist on")
