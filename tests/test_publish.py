@@ -253,6 +253,29 @@ def test_first_contact_refused_fails_at_once_in_words() -> None:
     assert info.value.exit_code == 3
 
 
+def test_first_contact_never_accepted_fails_after_one_connect_timeout() -> None:
+    """A portal that never accepts the connection (a full listen queue: its SYNs are dropped, as a
+    firewall would) is not retried either, and the message says how long it waited."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        queued = [socket.socket() for _ in range(3)]
+        for sock in queued:
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+        try:
+            client = CkanClient(f"http://127.0.0.1:{port}", Secret(""), timeout=1.5, retries=4, backoff=5.0)
+            with pytest.raises(ToolkitError) as info:
+                client.check_portal()
+        finally:
+            for sock in queued:
+                sock.close()
+    assert client.counter.reads == 1
+    assert "after 1 attempt (it did not accept a connection within 1.5 s)" in info.value.message("en")
+    assert "tras 1 intento (no aceptó la conexión en 1.5 s)" in info.value.message("es")
+
+
 def _tree(root: Path) -> dict[str, str]:
     return {
         str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest()
