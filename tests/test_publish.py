@@ -394,3 +394,18 @@ def test_error_messages(status: int, body: Any, message: str) -> None:
         client.action("resource_create", data={"name": "x"})
     assert message in info.value.message("es")
     assert info.value.exit_code == 3
+
+
+def test_an_anonymous_plan_says_what_it_could_not_check() -> None:
+    from toolkit.publish import PublishResult, render_text
+    from toolkit.publish.ckan import UNCHECKED
+
+    result = PublishResult("http://portal.test", "mi-ciudad", dry_run=True, prune=False, anonymous=True)
+    result.unchecked = list(UNCHECKED)
+    assert (
+        "Sin token: el plan se hizo con lecturas anónimas. Quedó sin comprobar, porque necesita un token: "
+        "que el token sea válido, el permiso para publicar en «mi-ciudad» y los conjuntos privados o "
+        "borrados con estos nombres (sin token no se ven: uno así figura «por crear»)."
+    ) in render_text(result, "es")
+    assert "No token: planned with anonymous reads." in render_text(result, "en")
+    assert "token" not in render_text(PublishResult("http://portal.test", "x", True, False), "es")

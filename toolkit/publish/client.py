@@ -486,7 +486,7 @@ def _why_unreachable(ex: Exception, host: str, timeout: float) -> tuple[str, str
             return ("falló la conexión TLS", "the TLS handshake failed")
         if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED:
             return (
-                "conexión rechazada: nada escucha en esa dirección y puerto",
+                "conexión rechazada: no hay ningún servicio en esa dirección y puerto",
                 "connection refused: nothing listens at that address and port",
             )
         if isinstance(cause, ConnectionResetError):

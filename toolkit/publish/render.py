@@ -133,7 +133,10 @@ def _anonymous_line(result: PublishResult, lang: str) -> str:
         ", ".join(notes[:-1]) + (" y " if es else " and ") + notes[-1] if len(notes) > 1 else "".join(notes)
     )
     if es:
-        return f"Sin token: planeado con lecturas anónimas. No se comprobó (necesita un token): {listed}."
+        return (
+            "Sin token: el plan se hizo con lecturas anónimas. Quedó sin comprobar, porque necesita un "
+            f"token: {listed}."
+        )
     return f"No token: planned with anonymous reads. Not checked (it needs a token): {listed}."
 
 
