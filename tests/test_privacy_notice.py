@@ -97,7 +97,7 @@ def publish(portal: Portal, *args: str) -> tuple[int, str, str]:
     url = f"http://127.0.0.1:{portal.server_port}"
     common = ["--url", url, "--org", "org", "--retries", "0", "--timeout", "5"]
     result = CliRunner().invoke(
-        cli, ["publish", "ckan", *args, *common], env={"CI": "true", "CKAN_API_TOKEN": "t0ken"}
+        cli, ["publish", "ckan", *args, *common], env={"CI": "true", "CKAN_API_TOKEN": "t0ken-" + "0" * 40}
     )
     return result.exit_code, result.stdout, result.stderr
 

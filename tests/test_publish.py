@@ -6,17 +6,26 @@ decisions that do not need a server (what counts as a change, what is deleted, w
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import pickle
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 
+from toolkit.cli import cli
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.packaging.packages import PackageResult, package
-from toolkit.publish import Secret, read_token, redacted
+from toolkit.publish import Secret, check_credentials, read_token, redacted
 from toolkit.publish.ckan import ckan_name, plan_dataset
 from toolkit.publish.client import CkanClient, normalize_url
 from toolkit.publish.mapping import desired_dataset, landing_page
@@ -159,6 +168,147 @@ def test_normalize_url_refuses_other_schemes() -> None:
         normalize_url("ftp://datos.example.org")
 
 
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+EXAMPLE = " (e.g. https://datos.cdmx.gob.mx)"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("datos.example.org", "the scheme is missing: write https:// in front" + EXAMPLE),
+        ("localhost:5000", "the scheme is missing: write https:// in front" + EXAMPLE),
+        ("ftp://datos.example.org", "the scheme is 'ftp', not http or https"),
+        ("https://", "it names no host" + EXAMPLE),
+        ("http://127.0.0.1:99999", "the port is not a number from 1 to 65535"),
+        ("https://datos.example.org/?q=1", "a portal's base address has no ? or #" + EXAMPLE),
+        ("https://datos example.org", "it has spaces or control characters"),
+    ],
+)
+def test_a_malformed_url_is_a_usage_error(url: str, problem: str, tmp_path: Path) -> None:
+    """Exit 2 before anything is packaged or sent (it was 3, the code of a failing portal)."""
+    argv = ["publish", "ckan", "--packages", str(tmp_path / "none"), "--url", url, "--org", "x"]
+    result = CliRunner().invoke(cli, [*argv, "--dry-run", "--lang", "en"], env={"CKAN_API_TOKEN": ""})
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stderr == f"Error: '{url}' is not the http(s) address of a CKAN portal (--url): {problem}.\n"
+    )
+
+
+def test_scrub_replaces_only_the_whole_token() -> None:
+    """Masking once hid letters inside unrelated words ("port***l" for the token "a")."""
+    secret = Secret("abc-123")
+    text = "x abc-123. abc-1234 zabc-123 'abc-123' Authorization: abc-123\n"
+    assert secret.scrub(text) == "x ***. abc-1234 zabc-123 '***' Authorization: ***\n"
+    assert Secret("a").scrub("a portal, after a while") == "*** portal, after *** while"
+
+
+JWT_LIKE = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJ4In0.c2lnbmF0dXJlLW9mLTQzLWNoYXJhY3RlcnMtaGVyZQ"
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("a", "The API token has 1 characters and cannot be a CKAN token"),
+        ("changeme", "The API token has 8 characters and cannot be a CKAN token"),
+        ("Bearer " + JWT_LIKE, "The API token has spaces or line breaks inside"),
+    ],
+)
+def test_a_token_that_cannot_be_one_is_a_usage_error(token: str, message: str, tmp_path: Path) -> None:
+    argv = ["publish", "ckan", "--packages", str(tmp_path / "none"), "--url", "http://127.0.0.1:9"]
+    result = CliRunner().invoke(cli, [*argv, "--org", "x", "--lang", "en"], env={"CKAN_API_TOKEN": token})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: {message}")
+    assert result.stderr.count("\n") == 1
+    es = CliRunner().invoke(cli, [*argv, "--org", "x", "--lang", "es"], env={"CKAN_API_TOKEN": token})
+    assert es.exit_code == 2 and es.stderr.startswith("Error: El token de la API tiene")
+
+
+def test_real_token_shapes_are_accepted() -> None:
+    check_credentials(Secret(JWT_LIKE), dry_run=False)  # a CKAN 2.9+ API token (a JWT)
+    check_credentials(Secret("0c4b5a3e-2f1d-4e6a-9b8c-7d6e5f4a3b2c"), dry_run=False)  # a legacy key
+    check_credentials(Secret(""), dry_run=True)  # a dry run without a token: anonymous reads
+    with pytest.raises(UsageError, match="--dry-run does not need one"):
+        check_credentials(Secret(""), dry_run=False)
+
+
+def test_first_contact_refused_fails_at_once_in_words() -> None:
+    """No retries against a portal that never answered, and no urllib3 text in the message."""
+    client = CkanClient(f"http://127.0.0.1:{closed_port()}", Secret(""), retries=4, backoff=5.0)
+    started = time.monotonic()
+    with pytest.raises(ToolkitError) as info:
+        client.check_portal()
+    assert time.monotonic() - started < 2, "retried: the backoff alone is 5 + 10 + 20 + 40 s"
+    assert client.counter.reads == 1
+    message = info.value.message("en")
+    assert message == (
+        f"Could not connect to the portal {client.url} after 1 attempt (connection refused: nothing "
+        "listens at that address and port): check the address, your connection and that the portal is up."
+    )
+    assert info.value.exit_code == 3
+
+
+def test_first_contact_never_accepted_fails_after_one_connect_timeout() -> None:
+    """A portal that never accepts the connection (a full listen queue: its SYNs are dropped, as a
+    firewall would) is not retried either, and the message says how long it waited."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        queued = [socket.socket() for _ in range(3)]
+        for sock in queued:
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+        try:
+            client = CkanClient(f"http://127.0.0.1:{port}", Secret(""), timeout=1.5, retries=4, backoff=5.0)
+            with pytest.raises(ToolkitError) as info:
+                client.check_portal()
+        finally:
+            for sock in queued:
+                sock.close()
+    assert client.counter.reads == 1
+    assert "after 1 attempt (it did not accept a connection within 1.5 s)" in info.value.message("en")
+    assert "tras 1 intento (no aceptó la conexión en 1.5 s)" in info.value.message("es")
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest()
+        for f in sorted(root.rglob("*"))
+        if f.is_file()
+    }
+
+
+def test_dry_run_writes_nothing_and_stops_at_once_on_an_unreachable_portal(tmp_path: Path) -> None:
+    """The old dry run rebuilt build/packages, then retried for 1 + 2 + 4 + 8 s and printed urllib3."""
+    work, scratch = tmp_path / "work", tmp_path / "tmp"
+    scratch.mkdir()
+    shutil.copytree(ROOT / "datasets", work / "datasets")
+    shutil.copytree(ROOT / "schemas", work / "schemas")
+    before = _tree(tmp_path)
+    url = f"http://127.0.0.1:{closed_port()}"
+    env = {k: v for k, v in os.environ.items() if k != "CKAN_API_TOKEN"}
+    env |= {"PYTHONPATH": str(ROOT), "TMPDIR": str(scratch), "CI": "true"}
+    argv = [sys.executable, "-m", "toolkit", "publish", "ckan", "datasets", "--url", url, "--org", "x"]
+    started = time.monotonic()
+    proc = subprocess.run(
+        [*argv, "--dry-run", "--lang", "en"], cwd=work, env=env, capture_output=True, text=True, timeout=120
+    )
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr == (
+        f"Error: Could not connect to the portal {url} after 1 attempt (connection refused: nothing "
+        "listens at that address and port): check the address, your connection and that the portal is up.\n"
+    )
+    assert elapsed < 15, f"{elapsed:.1f} s: the portal was retried"
+    assert _tree(tmp_path) == before, "a dry run wrote files (build/packages or a leftover temporary folder)"
+
+
 class _Answer(requests.Response):
     def __init__(self, status: int, body: Any) -> None:
         super().__init__()
@@ -244,3 +394,18 @@ def test_error_messages(status: int, body: Any, message: str) -> None:
         client.action("resource_create", data={"name": "x"})
     assert message in info.value.message("es")
     assert info.value.exit_code == 3
+
+
+def test_an_anonymous_plan_says_what_it_could_not_check() -> None:
+    from toolkit.publish import PublishResult, render_text
+    from toolkit.publish.ckan import UNCHECKED
+
+    result = PublishResult("http://portal.test", "mi-ciudad", dry_run=True, prune=False, anonymous=True)
+    result.unchecked = list(UNCHECKED)
+    assert (
+        "Sin token: el plan se hizo con lecturas anónimas. Quedó sin comprobar, porque necesita un token: "
+        "que el token sea válido, el permiso para publicar en «mi-ciudad» y los conjuntos privados o "
+        "borrados con estos nombres (sin token no se ven: uno así figura «por crear»)."
+    ) in render_text(result, "es")
+    assert "No token: planned with anonymous reads." in render_text(result, "en")
+    assert "token" not in render_text(PublishResult("http://portal.test", "x", True, False), "es")

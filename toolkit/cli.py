@@ -858,7 +858,13 @@ def publish() -> None:
     "--dataset", "datasets", multiple=True, help="Publica solo este conjunto (repetible) / only this dataset."
 )
 @click.option("--prefix", default="", help="Prefijo del nombre en CKAN / prefix for the CKAN names.")
-@click.option("--dry-run", is_flag=True, help="Solo muestra el plan; no escribe / plan only, write nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Solo muestra el plan: no escribe en el portal ni en disco (empaqueta en una carpeta temporal) y "
+    "no necesita token / plan only: writes nothing to the portal or to disk (packages into a temporary "
+    "folder) and needs no token.",
+)
 @click.option(
     "--prune", is_flag=True, help="Borra recursos que ya no están en el paquete / delete stale ones."
 )
@@ -904,8 +910,8 @@ def publish_ckan(
 
     Valida y empaqueta PATH (por defecto datasets/), o toma los paquetes ya hechos de --packages, y
     publica cada conjunto como un conjunto de datos de CKAN. Token: CKAN_API_TOKEN o
-    --api-token-file. Salida 3 si el portal falla; volver a ejecutar retoma desde lo que el portal
-    ya tiene.
+    --api-token-file; --dry-run planea sin él, con lecturas anónimas. Salida 3 si el portal falla;
+    volver a ejecutar retoma desde lo que el portal ya tiene.
 
     \b
     Example:
@@ -915,20 +921,37 @@ def publish_ckan(
     from toolkit.errors import UsageError
     from toolkit.packaging.packages import package as build
     from toolkit.packaging.packages import read_packages
-    from toolkit.publish import PublishFailed, read_token, redacted, render_json, render_text
+    from toolkit.publish import (
+        PublishFailed,
+        check_credentials,
+        read_token,
+        redacted,
+        render_json,
+        render_text,
+    )
     from toolkit.publish import publish_ckan as run
+    from toolkit.publish.client import normalize_url
     from toolkit.validation.privacy_notice import scan_packages
 
     lang = lang or default_lang()
     if path is not None and packages_dir is not None:
         raise UsageError("Usa PATH o --packages, no ambos.", "Use PATH or --packages, not both.")
+    url = normalize_url(url)  # before packaging: a usage error costs nothing
     token = read_token(api_token_file)
+    check_credentials(token, dry_run)
     render = render_json if fmt == "json" else functools.partial(render_text, lang=lang)
-    with redacted(token), progress_status(lang) as progress:
+    with redacted(token), progress_status(lang) as progress, contextlib.ExitStack() as stack:
         if packages_dir is not None:
             packages = read_packages(packages_dir)
             personal = scan_packages(packages.datasets)
         else:
+            if dry_run:  # a preview writes nothing that outlives it, not even build/packages
+                import tempfile
+
+                out = (
+                    Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ciudades-plan-")))
+                    / "packages"
+                )
             packages = build(path or Path("datasets"), out, progress=progress, allow_remote=allow_remote)
             personal = packages.report.findings
         echo_privacy_notice(personal, lang)  # before anything is uploaded

@@ -98,8 +98,9 @@ def test_publish_plan_apply_verify_and_nothing_left(
     assert "Simulación (--dry-run): no se escribió nada en el portal." in plan.output
     assert f"conjuntos de datos: {len(slugs)} por crear; recursos: {5 * len(slugs)} por crear." in plan.output
     assert all(show(ckan_server, f"t-{s}") is None for s in slugs), "a dry run must not write"
+    assert not out.exists(), "a dry run packages into a temporary folder, never into --out"
 
-    applied = run(ckan_server, out, "--prefix", "t-", "--lang", "es")
+    applied = run(ckan_server, catalog, "--prefix", "t-", "--lang", "es", out=out)
     assert applied.exit_code == 0, applied.output
     assert (
         f"✓ Publicado y verificado; {5 * len(slugs)} archivos descargados del portal coinciden"
@@ -195,7 +196,7 @@ def test_changed_row_uploads_only_that_file(
         "bogota.zip": "upload",  # it holds every file
     }
 
-    applied = run(ckan_server, out, "--prefix", "c-", "--dataset", "bogota", url=proxy.url)
+    applied = run(ckan_server, catalog_copy, "--prefix", "c-", "--dataset", "bogota", out=out, url=proxy.url)
     assert applied.exit_code == 0, applied.output
     written = sorted(s.path.rsplit("/", 1)[-1] for s in proxy.writes())
     assert written == ["resource_update"] * 3
@@ -264,6 +265,72 @@ def test_prune_removes_stale_resources_and_duplicates_never_stay(
     assert show(ckan_server, "p-montevideo")["state"] == "active"  # type: ignore[index]
 
 
+# ── a dry run without a token: anonymous reads, and it says what they could not check ───────────
+
+
+def test_dry_run_without_token_plans_with_anonymous_reads(
+    ckan_server: CkanServer, proxy: FaultProxy, shipped: PackageResult
+) -> None:
+    mvd = by_slug(shipped, "montevideo")
+    publish_ckan([mvd], url=ckan_server.url, org=ckan_server.org, token=ckan_server.token, prefix="a-")
+    out = shipped.out
+    proxy.reset()
+
+    plan = run(ckan_server, out, "--prefix", "a-", "--dry-run", "--lang", "en", token="", url=proxy.url)
+    assert plan.exit_code == 0, plan.output
+    assert (
+        "No token: planned with anonymous reads. Not checked (it needs a token): that a token is valid, "
+        f"the permission to publish in '{ckan_server.org}' and private or deleted datasets with these "
+        "names (invisible without a token: one shows as 'to create')."
+    ) in plan.stdout
+    assert "montevideo → a-montevideo: unchanged" in plan.stdout  # read anonymously, and complete
+    assert "bogota → a-bogota: create" in plan.stdout
+    assert proxy.writes() == []
+    asked = [s.path.rsplit("/", 1)[-1].split("?")[0] for s in proxy.seen]
+    assert "am_following_group" not in asked and "organization_show" in asked
+
+    as_json = run(
+        ckan_server,
+        out,
+        "--prefix",
+        "a-",
+        "--dry-run",
+        "--format",
+        "json",
+        "--dataset",
+        "montevideo",
+        token="",
+    )
+    assert as_json.exit_code == 0, as_json.output
+    doc = json.loads(as_json.stdout)
+    assert doc["anonymous"] is True and doc["unchecked"] == ["token", "permission", "hidden-datasets"]
+    assert doc["status"] == "planned" and doc["requests"]["writes"] == 0
+    assert {r["action"] for r in doc["datasets"][0]["resources"]} == {"unchanged"}
+
+    with_token = run(
+        ckan_server, out, "--prefix", "a-", "--dry-run", "--format", "json", "--dataset", "montevideo"
+    )
+    assert json.loads(with_token.stdout)["anonymous"] is False
+
+    # A private dataset with one of our names: invisible anonymously, and the plan says so.
+    ckan_server.post("package_create", {"name": "a-bogota", "owner_org": ckan_server.org, "private": True})
+    hidden = run(ckan_server, out, "--prefix", "a-", "--dry-run", "--lang", "en", token="")
+    assert hidden.exit_code == 3, hidden.output
+    assert hidden.stderr.startswith(
+        "Error: 'a-bogota' exists on the portal but cannot be seen without a token (it is private or "
+        "deleted): to plan with it, give a token in CKAN_API_TOKEN or with --api-token-file."
+    )
+    seen = run(ckan_server, out, "--prefix", "a-", "--dry-run", "--lang", "en", "--dataset", "bogota")
+    assert seen.exit_code == 0 and "bogota → a-bogota: update" in seen.stdout  # with a token, it is seen
+
+    no_org = run(ckan_server, out, "--dry-run", "--lang", "en", token="", org="no-existe")
+    assert no_org.exit_code == 3, no_org.output
+    assert no_org.stderr.startswith("Error: The organisation 'no-existe' does not exist on")
+
+    no_token = run(ckan_server, out, "--prefix", "a-", "--lang", "en", token="")
+    assert no_token.exit_code == 2 and "--dry-run does not need one" in no_token.stderr
+
+
 # ── failures: clear messages, exit code 3, and the token never shown ────────────────────────────
 
 
@@ -306,8 +373,9 @@ def test_failures_exit_3_with_a_clear_message(
 
     dead = run(ckan_server, out, *fast, url=f"http://127.0.0.1:{free_port()}")
     assert dead.exit_code == 3, dead.output
-    assert "Error: No se pudo conectar con el portal http://127.0.0.1:" in dead.stderr
-    assert "tras 2 intentos" in dead.stderr
+    assert dead.stderr.startswith("Error: No se pudo conectar con el portal http://127.0.0.1:")
+    assert "tras 1 intento (conexión rechazada" in dead.stderr, "a portal that never answered is not retried"
+    assert dead.stderr.count("\n") == 1 and "HTTPConnectionPool" not in dead.stderr
 
     html = run(ckan_server, out, *fast, url=not_ckan)
     assert html.exit_code == 3, html.output

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from toolkit.errors import UsageError
-from toolkit.publish.ckan import PublishFailed, PublishResult, publish_ckan
+from toolkit.publish.ckan import PublishFailed, PublishResult, check_credentials, publish_ckan
 from toolkit.publish.client import CkanClient, PortalError, Secret
 from toolkit.publish.render import render_json, render_text
 
@@ -20,6 +20,7 @@ __all__ = [
     "PublishFailed",
     "PublishResult",
     "Secret",
+    "check_credentials",
     "publish_ckan",
     "read_token",
     "redacted",

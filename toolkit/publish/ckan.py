@@ -28,6 +28,7 @@ from toolkit.publish.client import (
     PortalUnavailable,
     Secret,
     TokenRejected,
+    check_token,
 )
 from toolkit.publish.mapping import DATASET_FIELDS, DesiredDataset, DesiredResource, clean, desired_dataset
 
@@ -247,6 +248,9 @@ class PublishResult:
     datasets: list[DatasetPlan] = field(default_factory=list)
     error: ToolkitError | None = None
     requests: dict[str, int] = field(default_factory=dict)
+    # A dry run without a token plans with anonymous reads; these checks needed a token (UNCHECKED).
+    anonymous: bool = False
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -282,9 +286,15 @@ class PublishResult:
             "status": status,
             "summary": self.summary(),
             "requests": self.requests,
+            "anonymous": self.anonymous,
+            "unchecked": self.unchecked,
             "error": _error_dict(self.error),
             "datasets": [d.to_dict() for d in self.datasets],
         }
+
+
+# What a plan made with anonymous reads could not check, each needing a token (see render.py).
+UNCHECKED = ("token", "permission", "hidden-datasets")
 
 
 # ── applying ────────────────────────────────────────────────────────────────────────────────────
@@ -298,13 +308,18 @@ class _Publisher:
         self.retries = retries
         self.progress = progress or (lambda _msg: None)
 
-    def organization_id(self) -> str:
+    def organization_id(self, anonymous: bool = False) -> str:
         """Check the token and the organisation; return the organisation's id.
+
+        Anonymous (a dry run without a token), only that the organisation exists, with
+        ``organization_show`` asking for no dataset count (which would need the search index).
 
         CKAN 2.10 treats an unknown token as an anonymous visitor instead of refusing it, so a
         read that needs a signed-in user (``am_following_group``) tells a rejected token apart
         from a user without permission, and also whether the organisation exists.
         """
+        if anonymous:
+            return self._organization_id_anonymous()
         try:
             self.client.action("am_following_group", {"id": self.org})
         except PortalError as ex:
@@ -319,13 +334,7 @@ class _Publisher:
                     403,
                 ) from None
             if ex.status == 409 and "not found" in ex.message_en.lower():
-                raise NotFound(
-                    f"La organización «{self.org}» no existe en {self.client.url}: revisa --org (es el "
-                    "nombre corto de la organización, el que aparece en su dirección) o pide que la creen.",
-                    f"The organisation '{self.org}' does not exist on {self.client.url}: check --org (it is "
-                    "the organisation's short name, as in its address) or ask for it to be created.",
-                    404,
-                ) from None
+                raise self._missing_org() from None
             raise
         mine = self.client.action(
             "organization_list_for_user", {"permission": "create_dataset", "include_dataset_count": "false"}
@@ -341,16 +350,47 @@ class _Publisher:
             403,
         )
 
-    def read(self, name: str) -> dict[str, Any] | None:
+    def _missing_org(self) -> NotFound:
+        return NotFound(
+            f"La organización «{self.org}» no existe en {self.client.url}: revisa --org (es el "
+            "nombre corto de la organización, el que aparece en su dirección) o pide que la creen.",
+            f"The organisation '{self.org}' does not exist on {self.client.url}: check --org (it is "
+            "the organisation's short name, as in its address) or ask for it to be created.",
+            404,
+        )
+
+    def _organization_id_anonymous(self) -> str:
+        skip = ("datasets", "dataset_count", "users", "groups", "tags", "followers")
+        try:
+            org = self.client.action(
+                "organization_show", {"id": self.org, **{f"include_{k}": "false" for k in skip}}
+            )
+        except NotFound:
+            raise self._missing_org() from None
+        if not isinstance(org, dict) or not org.get("id"):
+            raise self._missing_org()
+        return str(org["id"])
+
+    def read(self, name: str, anonymous: bool = False) -> dict[str, Any] | None:
         try:
             result = self.client.action("package_show", {"id": name})
         except NotFound:
             return None
+        except PortalError as ex:
+            if anonymous and ex.status == 403:
+                raise PortalError(
+                    f"«{name}» existe en el portal pero no se ve sin token (es privado o está borrado): "
+                    "para planear con él, da un token en CKAN_API_TOKEN o con --api-token-file.",
+                    f"'{name}' exists on the portal but cannot be seen without a token (it is private or "
+                    "deleted): to plan with it, give a token in CKAN_API_TOKEN or with --api-token-file.",
+                    403,
+                ) from None
+            raise
         return result if isinstance(result, dict) else None
 
-    def plan(self, desired: DesiredDataset) -> DatasetPlan:
+    def plan(self, desired: DesiredDataset, anonymous: bool = False) -> DatasetPlan:
         self.progress(desired.name)
-        return plan_dataset(desired, self.read(desired.name), self.prune)
+        return plan_dataset(desired, self.read(desired.name, anonymous), self.prune)
 
     # Writes: each one once; PortalUnavailable makes the caller read the dataset again and re-plan.
 
@@ -510,6 +550,18 @@ def ckan_name(slug: str, prefix: str = "") -> str:
     return name
 
 
+def check_credentials(secret: Secret, dry_run: bool) -> None:
+    """Refuse, as a usage error, a token that cannot be one, or no token when not a dry run."""
+    check_token(secret)
+    if not secret and not dry_run:
+        raise UsageError(
+            "Falta el token de la API de CKAN: defínelo en la variable CKAN_API_TOKEN o pásalo en un "
+            "archivo con --api-token-file (--dry-run no lo necesita: planea con lecturas anónimas).",
+            "The CKAN API token is missing: set it in the CKAN_API_TOKEN variable or pass it in a file "
+            "with --api-token-file (--dry-run does not need one: it plans with anonymous reads).",
+        )
+
+
 def publish_ckan(
     packages: list[DatasetPackage],
     *,
@@ -528,22 +580,22 @@ def publish_ckan(
 ) -> PublishResult:
     """Plan (and unless ``dry_run``, apply and verify) the publication of ``packages`` to CKAN.
 
+    A dry run needs no token: without one it plans with anonymous reads, and the result's
+    ``unchecked`` names what only a token could check.
+
     Returns the :class:`PublishResult`. Raises :class:`PublishFailed` (exit code 3), carrying the
     partial result, when the portal fails or refuses something; running again resumes from what the
     portal holds.
     """
     secret = token if isinstance(token, Secret) else Secret(token or "")
-    if not secret:
-        raise UsageError(
-            "Falta el token de la API de CKAN: defínelo en la variable CKAN_API_TOKEN o pásalo en un "
-            "archivo con --api-token-file.",
-            "The CKAN API token is missing: set it in the CKAN_API_TOKEN variable or pass it in a file "
-            "with --api-token-file.",
-        )
+    check_credentials(secret, dry_run)
+    anonymous = not secret
     chosen = _select(packages, datasets)
     names = {p.slug: ckan_name(p.slug, prefix) for p in chosen}
     client = client or CkanClient(url, secret, timeout=timeout, retries=retries, backoff=backoff)
-    result = PublishResult(client.url, org, dry_run, prune)
+    result = PublishResult(client.url, org, dry_run, prune, anonymous=anonymous)
+    if anonymous:
+        result.unchecked = list(UNCHECKED)
     publisher = _Publisher(client, org, prune, retries, progress)
 
     def fail(cause: ToolkitError) -> PublishFailed:
@@ -560,9 +612,9 @@ def publish_ckan(
     try:
         status = client.check_portal()
         result.ckan_version = str(status.get("ckan_version"))
-        org_id = publisher.organization_id()
+        org_id = publisher.organization_id(anonymous)
         wanted = [desired_dataset(p, names[p.slug], org_id) for p in chosen]
-        result.datasets = [publisher.plan(d) for d in wanted]
+        result.datasets = [publisher.plan(d, anonymous) for d in wanted]
     except PortalError as ex:
         raise fail(ex) from None
     if dry_run:

@@ -8,8 +8,12 @@ in a :class:`Secret` that never shows in a repr, a message or a log line.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import re
+import socket
+import ssl
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -19,9 +23,19 @@ from typing import IO, Any
 
 import requests
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, UsageError
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
+# Seconds to wait for a TCP (and TLS) connection: a portal that does not accept one in that time
+# is down or filtered, however long --timeout lets an answer take.
+CONNECT_TIMEOUT = 10.0
+# The shortest credential any CKAN accepts: the legacy API key of CKAN 2.9 and earlier, a UUID of
+# 36 characters. An API token (CKAN 2.9+, the only kind in 2.10) is a JWT (``ckan.lib.api_token``):
+# three base64url parts joined by dots, whose HS256 signature alone is 43 characters, so well over
+# 100 in all. Anything shorter is not a token (a placeholder, a cut paste), and a very short one
+# would make masking it hide letters inside unrelated words.
+MIN_TOKEN_LENGTH = 36
+_TOKEN_CHAR = "A-Za-z0-9_\\-"
 
 
 class Secret:
@@ -36,8 +50,14 @@ class Secret:
         return self._value
 
     def scrub(self, text: str) -> str:
-        """``text`` with every occurrence of the secret replaced by ``***``."""
-        return text.replace(self._value, "***") if self._value else text
+        """``text`` with every whole occurrence of the secret replaced by ``***``.
+
+        Whole: not inside a longer run of token characters (letters, digits, ``-``, ``_``), so a
+        short secret never masks letters inside unrelated words or identifiers."""
+        if not self._value:
+            return text
+        pattern = f"(?<![{_TOKEN_CHAR}]){re.escape(self._value)}(?![{_TOKEN_CHAR}])"
+        return re.sub(pattern, "***", text)
 
     def __bool__(self) -> bool:
         return bool(self._value)
@@ -49,6 +69,33 @@ class Secret:
 
     def __reduce__(self) -> Any:
         raise TypeError("a Secret cannot be pickled")
+
+
+def check_token(secret: Secret) -> None:
+    """Refuse a token that cannot be a CKAN API token: too short, or with spaces inside.
+
+    Raises :class:`UsageError` (exit code 2); an empty secret (no token) is left to the caller."""
+    value = secret.reveal()
+    if not value:
+        return
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise UsageError(
+            "El token de la API tiene espacios o saltos de línea dentro: copia solo el token, tal como "
+            "lo muestra CKAN (en tu perfil, «Tokens de la API»), sin «Bearer» ni comillas.",
+            "The API token has spaces or line breaks inside: copy only the token, as CKAN shows it "
+            "(in your profile, 'API Tokens'), without 'Bearer' or quotes.",
+        )
+    if len(value) < MIN_TOKEN_LENGTH:
+        raise UsageError(
+            f"El token de la API tiene {len(value)} caracteres y no puede ser un token de CKAN: uno de "
+            "CKAN 2.9 o posterior es un JWT (tres partes separadas por puntos, más de 100 caracteres) y "
+            f"una clave antigua (CKAN 2.9 o anterior) tiene {MIN_TOKEN_LENGTH}. Crea un token en tu "
+            "perfil del portal («Tokens de la API») y pásalo en CKAN_API_TOKEN o con --api-token-file.",
+            f"The API token has {len(value)} characters and cannot be a CKAN token: one from CKAN 2.9 or "
+            "later is a JWT (three parts joined by dots, over 100 characters) and a legacy API key "
+            f"(CKAN 2.9 or earlier) has {MIN_TOKEN_LENGTH}. Create a token in your profile on the portal "
+            "('API Tokens') and pass it in CKAN_API_TOKEN or with --api-token-file.",
+        )
 
 
 class PortalError(ToolkitError):
@@ -137,6 +184,9 @@ class CkanClient:
         self.counter = Counter()
         # Origins that may receive the token: the portal's, and its site_url once known.
         self.trusted_origins = {_origin(self.url)}
+        # Until the portal has answered once, a failed connection means a wrong address or a portal
+        # that is down: retrying it only makes the user wait. After that, it is a passing failure.
+        self.answered = False
 
     # ── errors ───────────────────────────────────────────────────────────────────────────────────
 
@@ -235,7 +285,10 @@ class CkanClient:
         return {}
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(method, url, headers=self._headers(url), timeout=self.timeout, **kwargs)
+        timeout = (min(self.timeout, CONNECT_TIMEOUT), self.timeout)
+        resp = self.session.request(method, url, headers=self._headers(url), timeout=timeout, **kwargs)
+        self.answered = True
+        return resp
 
     def _attempts(self, write: bool) -> int:
         return 1 if write else self.retries + 1
@@ -279,11 +332,13 @@ class CkanClient:
                     self.counter.reads += 1
                     self.counter.log.append(f"GET {action}")
                     resp = self._send("GET", url, params=dict(params or {}))
+            except requests.ConnectionError as ex:  # ConnectTimeout included: no connection made
+                if not self.answered:
+                    raise self._unreachable(ex, attempt + 1) from None
+                last = self._unreachable(ex, attempts)
+                continue
             except requests.Timeout as ex:
                 last = self._unavailable(action, f"timeout: {type(ex).__name__}", attempts)
-                continue
-            except requests.ConnectionError as ex:
-                last = self._unreachable(ex, attempts)
                 continue
             if resp.status_code in RETRY_STATUS:
                 last = self._unavailable(action, f"HTTP {resp.status_code}", attempts, resp.status_code)
@@ -293,13 +348,14 @@ class CkanClient:
         raise last
 
     def _unreachable(self, ex: Exception, attempts: int) -> PortalUnavailable:
-        detail = self._scrub(_short(type(ex).__name__ + ": " + str(ex), 200))
+        """One line in the user's words: why the connection failed, never the library's text."""
+        why_es, why_en = _why_unreachable(ex, urllib.parse.urlsplit(self.url).hostname or "", self.timeout)
         tries_es = "tras 1 intento" if attempts == 1 else f"tras {attempts} intentos"
         tries_en = "after 1 attempt" if attempts == 1 else f"after {attempts} attempts"
         return PortalUnavailable(
-            f"No se pudo conectar con el portal {self.url} {tries_es} ({detail}): "
+            f"No se pudo conectar con el portal {self.url} {tries_es} ({why_es}): "
             "revisa la dirección, tu conexión y que el portal esté en línea.",
-            f"Could not connect to the portal {self.url} {tries_en} ({detail}): "
+            f"Could not connect to the portal {self.url} {tries_en} ({why_en}): "
             "check the address, your connection and that the portal is up.",
         )
 
@@ -340,11 +396,11 @@ class CkanClient:
                     for chunk in resp.iter_content(1 << 16):
                         digest.update(chunk)
                         size += len(chunk)
-            except requests.Timeout as ex:
-                last = self._unavailable(url, f"timeout: {type(ex).__name__}", attempts)
-                continue
             except requests.ConnectionError as ex:
                 last = self._unreachable(ex, attempts)
+                continue
+            except requests.Timeout as ex:
+                last = self._unavailable(url, f"timeout: {type(ex).__name__}", attempts)
                 continue
             return digest.hexdigest(), size
         assert last is not None
@@ -364,19 +420,84 @@ class CkanClient:
 
 
 def normalize_url(url: str) -> str:
-    """The portal's base address: no trailing slash, no ``/api/3/action`` suffix."""
+    """The portal's base address: no trailing slash, no ``/api/3/action`` suffix.
+
+    Raises :class:`UsageError` (exit code 2) for anything that is not an http(s) address with a
+    host: a missing scheme, another scheme, no host, a bad port, spaces, a query or a fragment."""
+    given = url
     url = url.strip().rstrip("/")
     for suffix in ("/api/3/action", "/api/3", "/api/action", "/api"):
         if url.endswith(suffix):
             url = url[: -len(suffix)]
             break
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ToolkitError(
-            f"«{url}» no es una dirección http(s) de un portal CKAN (p. ej. https://datos.cdmx.gob.mx).",
-            f"'{url}' is not the http(s) address of a CKAN portal (e.g. https://datos.cdmx.gob.mx).",
+    example_es, example_en = "(p. ej. https://datos.cdmx.gob.mx)", "(e.g. https://datos.cdmx.gob.mx)"
+    problem: tuple[str, str] | None = None
+    if any(c.isspace() or not c.isprintable() for c in url):
+        problem = ("tiene espacios o caracteres de control", "it has spaces or control characters")
+    elif not parts.scheme or "://" not in given:
+        problem = (
+            f"le falta el esquema: escribe https:// delante {example_es}",
+            f"the scheme is missing: write https:// in front {example_en}",
+        )
+    elif parts.scheme.lower() not in ("http", "https"):
+        problem = (
+            f"el esquema es «{parts.scheme}», no http ni https",
+            f"the scheme is '{parts.scheme}', not http or https",
+        )
+    elif not parts.hostname:
+        problem = (f"no nombra un servidor {example_es}", f"it names no host {example_en}")
+    elif parts.query or parts.fragment or url.endswith(("?", "#")):
+        problem = (
+            f"la dirección base del portal no lleva ? ni # {example_es}",
+            f"a portal's base address has no ? or # {example_en}",
+        )
+    else:
+        try:
+            port = parts.port  # raises on a port that is not a number from 0 to 65535
+        except ValueError:
+            port = 0
+        if port == 0:
+            problem = ("el puerto no es un número de 1 a 65535", "the port is not a number from 1 to 65535")
+    if problem is not None:
+        raise UsageError(
+            f"«{given}» no es la dirección http(s) de un portal CKAN (--url): {problem[0]}.",
+            f"'{given}' is not the http(s) address of a CKAN portal (--url): {problem[1]}.",
         )
     return url
+
+
+def _why_unreachable(ex: Exception, host: str, timeout: float) -> tuple[str, str]:
+    """Why a connection failed, in es and en, from the OS error under the library's wrappers."""
+    seen: set[int] = set()
+    current: BaseException | None = ex
+    causes: list[BaseException] = []
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        causes.append(current)
+        nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        current = current.__cause__ or current.__context__ or nested or getattr(current, "reason", None)
+    for cause in causes:
+        if isinstance(cause, socket.gaierror):
+            return (f"no se encontró el nombre «{host}»", f"the name '{host}' does not resolve")
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return ("su certificado TLS no es válido", "its TLS certificate is not valid")
+        if isinstance(cause, ssl.SSLError):
+            return ("falló la conexión TLS", "the TLS handshake failed")
+        if isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED:
+            return (
+                "conexión rechazada: no hay ningún servicio en esa dirección y puerto",
+                "connection refused: nothing listens at that address and port",
+            )
+        if isinstance(cause, ConnectionResetError):
+            return ("el portal cortó la conexión", "the portal reset the connection")
+    if isinstance(ex, requests.ConnectTimeout):
+        wait = min(timeout, CONNECT_TIMEOUT)
+        return (f"no aceptó la conexión en {wait:g} s", f"it did not accept a connection within {wait:g} s")
+    for cause in causes:
+        if isinstance(cause, OSError) and cause.strerror:
+            return (f"error de red: {cause.strerror}", f"network error: {cause.strerror}")
+    return ("la conexión falló", "the connection failed")
 
 
 def _origin(url: str) -> tuple[str, str]:

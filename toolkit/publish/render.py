@@ -19,6 +19,16 @@ _REASONS = {
     "duplicate": ("duplicado del mismo nombre", "duplicate of the same name"),
     "not-in-package": ("no está en el paquete", "not in the package"),
 }
+# What a plan made without a token could not check (PublishResult.unchecked): es, en.
+_UNCHECKED = {
+    "token": ("que el token sea válido", "that a token is valid"),
+    "permission": ("el permiso para publicar en {org}", "the permission to publish in {org}"),
+    "hidden-datasets": (
+        "los conjuntos privados o borrados con estos nombres (sin token no se ven: uno así figura "
+        "«por crear»)",
+        "private or deleted datasets with these names (invisible without a token: one shows as 'to create')",
+    ),
+}
 _STATUS = {
     "pending": ("pendiente: no se hizo", "pending: not done"),
     "failed": ("falló", "failed"),
@@ -115,6 +125,21 @@ def _summary(result: PublishResult, lang: str) -> str:
     return f"Summary: datasets: {parts_d or 'none'}; resources: {parts_r or 'none'}."
 
 
+def _anonymous_line(result: PublishResult, lang: str) -> str:
+    es = lang == "es"
+    org = f"«{result.organization}»" if es else f"'{result.organization}'"
+    notes = [_UNCHECKED[c][0 if es else 1].format(org=org) for c in result.unchecked if c in _UNCHECKED]
+    listed = (
+        ", ".join(notes[:-1]) + (" y " if es else " and ") + notes[-1] if len(notes) > 1 else "".join(notes)
+    )
+    if es:
+        return (
+            "Sin token: el plan se hizo con lecturas anónimas. Quedó sin comprobar, porque necesita un "
+            f"token: {listed}."
+        )
+    return f"No token: planned with anonymous reads. Not checked (it needs a token): {listed}."
+
+
 def render_text(result: PublishResult, lang: str = "es") -> str:
     """The plan (``--dry-run``) or what was done, one dataset per block, for people."""
     es = lang == "es"
@@ -127,6 +152,8 @@ def render_text(result: PublishResult, lang: str = "es") -> str:
             if es
             else "Dry run (--dry-run): nothing was written to the portal."
         )
+    if result.anonymous:
+        lines.append(_anonymous_line(result, lang))
     done = not result.dry_run
     for d in result.datasets:
         lines.append("")
