@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
+import time
 import zipfile
 from pathlib import Path
 
@@ -61,9 +63,9 @@ def test_the_wheel_holds_templates_standard_map_and_metadata(dist: Path, root: P
     assert "Description-Content-Type: text/markdown" in meta and "# Ciudades al Mundo" in meta
 
 
-def test_the_installed_wheel_runs_the_pipeline_without_the_repository(
-    dist: Path, root: Path, tmp_path: Path
-) -> None:
+def install_wheel(dist: Path, root: Path, tmp_path: Path) -> tuple[Path, Path, Path, dict[str, str]]:
+    """The wheel installed into a fresh venv outside the repository: (python, ciudades, an empty
+    working folder, the environment to run them in)."""
     [wheel] = dist.glob("*.whl")
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
@@ -77,21 +79,8 @@ def test_the_installed_wheel_runs_the_pipeline_without_the_repository(
     # so toolkit itself is the wheel's); a .pth line adds a folder without running its .pth files,
     # so an editable install of the repository there is not picked up.
     (site / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-index",
-            str(wheel),
-        ],
-        cwd=tmp_path,
-    )
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index"]
+    run([*pip, str(wheel)], cwd=tmp_path)
     work = tmp_path / "empty"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
@@ -99,6 +88,14 @@ def test_the_installed_wheel_runs_the_pipeline_without_the_repository(
     where = run([str(python), "-c", "import toolkit; print(toolkit.__file__)"], cwd=work, env=env).strip()
     assert Path(where).is_relative_to(site), where
     assert not Path(where).is_relative_to(root)
+    return python, venv / "bin" / "ciudades", work, env
+
+
+def test_the_installed_wheel_runs_the_pipeline_without_the_repository(
+    dist: Path, root: Path, tmp_path: Path
+) -> None:
+    python, ciudades_bin, work, env = install_wheel(dist, root, tmp_path)
+    ciudades = str(ciudades_bin)
 
     # The shipped datasets, without schemas/ and without catalog.yaml's `schemas:` line.
     shutil.copytree(root / "datasets", work / "datasets")
@@ -107,7 +104,6 @@ def test_the_installed_wheel_runs_the_pipeline_without_the_repository(
     catalog.write_text("\n".join(x for x in lines if not x.startswith("schemas:")) + "\n", encoding="utf-8")
     assert not (work / "schemas").exists()
 
-    ciudades = str(venv / "bin" / "ciudades")
     out = run([ciudades, "schemas", "--lang", "en"], cwd=work, env=env)
     assert "toolkit/schemas/agreements.schema.yaml" in out and "installed" in out
     # A schema named outside any catalog comes from the installed standard too.
@@ -128,3 +124,100 @@ def test_the_installed_wheel_runs_the_pipeline_without_the_repository(
     )
     counts = run([str(python), "-c", script], cwd=work, env=env).split()
     assert int(counts[0]) > 0 and int(counts[1]) > 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_new_user_from_the_wheel_init_to_load(dist: Path, root: Path, tmp_path: Path) -> None:
+    """The whole journey of a city office with only the wheel: a new catalog, a dataset, rows from a
+    spreadsheet, validate, package, build, then an analyst downloads from the built site and loads it."""
+    from openpyxl import Workbook
+
+    python, ciudades_bin, work, env = install_wheel(dist, root, tmp_path)
+    ciudades = str(ciudades_bin)
+    about = ["--publisher", "Municipalidad de Lima", "--title-es", "Lima en el mundo", "--title-en"]
+    about += ["Lima in the world", "--base-url", "https://datos.example.org/lima/"]
+    about += ["--email", "datos@example.org"]
+    run([ciudades, "init", "lima-datos", *about, "--lang", "en"], cwd=work, env=env)
+    repo = work / "lima-datos"
+    assert not (repo / "schemas").exists()
+    city = [
+        "--city",
+        "Lima",
+        "--country",
+        "PE",
+        "--subdivision",
+        "PE-LMA",
+        "--website",
+        "https://www.munlima.gob.pe",
+    ]
+    run([ciudades, "new", "lima", *city, "--lang", "en"], cwd=repo, env=env)
+    # A clerk's spreadsheet: names and labels where the standard wants codes; import converts them.
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["partner_id", "name_es", "partner_type", "country", "source_url"])
+    sheet.append(["madrid-es", "Ayuntamiento de Madrid", "Gobierno local", "España", "https://www.madrid.es"])
+    book.save(repo / "socios.xlsx")
+    out = run(
+        [
+            ciudades,
+            "import",
+            "socios.xlsx",
+            "--into",
+            "datasets/lima/partners.csv",
+            "--append",
+            "--lang",
+            "en",
+        ],
+        cwd=repo,
+        env=env,
+    )
+    assert "'España' → 'ES'" in out, out
+    out = run([ciudades, "validate", "--lang", "en"], cwd=repo, env=env)
+    assert "Checked: 1 dataset, 3 tables" in out and "✗" not in out, out
+    run([ciudades, "package", "datasets", "--out", "build/packages", "--lang", "en"], cwd=repo, env=env)
+    run([ciudades, "build", "datasets", "--lang", "en"], cwd=repo, env=env)
+    site = repo / "build" / "site"
+    [zipped] = (site / "descargas").glob("lima-[0-9]*.zip")  # the dataset's, not the whole catalog's
+    port = free_port()
+    server = subprocess.Popen(
+        [ciudades, "serve", "--dir", str(site), "--port", str(port)],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/descargas/{zipped.name}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "ciudades serve did not start"
+                time.sleep(0.1)
+        analyst = tmp_path / "analyst"
+        analyst.mkdir()
+        run(
+            [ciudades, "download", url, "--out", "descargas", "--allow-private", "--lang", "en"],
+            cwd=analyst,
+            env=env,
+        )
+        script = (
+            "import sys, toolkit\n"
+            "tables = toolkit.load(sys.argv[1], allow_private=True)\n"
+            "print(len(tables['partners']), sorted(tables['partners']['country']))\n"
+        )
+        out = run([str(python), "-c", script, url], cwd=analyst, env=env)
+        assert out.strip() == "2 ['ES', 'PE']", out
+        [folder] = (analyst / "descargas").iterdir()
+        local = run([str(python), "-c", script, str(folder)], cwd=analyst, env=env)
+        assert local == out
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
