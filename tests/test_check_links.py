@@ -225,7 +225,7 @@ def test_a_finding_names_the_file_and_the_lines_of_every_row_citing_it(
     f = found[0]
     assert f["path"].endswith("bogota/agreements.csv")
     assert (f["line"], f["row"], f["field"]) == (3, 2, "source_url")  # header is line 1
-    assert "cited by 2 row(s): line(s) 3, 5" in f["message"]
+    assert "(cited on 2 rows: lines 3 and 5; checked on 20" in f["message"]
 
 
 def test_document_urls_are_checked_too(server: Server, tmp_path: Path, loopback: None) -> None:
@@ -257,6 +257,7 @@ def test_dead_sources_suggest_the_web_archive_without_calling_it(
     _, out, _ = run(str(datasets), "--lang", "es")
     assert "Busca una copia archivada en https://web.archive.org/web/*/" in out
     assert "Enlace desaparecido [link-gone]" in out
+    assert f"«{b}/gone» ya no existe: el servidor responde 410 Gone (citado en la línea 2; revisado el" in out
 
 
 def test_strict_makes_gone_links_errors(server: Server, tmp_path: Path, loopback: None) -> None:
@@ -369,3 +370,15 @@ def test_a_missing_path_is_a_usage_error() -> None:
     code, _, err = run("no-such-folder", "--lang", "en")
     assert code == 2
     assert "'no-such-folder' does not exist" in err
+
+
+def test_a_failing_link_is_asked_again_on_every_run(server: Server, tmp_path: Path, loopback: None) -> None:
+    b = base(server)
+    datasets = catalog_citing(tmp_path, [f"{b}/broken", f"{b}/gone"])
+    report(datasets)
+    broken = len([h for h in server.hits if h[1] == "/broken"])
+    gone = len([h for h in server.hits if h[1] == "/gone"])
+    _, _, err = run(str(datasets), "--lang", "en")
+    assert "asking 1, 1 from the cache" in err
+    assert len([h for h in server.hits if h[1] == "/broken"]) == 2 * broken  # a failure may pass
+    assert len([h for h in server.hits if h[1] == "/gone"]) == gone  # a 410 is trusted for --max-age

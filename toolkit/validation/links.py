@@ -5,9 +5,10 @@ the body at most), redirects followed by hand (five at most, each recorded), two
 per host with a short pause between them, and only public addresses (the protections of
 :mod:`toolkit.catalog.remote`, so a row cannot aim the tool at the machine's own network). Results
 are kept in a JSON cache, so a rerun asks again only what was checked more than ``max_age`` days
-ago. Each URL gives one of four results: ok, moved (a permanent redirect, with the final URL), gone
-(404 or 410) or failing (5xx, a timeout, a TLS or connection failure, a refused address). A link
-that is not ok becomes a finding per file that cites it, with the lines of the rows.
+ago, and what was failing. Each URL gives one of four results: ok, moved (a permanent redirect,
+with the final URL), gone (404 or 410) or failing (5xx, a timeout, a TLS or connection failure, a
+refused address). A link that is not ok becomes a finding per file that cites it, with the lines
+of the rows.
 """
 
 from __future__ import annotations
@@ -233,7 +234,9 @@ def write_cache(path: Path, results: dict[str, LinkResult]) -> None:
 
 
 def _due(result: LinkResult | None, max_age: float, now: dt.datetime) -> bool:
-    if result is None:
+    """Whether to ask a URL now: never asked, asked too long ago, or failing last time (a failure may
+    pass, and a machine that was offline must not keep every link failing for ``max_age`` days)."""
+    if result is None or result.status == "failing":
         return True
     checked = dt.datetime.fromisoformat(result.checked)
     if checked.tzinfo is None:
@@ -241,9 +244,19 @@ def _due(result: LinkResult | None, max_age: float, now: dt.datetime) -> bool:
     return now - checked >= dt.timedelta(days=max_age)
 
 
-def _lines(cites: list[Citation]) -> str:
-    lines = [str(c.line) for c in cites]
-    return ", ".join(lines[:20]) + (f" (+{len(lines) - 20})" if len(lines) > 20 else "")
+def _cited(cites: list[Citation]) -> tuple[str, str]:
+    """Where the rows citing a link are, in (es, en): "la línea 3", "3 filas: líneas 4, 6 y 9"."""
+    if len(cites) == 1:
+        return f"la línea {cites[0].line}", f"line {cites[0].line}"
+    lines = [str(c.line) for c in cites[:20]]
+    more_es = f" y {len(cites) - 20} más" if len(cites) > 20 else ""
+    more_en = f" and {len(cites) - 20} more" if len(cites) > 20 else ""
+    listed_es = ", ".join(lines[:-1]) + " y " + lines[-1] if not more_es else ", ".join(lines)
+    listed_en = ", ".join(lines[:-1]) + " and " + lines[-1] if not more_en else ", ".join(lines)
+    return (
+        f"{len(cites)} filas: líneas {listed_es}{more_es}",
+        f"{len(cites)} rows: lines {listed_en}{more_en}",
+    )
 
 
 def findings_for(result: LinkResult, cites: list[Citation], *, strict: bool = False) -> list[Finding]:
@@ -258,6 +271,7 @@ def findings_for(result: LinkResult, cites: list[Citation], *, strict: bool = Fa
     found = []
     for path, group in by_file.items():
         first = group[0]
+        cited_es, cited_en = _cited(group)
         found.append(
             make_finding(
                 code,
@@ -272,8 +286,8 @@ def findings_for(result: LinkResult, cites: list[Citation], *, strict: bool = Fa
                 target=result.final_url,
                 detail=result.detail_es,
                 detail_en=result.detail_en,
-                lines=_lines(group),
-                count=len(group),
+                cited=cited_es,
+                cited_en=cited_en,
                 checked=result.checked[:10],
                 archive=ARCHIVE + result.url,
             )
