@@ -892,8 +892,8 @@ _CODES = [
         "Link moved",
         "«{value}» redirige de forma permanente a «{target}» (citado en {cited}; revisado el {checked}).",
         "'{value}' redirects permanently to '{target}' (cited on {cited_en}; checked on {checked}).",
-        "Comprueba que «{target}» sea la misma página y cita esa dirección en esas filas.",
-        "Check that '{target}' is the same page and cite that address in those rows.",
+        "Comprueba que «{target}» sea la misma página y cita esa dirección en las filas que la citan.",
+        "Check that '{target}' is the same page and cite that address in the rows that cite the old one.",
     ),
     _c(
         "link-gone",
