@@ -15,6 +15,8 @@ import http.server
 import ipaddress
 import json
 import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -382,3 +384,47 @@ def test_a_failing_link_is_asked_again_on_every_run(server: Server, tmp_path: Pa
     assert "asking 1, 1 from the cache" in err
     assert len([h for h in server.hits if h[1] == "/broken"]) == 2 * broken  # a failure may pass
     assert len([h for h in server.hits if h[1] == "/gone"]) == gone  # a 410 is trusted for --max-age
+
+
+def test_a_certificate_that_does_not_verify_is_failing(tmp_path: Path, loopback: None) -> None:
+    """A TLS server on 127.0.0.1 with a self-signed certificate: the link fails, it is not ok."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    srv = Server(("127.0.0.1", 0), Handler)
+    srv.release = threading.Event()
+    srv.hits, srv.lock, srv.active, srv.most, srv.sent = [], threading.Lock(), 0, 0, 0
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        datasets = catalog_citing(tmp_path, [f"https://127.0.0.1:{srv.server_port}/ok"])
+        _, found = report(datasets)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert [f["code"] for f in found] == ["link-failing"]
+    assert "could not connect" in found[0]["message"]
+    assert "CERTIFICATE_VERIFY_FAILED" in found[0]["message"] or "certificate" in found[0]["message"]
+    assert srv.hits == []  # the request never went past the handshake
