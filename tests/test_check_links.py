@@ -428,3 +428,15 @@ def test_a_certificate_that_does_not_verify_is_failing(tmp_path: Path, loopback:
     assert "could not connect" in found[0]["message"]
     assert "CERTIFICATE_VERIFY_FAILED" in found[0]["message"] or "certificate" in found[0]["message"]
     assert srv.hits == []  # the request never went past the handshake
+
+
+def test_the_python_api_gives_every_urls_result(server: Server, tmp_path: Path, loopback: None) -> None:
+    import toolkit
+
+    b = base(server)
+    datasets = catalog_citing(tmp_path, [f"{b}/ok", f"{b}/gone"])
+    result = toolkit.check_links(datasets, cache=tmp_path / "links.json", delay=0)
+    assert isinstance(result, toolkit.LinkCheck)
+    assert result.counts() == {"ok": 1, "moved": 0, "gone": 1, "failing": 0}
+    assert [c.line for c in result.citations[f"{b}/gone"]] == list(range(3, 35))
+    assert result.report.valid and [f.code for f in result.report.findings] == ["link-gone"]
