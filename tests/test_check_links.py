@@ -440,3 +440,21 @@ def test_the_python_api_gives_every_urls_result(server: Server, tmp_path: Path, 
     assert result.counts() == {"ok": 1, "moved": 0, "gone": 1, "failing": 0}
     assert [c.line for c in result.citations[f"{b}/gone"]] == list(range(3, 35))
     assert result.report.valid and [f.code for f in result.report.findings] == ["link-gone"]
+
+
+def test_an_interrupted_run_stops_soon_and_keeps_what_it_learnt(
+    server: Server, tmp_path: Path, loopback: None
+) -> None:
+    import _thread
+
+    b = base(server)
+    datasets = catalog_citing(tmp_path, [f"{b}/gone", f"{b}/slow"])
+    cache = tmp_path / "links.json"
+    timer = threading.Timer(1.0, _thread.interrupt_main)  # Ctrl-C while /slow stalls
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        links.check_links(datasets, cache=cache, timeout=8, delay=0)
+    assert time.monotonic() - started < 4  # not the 8 s /slow could take, nor 16 for HEAD and GET
+    kept = json.loads(cache.read_text(encoding="utf-8"))["links"]
+    assert list(kept) == [f"{b}/gone"]

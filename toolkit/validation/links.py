@@ -21,7 +21,6 @@ import time
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -151,23 +150,81 @@ def _host(url: str) -> str:
         return ""
 
 
+def _interleaved(urls: list[str]) -> list[str]:
+    """The URLs host by host in turn, so that workers waiting on one busy host are few."""
+    by_host: dict[str, list[str]] = defaultdict(list)
+    for url in urls:
+        by_host[_host(url)].append(url)
+    queues = list(by_host.values())
+    out: list[str] = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
+
+
 def check_urls(
-    urls: list[str], *, timeout: float = TIMEOUT, delay: float = DELAY, per_host: int = PER_HOST
+    urls: list[str],
+    *,
+    timeout: float = TIMEOUT,
+    delay: float = DELAY,
+    per_host: int = PER_HOST,
+    out: dict[str, LinkResult] | None = None,
 ) -> dict[str, LinkResult]:
-    """Ask every URL, at most ``per_host`` at a time per host, pausing ``delay`` s after each request."""
+    """Ask every URL, at most ``per_host`` at a time per host, pausing ``delay`` s after each request.
+
+    Results go into ``out`` as they arrive, so an interrupted run (Ctrl-C) keeps what it learnt. The
+    workers are daemon threads: after Ctrl-C the program ends at once, not when hung requests time out.
+    """
+    results: dict[str, LinkResult] = {} if out is None else out
     slots: dict[str, threading.Semaphore] = defaultdict(lambda: threading.Semaphore(per_host))
     for url in urls:
         slots[_host(url)]  # created before the threads start: no race on the dict
+    queue = _interleaved(urls)
+    queue.reverse()  # popped from the end
+    lock = threading.Lock()
+    arrived: dict[str, LinkResult] = {}
+    failures: list[BaseException] = []
+    stop = threading.Event()
 
-    def one(url: str) -> LinkResult:
-        with slots[_host(url)]:
+    def worker() -> None:
+        while not stop.is_set():
+            with lock:
+                if not queue:
+                    return
+                url = queue.pop()
             try:
-                return check_url(url, timeout=timeout)
-            finally:
-                time.sleep(delay)
+                with slots[_host(url)]:
+                    try:
+                        result = check_url(url, timeout=timeout)
+                    finally:
+                        time.sleep(delay)
+            except Exception as ex:  # a bug, not a link's answer: the main thread raises it
+                with lock:
+                    failures.append(ex)
+                stop.set()
+                return
+            with lock:
+                arrived[url] = result
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return dict(zip(urls, pool.map(one, urls), strict=True))
+    def collect() -> None:
+        with lock:
+            results.update(arrived)
+            arrived.clear()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(WORKERS, len(urls)))]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            while t.is_alive():  # short waits: the main thread must see Ctrl-C while requests hang
+                t.join(0.2)
+                collect()
+    finally:
+        stop.set()
+        collect()
+    if failures:
+        raise failures[0]
+    return results
 
 
 # ── the catalog's links ─────────────────────────────────────────────────────────────────────────
@@ -320,9 +377,11 @@ def check_links(
     if progress is not None:
         progress(len(due), len(cites))
     pause = DELAY if delay is None else delay
-    fresh = check_urls(due, timeout=timeout, delay=pause) if due else {}
-    known.update(fresh)
-    write_cache(cache_path, known)
+    try:
+        if due:
+            check_urls(due, timeout=timeout, delay=pause, out=known)
+    finally:  # even when interrupted: what was asked is not asked again
+        write_cache(cache_path, known)
     report = Report(datasets=[ds.slug for ds in catalog.datasets])
     report.resources = sum(len(ds.resources) for ds in catalog.datasets)
     report.rows = len({(c.path, c.row) for group in cites.values() for c in group})
