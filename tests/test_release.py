@@ -184,3 +184,15 @@ def test_a_version_that_is_not_semver_is_refused(repo: Path) -> None:
     assert out.exit_code == 2
     assert "la versión «primera» no tiene la forma MAYOR.MENOR.PARCHE" in out.output
     assert snapshot(repo) == before
+
+
+def test_quotes_are_kept_and_a_missing_modified_date_goes_after_the_version(repo: Path) -> None:
+    descriptor = repo / "datasets" / "quito" / "datapackage.yaml"
+    edit(descriptor, "version: 1.0.0", 'version: "1.0.0" # semver')
+    edit(descriptor, 'modified: "2026-12-03"\n', "")
+    run_git(repo, "commit", "-q", "-am", "quoted version, no date")
+    drop_row(repo / "datasets" / "quito" / "funding.csv")
+    release(repo / "datasets", ["quito"], today=DAY)
+    text = descriptor.read_text(encoding="utf-8")
+    assert 'version: "1.1.0" # semver\nmodified: "2027-01-15"\n' in text
+    assert yaml.safe_load(text)["modified"] == "2027-01-15"

@@ -336,8 +336,10 @@ def release(
     unknown = [s for s in slugs if s not in folders]
     if unknown:
         raise UsageError(
-            f"No hay un conjunto de datos «{unknown[0]}» en {display_path(catalog)}; hay: {', '.join(folders)}.",
-            f"There is no dataset '{unknown[0]}' in {display_path(catalog)}; there are: {', '.join(folders)}.",
+            f"No hay un conjunto de datos «{unknown[0]}» en {display_path(catalog)}; "
+            f"hay: {', '.join(folders)}.",
+            f"There is no dataset '{unknown[0]}' in {display_path(catalog)}; "
+            f"there are: {', '.join(folders)}.",
         )
     root = repo_root(catalog)
     since_commit = resolve_ref(root, since) if since else None
@@ -351,7 +353,8 @@ def release(
         where = display_path(descriptor)
         if version is None:
             raise UsageError(
-                f"{where}: no declara «version»; agrega version: 1.0.0 y confírmalo antes de publicar versiones.",
+                f"{where}: no declara «version»; agrega version: 1.0.0 y confírmalo antes de "
+                "publicar versiones.",
                 f"{where}: it declares no 'version'; add version: 1.0.0 and commit it before releasing.",
             )
         rel = DatasetRelease(slug, display_path(folder), "unchanged", old_version=version)
@@ -372,8 +375,10 @@ def release(
             continue
         if d.unreadable:
             raise UsageError(
-                f"{where}: no se pudo leer el descriptor ({d.unreadable[0][1]}); ciudades validate dice por qué.",
-                f"{where}: the descriptor could not be read ({d.unreadable[0][1]}); ciudades validate says why.",
+                f"{where}: no se pudo leer el descriptor ({d.unreadable[0][1]}); "
+                "ciudades validate dice por qué.",
+                f"{where}: the descriptor could not be read ({d.unreadable[0][1]}); "
+                "ciudades validate says why.",
             )
         rel.tables = _tables(d)
         rel.metadata = [m[0] for m in d.metadata if m[0] not in _IGNORED_METADATA]
