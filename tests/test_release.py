@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from datetime import date
@@ -196,3 +197,31 @@ def test_quotes_are_kept_and_a_missing_modified_date_goes_after_the_version(repo
     text = descriptor.read_text(encoding="utf-8")
     assert 'version: "1.1.0" # semver\nmodified: "2027-01-15"\n' in text
     assert yaml.safe_load(text)["modified"] == "2027-01-15"
+
+
+def test_a_dataset_never_committed_has_no_base_and_json_says_so(repo: Path) -> None:
+    shutil.copytree(repo / "datasets" / "quito", repo / "datasets" / "quito-copia")
+    edit(repo / "datasets" / "quito-copia" / "datapackage.yaml", "name: quito", "name: quito-copia")
+    before = snapshot(repo)
+    out = CliRunner().invoke(
+        cli, ["release", "--path", str(repo / "datasets"), "quito-copia", "--format", "json"]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert [(d["slug"], d["status"], d["new_version"]) for d in data["datasets"]] == [
+        ("quito-copia", "no-base", None)
+    ]
+    out = CliRunner().invoke(
+        cli, ["release", "--path", str(repo / "datasets"), "quito-copia", "--lang", "es"]
+    )
+    assert (
+        out.output == "quito-copia: no hay una versión anterior en git con qué comparar; se deja en 1.0.0\n"
+    )
+    assert snapshot(repo) == before
+
+
+def test_a_catalog_outside_git_is_a_usage_error(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
+    out = CliRunner().invoke(cli, ["release", "--path", str(tmp_path / "datasets"), "--lang", "en"])
+    assert out.exit_code == 2
+    assert "is not inside a git repository" in out.output
