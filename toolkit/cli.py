@@ -500,7 +500,7 @@ def release(
     Compara cada conjunto con su última versión (la etiqueta git SLUG-vVERSIÓN, o el commit que fijó
     su versión actual) con el motor de ciudades diff, propone el salto semántico (esquema → major;
     filas agregadas o eliminadas → minor; correcciones → patch), lo escribe en el descriptor con la
-    fecha y agrega una entrada en es y en a su CHANGELOG.md, listo para confirmar.
+    fecha y agrega a su CHANGELOG.md una entrada fechada en español e inglés, lista para confirmar.
 
     \b
     Example:
