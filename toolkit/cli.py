@@ -547,6 +547,60 @@ def diff(
 
 
 @cli.command()
+@click.argument("slugs", nargs=-1, metavar="[SLUG]...")
+@click.option(
+    "--path",
+    "catalog",
+    type=click.Path(path_type=Path),
+    default=Path("datasets"),
+    show_default=True,
+    help="Carpeta del catálogo / catalog folder.",
+)
+@click.option(
+    "--bump",
+    type=click.Choice(["major", "minor", "patch"]),
+    help="Impone el salto de versión / override the proposed version bump.",
+)
+@click.option("--since", metavar="REF", help="Compara con esta ref de git / compare with this git ref.")
+@click.option(
+    "--dry-run", is_flag=True, help="Muestra el plan sin escribir nada / print the plan, write nothing."
+)
+@format_option(["text", "json"])
+@command_options()
+def release(
+    slugs: tuple[str, ...],
+    catalog: Path,
+    bump: str | None,
+    since: str | None,
+    dry_run: bool,
+    fmt: str,
+    lang: str | None,
+    debug: bool,
+) -> None:
+    """Nueva versión de cada conjunto de datos que cambió. / Release each dataset that changed.
+
+    Compara cada conjunto con su última versión (la etiqueta git SLUG-vVERSIÓN, o el commit que fijó
+    su versión actual) con el motor de ciudades diff, propone el salto semántico (esquema → major;
+    filas agregadas o eliminadas → minor; correcciones → patch), lo escribe en el descriptor con la
+    fecha y agrega a su CHANGELOG.md una entrada fechada en español e inglés, lista para confirmar.
+
+    \b
+    Example:
+        ciudades release --dry-run
+        ciudades release bogota --bump minor
+        ciudades release --since bogota-v1.0.0 bogota
+    """
+    from toolkit.review.release import release as run
+    from toolkit.review.release import render_release
+
+    result = run(catalog, slugs, bump=bump, since=since, dry_run=dry_run)
+    if fmt == "json":
+        echo_json(result.to_dict())
+    else:
+        click.echo(render_release(result, lang or default_lang()), nl=False)
+
+
+@cli.command()
 @click.argument("resource")
 @out_option(
     "ARCHIVO.xlsx (libro de captura) o ARCHIVO.csv (solo encabezados) / FILE.xlsx or FILE.csv.",
