@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from toolkit.review.template import build_template
     from toolkit.review.xlsx_report import write_xlsx_report
     from toolkit.site.build import SiteResult, build
+    from toolkit.validation.links import LinkCheck, check_links
     from toolkit.validation.validator import validate
 
 # Everything is imported on first use, so that `import toolkit` (and `ciudades --help`) stays fast.
@@ -29,6 +30,7 @@ _LAZY = {
     "describe": "toolkit.review.describe",
     "DatasetPackage": "toolkit.packaging.packages",
     "DiffResult": "toolkit.review.diff",
+    "LinkCheck": "toolkit.validation.links",
     "Finding": "toolkit.report.findings",
     "OutputFile": "toolkit.packaging.packages",
     "PackageResult": "toolkit.packaging.packages",
@@ -37,6 +39,7 @@ _LAZY = {
     "SiteResult": "toolkit.site.build",
     "build": "toolkit.site.build",
     "build_template": "toolkit.review.template",
+    "check_links": "toolkit.validation.links",
     "diff": "toolkit.review.diff",
     "import_table": "toolkit.review.importer",
     "load": "toolkit.packaging.load",
@@ -56,6 +59,7 @@ __all__ = [
     "DatasetPackage",
     "DiffResult",
     "Finding",
+    "LinkCheck",
     "OutputFile",
     "PackageResult",
     "PublishResult",
@@ -66,6 +70,7 @@ __all__ = [
     "__version__",
     "build",
     "build_template",
+    "check_links",
     "describe",
     "diff",
     "import_table",

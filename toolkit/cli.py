@@ -301,6 +301,88 @@ def echo_report(report: Any, fmt: str, lang: str) -> None:
         click.echo(render_text(report, lang, color=color), nl=False)
 
 
+@cli.command(name="check-links")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--max-age",
+    type=click.FloatRange(min=0),
+    default=7,
+    show_default=True,
+    metavar="DAYS",
+    help="Vuelve a preguntar solo los enlaces revisados hace más de DAYS días (0: todos) / ask again "
+    "only the links checked more than DAYS days ago (0: all).",
+)
+@click.option("--strict", is_flag=True, help="Los enlaces desaparecidos son errores / gone links are errors.")
+@format_option(
+    ["text", "json", "github", "markdown", "junit"],
+    "Formato de salida / output format (github: anotaciones de GitHub Actions; junit: XML).",
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Caché JSON de resultados (por defecto .cache/links.json junto al catálogo) / JSON cache of "
+    "results (default: .cache/links.json beside the catalog).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=120),
+    default=15,
+    show_default=True,
+    metavar="SECONDS",
+    help="Tiempo máximo por pedido / time limit per request.",
+)
+@command_options()
+def check_links(
+    path: Path | None,
+    max_age: float,
+    strict: bool,
+    fmt: str,
+    cache: Path | None,
+    timeout: float,
+    lang: str | None,
+    debug: bool,
+) -> None:
+    """Revisa que las fuentes citadas sigan en línea. / Check that the cited sources still answer.
+
+    Pregunta una vez por cada source_url y document_url de las tablas (HEAD, o GET si HEAD falla;
+    hasta 5 redirecciones; 2 pedidos a la vez por servidor; solo direcciones públicas; nunca lee
+    más de 4 KB del cuerpo) y guarda los resultados en un caché: una nueva ejecución pregunta solo
+    lo revisado hace más de --max-age días. Un enlace trasladado, desaparecido (404, 410) o que
+    falla (5xx, tiempo agotado, TLS) es una advertencia, con las líneas de las filas que lo citan;
+    con --strict, los desaparecidos son errores.
+
+    Salida: 0 sin errores, 1 con errores (--strict), 2 error de uso, 3 falla de la herramienta.
+
+    \b
+    Example:
+        ciudades check-links
+        ciudades check-links datasets/bogota --max-age 0 --lang en
+        ciudades check-links --strict --format github
+    """
+    from toolkit.validation.links import check_links as run
+
+    lang = lang or default_lang()
+
+    def progress(due: int, total: int) -> None:
+        click.echo(
+            f"Enlaces: {total}; se preguntan {due}, {total - due} vienen del caché."
+            if lang == "es"
+            else f"Links: {total}; asking {due}, {total - due} from the cache.",
+            err=True,
+        )
+
+    result = run(path, max_age=max_age, strict=strict, cache=cache, timeout=timeout, progress=progress)
+    n = result.counts()
+    click.echo(
+        f"Bien: {n['ok']}, trasladados: {n['moved']}, desaparecidos: {n['gone']}, fallan: {n['failing']}."
+        if lang == "es"
+        else f"OK: {n['ok']}, moved: {n['moved']}, gone: {n['gone']}, failing: {n['failing']}.",
+        err=True,
+    )
+    echo_report(result.report, fmt, lang)
+    sys.exit(EXIT_OK if result.report.valid else EXIT_INVALID)
+
+
 @cli.command()
 @format_option(["markdown", "json"])
 @click.option(

@@ -38,6 +38,7 @@ __all__ = [
     "is_remote",
     "origin_of",
     "private_url",
+    "probe",
 ]
 
 # The same limits as ``ciudades download`` / ``toolkit.load`` (see SECURITY.md).
@@ -401,6 +402,78 @@ def fetch(
         f"más de {MAX_REDIRECTS} redirecciones",
         f"more than {MAX_REDIRECTS} redirects",
     )
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What one request answered: the status, where a redirect points (absolute), and how many bytes
+    of the body were read (never more than the cap)."""
+
+    status: int
+    reason: str
+    location: str | None
+    read: int
+
+
+def probe(url: str, method: str, *, timeout: float, max_bytes: int = 4096) -> Probe:
+    """One HEAD or GET request to ``url``, redirects not followed, under the same protections as
+    :func:`fetch`: a public address only (checked, then connected to), no user or password, at most
+    ``timeout`` seconds, and at most ``max_bytes`` of the body read before the connection is dropped.
+
+    Raises :class:`RemoteError` for a refused address, a connection or TLS failure, or a timeout.
+    """
+    import urllib3
+
+    target = _target(url)
+    ip = _checked_address(url, target.host, target.port)
+    deadline = time.monotonic() + timeout
+    pool = _pool(target, ip, min(CONNECT_TIMEOUT, timeout), timeout)
+    try:
+        response = pool.urlopen(
+            method,
+            target.request_path,
+            headers={
+                "Host": _host_header(target),
+                "User-Agent": "ciudades-al-mundo (link check)",
+                "Accept-Encoding": "identity",
+            },
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+    except urllib3.exceptions.TimeoutError:
+        pool.close()
+        raise _timed_out(url, timeout) from None
+    except urllib3.exceptions.HTTPError as ex:
+        pool.close()
+        reason = getattr(ex, "reason", None) or ex
+        raise RemoteError(
+            url,
+            f"no se pudo conectar con «{target.host}» ({reason})",
+            f"could not connect to '{target.host}' ({reason})",
+        ) from None
+    try:
+        location = response.headers.get("Location")
+        read = 0
+        if method != "HEAD" and response.status < 300:
+            remaining = deadline - time.monotonic()
+            sock = getattr(getattr(response, "connection", None), "sock", None)
+            if sock is not None and remaining > 0:
+                sock.settimeout(remaining)
+            try:  # a few bytes prove the body comes; the rest is never read
+                read = len(response.read(max_bytes, decode_content=False) or b"")
+            except (urllib3.exceptions.HTTPError, OSError):
+                read = 0
+        return Probe(
+            response.status,
+            response.reason or "",
+            urllib.parse.urljoin(url, location) if location else None,
+            read,
+        )
+    finally:
+        response.close()  # the unread body goes with its connection
+        pool.close()
 
 
 def _timed_out(url: str, total: float) -> RemoteError:

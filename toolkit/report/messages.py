@@ -883,6 +883,40 @@ _CODES = [
         "Instala una versión de la herramienta cuyo estándar cumpla «{value}» (o copia ese estándar en la carpeta schemas/ del catálogo con «ciudades schemas export»), o cambia «standard:» en catalog.yaml si los datos ya siguen la versión {version}.",
         "Install a version of the toolkit whose standard meets '{value}' (or copy that standard into the catalog's schemas/ folder with 'ciudades schemas export'), or change 'standard:' in catalog.yaml if the data already follow version {version}.",
     ),
+    # ── links (ciudades check-links) ──────────────────────────────────────────────────────────
+    _c(
+        "link-moved",
+        "links",
+        "warning",
+        "Enlace trasladado",
+        "Link moved",
+        "«{value}» redirige de forma permanente a «{target}» (citado en {cited}; revisado el {checked}).",
+        "'{value}' redirects permanently to '{target}' (cited on {cited_en}; checked on {checked}).",
+        "Comprueba que «{target}» sea la misma página y cita esa dirección en las filas que la citan.",
+        "Check that '{target}' is the same page and cite that address in the rows that cite the old one.",
+    ),
+    _c(
+        "link-gone",
+        "links",
+        "warning",
+        "Enlace desaparecido",
+        "Link gone",
+        "«{value}» ya no existe: {detail} (citado en {cited}; revisado el {checked}).",
+        "'{value}' no longer exists: {detail_en} (cited on {cited_en}; checked on {checked}).",
+        "Busca una copia archivada en {archive} y cítala, o encuentra la nueva dirección de la fuente; si ya no hay fuente pública, baja la confianza de las filas y dilo en sus notas.",
+        "Look for an archived copy at {archive} and cite it, or find the source's new address; if there is no public source left, lower the rows' confidence and say so in their notes.",
+    ),
+    _c(
+        "link-failing",
+        "links",
+        "warning",
+        "Enlace que falla",
+        "Link failing",
+        "«{value}» no respondió bien: {detail} (citado en {cited}; revisado el {checked}).",
+        "'{value}' did not answer well: {detail_en} (cited on {cited_en}; checked on {checked}).",
+        "Puede ser una falla pasajera: vuelve a revisarlo más tarde con --max-age 0. Si sigue fallando, busca una copia archivada en {archive} o la nueva dirección de la fuente.",
+        "It may be a passing failure: check it again later with --max-age 0. If it keeps failing, look for an archived copy at {archive} or the source's new address.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
