@@ -81,6 +81,8 @@ def page_path(kind: str, lang: str, *args: str) -> str:
         return f"{prefix}{args[0]}/index.html"
     if kind == "report":
         return f"{prefix}{args[0]}/{'validacion' if es else 'validation'}.html"
+    if kind == "evidence":  # one file for both languages, beside the Spanish report
+        return f"{args[0]}/validacion.json"
     if kind == "partners":
         return prefix + ("contrapartes" if es else "partners") + "/index.html"
     if kind == "partner":
@@ -168,6 +170,7 @@ class Card:
     status_href: str
     filters: dict[str, str]  # facet → space-separated values (data-* attributes for the script)
     search: str
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,7 @@ class DatasetPage:
     facts: list[Fact]
     licence_note: str | None
     status: str
+    verified: bool
     report_href: str
     charts: list[Chart]
     resources: list[ResourceDoc]
@@ -296,6 +300,9 @@ class ReportPage:
     stages: list[str]
     tables: Table
     files: list[tuple[str, list[FindingGroup]]]
+    evidence: list[Fact]
+    evidence_files: Table
+    evidence_href: str
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ absolute (built from the catalog's ``base_url``).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,7 @@ from toolkit.site.data import (
     subdivision_name,
     wikidata_url,
 )
+from toolkit.site.evidence import Evidence
 from toolkit.site.texts import FREQUENCIES, INSTALL_COMMAND, LICENCE_NOTES, pick, texts
 
 # ── the builder ──────────────────────────────────────────────────────────────────────────────────
@@ -93,6 +94,8 @@ class Pages:
     combined: str | None
     assets: dict[str, str]  # asset name → path relative to the site root, with its content hash
     map_dir: Path
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # slug → what its validation checked
+    verified: dict[str, bool] = field(default_factory=dict)  # slug → published files match the evidence
 
     def by_slug(self, slug: str) -> DatasetData:
         return next(d for d in self.data if d.slug == slug)
@@ -142,7 +145,10 @@ class Pages:
         )
 
     def status(self, slug: str, lang: str) -> str:
+        """ "Valid" only for a dataset with no errors whose published files are the bytes validated."""
         t = texts(lang)
+        if not self.verified.get(slug) or not self.report.for_dataset(slug).valid:
+            return t["not_verified"]
         n = len(self.report.for_dataset(slug).warnings)
         if n == 0:
             return t["valid"]
@@ -184,6 +190,7 @@ class Pages:
             licence=self.licence(d.slug)[0],
             status=self.status(d.slug, lang),
             status_href=rel(path, page_path("report", lang, d.slug)),
+            verified=bool(self.verified.get(d.slug)) and self.report.for_dataset(d.slug).valid,
             filters={f: " ".join(self.facets.of(d.slug, f)) for f in FACETS},
             search=" ".join(" ".join(words).lower().split()),
         )
@@ -433,15 +440,34 @@ class Pages:
                     )
                 )
             files.append((file, groups))
+        ev = self.evidence.get(slug)
+        facts = []
+        if ev is not None:
+            facts = [
+                Fact(t["evidence_date"], ev.date),
+                Fact(t["evidence_toolkit"], f"ciudades {ev.toolkit}"),
+                Fact(t["evidence_engine"], ev.engine),
+                Fact(t["evidence_standard"], ev.standard or "—", note=ev.standard_pin or None),
+                Fact(t["evidence_match"], t["yes"] if self.verified.get(slug) else t["no"]),
+            ]
+        evidence_files = Table(
+            t["evidence_files"],
+            [t["file"], "SHA-256"],
+            [[Cell(f"{slug}/{f.name}"), Cell(f.sha256)] for f in (ev.files if ev else ())],
+            [False, False],
+        )
         return ReportPage(
             meta,
             title,
             rel(meta.path, page_path("dataset", lang, slug)),
             self.status(slug, lang),
-            sub.valid,
+            sub.valid and bool(self.verified.get(slug)),
             stages,
             tables,
             files,
+            facts,
+            evidence_files,
+            rel(meta.path, page_path("evidence", lang, slug)),
         )
 
     # ── dataset ──
@@ -542,6 +568,7 @@ class Pages:
             facts=facts,
             licence_note=pick(note, lang) if note else None,
             status=self.status(slug, lang),
+            verified=bool(self.verified.get(slug)) and self.report.for_dataset(slug).valid,
             report_href=rel(path, page_path("report", lang, slug)),
             charts=self.charts(d, lang),
             resources=[self.resource_doc(d, spec.name, path, lang) for spec in d.ds.resources],

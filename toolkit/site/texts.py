@@ -225,6 +225,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_profile": ("ninguno", "none"),
     "report_tables": ("Tablas revisadas", "Tables checked"),
     "report_findings": ("Hallazgos", "Findings"),
+    "not_verified": ("Sin verificar", "Not verified"),
+    "evidence_title": ("Qué se validó", "What was validated"),
+    "evidence_intro": (
+        "La validación quedó registrada con la huella SHA-256 de cada archivo revisado. "
+        "El sitio muestra «Válido» solo si los archivos publicados tienen exactamente esas huellas.",
+        "The validation recorded the SHA-256 hash of every file it checked. The site shows "
+        "'Valid' only when the published files have exactly those hashes.",
+    ),
+    "evidence_date": ("Fecha", "Date"),
+    "evidence_toolkit": ("Herramienta", "Toolkit"),
+    "evidence_engine": ("Motor de validación", "Validation engine"),
+    "evidence_standard": ("Estándar y esquemas", "Standard and schemas"),
+    "evidence_match": (
+        "Los archivos publicados coinciden con los validados",
+        "The published files match the validated ones",
+    ),
+    "evidence_files": ("Archivos validados", "Files validated"),
+    "evidence_json": ("Registro en JSON", "Record as JSON"),
+    "yes": ("Sí", "Yes"),
+    "no": ("No", "No"),
     "report_none": (
         "No se encontró ningún problema.",
         "No problem was found.",
