@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
 from pathlib import Path
 
+import yaml
+
 import toolkit
-from tests.test_site import tiny_catalog
+from tests.test_site import ROOT, tiny_catalog, write_csv
+from toolkit.catalog.model import load_catalog
 from toolkit.site.build import build
+from toolkit.site.data import read_rows
 from toolkit.site.evidence import Evidence, FileEvidence, matches
+from toolkit.site.quality import measure
 
 SLUG = "ciudad-prueba"
 TABLES = ("agreements", "funding", "partners")
@@ -95,3 +101,75 @@ def test_evidence_whose_hash_differs_or_is_missing_does_not_match(tmp_path: Path
     assert not matches(evidence(FileEvidence("funding", "funding.csv", right)), {"agreements": csv})
     assert not matches(evidence(), {"agreements": csv})  # nothing validated is nothing to vouch for
     assert not matches(None, {"agreements": csv})
+
+
+# ── quality figures ──────────────────────────────────────────────────────────────────────────────
+
+
+def _with_competing_claims(datasets: Path) -> None:
+    """Both agreement rows of the tiny catalog share a claim group (one open competing claim)."""
+    path = datasets / SLUG / "agreements.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["claim_group"] = "grupo-a"
+    write_csv(path, rows, "agreements")
+
+
+def _optional_share(datasets: Path, table: str) -> float:
+    """Counted here independently: the cells of the fields the schema does not require that have a value."""
+    schema = yaml.safe_load((ROOT / "schemas" / f"{table}.schema.yaml").read_text(encoding="utf-8"))
+    optional = [f["name"] for f in schema["fields"] if not (f.get("constraints") or {}).get("required")]
+    with (datasets / SLUG / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    filled = sum(1 for r in rows for name in optional if r[name])
+    return round(filled / (len(rows) * len(optional)), 4)
+
+
+def test_quality_figures_are_computed_from_the_rows(tmp_path: Path) -> None:
+    datasets = tiny_catalog(tmp_path / "src")
+    _with_competing_claims(datasets)
+    catalog, _ = load_catalog(datasets)
+    q = measure(read_rows(catalog.datasets[0])).to_dict()
+    by_table = {t["table"]: t for t in q["tables"]}
+    assert {name: t["rows"] for name, t in by_table.items()} == {"agreements": 2, "funding": 1, "partners": 3}
+    agreements = by_table["agreements"]
+    assert agreements["confidence"] == {
+        "high": {"rows": 1, "share": 0.5},
+        "medium": {"rows": 1, "share": 0.5},
+        "low": {"rows": 0, "share": 0.0},
+    }
+    assert agreements["open_competing_claims"] == 1
+    assert by_table["funding"]["open_competing_claims"] == 0  # a claim group of one row is no competition
+    assert by_table["partners"]["confidence"] is None  # the table has no confidence field
+    assert by_table["partners"]["open_competing_claims"] is None
+    for table in TABLES:
+        assert by_table[table]["optional_filled"]["share"] == _optional_share(datasets, table)
+    assert 0 < by_table["partners"]["optional_filled"]["share"] < 1
+
+
+def test_the_dataset_page_shows_the_quality_figures_in_both_languages(tmp_path: Path) -> None:
+    datasets = tiny_catalog(tmp_path / "src")
+    out = tmp_path / "out"
+    build(datasets, out)
+    figures = json.loads((out / SLUG / "calidad.json").read_text(encoding="utf-8"))
+    catalog, _ = load_catalog(datasets)
+    assert figures == measure(read_rows(catalog.datasets[0])).to_dict()
+    es = (out / SLUG / "index.html").read_text(encoding="utf-8")
+    en = (out / "en" / SLUG / "index.html").read_text(encoding="utf-8")
+    for page, words in (
+        (es, ("Calidad", "Campos opcionales con valor", "Confianza alta", "50,0 %", 'href="calidad.json"')),
+        (
+            en,
+            (
+                "Quality",
+                "Optional fields filled",
+                "High confidence",
+                "50.0%",
+                'href="../../ciudad-prueba/calidad.json"',
+            ),
+        ),
+    ):
+        section = page[page.index('<section id="quality"') :]
+        section = section[: section.index("</section>")]
+        assert all(w in section for w in words), words

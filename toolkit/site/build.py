@@ -39,7 +39,7 @@ from toolkit.catalog.model import Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.packaging.packages import DatasetPackage, PackageResult, build_time, package, sha256_file
 from toolkit.report.findings import Report
-from toolkit.site import evidence
+from toolkit.site import evidence, quality
 from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, dataset_meta, page_path
 from toolkit.site.data import build_facets, mapping, partner_refs, read_rows
 from toolkit.site.pages import Pages
@@ -302,6 +302,7 @@ def _render(
         map_dir=default_templates() / "map",
         evidence=checked,
         verified=verified,
+        quality={d.slug: quality.measure(d) for d in data},
     )
     env = environment(user_templates)
     count = 0
@@ -329,6 +330,9 @@ def _render(
                 (tmp / page_path("evidence", lang, d.slug)).write_text(
                     checked[d.slug].to_json(), encoding="utf-8"
                 )
+            if lang == LANGS[0]:
+                figures = pages.quality[d.slug].to_json()
+                (tmp / page_path("quality", lang, d.slug)).write_text(figures, encoding="utf-8")
         for facet, values in sorted(pages.facets.datasets.items()):
             for value in sorted(values):
                 emit("index.html", pages.index(lang, facet, value))

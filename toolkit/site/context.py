@@ -83,6 +83,8 @@ def page_path(kind: str, lang: str, *args: str) -> str:
         return f"{prefix}{args[0]}/{'validacion' if es else 'validation'}.html"
     if kind == "evidence":  # one file for both languages, beside the Spanish report
         return f"{args[0]}/validacion.json"
+    if kind == "quality":  # likewise: the quality figures of a dataset
+        return f"{args[0]}/calidad.json"
     if kind == "partners":
         return prefix + ("contrapartes" if es else "partners") + "/index.html"
     if kind == "partner":
@@ -279,6 +281,8 @@ class DatasetPage:
     snippets: list[Snippet]
     sources: list[Link]
     citations: list[tuple[str, str]]
+    quality: Table | None = None
+    quality_href: str = ""
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ from toolkit.site.data import (
     wikidata_url,
 )
 from toolkit.site.evidence import Evidence
+from toolkit.site.quality import LEVELS, Quality, share
 from toolkit.site.texts import FREQUENCIES, INSTALL_COMMAND, LICENCE_NOTES, pick, texts
 
 # ── the builder ──────────────────────────────────────────────────────────────────────────────────
@@ -96,6 +97,7 @@ class Pages:
     map_dir: Path
     evidence: dict[str, Evidence] = field(default_factory=dict)  # slug → what its validation checked
     verified: dict[str, bool] = field(default_factory=dict)  # slug → published files match the evidence
+    quality: dict[str, Quality] = field(default_factory=dict)  # slug → its quality figures
 
     def by_slug(self, slug: str) -> DatasetData:
         return next(d for d in self.data if d.slug == slug)
@@ -576,7 +578,41 @@ class Pages:
             snippets=snippets,
             sources=sources,
             citations=citations,
+            quality=self.quality_table(slug, lang),
+            quality_href=rel(path, page_path("quality", lang, slug)),
         )
+
+    def quality_table(self, slug: str, lang: str) -> Table | None:
+        """The quality figures of a dataset as a table, one row per table of data."""
+        q = self.quality.get(slug)
+        if q is None:
+            return None
+        t = texts(lang)
+        rows = []
+        for tq in q.tables:
+            conf = [
+                Cell(_percent(share(tq.confidence[level], tq.rows), lang) if tq.confidence else "—")
+                for level in LEVELS
+            ]
+            rows.append(
+                [
+                    Cell(tq.name),
+                    Cell(fmt_int(tq.rows, lang)),
+                    Cell(_percent(share(tq.optional_filled, tq.optional_cells), lang)),
+                    *conf,
+                    Cell("—" if tq.open_claims is None else fmt_int(tq.open_claims, lang)),
+                ]
+            )
+        head = [
+            t["quality_table"],
+            t["rows_title"],
+            t["quality_optional"],
+            t["quality_high"],
+            t["quality_medium"],
+            t["quality_low"],
+            t["quality_claims"],
+        ]
+        return Table(t["quality_title"], head, rows, [False] + [True] * 6)
 
     def file_doc(self, f: Download, path: str, lang: str) -> FileDoc:
         return FileDoc(
@@ -824,3 +860,11 @@ def _first_sentence(text_: str) -> str:
 
 
 __all__ = ["Pages"]
+
+
+def _percent(value: float | None, lang: str) -> str:
+    """A share as a percentage with one decimal, the way each language writes it; "—" for none."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:.1f}"
+    return f"{text.replace('.', ',')} %" if lang == "es" else f"{text}%"

@@ -244,6 +244,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "evidence_files": ("Archivos validados", "Files validated"),
     "evidence_json": ("Registro en JSON", "Record as JSON"),
     "yes": ("Sí", "Yes"),
+    "quality_title": ("Calidad", "Quality"),
+    "quality_table": ("Tabla", "Table"),
+    "quality_intro": (
+        "Cifras calculadas de los datos al construir el sitio: filas de cada tabla, qué parte de los "
+        "campos opcionales tiene valor, cuántas filas tienen confianza alta, media o baja, y cuántos "
+        "hechos tienen afirmaciones en competencia (filas que comparten un grupo de afirmaciones).",
+        "Figures computed from the data when the site was built: rows per table, how much of the "
+        "optional fields is filled, how many rows have high, medium or low confidence, and how many "
+        "facts have competing claims (rows that share a claim group).",
+    ),
+    "quality_optional": ("Campos opcionales con valor", "Optional fields filled"),
+    "quality_high": ("Confianza alta", "High confidence"),
+    "quality_medium": ("Confianza media", "Medium confidence"),
+    "quality_low": ("Confianza baja", "Low confidence"),
+    "quality_claims": ("Afirmaciones en competencia", "Competing claims"),
+    "quality_json": ("Cifras en JSON", "Figures as JSON"),
     "no": ("No", "No"),
     "report_none": (
         "No se encontró ningún problema.",
