@@ -6,14 +6,17 @@ import csv
 import hashlib
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import yaml
 
 import toolkit
-from tests.test_site import ROOT, tiny_catalog, write_csv
+from tests.test_site import BASE, ROOT, tiny_catalog, write_csv
 from toolkit.catalog.model import load_catalog
 from toolkit.site.build import build
+from toolkit.site.charts import BADGE_COLOURS
+from toolkit.site.charts import badge as svg_badge
 from toolkit.site.data import read_rows
 from toolkit.site.evidence import Evidence, FileEvidence, matches
 from toolkit.site.quality import measure
@@ -173,3 +176,50 @@ def test_the_dataset_page_shows_the_quality_figures_in_both_languages(tmp_path: 
         section = page[page.index('<section id="quality"') :]
         section = section[: section.index("</section>")]
         assert all(w in section for w in words), words
+
+
+# ── the badge ────────────────────────────────────────────────────────────────────────────────────
+
+
+def _badge_text(svg: Path) -> tuple[str, str]:
+    """The badge's accessible title and the colour of its message, read as XML (it must parse)."""
+    root = ET.fromstring(svg.read_text(encoding="utf-8"))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    title = root.find("s:title", ns)
+    assert title is not None and title.text
+    return title.text, root.findall("s:rect", ns)[1].get("fill", "")
+
+
+def test_each_dataset_has_an_svg_badge_to_embed_in_both_languages(tmp_path: Path) -> None:
+    datasets = tiny_catalog(tmp_path / "src")
+    out = tmp_path / "out"
+    build(datasets, out)
+    assert _badge_text(out / SLUG / "insignia.svg") == ("validación: válido · v1.0.0", BADGE_COLOURS["ok"])
+    assert _badge_text(out / "en" / SLUG / "badge.svg") == ("validation: valid · v1.0.0", BADGE_COLOURS["ok"])
+    page = (out / "en" / SLUG / "index.html").read_text(encoding="utf-8")
+    assert '<a href="badge.svg" type="image/svg+xml">See the badge (SVG)</a>' in page
+    assert "(validation: valid · v1.0.0)" in page
+    embed = f"&lt;img src=&#34;{BASE}en/{SLUG}/badge.svg&#34;"  # the code to copy names the public address
+    assert embed in page
+
+
+def test_the_badge_of_a_changed_file_does_not_say_valid(tmp_path: Path) -> None:
+    datasets = tiny_catalog(tmp_path / "src")
+    out = tmp_path / "out"
+
+    def tamper(step: str) -> None:
+        if step == "site":
+            (published,) = out.parent.glob(f".{out.name}.*.tmp/descargas/{SLUG}/funding.csv")
+            published.write_bytes(published.read_bytes().replace(b"1000", b"9000"))
+
+    build(datasets, out, progress=tamper)
+    assert _badge_text(out / SLUG / "insignia.svg") == (
+        "validación: sin verificar · v1.0.0",
+        BADGE_COLOURS["unknown"],
+    )
+
+
+def test_badge_text_is_escaped_and_the_svg_parses(tmp_path: Path) -> None:
+    svg = tmp_path / "b.svg"
+    svg.write_text(svg_badge("<x> & y", "3 errors · v2.0.0", "bad"), encoding="utf-8")
+    assert _badge_text(svg) == ("<x> & y: 3 errors · v2.0.0", BADGE_COLOURS["bad"])

@@ -326,6 +326,7 @@ def _render(
         for d in data:
             emit("dataset.html", pages.dataset(d.slug, lang))
             emit("report.html", pages.report_page(d.slug, lang))
+            (tmp / page_path("badge", lang, d.slug)).write_text(pages.badge(d.slug, lang), encoding="utf-8")
             if lang == LANGS[0] and d.slug in checked:
                 (tmp / page_path("evidence", lang, d.slug)).write_text(
                     checked[d.slug].to_json(), encoding="utf-8"

@@ -85,6 +85,8 @@ def page_path(kind: str, lang: str, *args: str) -> str:
         return f"{args[0]}/validacion.json"
     if kind == "quality":  # likewise: the quality figures of a dataset
         return f"{args[0]}/calidad.json"
+    if kind == "badge":
+        return f"{prefix}{args[0]}/{'insignia' if es else 'badge'}.svg"
     if kind == "partners":
         return prefix + ("contrapartes" if es else "partners") + "/index.html"
     if kind == "partner":
@@ -283,6 +285,9 @@ class DatasetPage:
     citations: list[tuple[str, str]]
     quality: Table | None = None
     quality_href: str = ""
+    badge_href: str = ""
+    badge_alt: str = ""
+    badge_embed: str = ""
 
 
 @dataclass(frozen=True)

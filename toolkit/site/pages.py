@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from toolkit.catalog.metadata import CatalogMeta, DatasetMeta, Download, schema_org, script_json
 from toolkit.catalog.model import Catalog
@@ -580,7 +580,34 @@ class Pages:
             citations=citations,
             quality=self.quality_table(slug, lang),
             quality_href=rel(path, page_path("quality", lang, slug)),
+            badge_href=rel(path, page_path("badge", lang, slug)),
+            badge_alt=self.badge_words(slug, lang),
+            badge_embed=(
+                f'<a href="{absolute(self.meta.base_url, path)}">'
+                f'<img src="{absolute(self.meta.base_url, page_path("badge", lang, slug))}" '
+                f'alt="{escape(self.badge_words(slug, lang))}"></a>'
+            ),
         )
+
+    def badge_state(self, slug: str, lang: str) -> tuple[str, str]:
+        """The badge's message and state: valid (with the version), N errors, or not verified."""
+        t = texts(lang)
+        version = self.dmeta(slug).version
+        n = len(self.report.for_dataset(slug).errors)
+        if n:
+            words = t["badge_error"] if n == 1 else t["badge_errors"].format(n=fmt_int(n, lang))
+            return f"{words} · v{version}", "bad"
+        if not self.verified.get(slug):
+            return f"{t['badge_unverified']} · v{version}", "unknown"
+        return f"{t['badge_valid']} · v{version}", "ok"
+
+    def badge_words(self, slug: str, lang: str) -> str:
+        return f"{texts(lang)['badge_label']}: {self.badge_state(slug, lang)[0]}"
+
+    def badge(self, slug: str, lang: str) -> str:
+        """The SVG badge of a dataset, for other sites to embed."""
+        message, state = self.badge_state(slug, lang)
+        return charts.badge(texts(lang)["badge_label"], message, state)
 
     def quality_table(self, slug: str, lang: str) -> Table | None:
         """The quality figures of a dataset as a table, one row per table of data."""

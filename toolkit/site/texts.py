@@ -260,6 +260,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quality_low": ("Confianza baja", "Low confidence"),
     "quality_claims": ("Afirmaciones en competencia", "Competing claims"),
     "quality_json": ("Cifras en JSON", "Figures as JSON"),
+    "badge_label": ("validación", "validation"),
+    "badge_valid": ("válido", "valid"),
+    "badge_unverified": ("sin verificar", "not verified"),
+    "badge_error": ("1 error", "1 error"),
+    "badge_errors": ("{n} errores", "{n} errors"),
+    "badge_title": ("Insignia para insertar", "Badge to embed"),
+    "badge_see": ("Ver la insignia (SVG)", "See the badge (SVG)"),
+    "badge_intro": (
+        "Una ciudad puede mostrar el estado de este conjunto de datos en su propio sitio con este "
+        "código; la insignia cambia cada vez que se vuelve a publicar este sitio.",
+        "A city can show the status of this dataset on its own site with this code; the badge "
+        "changes every time this site is published again.",
+    ),
     "no": ("No", "No"),
     "report_none": (
         "No se encontró ningún problema.",
