@@ -19,6 +19,7 @@ from toolkit.site.charts import BADGE_COLOURS
 from toolkit.site.charts import badge as svg_badge
 from toolkit.site.data import read_rows
 from toolkit.site.evidence import Evidence, FileEvidence, matches
+from toolkit.site.pages import badge_message
 from toolkit.site.quality import measure
 
 SLUG = "ciudad-prueba"
@@ -223,3 +224,14 @@ def test_badge_text_is_escaped_and_the_svg_parses(tmp_path: Path) -> None:
     svg = tmp_path / "b.svg"
     svg.write_text(svg_badge("<x> & y", "3 errors · v2.0.0", "bad"), encoding="utf-8")
     assert _badge_text(svg) == ("<x> & y: 3 errors · v2.0.0", BADGE_COLOURS["bad"])
+
+
+def test_the_badge_message_puts_errors_first_then_verification() -> None:
+    assert badge_message(0, True, "1.2.0", "es") == ("válido · v1.2.0", "ok")
+    assert badge_message(0, False, "1.2.0", "en") == ("not verified · v1.2.0", "unknown")
+    assert badge_message(1, True, "1.2.0", "es") == ("1 error · v1.2.0", "bad")
+    assert badge_message(1234, False, "2.0.0", "es") == (
+        "1\u202f234 errores · v2.0.0",
+        "bad",
+    )  # grouped like every number of the site
+    assert badge_message(3, True, "2.0.0", "en") == ("3 errors · v2.0.0", "bad")

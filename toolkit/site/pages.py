@@ -591,15 +591,8 @@ class Pages:
 
     def badge_state(self, slug: str, lang: str) -> tuple[str, str]:
         """The badge's message and state: valid (with the version), N errors, or not verified."""
-        t = texts(lang)
-        version = self.dmeta(slug).version
         n = len(self.report.for_dataset(slug).errors)
-        if n:
-            words = t["badge_error"] if n == 1 else t["badge_errors"].format(n=fmt_int(n, lang))
-            return f"{words} · v{version}", "bad"
-        if not self.verified.get(slug):
-            return f"{t['badge_unverified']} · v{version}", "unknown"
-        return f"{t['badge_valid']} · v{version}", "ok"
+        return badge_message(n, bool(self.verified.get(slug)), self.dmeta(slug).version, lang)
 
     def badge_words(self, slug: str, lang: str) -> str:
         return f"{texts(lang)['badge_label']}: {self.badge_state(slug, lang)[0]}"
@@ -895,3 +888,15 @@ def _percent(value: float | None, lang: str) -> str:
         return "—"
     text = f"{value * 100:.1f}"
     return f"{text.replace('.', ',')} %" if lang == "es" else f"{text}%"
+
+
+def badge_message(errors: int, verified: bool, version: str, lang: str) -> tuple[str, str]:
+    """A badge's message and state: ``N errors`` (bad) before anything else, then ``not verified``
+    (unknown) when the published files are not the validated ones, else ``valid`` (ok); with the version."""
+    t = texts(lang)
+    if errors:
+        words = t["badge_error"] if errors == 1 else t["badge_errors"].format(n=fmt_int(errors, lang))
+        return f"{words} · v{version}", "bad"
+    if not verified:
+        return f"{t['badge_unverified']} · v{version}", "unknown"
+    return f"{t['badge_valid']} · v{version}", "ok"
