@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,9 +37,10 @@ from toolkit.catalog.metadata import (
 )
 from toolkit.catalog.model import Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
-from toolkit.packaging.packages import DatasetPackage, PackageResult, package, sha256_file
+from toolkit.packaging.packages import DatasetPackage, PackageResult, build_time, package, sha256_file
 from toolkit.report.findings import Report
-from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, dataset_meta
+from toolkit.site import evidence, quality
+from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, dataset_meta, page_path
 from toolkit.site.data import build_facets, mapping, partner_refs, read_rows
 from toolkit.site.pages import Pages
 from toolkit.site.texts import texts
@@ -214,10 +215,11 @@ def build(
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         try:
             tmp.chmod(0o755)
+            checked = evidence.collect(catalog)  # the bytes about to be validated
             packages = package(path, tmp / DOWNLOADS_DIR, progress=progress, loaded=loaded)
             if progress:
                 progress("site")
-            pages = _render(catalog, packages, tmp, url, user_templates)
+            pages = _render(catalog, packages, tmp, url, user_templates, checked)
             _downloads_checksums(tmp / DOWNLOADS_DIR)
             _swap(tmp, target)
         except BaseException:
@@ -241,7 +243,12 @@ def _downloads_checksums(folder: Path) -> None:
 
 
 def _render(
-    catalog: Catalog, packages: PackageResult, tmp: Path, url: str, user_templates: Path | None
+    catalog: Catalog,
+    packages: PackageResult,
+    tmp: Path,
+    url: str,
+    user_templates: Path | None,
+    checked: dict[str, evidence.Evidence],
 ) -> int:
     """Write every page, the static files and the metadata into ``tmp``; return the number of pages."""
     root = tmp.resolve()
@@ -271,6 +278,15 @@ def _render(
         modified=max((m.modified for m in metas), default=""),
         datasets=metas,
     )
+    date = build_time(cmeta.modified).date().isoformat()
+    checked = {slug: replace(e, date=date) for slug, e in checked.items()}
+    verified = {
+        slug: evidence.matches(
+            checked.get(slug),
+            {f.resource: root / f.path for f in files if f.kind == "csv" and f.resource},
+        )
+        for slug, files in downloads.items()
+    }
     folders = ([user_templates] if user_templates else []) + [default_templates()]
     assets = _copy_static(folders, tmp)
     pages = Pages(
@@ -284,6 +300,9 @@ def _render(
         combined=combined,
         assets=assets,
         map_dir=default_templates() / "map",
+        evidence=checked,
+        verified=verified,
+        quality={d.slug: quality.measure(d) for d in data},
     )
     env = environment(user_templates)
     count = 0
@@ -307,6 +326,14 @@ def _render(
         for d in data:
             emit("dataset.html", pages.dataset(d.slug, lang))
             emit("report.html", pages.report_page(d.slug, lang))
+            (tmp / page_path("badge", lang, d.slug)).write_text(pages.badge(d.slug, lang), encoding="utf-8")
+            if lang == LANGS[0] and d.slug in checked:
+                (tmp / page_path("evidence", lang, d.slug)).write_text(
+                    checked[d.slug].to_json(), encoding="utf-8"
+                )
+            if lang == LANGS[0]:
+                figures = pages.quality[d.slug].to_json()
+                (tmp / page_path("quality", lang, d.slug)).write_text(figures, encoding="utf-8")
         for facet, values in sorted(pages.facets.datasets.items()):
             for value in sorted(values):
                 emit("index.html", pages.index(lang, facet, value))

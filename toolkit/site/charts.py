@@ -204,3 +204,33 @@ def world_map(
         x += 80
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+BADGE_COLOURS = {"ok": "#2e7d32", "bad": "#b3261e", "unknown": "#5f6368"}
+
+
+def _text_width(text: str) -> float:
+    """The width of ``text`` in 11 px Verdana, near enough to size a badge (no font is read)."""
+    narrow, wide = set("fijlrt.,:;!|'() "), set("mwMW@%")
+    return sum(4.0 if c in narrow else 10.0 if c in wide else 7.0 for c in text)
+
+
+def badge(label: str, message: str, state: str) -> str:
+    """A standalone SVG badge (``label | message``) for other sites to embed; ``state`` picks the colour
+    (``ok``, ``bad`` or ``unknown``). Its text is escaped and it carries a title for screen readers."""
+    left = _text_width(label) + 12
+    right = _text_width(message) + 12
+    width = left + right
+    colour = BADGE_COLOURS[state]
+    words = escape(f"{label}: {message}")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="20" '
+        f'viewBox="0 0 {width:g} 20" role="img" aria-label="{words}">\n'
+        f"<title>{words}</title>\n"
+        f'<rect width="{left:g}" height="20" fill="#555"/>\n'
+        f'<rect x="{left:g}" width="{right:g}" height="20" fill="{colour}"/>\n'
+        '<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle">\n'
+        f'<text x="{left / 2:g}" y="14">{escape(label)}</text>\n'
+        f'<text x="{left + right / 2:g}" y="14">{escape(message)}</text>\n'
+        "</g>\n</svg>\n"
+    )

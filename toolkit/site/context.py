@@ -81,6 +81,12 @@ def page_path(kind: str, lang: str, *args: str) -> str:
         return f"{prefix}{args[0]}/index.html"
     if kind == "report":
         return f"{prefix}{args[0]}/{'validacion' if es else 'validation'}.html"
+    if kind == "evidence":  # one file for both languages, beside the Spanish report
+        return f"{args[0]}/validacion.json"
+    if kind == "quality":  # likewise: the quality figures of a dataset
+        return f"{args[0]}/calidad.json"
+    if kind == "badge":
+        return f"{prefix}{args[0]}/{'insignia' if es else 'badge'}.svg"
     if kind == "partners":
         return prefix + ("contrapartes" if es else "partners") + "/index.html"
     if kind == "partner":
@@ -168,6 +174,7 @@ class Card:
     status_href: str
     filters: dict[str, str]  # facet → space-separated values (data-* attributes for the script)
     search: str
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,7 @@ class DatasetPage:
     facts: list[Fact]
     licence_note: str | None
     status: str
+    verified: bool
     report_href: str
     charts: list[Chart]
     resources: list[ResourceDoc]
@@ -275,6 +283,11 @@ class DatasetPage:
     snippets: list[Snippet]
     sources: list[Link]
     citations: list[tuple[str, str]]
+    quality: Table | None = None
+    quality_href: str = ""
+    badge_href: str = ""
+    badge_alt: str = ""
+    badge_embed: str = ""
 
 
 @dataclass(frozen=True)
@@ -296,6 +309,9 @@ class ReportPage:
     stages: list[str]
     tables: Table
     files: list[tuple[str, list[FindingGroup]]]
+    evidence: list[Fact]
+    evidence_files: Table
+    evidence_href: str
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ absolute (built from the catalog's ``base_url``).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from toolkit.catalog.metadata import CatalogMeta, DatasetMeta, Download, schema_org, script_json
 from toolkit.catalog.model import Catalog
@@ -74,6 +74,8 @@ from toolkit.site.data import (
     subdivision_name,
     wikidata_url,
 )
+from toolkit.site.evidence import Evidence
+from toolkit.site.quality import LEVELS, Quality, share
 from toolkit.site.texts import FREQUENCIES, INSTALL_COMMAND, LICENCE_NOTES, pick, texts
 
 # ── the builder ──────────────────────────────────────────────────────────────────────────────────
@@ -93,6 +95,9 @@ class Pages:
     combined: str | None
     assets: dict[str, str]  # asset name → path relative to the site root, with its content hash
     map_dir: Path
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # slug → what its validation checked
+    verified: dict[str, bool] = field(default_factory=dict)  # slug → published files match the evidence
+    quality: dict[str, Quality] = field(default_factory=dict)  # slug → its quality figures
 
     def by_slug(self, slug: str) -> DatasetData:
         return next(d for d in self.data if d.slug == slug)
@@ -142,7 +147,10 @@ class Pages:
         )
 
     def status(self, slug: str, lang: str) -> str:
+        """ "Valid" only for a dataset with no errors whose published files are the bytes validated."""
         t = texts(lang)
+        if not self.verified.get(slug) or not self.report.for_dataset(slug).valid:
+            return t["not_verified"]
         n = len(self.report.for_dataset(slug).warnings)
         if n == 0:
             return t["valid"]
@@ -184,6 +192,7 @@ class Pages:
             licence=self.licence(d.slug)[0],
             status=self.status(d.slug, lang),
             status_href=rel(path, page_path("report", lang, d.slug)),
+            verified=bool(self.verified.get(d.slug)) and self.report.for_dataset(d.slug).valid,
             filters={f: " ".join(self.facets.of(d.slug, f)) for f in FACETS},
             search=" ".join(" ".join(words).lower().split()),
         )
@@ -433,15 +442,34 @@ class Pages:
                     )
                 )
             files.append((file, groups))
+        ev = self.evidence.get(slug)
+        facts = []
+        if ev is not None:
+            facts = [
+                Fact(t["evidence_date"], ev.date),
+                Fact(t["evidence_toolkit"], f"ciudades {ev.toolkit}"),
+                Fact(t["evidence_engine"], ev.engine),
+                Fact(t["evidence_standard"], ev.standard or "—", note=ev.standard_pin or None),
+                Fact(t["evidence_match"], t["yes"] if self.verified.get(slug) else t["no"]),
+            ]
+        evidence_files = Table(
+            t["evidence_files"],
+            [t["file"], "SHA-256"],
+            [[Cell(f"{slug}/{f.name}"), Cell(f.sha256)] for f in (ev.files if ev else ())],
+            [False, False],
+        )
         return ReportPage(
             meta,
             title,
             rel(meta.path, page_path("dataset", lang, slug)),
             self.status(slug, lang),
-            sub.valid,
+            sub.valid and bool(self.verified.get(slug)),
             stages,
             tables,
             files,
+            facts,
+            evidence_files,
+            rel(meta.path, page_path("evidence", lang, slug)),
         )
 
     # ── dataset ──
@@ -542,6 +570,7 @@ class Pages:
             facts=facts,
             licence_note=pick(note, lang) if note else None,
             status=self.status(slug, lang),
+            verified=bool(self.verified.get(slug)) and self.report.for_dataset(slug).valid,
             report_href=rel(path, page_path("report", lang, slug)),
             charts=self.charts(d, lang),
             resources=[self.resource_doc(d, spec.name, path, lang) for spec in d.ds.resources],
@@ -549,7 +578,61 @@ class Pages:
             snippets=snippets,
             sources=sources,
             citations=citations,
+            quality=self.quality_table(slug, lang),
+            quality_href=rel(path, page_path("quality", lang, slug)),
+            badge_href=rel(path, page_path("badge", lang, slug)),
+            badge_alt=self.badge_words(slug, lang),
+            badge_embed=(
+                f'<a href="{absolute(self.meta.base_url, path)}">'
+                f'<img src="{absolute(self.meta.base_url, page_path("badge", lang, slug))}" '
+                f'alt="{escape(self.badge_words(slug, lang))}"></a>'
+            ),
         )
+
+    def badge_state(self, slug: str, lang: str) -> tuple[str, str]:
+        """The badge's message and state: valid (with the version), N errors, or not verified."""
+        n = len(self.report.for_dataset(slug).errors)
+        return badge_message(n, bool(self.verified.get(slug)), self.dmeta(slug).version, lang)
+
+    def badge_words(self, slug: str, lang: str) -> str:
+        return f"{texts(lang)['badge_label']}: {self.badge_state(slug, lang)[0]}"
+
+    def badge(self, slug: str, lang: str) -> str:
+        """The SVG badge of a dataset, for other sites to embed."""
+        message, state = self.badge_state(slug, lang)
+        return charts.badge(texts(lang)["badge_label"], message, state)
+
+    def quality_table(self, slug: str, lang: str) -> Table | None:
+        """The quality figures of a dataset as a table, one row per table of data."""
+        q = self.quality.get(slug)
+        if q is None:
+            return None
+        t = texts(lang)
+        rows = []
+        for tq in q.tables:
+            conf = [
+                Cell(_percent(share(tq.confidence[level], tq.rows), lang) if tq.confidence else "—")
+                for level in LEVELS
+            ]
+            rows.append(
+                [
+                    Cell(tq.name),
+                    Cell(fmt_int(tq.rows, lang)),
+                    Cell(_percent(share(tq.optional_filled, tq.optional_cells), lang)),
+                    *conf,
+                    Cell("—" if tq.open_claims is None else fmt_int(tq.open_claims, lang)),
+                ]
+            )
+        head = [
+            t["quality_table"],
+            t["rows_title"],
+            t["quality_optional"],
+            t["quality_high"],
+            t["quality_medium"],
+            t["quality_low"],
+            t["quality_claims"],
+        ]
+        return Table(t["quality_title"], head, rows, [False] + [True] * 6)
 
     def file_doc(self, f: Download, path: str, lang: str) -> FileDoc:
         return FileDoc(
@@ -797,3 +880,23 @@ def _first_sentence(text_: str) -> str:
 
 
 __all__ = ["Pages"]
+
+
+def _percent(value: float | None, lang: str) -> str:
+    """A share as a percentage with one decimal, the way each language writes it; "—" for none."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:.1f}"
+    return f"{text.replace('.', ',')} %" if lang == "es" else f"{text}%"
+
+
+def badge_message(errors: int, verified: bool, version: str, lang: str) -> tuple[str, str]:
+    """A badge's message and state: ``N errors`` (bad) before anything else, then ``not verified``
+    (unknown) when the published files are not the validated ones, else ``valid`` (ok); with the version."""
+    t = texts(lang)
+    if errors:
+        words = t["badge_error"] if errors == 1 else t["badge_errors"].format(n=fmt_int(errors, lang))
+        return f"{words} · v{version}", "bad"
+    if not verified:
+        return f"{t['badge_unverified']} · v{version}", "unknown"
+    return f"{t['badge_valid']} · v{version}", "ok"

@@ -225,6 +225,55 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_profile": ("ninguno", "none"),
     "report_tables": ("Tablas revisadas", "Tables checked"),
     "report_findings": ("Hallazgos", "Findings"),
+    "not_verified": ("Sin verificar", "Not verified"),
+    "evidence_title": ("Qué se validó", "What was validated"),
+    "evidence_intro": (
+        "La validación quedó registrada con la huella SHA-256 de cada archivo revisado. "
+        "El sitio muestra «Válido» solo si los archivos publicados tienen exactamente esas huellas.",
+        "The validation recorded the SHA-256 hash of every file it checked. The site shows "
+        "'Valid' only when the published files have exactly those hashes.",
+    ),
+    "evidence_date": ("Fecha", "Date"),
+    "evidence_toolkit": ("Herramienta", "Toolkit"),
+    "evidence_engine": ("Motor de validación", "Validation engine"),
+    "evidence_standard": ("Estándar y esquemas", "Standard and schemas"),
+    "evidence_match": (
+        "Los archivos publicados coinciden con los validados",
+        "The published files match the validated ones",
+    ),
+    "evidence_files": ("Archivos validados", "Files validated"),
+    "evidence_json": ("Registro en JSON", "Record as JSON"),
+    "yes": ("Sí", "Yes"),
+    "quality_title": ("Calidad", "Quality"),
+    "quality_table": ("Tabla", "Table"),
+    "quality_intro": (
+        "Cifras calculadas de los datos al construir el sitio: filas de cada tabla, qué parte de los "
+        "campos opcionales tiene valor, cuántas filas tienen confianza alta, media o baja, y cuántos "
+        "hechos tienen afirmaciones en competencia (filas que comparten un grupo de afirmaciones).",
+        "Figures computed from the data when the site was built: rows per table, how much of the "
+        "optional fields is filled, how many rows have high, medium or low confidence, and how many "
+        "facts have competing claims (rows that share a claim group).",
+    ),
+    "quality_optional": ("Campos opcionales con valor", "Optional fields filled"),
+    "quality_high": ("Confianza alta", "High confidence"),
+    "quality_medium": ("Confianza media", "Medium confidence"),
+    "quality_low": ("Confianza baja", "Low confidence"),
+    "quality_claims": ("Afirmaciones en competencia", "Competing claims"),
+    "quality_json": ("Cifras en JSON", "Figures as JSON"),
+    "badge_label": ("validación", "validation"),
+    "badge_valid": ("válido", "valid"),
+    "badge_unverified": ("sin verificar", "not verified"),
+    "badge_error": ("1 error", "1 error"),
+    "badge_errors": ("{n} errores", "{n} errors"),
+    "badge_title": ("Insignia para insertar", "Badge to embed"),
+    "badge_see": ("Ver la insignia (SVG)", "See the badge (SVG)"),
+    "badge_intro": (
+        "Una ciudad puede mostrar el estado de este conjunto de datos en su propio sitio con este "
+        "código; la insignia cambia cada vez que se vuelve a publicar este sitio.",
+        "A city can show the status of this dataset on its own site with this code; the badge "
+        "changes every time this site is published again.",
+    ),
+    "no": ("No", "No"),
     "report_none": (
         "No se encontró ningún problema.",
         "No problem was found.",

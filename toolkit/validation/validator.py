@@ -98,6 +98,12 @@ def validate(
     )
 
 
+def chosen_engine(ds: Dataset, engine: str = "auto") -> str:
+    """The engine that checks ``ds``: ``fast`` or ``frictionless`` (``auto`` picks by table size)."""
+    biggest = max((fastrun_bytes(s) for s in ds.resources if s.schema is not None), default=0)
+    return "fast" if engine == "fast" or (engine == "auto" and biggest >= FAST_BYTES) else "frictionless"
+
+
 def validate_catalog(
     catalog: Catalog,
     metadata_findings: list[Finding],
@@ -112,11 +118,7 @@ def validate_catalog(
     report = Report()
     report.extend(metadata_findings)
     say = log or (lambda _m: None)
-    fast: set[str] = set()
-    for ds in catalog.datasets:
-        biggest = max((fastrun_bytes(s) for s in ds.resources if s.schema is not None), default=0)
-        if engine == "fast" or (engine == "auto" and biggest >= FAST_BYTES):
-            fast.add(ds.slug)
+    fast = {ds.slug for ds in catalog.datasets if chosen_engine(ds, engine) == "fast"}
     classic = [ds for ds in catalog.datasets if ds.slug not in fast]
     # Datasets on the frictionless path are independent: with two or more, worker processes
     # check them side by side (before any fast-engine thread exists), and the results are taken
