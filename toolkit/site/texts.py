@@ -137,9 +137,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "chart_claims": (
         "Cuando las fuentes discrepan sobre un mismo hecho (claim_group), se cuenta solo la versión de "
-        "mayor confianza: {n} versiones alternativas quedan fuera de la gráfica.",
-        "Where sources disagree about one fact (claim_group), only the most reliable claim counts: "
-        "{n} alternative claims are left out of the chart.",
+        "mayor confianza. Versiones alternativas fuera de la gráfica: {n}.",
+        "Where sources disagree about one fact (claim_group), only the most reliable claim counts. "
+        "Alternative claims left out of the chart: {n}.",
     ),
     "chart_no_amount": (
         "Flujos sin monto publicado: {n} (no aparecen en la gráfica).",
