@@ -316,7 +316,6 @@ def fetch(
     Raises :class:`RemoteError` for a refused address or scheme, an HTTP error, a redirect loop, a
     file over ``max_bytes`` or a download over ``total_timeout`` seconds (default ``TOTAL_TIMEOUT``).
     """
-    import urllib3
 
     total = TOTAL_TIMEOUT if total_timeout is None else total_timeout
     deadline = time.monotonic() + total
@@ -337,31 +336,7 @@ def fetch(
         if remaining <= 0:
             raise _timed_out(url, total)
         pool = _pool(target, ip, min(connect_timeout, remaining), remaining)
-        try:
-            response = pool.urlopen(
-                "GET",
-                target.request_path,
-                headers={
-                    "Host": _host_header(target),
-                    "User-Agent": "ciudades-al-mundo",
-                    "Accept-Encoding": "identity",  # the size limit counts the bytes that arrive
-                },
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                assert_same_host=False,
-            )
-        except urllib3.exceptions.TimeoutError:
-            pool.close()
-            raise _timed_out(url, total) from None
-        except urllib3.exceptions.HTTPError as ex:
-            pool.close()
-            reason = getattr(ex, "reason", None) or ex
-            raise RemoteError(
-                url,
-                f"no se pudo conectar con «{target.host}» ({reason}); revisa la dirección",
-                f"could not connect to '{target.host}' ({reason}); check the address",
-            ) from None
+        response = _open(pool, "GET", target, url, total, "ciudades-al-mundo")
         try:
             if response.status in (301, 302, 303, 307, 308):
                 location = response.headers.get("Location")
@@ -404,6 +379,38 @@ def fetch(
     )
 
 
+def _open(pool: Any, method: str, target: Any, url: str, timeout: float, agent: str) -> Any:
+    """One request on the pinned ``pool``, redirects not followed, the body left unread; a timeout or a
+    connection failure becomes a :class:`RemoteError` about ``url``."""
+    import urllib3
+
+    try:
+        return pool.urlopen(
+            method,
+            target.request_path,
+            headers={
+                "Host": _host_header(target),
+                "User-Agent": agent,
+                "Accept-Encoding": "identity",  # the size limit counts the bytes that arrive
+            },
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+    except urllib3.exceptions.TimeoutError:
+        pool.close()
+        raise _timed_out(url, timeout) from None
+    except urllib3.exceptions.HTTPError as ex:
+        pool.close()
+        reason = getattr(ex, "reason", None) or ex
+        raise RemoteError(
+            url,
+            f"no se pudo conectar con «{target.host}» ({reason}); revisa la dirección",
+            f"could not connect to '{target.host}' ({reason}); check the address",
+        ) from None
+
+
 @dataclass(frozen=True)
 class Probe:
     """What one request answered: the status, where a redirect points (absolute), and how many bytes
@@ -428,31 +435,7 @@ def probe(url: str, method: str, *, timeout: float, max_bytes: int = 4096) -> Pr
     ip = _checked_address(url, target.host, target.port)
     deadline = time.monotonic() + timeout
     pool = _pool(target, ip, min(CONNECT_TIMEOUT, timeout), timeout)
-    try:
-        response = pool.urlopen(
-            method,
-            target.request_path,
-            headers={
-                "Host": _host_header(target),
-                "User-Agent": "ciudades-al-mundo (link check)",
-                "Accept-Encoding": "identity",
-            },
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
-    except urllib3.exceptions.TimeoutError:
-        pool.close()
-        raise _timed_out(url, timeout) from None
-    except urllib3.exceptions.HTTPError as ex:
-        pool.close()
-        reason = getattr(ex, "reason", None) or ex
-        raise RemoteError(
-            url,
-            f"no se pudo conectar con «{target.host}» ({reason})",
-            f"could not connect to '{target.host}' ({reason})",
-        ) from None
+    response = _open(pool, method, target, url, timeout, "ciudades-al-mundo (link check)")
     try:
         location = response.headers.get("Location")
         read = 0
