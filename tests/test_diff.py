@@ -200,7 +200,8 @@ def test_changed_since_untracked_and_schema_changes(repo: Path) -> None:
         codelist.write_text(original, encoding="utf-8")
 
 
-def test_changed_since_follows_references_between_packages(tmp_path: Path) -> None:
+def three_packages(tmp_path: Path) -> Path:
+    """A committed catalog of packages a, b, c where b's foreign key points into a."""
     catalog = tmp_path / "datasets"
     for slug in ("a", "b", "c"):
         (catalog / slug).mkdir(parents=True)
@@ -216,6 +217,11 @@ def test_changed_since_follows_references_between_packages(tmp_path: Path) -> No
     subprocess.run([*GIT, "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run([*GIT, "add", "-A"], cwd=tmp_path, check=True)
     subprocess.run([*GIT, "commit", "-qm", "base"], cwd=tmp_path, check=True)
+    return catalog
+
+
+def test_changed_since_follows_references_between_packages(tmp_path: Path) -> None:
+    catalog = three_packages(tmp_path)
     (catalog / "a" / "items.csv").write_text("id\ny\n", encoding="utf-8")
     assert changed_datasets(catalog, "HEAD")[:2] == (["a", "b"], ["c"])
 
@@ -543,21 +549,7 @@ def test_metadata_with_unquoted_dates(tmp_path: Path) -> None:
 def test_changed_since_a_removed_dataset_checks_the_rest(tmp_path: Path) -> None:
     """Removing a dataset changes the catalog: the datasets left are checked (one may reference the one
     removed), never "Checked: 0 datasets ✓"."""
-    catalog = tmp_path / "datasets"
-    for slug in ("a", "b", "c"):
-        (catalog / slug).mkdir(parents=True)
-        (catalog / slug / "items.csv").write_text("id\nx\n", encoding="utf-8")
-        fk = {"fields": ["id"], "reference": {"package": "a", "resource": "items", "fields": ["id"]}}
-        schema = {
-            "fields": [{"name": "id", "type": "string"}],
-            **({"foreignKeys": [fk]} if slug == "b" else {}),
-        }
-        descriptor = {"name": slug, "resources": [{"name": "items", "path": "items.csv", "schema": schema}]}
-        (catalog / slug / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    (catalog / "catalog.yaml").write_text("title: {es: t, en: t}\n", encoding="utf-8")
-    subprocess.run([*GIT, "init", "-q"], cwd=tmp_path, check=True)
-    subprocess.run([*GIT, "add", "-A"], cwd=tmp_path, check=True)
-    subprocess.run([*GIT, "commit", "-qm", "base"], cwd=tmp_path, check=True)
+    catalog = three_packages(tmp_path)
     shutil.rmtree(catalog / "a")
     assert changed_datasets(catalog, "HEAD")[:2] == (["b", "c"], [])
     report = validate_changed(catalog, "HEAD")
