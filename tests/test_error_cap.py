@@ -132,6 +132,7 @@ def test_the_fast_engine_stops_reading_at_the_cap(
         run = DatasetRun(ds, catalog, limit_errors=limit, profiles=[], progress=progress)
         pre, dom, _prof, rows = run.check_table(ds.resources[0])
         done, rows_read = seen[-1]
+        assert sorted({f.row for f in dom if (f.row or 0) > 1}) == ([BEFORE, AFTER] if read_all else [BEFORE])
         if read_all:
             assert (done, rows_read) == (csv.stat().st_size - len("id,fecha,nota\n"), ROWS)
         else:
@@ -140,9 +141,7 @@ def test_the_fast_engine_stops_reading_at_the_cap(
             assert [f.row for f in pre if f.code == "errors-capped"] == [STOP]
 
 
-def test_spoiled_funding_table_both_engines_agree(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_spoiled_funding_table_both_engines_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A generated funding table with 1% of rows spoiled: the same findings from both engines
     under the cap, the errors-capped one included, far before the end of the file."""
     spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
@@ -188,3 +187,21 @@ def test_limit_errors_zero_on_the_command_line(table: tuple[Path, Path]) -> None
     assert result.exit_code == 1, result.output
     codes = [f["code"] for f in json.loads(result.output)["findings"]]
     assert codes.count("type-error") == len(SPOILED) and "errors-capped" not in codes
+
+
+def test_header_errors_alone_reach_the_cap(tmp_path: Path) -> None:
+    """frictionless counts after each row it reads: three wrong labels and a cap of two stop it
+    after the first data row, with two errors (the fast engine once reported all three)."""
+    (tmp_path / "t.csv").write_text("a,b,c\n1,2,3\n4,5,6\n", encoding="utf-8")
+    fields = [{"name": n, "type": "integer"} for n in "xyz"]
+    (tmp_path / "s.json").write_text(json.dumps({"fields": fields}), encoding="utf-8")
+    slow, fast = (
+        validate(tmp_path / "t.csv", schema=tmp_path / "s.json", engine=engine, limit_errors=2)
+        for engine in ("frictionless", "fast")
+    )
+    assert fast.findings == slow.findings and fast.rows == slow.rows == 1
+    assert [(f.code, f.row) for f in fast.findings] == [
+        ("errors-capped", 2),
+        ("incorrect-label", 1),
+        ("incorrect-label", 1),
+    ]
