@@ -198,10 +198,12 @@ def cli() -> None:
 )
 @click.option(
     "--limit-errors",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=0),
     default=1000,
     show_default=True,
-    help="Máximo de errores por tabla, como frictionless / error cap per table.",
+    help="Máximo de errores por tabla, como frictionless: al llegar a él se deja de leer la tabla "
+    "(un hallazgo errors-capped lo dice); 0, sin límite / error cap per table, as in frictionless: "
+    "on reaching it the table is read no further (an errors-capped finding says so); 0, no cap.",
 )
 @click.option(
     "--engine",

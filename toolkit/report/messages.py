@@ -917,6 +917,17 @@ _CODES = [
         "Puede ser una falla pasajera: vuelve a revisarlo más tarde con --max-age 0. Si sigue fallando, busca una copia archivada en {archive} o la nueva dirección de la fuente.",
         "It may be a passing failure: check it again later with --max-age 0. If it keeps failing, look for an archived copy at {archive} or the source's new address.",
     ),
+    _c(
+        "errors-capped",
+        "structure",
+        "error",
+        "Revisión detenida",
+        "Check stopped",
+        "Se detuvo la revisión de «{table}» en la línea {line} al llegar a {value} errores; el resto del archivo no se revisó (ni su estructura, ni las reglas del dominio, ni los datos personales).",
+        "The check of '{table}' stopped at line {line} on reaching {value} errors; the rest of the file was not checked (neither its structure, nor the domain rules, nor personal data).",
+        "Corrige estos errores y vuelve a validar, o usa --limit-errors 0 para verlos todos.",
+        "Fix these errors and validate again, or use --limit-errors 0 to see them all.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

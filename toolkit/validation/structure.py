@@ -17,6 +17,8 @@ from toolkit.report.findings import Finding, column_letter, make_finding
 from toolkit.report.messages import CODES, CONSTRAINT_TEXT, TYPE_HINTS, TYPE_NAMES_EN, TYPE_NAMES_ES, render
 from toolkit.validation.rawcsv import RawTable
 
+# frictionless's cap on a table's errors; 0 means no cap. Only frictionless's own errors count, so
+# the first N are frictionless's first N; our checks stop at the same row (see ``capped_finding``).
 LIMIT_ERRORS = 1000
 # Our own properties in schemas; frictionless keeps unknown properties, so they need no stripping.
 _NOTE_CONSTRAINT = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
@@ -150,11 +152,13 @@ def check_dataset(
     limit_errors: int = LIMIT_ERRORS,
     only: list[str] | None = None,
     dialects: dict[str, tuple[str, str]] | None = None,
+    capped: dict[str, int] | None = None,
 ) -> list[Finding]:
     """Validate the readable tables of a dataset as one frictionless package (foreign keys included).
 
     ``dialects`` names further readable tables (encoding, delimiter) that foreign keys may point
     to; ``only`` limits the validation to some tables (the others still serve as lookups).
+    ``capped`` receives, for each table the error cap stopped, the row frictionless stopped at.
     """
     from frictionless import Package, Resource
 
@@ -207,9 +211,19 @@ def check_dataset(
             findings.extend(header_findings(ds, spec, labels[spec.name]))
             for error in task.errors:
                 findings.append(to_finding(error, ds, spec, tables.get(spec.name)))
+            if capped is not None and any(w.startswith("reached error limit") for w in task.warnings):
+                # frictionless counts after each row: the header's errors alone stop it at row 2.
+                last = getattr(task.errors[-1], "row_number", None) if task.errors else None
+                capped[spec.name] = last if last is not None else 2
         for error in report.errors:  # package-level problems (rare): keep them visible
             findings.append(_generic(error, ds, None, None))
     return findings
+
+
+def capped_finding(where: dict[str, Any], row: int, line: int | None, limit: int) -> Finding:
+    """The finding of a table the error cap stopped at ``row``: what comes after was not checked
+    (neither by frictionless nor by our domain checks, privacy scan and profiles)."""
+    return make_finding("errors-capped", **where, row=row, line=line, value=limit, table=where.get("path"))
 
 
 def header_labels(path: Path, encoding: str, delimiter: str) -> list[str]:

@@ -225,18 +225,35 @@ def _classic(
             tables[spec.name] = table
             report.rows += len(table.rows)
     only = None if dialects is None else [s.name for s in specs]
-    found.extend(structure.check_dataset(ds, tables, limit_errors=limit_errors, only=only, dialects=dialects))
+    capped: dict[str, int] = {}
+    found.extend(
+        structure.check_dataset(
+            ds, tables, limit_errors=limit_errors, only=only, dialects=dialects, capped=capped
+        )
+    )
     # A cell frictionless already rejected for its type gets no second finding from us.
     typed = {(f.path, f.row, f.field) for f in found if f.code == "type-error"}
     lookups = {**(references or {}), **tables}
+    # Where the error cap stopped frictionless, our checks stop too: they see the rows up to that
+    # one (other tables still look up the whole table).
+    checked = {
+        name: _up_to(table, capped[name]) if name in capped else table for name, table in tables.items()
+    }
+    for name, row in capped.items():
+        spec = next(s for s in specs if s.name == name)
+        report.rows -= len(tables[name].rows) - len(checked[name].rows)
+        where = {"dataset": ds.slug, "resource": name, "path": display_path(spec.path)}
+        found.append(structure.capped_finding(where, row, tables[name].line_of(row), limit_errors))
     for spec in specs:
         if spec.name in tables and spec.schema is not None:
             found.extend(
                 f
-                for f in domain.check_resource(ds, spec, tables[spec.name], lookups, catalog)
+                for f in domain.check_resource(ds, spec, checked[spec.name], lookups, catalog)
                 if (f.path, f.row, f.field) not in typed
+                # a claim group named once in part of a table may be named again in the rest
+                and not (spec.name in capped and f.code == "claim-group-single")
             )
-            found.extend(privacy.check_resource(ds, spec, tables[spec.name]))
+            found.extend(privacy.check_resource(ds, spec, checked[spec.name]))
     for name in names:
         check = PROFILES.get(name)
         if check is None:
@@ -244,9 +261,21 @@ def _classic(
         for spec in specs:
             if spec.name in tables:
                 found.extend(
-                    f for f in check(ds, spec, tables[spec.name]) if (f.path, f.row, f.field) not in typed
+                    f for f in check(ds, spec, checked[spec.name]) if (f.path, f.row, f.field) not in typed
                 )
     return found
+
+
+def _up_to(table: RawTable, row: int) -> RawTable:
+    """``table``'s rows up to frictionless row number ``row``."""
+    import dataclasses
+
+    keep = sum(1 for i in range(len(table.rows)) if table.number(i) <= row)
+    numbers = table.numbers[:keep] if table.numbers is not None else None
+    info = {k: v for k, v in table.info.items() if k != "index"}
+    return dataclasses.replace(
+        table, rows=table.rows[:keep], lines=table.lines[:keep], numbers=numbers, info=info
+    )
 
 
 def _fast_dataset(
@@ -377,6 +406,8 @@ def _ordered(findings: list[Finding], resources: list) -> list[Finding]:
     def key(f: Finding) -> tuple:
         spec = CODES.get(f.code)
         stage = stages[spec.stage] if spec else 1
+        if f.code == "errors-capped":  # heads its table's findings: the rest of it was not checked
+            return (order.get(f.path or "", len(order)), stage, -1, "")
         if stage == 1 and (spec is None or spec.frictionless):
             return (order.get(f.path or "", len(order)), stage, 0, "")
         return (order.get(f.path or "", len(order)), stage, f.row or 0, f.column or "")

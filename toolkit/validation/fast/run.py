@@ -339,14 +339,28 @@ class DatasetRun:
             done += block.size
             if self.progress:
                 self.progress(shown, done, rows)
-        claims = dom.finish()
-        if claims:
-            located = stream.locate([r for r, *_ in claims])
-            for r, code, name, kw in claims:
-                pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
+            if check.stopped is not None:
+                # The error cap: like frictionless, read no further. The domain checks, the
+                # privacy scan and the profiles stop with the structure checks.
+                break
         errors = check.finish()
-        if len(errors) < self.limit:  # frictionless checks the declared size only when not capped
+        capped = check.capped
+        if capped is None:
+            claims = dom.finish()
+            if claims:
+                located = stream.locate([r for r, *_ in claims])
+                for r, code, name, kw in claims:
+                    pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
+            # frictionless checks the declared size only when not capped
             errors.extend(declared_size_errors(spec))
+        else:
+            # Nothing is reported past the row the cap stopped at (the blocks read ahead of it
+            # included), and no finding about the whole table (a claim group named only once)
+            # is drawn from part of it.
+            rows = capped - 1
+            pending_dom = [p for p in pending_dom if p[0] <= capped]
+            pending_prof = [p for p in pending_prof if p[0] <= capped]
+            pending_priv = [p for p in pending_priv if p[0] <= capped]
         pre: list[Finding] = []
         fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
@@ -366,6 +380,9 @@ class DatasetRun:
         view = _View(header, check.lines, check.pk_cells, check.first_lines)
         pre.extend(structure.header_findings(self.ds, spec, list(header)))
         pre.extend(structure.to_finding(e, self.ds, spec, view) for e in errors)  # type: ignore[arg-type]
+        if capped is not None:
+            line = view.line_of(capped) or stream.locate([capped]).get(capped, (None, []))[0]
+            pre.append(structure.capped_finding(where, capped, line, self.limit))
 
         def build(items: list[tuple[int, str, str | None, dict[str, Any]]]) -> list[Finding]:
             out = []

@@ -11,6 +11,7 @@ cleared by vectorised checks on whole columns of a block.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,7 +94,8 @@ class TableCheck:
 
         self.name = name
         self.stream = stream
-        self.limit = limit_errors
+        # 0 means no cap, as in frictionless (``if limit_errors:``).
+        self.limit = limit_errors if limit_errors > 0 else sys.maxsize
         fl_schema = structure.to_schema(schema)
         # "equal" (columns paired by name, see structure.by_name) is the only other pairing the
         # header below reproduces as frictionless does.
@@ -144,7 +146,8 @@ class TableCheck:
         self.stores = stores
         self.rows: list[_Row] = []
         self.count = len(self.header_errors)
-        self.stopped: int | None = None
+        self.stopped: int | None = None  # a row at or after the one the cap stops at
+        self.capped: int | None = None  # the row the cap stopped at, once ``finish`` has run
         self.lines: dict[int, int] = {}
         self.pk_cells: dict[int, str | None] = {}
         # (column, row) of a repeated one-field key (primary or unique) → line of its first row
@@ -317,7 +320,14 @@ class TableCheck:
         for number in sorted(by_number):
             errors.extend(_row_errors(self, by_number[number]))
             if len(errors) >= self.limit:
+                # frictionless counts after each row it reads: the header's errors alone stop it
+                # after the first row.
+                last = getattr(errors[self.limit - 1], "row_number", None)
+                self.capped = last if last is not None else 2
                 return errors[: self.limit]
+        if len(errors) >= self.limit and self.total_rows:
+            self.capped = 2
+            return errors[: self.limit]
         return errors
 
     def _duplicates(self, stop: int, by_number: dict[int, _Row]) -> None:
