@@ -186,3 +186,11 @@ def test_dates_are_written_the_way_each_language_writes_them() -> None:
     assert long_date("2026-12-01", "es") == "1 dic 2026"
     assert long_date("2026-09-30T10:00:00+00:00", "es") == "30 sept 2026"
     assert long_date("2026-05-07", "en") == "7 May 2026"
+
+
+def test_a_damaged_cache_counts_as_never_checked(catalog: Path, tmp_path: Path) -> None:
+    (catalog / ".cache").mkdir()
+    (catalog / ".cache" / "links.json").write_text("{not json", encoding="utf-8")
+    build(catalog, tmp_path / "out")
+    assert "aún no se han comprobado" in panel(tmp_path / "out" / SLUG / "index.html")
+    assert json.loads((tmp_path / "out" / "links.json").read_text(encoding="utf-8"))["checked"] is False

@@ -185,9 +185,11 @@ def read(catalog: Catalog, path: Path, given: Path | None = None) -> LinkHealth:
             "'ciudades check-links --cache FILE' first, or drop --links to read the usual one.",
         )
     cache = given if given is not None else default_cache(catalog, path)
-    source = display_path(cache) if cache.is_file() else None
-    known = read_cache(cache) if source else {}
-    if given is not None and not known and given.stat().st_size and not _empty_cache(given):
+    known = read_cache(cache) if cache.is_file() else {}
+    # A cache that holds nothing readable (damaged, or from another version) checked nothing: the
+    # pages then say the links were never checked, rather than showing figures from nothing.
+    source = display_path(cache) if known else None
+    if given is not None and not known and not _empty_cache(given):
         raise UsageError(
             f"«{display_path(given)}» no es un archivo de enlaces de «ciudades check-links»: "
             "vuelve a generarlo con «ciudades check-links --cache ARCHIVO».",
