@@ -7,12 +7,16 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import yaml
 
 import toolkit
-from tests.test_site import BASE, ROOT, tiny_catalog, write_csv
+from tests.test_linkhealth import cite
+from tests.test_linkhealth import write as write_links
+from tests.test_site import BASE, ROOT, STANDARDS, tiny_catalog, write_csv
 from toolkit.catalog.model import load_catalog
 from toolkit.site.build import build
 from toolkit.site.charts import BADGE_COLOURS
@@ -20,7 +24,7 @@ from toolkit.site.charts import badge as svg_badge
 from toolkit.site.data import read_rows
 from toolkit.site.evidence import Evidence, FileEvidence, matches
 from toolkit.site.pages import badge_message
-from toolkit.site.quality import measure
+from toolkit.site.quality import freshness, measure, source_rules
 
 SLUG = "ciudad-prueba"
 TABLES = ("agreements", "funding", "partners")
@@ -158,7 +162,7 @@ def test_the_dataset_page_shows_the_quality_figures_in_both_languages(tmp_path: 
     build(datasets, out)
     figures = json.loads((out / SLUG / "calidad.json").read_text(encoding="utf-8"))
     catalog, _ = load_catalog(datasets)
-    assert figures == measure(read_rows(catalog.datasets[0])).to_dict()
+    assert figures["tables"] == measure(read_rows(catalog.datasets[0])).to_dict()["tables"]
     es = (out / SLUG / "index.html").read_text(encoding="utf-8")
     en = (out / "en" / SLUG / "index.html").read_text(encoding="utf-8")
     for page, words in (
@@ -235,3 +239,126 @@ def test_the_badge_message_puts_errors_first_then_verification() -> None:
         "bad",
     )  # grouped like every number of the site
     assert badge_message(3, True, "2.0.0", "en") == ("3 errors · v2.0.0", "bad")
+
+
+# ── sources by kind, freshness, DCAT and data.json ───────────────────────────────────────────────
+
+
+def test_sources_are_sorted_by_kind_from_the_codelist_and_the_catalogs_networks(tmp_path: Path) -> None:
+    datasets = tiny_catalog(tmp_path / "src")
+    cite(datasets)  # a gob.mx page, the c40 network's site, a newspaper, example.org twice
+    catalog, _ = load_catalog(datasets)
+    data = [read_rows(ds) for ds in catalog.datasets]
+    rules = source_rules(catalog, data)
+    assert rules.kind("https://internacionales.cdmx.gob.mx/x") == "government"  # a suffix of the host
+    assert rules.kind("https://notgob.mx/x") == "other"  # only whole labels match
+    assert rules.kind("https://www.c40.org/y") == "network"  # c40 is a city network in partners.csv
+    assert rules.kind("https://bogota.gov.co./z") == "government"  # a trailing dot is the same host
+    assert source_rules(catalog).kind("https://www.c40.org/y") == "other"  # without the catalog's rows
+    q = measure(data[0], rules).to_dict()
+    assert q["sources_by_kind"] == {
+        "government": {"urls": 1, "cells": 1, "share": 0.2},
+        "network": {"urls": 1, "cells": 1, "share": 0.2},
+        "press": {"urls": 1, "cells": 1, "share": 0.2},
+        "other": {"urls": 2, "cells": 3, "share": 0.4},
+    }
+    # The catalog's own codelist wins over the standard's: the rule is data.
+    own = datasets.parent / "schemas" / "codelists" / "source_kinds.csv"
+    own.write_text(
+        "code,label_es,label_en,description,domains\npress,Prensa,Press,x,example.org\n", encoding="utf-8"
+    )
+    catalog, _ = load_catalog(datasets)
+    assert source_rules(catalog).kind("https://example.org/nota") == "press"
+    assert source_rules(catalog).kind("https://www.cdmx.gob.mx/nota") == "other"
+
+
+def test_freshness_says_when_the_next_update_is_due_without_the_clock() -> None:
+    assert freshness("2024-02-29", "annual").due == "2025-02-28"
+    assert freshness("2024-01-31", "monthly").due == "2024-02-29"
+    assert freshness("2024-11-15", "quarterly").due == "2025-02-15"
+    assert freshness("2024-01-01", "weekly").due == "2024-01-08"
+    assert freshness("2024-01-01", "irregular").to_dict() == {
+        "modified": "2024-01-01",
+        "update_frequency": "irregular",
+        "scheduled": False,
+        "next_update_due": None,
+    }
+    assert freshness("2024-01-01", None).due is None
+
+
+def test_the_page_states_freshness_for_annual_and_irregular(tmp_path: Path) -> None:
+    datasets = tiny_catalog(tmp_path / "src")
+    _with_competing_claims(datasets)
+    build(datasets, tmp_path / "irregular")
+    page = (tmp_path / "irregular" / SLUG / "index.html").read_text(encoding="utf-8")
+    assert "<dd>1 hecho con más de una versión</dd>" in page
+    assert (
+        "Actualizado el 1 feb 2024; frecuencia declarada: irregular, cuando hay datos nuevos. No hay un "
+        "calendario, así que no hay una fecha prevista para la próxima actualización." in page
+    )
+    descriptor = datasets / SLUG / "datapackage.yaml"
+    data = yaml.safe_load(descriptor.read_text(encoding="utf-8"))
+    data["update_frequency"] = "annual"
+    descriptor.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    build(datasets, tmp_path / "annual")
+    en = (tmp_path / "annual" / "en" / SLUG / "index.html").read_text(encoding="utf-8")
+    assert "Updated on 1 Feb 2024; declared frequency: annual. The next update is due by 1 Feb 2025." in en
+    assert "<dd>1 fact with more than one version</dd>" in en
+    figures = json.loads((tmp_path / "annual" / SLUG / "calidad.json").read_text(encoding="utf-8"))
+    assert figures["freshness"]["next_update_due"] == "2025-02-01"
+
+
+def test_the_panel_goes_to_data_json_and_to_dcat_as_dqv_measurements(tmp_path: Path) -> None:
+    from pyshacl import validate
+    from rdflib import Graph, Literal, Namespace, URIRef
+
+    datasets = tiny_catalog(tmp_path / "src")
+    cite(datasets)
+    write_links(datasets / ".cache" / "links.json")
+    out = tmp_path / "out"
+    build(datasets, out)
+    item = json.loads((out / "data.json").read_text(encoding="utf-8"))["dataset"][0]
+    assert item["dataQuality"] is True
+    assert item["references"] == [f"{BASE}{SLUG}/calidad.json", f"{BASE}links.json"]
+    schema = json.loads((STANDARDS / "data-json-dcat-us-1.1.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads((out / "data.json").read_text(encoding="utf-8")), schema)
+
+    dqv = Namespace("http://www.w3.org/ns/dqv#")
+    graph = Graph().parse(out / "catalog.ttl", format="turtle")
+    dataset = URIRef(f"{BASE}{SLUG}/#dataset")
+    values = {
+        str(graph.value(m, dqv.isMeasurementOf)).rsplit("#metric-", 1)[1]: graph.value(
+            m, dqv.value
+        ).toPython()
+        for m in graph.objects(dataset, dqv.hasQualityMeasurement)
+    }
+    assert values["rows"] == 6
+    assert values["links-working"] == Decimal("0.5")  # ok and moved, of the four checked
+    assert values["links-unchecked"] == 1
+    assert values["sources-network"] == Decimal("0.2")
+    assert values["open-competing-claims"] == 0
+    metric = URIRef(f"{BASE}#metric-links-working")
+    definitions = {
+        d.language for d in graph.objects(metric, URIRef("http://www.w3.org/2004/02/skos/core#definition"))
+    }
+    assert definitions == {"es", "en"} and isinstance(graph.value(metric, dqv.expectedDataType), URIRef)
+    assert isinstance(graph.value(URIRef(f"{BASE}{SLUG}/#quality-rows"), dqv.value), Literal)
+
+    shapes = Graph()
+    shapes.parse(STANDARDS / "dcat-ap-3.0.0-SHACL.ttl")
+    shapes.parse(STANDARDS / "dcat-ap-3.0.0-range.ttl")
+    conforms, _, text = validate(graph, shacl_graph=shapes, inference="none")
+    assert conforms, text
+
+
+def test_data_quality_is_false_when_the_published_files_are_not_the_validated_ones(tmp_path: Path) -> None:
+    datasets = tiny_catalog(tmp_path / "src")
+    out = tmp_path / "out"
+
+    def tamper(step: str) -> None:
+        if step == "site":
+            (published,) = out.parent.glob(f".{out.name}.*.tmp/descargas/{SLUG}/funding.csv")
+            published.write_bytes(published.read_bytes() + b"\n")
+
+    build(datasets, out, progress=tamper)
+    assert json.loads((out / "data.json").read_text(encoding="utf-8"))["dataset"][0]["dataQuality"] is False

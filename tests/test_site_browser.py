@@ -43,11 +43,37 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from toolkit.site.build import build, serve_in_thread
 
     out = tmp_path_factory.mktemp("browser-site") / "site"
-    build(ROOT / "datasets", out)
+    build(ROOT / "datasets", out, links=_links_cache(out.parent / "links.json"))
     server, url = serve_in_thread(out)
     yield url
     server.shutdown()
     server.server_close()
+
+
+def _links_cache(path: Path) -> Path:
+    """A check-links cache in which every state shows (ok, moved, gone, failing, not yet checked), so
+    the link-health lists of the dataset pages are in the pages the browser and axe-core look at."""
+    from toolkit.catalog.model import load_catalog
+    from toolkit.validation.links import LinkResult, citations, write_cache
+
+    catalog, _ = load_catalog(ROOT / "datasets")
+    results = {}
+    for i, url in enumerate(sorted(citations(catalog))):
+        status = ("ok", "ok", "ok", "moved", "gone", "failing", "unchecked")[i % 7]
+        if status != "unchecked":
+            final = url.rstrip("/") + "/nueva" if status == "moved" else url
+            detail = ("el servidor responde 404 Not Found", "the server answers 404 Not Found")
+            results[url] = LinkResult(
+                url,
+                status,
+                "2026-12-01T09:00:00+00:00",
+                200,
+                final,
+                [],
+                *(detail if status == "gone" else ("", "")),
+            )
+    write_cache(path, results)
+    return path
 
 
 class Watched:

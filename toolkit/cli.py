@@ -1128,12 +1128,20 @@ def publish_ckan(
     type=click.Path(path_type=Path, file_okay=False),
     help="Carpeta con plantillas propias que reemplazan a las de igual nombre / template overrides.",
 )
+@click.option(
+    "--links",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Resultados de «ciudades check-links» que mostrar (por defecto, .cache/links.json junto al "
+    "catálogo); no se consulta la red / the check-links results to show (default: .cache/links.json "
+    "beside the catalog); nothing is asked on the network.",
+)
 @command_options(remote=True)
 def build(
     path: Path | None,
     out: Path,
     base_url: str | None,
     templates: Path | None,
+    links: Path | None,
     allow_remote: bool,
     lang: str | None,
     debug: bool,
@@ -1148,6 +1156,7 @@ def build(
     Example:
         ciudades build
         ciudades build datasets/ --out build/site --base-url https://example.org/catalogo/
+        ciudades check-links && ciudades build
         ciudades serve
     """
     import time
@@ -1168,6 +1177,7 @@ def build(
                 templates=templates,
                 progress=progress,
                 allow_remote=allow_remote,
+                links=links,
             )
     except InvalidData as ex:
         click.echo(render_text(ex.report, lang), nl=False)

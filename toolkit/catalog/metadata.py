@@ -74,6 +74,15 @@ class Download:
 
 
 @dataclass(frozen=True)
+class Measurement:
+    """One figure of a dataset's quality panel, as DQV describes it (``dqv:QualityMeasurement``)."""
+
+    metric: str  # a short name, the end of the metric's IRI: "links-working", "rows"…
+    value: int | float  # an int is an xsd:integer, a float an xsd:decimal
+    definition: dict[str, str]  # what the metric measures, per language
+
+
+@dataclass(frozen=True)
 class DatasetMeta:
     slug: str
     title: dict[str, str]
@@ -94,6 +103,9 @@ class DatasetMeta:
     homepage: str | None
     urls: dict[str, str]  # absolute URL of the dataset page per language
     downloads: list[Download] = field(default_factory=list)
+    quality: list[Measurement] = field(default_factory=list)  # the quality panel's figures
+    quality_urls: list[str] = field(default_factory=list)  # calidad.json and links.json, absolute
+    data_quality: bool | None = None  # valid, and the published files are the ones validated
 
     def download(self, kind: str) -> Download | None:
         return next((d for d in self.downloads if d.kind == kind and d.resource is None), None)
@@ -189,6 +201,8 @@ def dcat_graph(catalog: CatalogMeta) -> Any:
     vcard = Namespace("http://www.w3.org/2006/vcard/ns#")
     spdx = Namespace("http://spdx.org/rdf/terms#")
     adms = Namespace("http://www.w3.org/ns/adms#")
+    dqv = Namespace("http://www.w3.org/ns/dqv#")
+    skos = Namespace("http://www.w3.org/2004/02/skos/core#")
     g = Graph()
     for prefix, ns in (
         ("dcat", DCAT),
@@ -198,6 +212,8 @@ def dcat_graph(catalog: CatalogMeta) -> Any:
         ("spdx", spdx),
         ("owl", OWL),
         ("adms", adms),
+        ("dqv", dqv),
+        ("skos", skos),
     ):
         g.bind(prefix, ns)
     base = catalog.base_url
@@ -305,6 +321,16 @@ def dcat_graph(catalog: CatalogMeta) -> Any:
             )
             g.add((checksum, spdx.checksumValue, Literal(d.sha256, datatype=XSD.hexBinary)))
             g.add((dist, spdx.checksum, checksum))
+        for m in ds.quality:  # the quality panel, in the W3C Data Quality Vocabulary
+            metric = typed(f"{base}#metric-{m.metric}", dqv.Metric)
+            texts(metric, skos.definition, m.definition)
+            kind = XSD.integer if isinstance(m.value, int) else XSD.decimal
+            g.add((metric, dqv.expectedDataType, kind))
+            measure = typed(f"{base}{ds.slug}/#quality-{m.metric}", dqv.QualityMeasurement)
+            g.add((measure, dqv.computedOn, node))
+            g.add((measure, dqv.isMeasurementOf, metric))
+            g.add((measure, dqv.value, Literal(m.value, datatype=kind)))
+            g.add((node, dqv.hasQualityMeasurement, measure))
     return g
 
 
@@ -323,6 +349,8 @@ def dcat_jsonld(graph: Any) -> str:
         "spdx": "http://spdx.org/rdf/terms#",
         "owl": "http://www.w3.org/2002/07/owl#",
         "xsd": "http://www.w3.org/2001/XMLSchema#",
+        "dqv": "http://www.w3.org/ns/dqv#",
+        "skos": "http://www.w3.org/2004/02/skos/core#",
     }
     data = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
     nodes = data.get("@graph", [data])
@@ -383,6 +411,10 @@ def data_json(catalog: CatalogMeta) -> str:
             item["temporal"] = f"{ds.temporal[0]}/{ds.temporal[1]}"
         if ds.version:
             item["version"] = ds.version
+        if ds.data_quality is not None:  # DCAT-US: whether the data meet the publisher's quality rules
+            item["dataQuality"] = ds.data_quality
+        if ds.quality_urls:
+            item["references"] = list(ds.quality_urls)
         datasets.append(item)
     doc = {
         "@context": DCAT_US_CONTEXT,

@@ -39,8 +39,8 @@ from toolkit.catalog.model import Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.packaging.packages import DatasetPackage, PackageResult, build_time, package, sha256_file
 from toolkit.report.findings import Report
-from toolkit.site import evidence, quality
-from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, dataset_meta, page_path
+from toolkit.site import evidence, linkhealth, quality
+from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, absolute, dataset_meta, page_path
 from toolkit.site.data import build_facets, mapping, partner_refs, read_rows
 from toolkit.site.pages import Pages
 from toolkit.site.texts import texts
@@ -192,8 +192,12 @@ def build(
     templates: str | Path | None = None,
     progress: Progress | None = None,
     allow_remote: bool = False,
+    links: str | Path | None = None,
 ) -> SiteResult:
     """Validate and package ``path``, then write the site to ``out``.
+
+    ``links`` is the cache of ``ciudades check-links`` to show (by default ``.cache/links.json``
+    beside the catalog); nothing is asked on the network: links never checked are shown as such.
 
     Raises :class:`toolkit.packaging.packages.InvalidData` (exit code 1, carrying the report) when the data is
     invalid; nothing is written then. ``templates`` is a folder whose files override the shipped
@@ -209,6 +213,7 @@ def build(
     target = Path(out).resolve()
     _check_out(target, catalog)
     url = _base_url(catalog, base_url)
+    health = linkhealth.read(catalog, Path(path), Path(links) if links is not None else None)
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic.output_lock(target):
         _check_out(target, catalog)  # again: a run that held the lock may have changed it
@@ -219,7 +224,7 @@ def build(
             packages = package(path, tmp / DOWNLOADS_DIR, progress=progress, loaded=loaded)
             if progress:
                 progress("site")
-            pages = _render(catalog, packages, tmp, url, user_templates, checked)
+            pages = _render(catalog, packages, tmp, url, user_templates, checked, health)
             _downloads_checksums(tmp / DOWNLOADS_DIR)
             _swap(tmp, target)
         except BaseException:
@@ -249,6 +254,7 @@ def _render(
     url: str,
     user_templates: Path | None,
     checked: dict[str, evidence.Evidence],
+    health: linkhealth.LinkHealth,
 ) -> int:
     """Write every page, the static files and the metadata into ``tmp``; return the number of pages."""
     root = tmp.resolve()
@@ -260,6 +266,26 @@ def _render(
         downloads[combined] = _downloads(packages.combined, root, url)
     meta = catalog.metadata
     metas = [dataset_meta(catalog, d, url, downloads.get(d.slug, [])) for d in data]
+    rules = quality.source_rules(catalog, data)
+    measured = {
+        m.slug: quality.measure(
+            d,
+            rules,
+            health.for_dataset(d.slug).summary(),
+            modified=m.modified,
+            frequency=m.frequency,
+        )
+        for d, m in zip(data, metas, strict=True)
+    }
+    extra = [absolute(url, page_path("links", LANGS[0]))]
+    metas = [
+        replace(
+            m,
+            quality=measured[m.slug].measurements(),
+            quality_urls=[absolute(url, page_path("quality", LANGS[0], m.slug)), *extra],
+        )
+        for m in metas
+    ]
     publisher = mapping(meta.get("publisher"))
     contact = mapping(meta.get("contact"))
     title = mapping(meta.get("title"))
@@ -287,6 +313,10 @@ def _render(
         )
         for slug, files in downloads.items()
     }
+    valid = {slug: verified.get(slug, False) and packages.report.for_dataset(slug).valid for slug in verified}
+    cmeta = replace(
+        cmeta, datasets=[replace(m, data_quality=valid.get(m.slug, False)) for m in cmeta.datasets]
+    )
     folders = ([user_templates] if user_templates else []) + [default_templates()]
     assets = _copy_static(folders, tmp)
     pages = Pages(
@@ -302,7 +332,9 @@ def _render(
         map_dir=default_templates() / "map",
         evidence=checked,
         verified=verified,
-        quality={d.slug: quality.measure(d) for d in data},
+        quality=measured,
+        links=health,
+        kind_labels=rules.labels,
     )
     env = environment(user_templates)
     count = 0
@@ -340,6 +372,7 @@ def _render(
         for pid, refs in pages.partners.items():
             if refs.records:
                 emit("partner.html", pages.partner(pid, lang))
+    (tmp / page_path("links", LANGS[0])).write_text(health.to_json(), encoding="utf-8")
     graph = dcat_graph(cmeta)
     files = {
         "catalog.ttl": dcat_turtle(graph),

@@ -87,6 +87,8 @@ def page_path(kind: str, lang: str, *args: str) -> str:
         return f"{args[0]}/calidad.json"
     if kind == "badge":
         return f"{prefix}{args[0]}/{'insignia' if es else 'badge'}.svg"
+    if kind == "links":  # one file for the whole catalog and both languages
+        return "links.json"
     if kind == "partners":
         return prefix + ("contrapartes" if es else "partners") + "/index.html"
     if kind == "partner":
@@ -267,6 +269,31 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class DeadLink:
+    """A cited page that is not answering well, as the panel lists it."""
+
+    url: str
+    href: str | None  # the link to the page, when it is safe to show as one
+    detail: str  # what happened (moved: the new address; dead: the server's answer)
+    target: str | None  # moved: the final address; dead: the web-archive lookup
+    rows: str  # the rows that cite it, e.g. "agreements, línea 4"
+
+
+@dataclass(frozen=True)
+class QualityPanel:
+    """The rest of the quality panel: link health, sources by kind, freshness, open claims, a chart."""
+
+    links_summary: str  # "Fuentes comprobadas el 1 dic 2026: 250 de 275 responden."
+    links_checked: bool  # False: never checked, and the page names the command
+    links_unchecked: str | None  # URLs the cache does not know yet
+    moved: list[DeadLink]
+    dead: list[DeadLink]
+    links_href: str  # links.json
+    facts: list[Fact]  # sources by kind, freshness, open competing claims
+    chart: Chart | None
+
+
+@dataclass(frozen=True)
 class DatasetPage:
     meta: PageMeta
     title: str
@@ -288,6 +315,7 @@ class DatasetPage:
     badge_href: str = ""
     badge_alt: str = ""
     badge_embed: str = ""
+    panel: QualityPanel | None = None
 
 
 @dataclass(frozen=True)

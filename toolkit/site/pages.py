@@ -31,6 +31,7 @@ from toolkit.site.context import (
     Cell,
     Chart,
     DatasetPage,
+    DeadLink,
     Facet,
     Fact,
     FieldDoc,
@@ -41,6 +42,7 @@ from toolkit.site.context import (
     PageMeta,
     PartnerPage,
     PartnersPage,
+    QualityPanel,
     ReportPage,
     ResourceDoc,
     Snippet,
@@ -75,6 +77,7 @@ from toolkit.site.data import (
     wikidata_url,
 )
 from toolkit.site.evidence import Evidence
+from toolkit.site.linkhealth import DatasetLinks, LinkHealth, LinkState, long_date
 from toolkit.site.quality import LEVELS, Quality, share
 from toolkit.site.texts import FREQUENCIES, INSTALL_COMMAND, LICENCE_NOTES, pick, texts
 
@@ -98,6 +101,8 @@ class Pages:
     evidence: dict[str, Evidence] = field(default_factory=dict)  # slug → what its validation checked
     verified: dict[str, bool] = field(default_factory=dict)  # slug → published files match the evidence
     quality: dict[str, Quality] = field(default_factory=dict)  # slug → its quality figures
+    links: LinkHealth | None = None  # what check-links last found, from its cache
+    kind_labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # source kind → (es, en)
 
     def by_slug(self, slug: str) -> DatasetData:
         return next(d for d in self.data if d.slug == slug)
@@ -587,6 +592,7 @@ class Pages:
                 f'<img src="{absolute(self.meta.base_url, page_path("badge", lang, slug))}" '
                 f'alt="{escape(self.badge_words(slug, lang))}"></a>'
             ),
+            panel=self.panel(slug, lang, path),
         )
 
     def badge_state(self, slug: str, lang: str) -> tuple[str, str]:
@@ -633,6 +639,127 @@ class Pages:
             t["quality_claims"],
         ]
         return Table(t["quality_title"], head, rows, [False] + [True] * 6)
+
+    def panel(self, slug: str, lang: str, path: str) -> QualityPanel | None:
+        """Link health, sources by kind, freshness and open claims of a dataset, with their chart."""
+        q = self.quality.get(slug)
+        if q is None or self.links is None:
+            return None
+        t = texts(lang)
+        dl = self.links.for_dataset(slug)
+        counts = dl.counts()
+        total = len(dl.links)
+        unchecked = None
+        if counts["unchecked"] and dl.dates is not None:
+            key = "links_unchecked_one" if counts["unchecked"] == 1 else "links_unchecked_many"
+            unchecked = t[key].format(n=fmt_int(counts["unchecked"], lang), total=fmt_int(total, lang))
+        facts = []
+        if q.sources:
+            urls = sum(v["urls"] for v in q.sources.values())
+            for kind, v in q.sources.items():
+                if v["urls"]:
+                    label = pick(self.kind_labels.get(kind, (kind, kind)), lang)
+                    facts.append(
+                        Fact(
+                            f"{t['sources_title']}: {label.lower()}",
+                            t["sources_value"].format(
+                                urls=fmt_int(v["urls"], lang),
+                                share=_percent(share(v["urls"], urls), lang),
+                                cells=fmt_int(v["cells"], lang),
+                            ),
+                        )
+                    )
+        if q.freshness is not None:
+            fr = q.freshness
+            frequency = pick(
+                FREQUENCIES.get(fr.frequency or "", (fr.frequency or "", fr.frequency or "")), lang
+            )
+            modified = long_date(fr.modified, lang) if fr.modified else "—"
+            if fr.due:
+                words = t["fresh_due"].format(
+                    modified=modified, frequency=frequency.lower(), due=long_date(fr.due, lang)
+                )
+            elif fr.frequency:
+                words = t["fresh_unscheduled"].format(modified=modified, frequency=frequency.lower())
+            else:
+                words = t["fresh_undeclared"].format(modified=modified)
+            facts.append(Fact(t["fresh_title"], words))
+        claims = t["claims_value_one" if q.open_claims == 1 else "claims_value"]
+        facts.append(Fact(t["claims_title"], claims.format(n=fmt_int(q.open_claims, lang))))
+        return QualityPanel(
+            links_summary=_links_summary(dl, lang),
+            links_checked=dl.dates is not None or not dl.links,
+            links_unchecked=unchecked,
+            moved=[self._dead_link(link, lang) for link in dl.links if link.status == "moved"],
+            dead=[self._dead_link(link, lang) for link in dl.links if link.status in ("gone", "failing")],
+            links_href=rel(path, page_path("links", lang)),
+            facts=facts,
+            chart=self._panel_chart(q, dl, lang),
+        )
+
+    def _dead_link(self, link: LinkState, lang: str) -> DeadLink:
+        t = texts(lang)
+        by_table: dict[str, list[int]] = defaultdict(list)
+        for c in link.cited:
+            if c.line not in by_table[c.resource]:  # a row may cite it in two fields
+                by_table[c.resource].append(c.line)
+        rows = "; ".join(
+            t["links_line"].format(table=table, line=lines[0])
+            if len(lines) == 1
+            else t["links_lines"].format(table=table, lines=", ".join(str(n) for n in lines))
+            for table, lines in by_table.items()
+        )
+        if link.status == "moved":
+            detail, target = t["links_now_at"], link.final_url
+        else:
+            detail, target = pick((link.detail_es, link.detail_en), lang), link.archive
+        return DeadLink(link.url, http_url(link.url), detail, target, rows)
+
+    def _panel_chart(self, q: Quality, dl: DatasetLinks, lang: str) -> Chart | None:
+        t = texts(lang)
+        if not q.sources or not any(v["urls"] for v in q.sources.values()):
+            return None
+        kinds = [
+            charts.Bar(
+                pick(self.kind_labels.get(kind, (kind, kind)), lang),
+                v["urls"],
+                f"{pick(self.kind_labels.get(kind, (kind, kind)), lang)}: {fmt_int(v['urls'], lang)}",
+            )
+            for kind, v in q.sources.items()
+        ]
+        groups = [(t["sources_title"], kinds)]
+        if dl.dates is not None:
+            counts = dl.counts()
+            states = [
+                charts.Bar(t[f"link_{s}"], n, f"{t[f'link_{s}']}: {fmt_int(n, lang)}")
+                for s, n in counts.items()
+                if n or s != "unchecked"
+            ]
+            groups.append((t["panel_links_group"], states))
+        ident = f"panel-{lang}"
+        rows = [
+            [Cell(group), Cell(b.label), Cell(fmt_int(int(b.value), lang), sort=f"{int(b.value):09d}")]
+            for group, bars in groups
+            for b in bars
+        ]
+        return Chart(
+            ident,
+            t["panel_chart"],
+            charts.grouped_bars(
+                groups,
+                ident=ident,
+                title=t["panel_chart"],
+                desc=t["panel_chart_desc"],
+                value_text=lambda v: fmt_int(int(v), lang),
+            ),
+            [t["panel_chart_desc"], t["sources_rule"]],
+            Table(
+                t["panel_chart"],
+                [t["panel_kind"], t["panel_what"], t["panel_pages"]],
+                rows,
+                [False, False, True],
+            ),
+        )
 
     def file_doc(self, f: Download, path: str, lang: str) -> FileDoc:
         return FileDoc(
@@ -888,6 +1015,38 @@ def _percent(value: float | None, lang: str) -> str:
         return "—"
     text = f"{value * 100:.1f}"
     return f"{text.replace('.', ',')} %" if lang == "es" else f"{text}%"
+
+
+def _links_summary(dl: DatasetLinks, lang: str) -> str:
+    """ "Fuentes comprobadas el 1 dic 2026: 250 de 275 responden." (and how many moved, are gone, fail)."""
+    t = texts(lang)
+    if not dl.links:
+        return t["links_none"]
+    dates = dl.dates
+    if dates is None:
+        return t["links_never"]
+    counts = dl.counts()
+    checked = len(dl.links) - counts["unchecked"]
+    if dates[0] == dates[1]:
+        when = t["links_checked_on"].format(date=long_date(dates[0], lang))
+    else:
+        when = t["links_checked_between"].format(
+            first=long_date(dates[0], lang), last=long_date(dates[1], lang)
+        )
+    key = "links_answer_one" if dl.working == 1 else "links_answer_many"
+    answer = t[key].format(n=fmt_int(dl.working, lang), total=fmt_int(checked, lang))
+    parts = [
+        t[f"links_{status}_{'one' if counts[status] == 1 else 'many'}"].format(
+            n=fmt_int(counts[status], lang)
+        )
+        for status in ("moved", "gone", "failing")
+        if counts[status]
+    ]
+    text = f"{when}: {answer}."
+    if parts:
+        listed = ", ".join(parts[:-1]) + f" {t['and']} " + parts[-1] if len(parts) > 1 else parts[0]
+        text += f" {listed[0].upper()}{listed[1:]}."
+    return text
 
 
 def badge_message(errors: int, verified: bool, version: str, lang: str) -> tuple[str, str]:

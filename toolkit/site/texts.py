@@ -273,6 +273,93 @@ TEXTS: dict[str, tuple[str, str]] = {
         "A city can show the status of this dataset on its own site with this code; the badge "
         "changes every time this site is published again.",
     ),
+    # ── the rest of the quality panel: links, sources, freshness ──────────────────────────────
+    "links_title": ("Enlaces a las fuentes", "Links to the sources"),
+    "links_checked_on": ("Fuentes comprobadas el {date}", "Sources checked on {date}"),
+    "links_checked_between": (
+        "Fuentes comprobadas entre el {first} y el {last}",
+        "Sources checked between {first} and {last}",
+    ),
+    "links_answer_one": ("{n} de {total} responde", "{n} of {total} answers"),
+    "links_answer_many": ("{n} de {total} responden", "{n} of {total} answer"),
+    "links_moved_one": ("{n} se mudó a otra dirección", "{n} moved to another address"),
+    "links_moved_many": ("{n} se mudaron a otra dirección", "{n} moved to another address"),
+    "links_gone_one": ("{n} ya no existe", "{n} no longer exists"),
+    "links_gone_many": ("{n} ya no existen", "{n} no longer exist"),
+    "links_failing_one": ("{n} falla", "{n} is failing"),
+    "links_failing_many": ("{n} fallan", "{n} are failing"),
+    "and": ("y", "and"),
+    "links_unchecked_one": (
+        "{n} de {total} direcciones aún no se ha comprobado (se citó después de la última comprobación).",
+        "{n} of {total} addresses has not been checked yet (it was cited after the last check).",
+    ),
+    "links_unchecked_many": (
+        "{n} de {total} direcciones aún no se han comprobado (se citaron después de la última comprobación).",
+        "{n} of {total} addresses have not been checked yet (they were cited after the last check).",
+    ),
+    "links_never": (
+        "Los enlaces a las fuentes de este conjunto aún no se han comprobado. Para comprobarlos, ejecuta",
+        "The links to the sources of this dataset have not been checked yet. To check them, run",
+    ),
+    "links_never_end": ("y vuelve a generar el sitio.", "and build the site again."),
+    "links_none": (
+        "Ninguna fila de este conjunto cita una página web.",
+        "No row of this dataset cites a web page.",
+    ),
+    "links_moved": ("Se mudaron ({n})", "Moved ({n})"),
+    "links_dead": ("No responden ({n})", "Not answering ({n})"),
+    "links_now_at": ("ahora en", "now at"),
+    "links_archive": ("buscarla en el archivo web", "look it up in the web archive"),
+    "links_cited_by": ("citada en", "cited in"),
+    "links_line": ("{table}, línea {line}", "{table}, line {line}"),
+    "links_lines": ("{table}, líneas {lines}", "{table}, lines {lines}"),
+    "links_json": ("Todos los enlaces en JSON", "Every link as JSON"),
+    "sources_title": ("Fuentes por tipo", "Sources by kind"),
+    "sources_value": (
+        "{urls} páginas distintas ({share}), citadas {cells} veces",
+        "{urls} distinct pages ({share}), cited {cells} times",
+    ),
+    "sources_rule": (
+        "El tipo sale del dominio de cada dirección (la lista source_kinds del estándar y los sitios "
+        "de las redes de ciudades del catálogo).",
+        "The kind comes from each address's domain (the standard's source_kinds list and the "
+        "websites of the catalog's city networks).",
+    ),
+    "fresh_title": ("Actualización", "Updates"),
+    "fresh_due": (
+        "Actualizado el {modified}; frecuencia declarada: {frequency}. La próxima actualización "
+        "vence el {due}.",
+        "Updated on {modified}; declared frequency: {frequency}. The next update is due by {due}.",
+    ),
+    "fresh_unscheduled": (
+        "Actualizado el {modified}; frecuencia declarada: {frequency}. No hay un calendario, así que "
+        "no hay una fecha prevista para la próxima actualización.",
+        "Updated on {modified}; declared frequency: {frequency}. There is no schedule, so no date is "
+        "set for the next update.",
+    ),
+    "fresh_undeclared": (
+        "Actualizado el {modified}; el conjunto no declara con qué frecuencia se actualiza "
+        "(update_frequency).",
+        "Updated on {modified}; the dataset does not declare how often it is updated (update_frequency).",
+    ),
+    "claims_title": ("Afirmaciones en competencia abiertas", "Open competing claims"),
+    "claims_value_one": ("{n} hecho con más de una versión", "{n} fact with more than one version"),
+    "claims_value": ("{n} hechos con más de una versión", "{n} facts with more than one version"),
+    "panel_chart": ("Fuentes por tipo y estado de sus enlaces", "Sources by kind and state of their links"),
+    "panel_chart_desc": (
+        "Páginas distintas que citan las filas, por tipo de fuente y por lo que respondieron en la "
+        "última comprobación.",
+        "Distinct pages the rows cite, by kind of source and by what they answered at the last check.",
+    ),
+    "panel_links_group": ("Estado de los enlaces", "State of the links"),
+    "panel_kind": ("Grupo", "Group"),
+    "panel_what": ("Valor", "Value"),
+    "panel_pages": ("Páginas", "Pages"),
+    "link_ok": ("Responden", "Answer"),
+    "link_moved": ("Se mudaron", "Moved"),
+    "link_gone": ("Ya no existen", "No longer exist"),
+    "link_failing": ("Fallan", "Failing"),
+    "link_unchecked": ("Sin comprobar", "Not checked"),
     "no": ("No", "No"),
     "report_none": (
         "No se encontró ningún problema.",
