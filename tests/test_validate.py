@@ -250,7 +250,7 @@ out = []
 for enabled in (False, True):
     parallel.ENABLED = enabled
     log = []
-    report = validate(sys.argv[1], log=log.append)
+    report = validate(sys.argv[1], log=log.append, engine="frictionless")
     out.append({"findings": [dataclasses.asdict(f) for f in report.findings], "datasets": report.datasets,
                 "resources": report.resources, "rows": report.rows, "log": log})
 print(json.dumps(out))
@@ -259,7 +259,8 @@ print(json.dumps(out))
 
 @pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
 def test_worker_processes_give_the_same_report(catalog_copy: Path) -> None:
-    """Datasets checked side by side in worker processes give the report one after another gives."""
+    """Datasets checked side by side in worker processes give the report one after another gives
+    (on the frictionless path: the fast engine, the default, checks tables in this process)."""
     import subprocess
 
     from csvedit import edit_cell
@@ -288,13 +289,13 @@ def test_a_failing_worker_leaves_its_dataset_to_the_main_process(
 
     edit_cell(catalog_copy / "montevideo" / "partners.csv", 2, "partner_type", "red")
     monkeypatch.setattr(parallel, "ENABLED", False)
-    expected = validate(catalog_copy)
+    expected = validate(catalog_copy, engine="frictionless")
     monkeypatch.setattr(parallel, "ENABLED", True)
     monkeypatch.setattr(parallel, "workers", lambda n: 2)
     real = parallel._work
     monkeypatch.setattr(parallel, "_work", lambda i: None if i == 0 else real(i))
     log: list[str] = []
-    got = validate(catalog_copy, log=log.append)
+    got = validate(catalog_copy, log=log.append, engine="frictionless")
     assert any("checked here instead" in line for line in log), log
     assert [dataclasses.asdict(f) for f in got.findings] == [dataclasses.asdict(f) for f in expected.findings]
     assert (got.resources, got.rows) == (expected.resources, expected.rows)
@@ -305,7 +306,7 @@ import sys, time
 from toolkit.validation import parallel
 from toolkit.validation.validator import validate
 parallel._work = lambda i: time.sleep(120)
-validate(sys.argv[1])
+validate(sys.argv[1], engine="frictionless")
 """
 
 
