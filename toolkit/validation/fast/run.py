@@ -22,6 +22,8 @@ from toolkit.validation.fast.domain import DomainCheck
 from toolkit.validation.fast.keys import KeySet
 from toolkit.validation.fast.npview import among
 from toolkit.validation.fast.npview import text as _text
+from toolkit.validation.fast.schema import Record, parse_hash
+from toolkit.validation.fast.schema import header as read_header
 from toolkit.validation.fast.table import TableCheck, spread
 
 Log = Callable[[str], None]
@@ -88,13 +90,8 @@ def declared_size_errors(spec: ResourceSpec) -> list[Any]:
     pass over the file."""
     import hashlib
 
-    from frictionless import errors as ferrors
-    from frictionless.helpers import parse_resource_hash_v1
-
     declared_hash, declared_bytes = spec.descriptor.get("hash"), spec.descriptor.get("bytes")
-    algorithm, expected = (
-        parse_resource_hash_v1(declared_hash) if isinstance(declared_hash, str) else ("", "")
-    )
+    algorithm, expected = parse_hash(declared_hash) if isinstance(declared_hash, str) else ("", "")
     if algorithm not in ("md5", "sha256") and not (isinstance(declared_bytes, int) and declared_bytes):
         return []
     digest = hashlib.new(algorithm if algorithm in ("md5", "sha256") else "md5")
@@ -105,11 +102,9 @@ def declared_size_errors(spec: ResourceSpec) -> list[Any]:
             size += len(chunk)
     found: list[Any] = []
     if declared_hash and algorithm in ("md5", "sha256") and digest.hexdigest() != expected:
-        found.append(
-            ferrors.HashCountError(note=f'expected is "{expected}" and actual is "{digest.hexdigest()}"')
-        )
+        found.append(Record("hash-count", f'expected is "{expected}" and actual is "{digest.hexdigest()}"'))
     if isinstance(declared_bytes, int) and declared_bytes and declared_bytes != size:
-        found.append(ferrors.ByteCountError(note=f'expected is "{declared_bytes}" and actual is "{size}"'))
+        found.append(Record("byte-count", f'expected is "{declared_bytes}" and actual is "{size}"'))
     return found
 
 
@@ -205,16 +200,12 @@ class DatasetRun:
             spec = self.ds.resource(name)
             if spec is None or spec.schema is None or name not in self.readable:
                 raise Unsupported(f"the foreign key to «{name}»")
-            from frictionless.table.header import Header
-
             stream = self._stream(name)
             labels = [str(c).strip() for c in stream.header]
-            schema = structure.to_schema(structure.frictionless_schema(spec, self.readable, labels))
-            if schema.has_defined("fields_match") and schema.fields_match != "equal":
+            descriptor = structure.frictionless_schema(spec, self.readable, labels)
+            if descriptor.get("fieldsMatch", "equal") != "equal":
                 raise Unsupported(f"the schema of «{name}» sets fieldsMatch")
-            expected = Header(
-                labels, fields=schema.fields, row_numbers=[1], fields_match=schema.fields_match
-            ).get_expected_fields()
+            schema, _errors, expected = read_header(descriptor, labels)
             names = [f.name for f in expected]
             if not set(source_key) <= set(names) or len(expected) != len(stream.header):
                 raise Unsupported(f"the key fields of «{name}» are not all in its header")
