@@ -54,7 +54,8 @@ def validate(
     is a single CSV file. A run that checks no table is never valid (a ``nothing-checked`` finding).
     ``engine``: ``frictionless`` checks every table with frictionless; ``auto`` (and ``fast``, its
     old name) checks every table the vectorised engine can read with it, whatever its size (same
-    findings), and hands the others (another encoding, a declared dialect…) to frictionless. ``log`` receives diagnostic lines (which engine checked what, and why);
+    findings), and hands the others (another encoding, a declared dialect…) to frictionless.
+    ``log`` receives diagnostic lines (which engine checked what, and why);
     ``show_progress`` draws a progress bar with rows per second on a terminal. ``allow_remote``
     lets descriptors name http(s) files, fetched with the limits of :mod:`toolkit.catalog.remote`.
     """

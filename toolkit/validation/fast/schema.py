@@ -46,7 +46,9 @@ class LightField:
     ``real`` gives frictionless's own field, built on the first call; its readers are used for
     every cell and every constraint value not certainly read here the same way."""
 
-    def __init__(self, descriptor: dict[str, Any], real: Callable[[], Any], schema_missing: list[str]) -> None:
+    def __init__(
+        self, descriptor: dict[str, Any], real: Callable[[], Any], schema_missing: list[str]
+    ) -> None:
         self.descriptor = descriptor
         self._real = real
         self._own = descriptor.get("missingValues")
@@ -66,10 +68,16 @@ class LightField:
         return name == "missing_values" and self._own is not None
 
     def create_cell_reader(self) -> Callable[[Any], Any]:
+        """frictionless's cell reader, but for a missing cell of a field that is not required:
+        frictionless reads it as ``None`` with no note (every check but ``required`` passes)."""
         reader: Any = None
+        missing = set(self.missing_values)
+        optional = not self.constraints.get("required")
 
         def read(cell: Any) -> Any:
             nonlocal reader
+            if optional and (cell is None or str(cell) in missing):
+                return None, None
             if reader is None:
                 reader = self._real().create_cell_reader()
             return reader(cell)
@@ -115,7 +123,8 @@ class LightSchema:
         self.missing_values: list[str] = list(descriptor.get("missingValues", [""]))
         self._schema: Any = None
         self.fields = [
-            LightField(f, self._real_field(i), self.missing_values) for i, f in enumerate(descriptor["fields"])
+            LightField(f, self._real_field(i), self.missing_values)
+            for i, f in enumerate(descriptor["fields"])
         ]
         pk = descriptor.get("primaryKey") or []
         self.primary_key: list[str] = [pk] if isinstance(pk, str) else list(pk)
@@ -213,8 +222,10 @@ def exact_header(labels: list[str], fields: list[LightField]) -> tuple[list[Reco
     """The errors of frictionless's ``Header`` for a header paired by position (no ``fieldsMatch``),
     in its order, and the fields in the order of the columns (a made-up ``any`` field for a label
     no field pairs with)."""
+    if not labels:  # no header: frictionless reports nothing and expects every field
+        return [], list(fields)
     errors: list[Record] = []
-    every = {"labels": [str(label) for label in labels], "row_numbers": [1]}
+    every: dict[str, Any] = {"labels": [str(label) for label in labels], "row_numbers": [1]}
     for number, label in enumerate(labels[len(fields) :], start=len(fields) + 1):
         errors.append(Record("extra-label", label=label, field_name="", field_number=number, **every))
     for number, f in enumerate(fields[len(labels) :], start=len(labels) + 1):
@@ -230,7 +241,9 @@ def exact_header(labels: list[str], fields: list[LightField]) -> tuple[list[Reco
                 Record("duplicate-label", note, label=label, field_name=f.name, field_number=number, **every)
             )
         elif label != f.name:
-            errors.append(Record("incorrect-label", label=label, field_name=f.name, field_number=number, **every))
+            errors.append(
+                Record("incorrect-label", label=label, field_name=f.name, field_number=number, **every)
+            )
     names = _deduplicated([fields[i].name if i < len(fields) else label for i, label in enumerate(labels)])
     expected = [fields[i] if i < len(fields) else _any_field(names[i]) for i in range(len(labels))]
     return errors, expected
