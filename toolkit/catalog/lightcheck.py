@@ -4,10 +4,11 @@ frictionless is the reference for what a valid Table Schema or Data Package desc
 notes word our findings. Most descriptors are fine, though, and importing frictionless to learn
 that costs more than a whole validation of the catalog. The functions here answer ``True`` only
 when frictionless's own metadata checks would find nothing to say: its JSON Schema profiles
-(``frictionless_profiles.json``, copied from frictionless; ``tests/test_light_path.py`` checks the
-copy), then the checks it runs in Python, on the plain subset of descriptors. Anything else
-(``$schema``, ``profile``, a boolean example, a missing value with a label…) answers ``False``,
-and frictionless itself checks the descriptor, as before.
+(``frictionless_profiles.json``, copied from frictionless; ``tests/test_light_path.py`` checks
+the copy and compares our reading of it with ``jsonschema``'s), then the checks it runs in
+Python, on the plain subset of descriptors. Anything else (``profile``, a boolean example, a
+missing value with a label…) answers ``False``, and frictionless itself checks the descriptor,
+as before.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import numbers
 import re
 from pathlib import Path
 from typing import Any
@@ -28,12 +30,71 @@ def _profiles() -> dict[str, Any]:
     return data
 
 
-@functools.cache
-def _validator(kind: str, name: str = "") -> Any:
-    from jsonschema.validators import validator_for
+class _Profile:
+    """One of frictionless's profiles, checked as ``jsonschema`` checks it (draft 2020-12, the
+    default for a profile without ``$schema``). The profiles use a handful of keywords: ``type``,
+    ``enum``, ``pattern``, ``anyOf``, ``required``, ``properties`` and ``items`` (importing
+    ``jsonschema`` would cost more than the checks; the tests compare both)."""
 
-    profile = _profiles()[kind][name] if name else _profiles()[kind]
-    return validator_for(profile)(profile)
+    def __init__(self, profile: dict[str, Any]) -> None:
+        self.profile = profile
+
+    def is_valid(self, value: Any) -> bool:
+        return _valid(self.profile, value)
+
+
+_TYPES: dict[str, Any] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "number": lambda v: isinstance(v, numbers.Number) and not isinstance(v, bool),
+    "integer": lambda v: (
+        not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer()))
+    ),
+}
+KEYWORDS = {"type", "enum", "pattern", "anyOf", "required", "properties", "items"}
+
+
+def _equal(one: Any, two: Any) -> bool:
+    """jsonschema's equality for ``enum``: ``True`` is not ``1``, containers compare item by item."""
+    if isinstance(one, str) or isinstance(two, str):
+        return bool(one == two)
+    if isinstance(one, bool) or isinstance(two, bool):
+        return type(one) is type(two) and one == two
+    if isinstance(one, list) and isinstance(two, list):
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two, strict=True))
+    if isinstance(one, dict) and isinstance(two, dict):
+        return one.keys() == two.keys() and all(_equal(one[k], two[k]) for k in one)
+    return bool(one == two)
+
+
+def _valid(schema: Any, value: Any) -> bool:
+    if not isinstance(schema, dict):
+        return schema is not False
+    kind = schema.get("type")
+    if kind is not None and not any(_TYPES[k](value) for k in ([kind] if isinstance(kind, str) else kind)):
+        return False
+    if "enum" in schema and not any(_equal(value, e) for e in schema["enum"]):
+        return False
+    if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
+        return False
+    if "anyOf" in schema and not any(_valid(s, value) for s in schema["anyOf"]):
+        return False
+    if isinstance(value, dict):
+        if any(k not in value for k in schema.get("required", [])):
+            return False
+        if any(k in value and not _valid(s, value[k]) for k, s in schema.get("properties", {}).items()):
+            return False
+    return not (isinstance(value, list) and "items" in schema) or all(
+        _valid(schema["items"], v) for v in value
+    )
+
+
+@functools.cache
+def _validator(kind: str, name: str = "") -> _Profile:
+    return _Profile(_profiles()[kind][name] if name else _profiles()[kind])
 
 
 def _texts(value: Any) -> bool:
