@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
+import os
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -56,8 +58,15 @@ def display_path(path: Path) -> str:
     origin = remote.origin_of(path)
     if origin is not None:
         return origin
+    return _relative(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: Path, cwd: str) -> str:
+    """``path`` relative to ``cwd`` when inside it (remembered: resolving a path reads the disk,
+    and a run shows the same few paths in every finding and log line)."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(Path(cwd).resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
