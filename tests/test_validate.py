@@ -242,6 +242,20 @@ def test_subdivision_codes_match_pycountry() -> None:
     assert "MX-CMX" in iso.subdivisions()
 
 
+def test_country_and_currency_codes_match_pycountry() -> None:
+    """The ISO 3166-1 and 4217 codes read from pycountry's data files are exactly pycountry's own."""
+    import pycountry
+
+    from toolkit.catalog import iso
+
+    assert iso.countries(2) == frozenset(c.alpha_2 for c in pycountry.countries)
+    assert iso.countries(3) == frozenset(c.alpha_3 for c in pycountry.countries)
+    assert iso.currencies() == frozenset(c.alpha_3 for c in pycountry.currencies)
+    for country in list(pycountry.countries)[::7]:
+        assert iso.alpha3_of(country.alpha_2) == country.alpha_3
+    assert iso.alpha3_of("ZZ") is None
+
+
 _BOTH_WAYS = """
 import dataclasses, json, sys
 from toolkit.validation import parallel
