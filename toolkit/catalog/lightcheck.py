@@ -24,10 +24,12 @@ from typing import Any
 
 @functools.cache
 def _profiles() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        (Path(__file__).parent / "frictionless_profiles.json").read_text("utf-8")
-    )
-    return data
+    """The profiles; empty when the copy cannot be read (every descriptor then goes to frictionless)."""
+    try:
+        data = json.loads((Path(__file__).parent / "frictionless_profiles.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class _Profile:
@@ -127,6 +129,8 @@ def _version(descriptor: dict[str, Any]) -> str:
 def package_fine(descriptor: dict[str, Any]) -> bool:
     """Whether ``Package.metadata_validate`` gives no error but the ones about ``created``, e-mails
     and misplaced schema properties (which our own checks word)."""
+    if not _profiles():
+        return False
     version = _version(descriptor)
     if not version or {"profile", "profiles"} & set(descriptor):
         return False
@@ -141,6 +145,8 @@ def package_fine(descriptor: dict[str, Any]) -> bool:
 def resource_fine(descriptor: dict[str, Any]) -> bool:
     """Whether ``Resource.metadata_validate`` gives no error about a resource without its schema
     and dialect, but the ones about its name, path, e-mails and misplaced properties."""
+    if not _profiles():
+        return False
     if {"$schema", "profile", "profiles", "data", "schema", "dialect"} & set(descriptor):
         return False
     if not _validator("resource").is_valid(descriptor) or "path" not in descriptor:
@@ -215,6 +221,8 @@ def _field_fine(field: Any, version: str) -> bool:
 def schema_fine(schema: dict[str, Any]) -> bool:
     """Whether ``Schema.metadata_validate`` gives no error and every constraint value reads (what
     ``model._schema_problems`` asks frictionless)."""
+    if not _profiles():
+        return False
     version = _version(schema)
     if not version or not _validator("schema").is_valid(schema):
         return False
