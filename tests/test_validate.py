@@ -242,6 +242,20 @@ def test_subdivision_codes_match_pycountry() -> None:
     assert "MX-CMX" in iso.subdivisions()
 
 
+def test_country_and_currency_codes_match_pycountry() -> None:
+    """The ISO 3166-1 and 4217 codes read from pycountry's data files are exactly pycountry's own."""
+    import pycountry
+
+    from toolkit.catalog import iso
+
+    assert iso.countries(2) == frozenset(c.alpha_2 for c in pycountry.countries)
+    assert iso.countries(3) == frozenset(c.alpha_3 for c in pycountry.countries)
+    assert iso.currencies() == frozenset(c.alpha_3 for c in pycountry.currencies)
+    for country in list(pycountry.countries)[::7]:
+        assert iso.alpha3_of(country.alpha_2) == country.alpha_3
+    assert iso.alpha3_of("ZZ") is None
+
+
 _BOTH_WAYS = """
 import dataclasses, json, sys
 from toolkit.validation import parallel
@@ -250,7 +264,7 @@ out = []
 for enabled in (False, True):
     parallel.ENABLED = enabled
     log = []
-    report = validate(sys.argv[1], log=log.append)
+    report = validate(sys.argv[1], log=log.append, engine="frictionless")
     out.append({"findings": [dataclasses.asdict(f) for f in report.findings], "datasets": report.datasets,
                 "resources": report.resources, "rows": report.rows, "log": log})
 print(json.dumps(out))
@@ -259,7 +273,8 @@ print(json.dumps(out))
 
 @pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
 def test_worker_processes_give_the_same_report(catalog_copy: Path) -> None:
-    """Datasets checked side by side in worker processes give the report one after another gives."""
+    """Datasets checked side by side in worker processes give the report one after another gives
+    (on the frictionless path: the fast engine, the default, checks tables in this process)."""
     import subprocess
 
     from csvedit import edit_cell
@@ -288,13 +303,13 @@ def test_a_failing_worker_leaves_its_dataset_to_the_main_process(
 
     edit_cell(catalog_copy / "montevideo" / "partners.csv", 2, "partner_type", "red")
     monkeypatch.setattr(parallel, "ENABLED", False)
-    expected = validate(catalog_copy)
+    expected = validate(catalog_copy, engine="frictionless")
     monkeypatch.setattr(parallel, "ENABLED", True)
     monkeypatch.setattr(parallel, "workers", lambda n: 2)
     real = parallel._work
     monkeypatch.setattr(parallel, "_work", lambda i: None if i == 0 else real(i))
     log: list[str] = []
-    got = validate(catalog_copy, log=log.append)
+    got = validate(catalog_copy, log=log.append, engine="frictionless")
     assert any("checked here instead" in line for line in log), log
     assert [dataclasses.asdict(f) for f in got.findings] == [dataclasses.asdict(f) for f in expected.findings]
     assert (got.resources, got.rows) == (expected.resources, expected.rows)
@@ -305,7 +320,7 @@ import sys, time
 from toolkit.validation import parallel
 from toolkit.validation.validator import validate
 parallel._work = lambda i: time.sleep(120)
-validate(sys.argv[1])
+validate(sys.argv[1], engine="frictionless")
 """
 
 

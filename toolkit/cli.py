@@ -210,8 +210,10 @@ def cli() -> None:
     type=click.Choice(["auto", "frictionless", "fast"]),
     default="auto",
     show_default=True,
-    help="Motor: frictionless, el vectorizado (mismos hallazgos) o auto (vectorizado desde 2 MiB) "
-    "/ engine: frictionless, the vectorised one (same findings) or auto (vectorised from 2 MiB).",
+    help="Motor: auto (el vectorizado, con los mismos hallazgos, en toda tabla que sabe leer; "
+    "frictionless en las demás) o frictionless en todas; fast es lo mismo que auto "
+    "/ engine: auto (the vectorised one, same findings, on every table it can read; frictionless "
+    "on the others) or frictionless on all; fast is the same as auto.",
 )
 @command_options(remote=True)
 def validate(

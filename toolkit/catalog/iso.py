@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
+
+
+@functools.cache
+def _entries(standard: str) -> list[dict[str, Any]] | None:
+    """The entries of pycountry's data file for ``standard`` (``3166-1``, ``3166-2``, ``4217``),
+    read without importing pycountry, whose import and objects cost about 0.1 s a run;
+    ``None`` when the file cannot be read (the callers then ask pycountry itself).
+    ``tests/test_validate.py`` checks both give the same codes."""
+    import importlib.util
+    import json
+    import os
+
+    try:
+        spec = importlib.util.find_spec("pycountry")
+        folder = next(iter(spec.submodule_search_locations or []), None) if spec else None
+        if folder is None:
+            return None
+        with open(os.path.join(folder, "databases", f"iso{standard}.json"), encoding="utf-8") as fh:
+            entries = json.load(fh)[standard]
+        return entries if isinstance(entries, list) else None
+    except (OSError, ValueError, KeyError, TypeError, ImportError):
+        return None
 
 
 @functools.cache
 def countries(kind: int) -> frozenset[str]:
+    key = "alpha_2" if kind == 2 else "alpha_3"
+    entries = _entries("3166-1")
+    if entries is not None:
+        return frozenset(str(e[key]) for e in entries)
     import pycountry
 
-    return frozenset(c.alpha_2 if kind == 2 else c.alpha_3 for c in pycountry.countries)
+    return frozenset(getattr(c, key) for c in pycountry.countries)
 
 
 @functools.cache
 def alpha3_of(alpha2: str) -> str | None:
+    entries = _entries("3166-1")
+    if entries is not None:
+        return _alpha3().get(alpha2)
     import pycountry
 
     country = pycountry.countries.get(alpha_2=alpha2)
@@ -21,24 +51,27 @@ def alpha3_of(alpha2: str) -> str | None:
 
 
 @functools.cache
+def _alpha3() -> dict[str, str]:
+    return {str(e["alpha_2"]): str(e["alpha_3"]) for e in _entries("3166-1") or []}
+
+
+@functools.cache
 def subdivisions() -> frozenset[str]:
     """The ISO 3166-2 codes, read from pycountry's own data file: a fifth of the time of building
     its 5,000 subdivision objects (``tests/test_validate.py`` checks both give the same set)."""
-    import json
-    import os
-
+    entries = _entries("3166-2")
+    if entries is not None:
+        return frozenset(str(entry["code"]) for entry in entries)
     import pycountry
 
-    try:
-        path = os.path.join(pycountry.DATABASE_DIR, "iso3166-2.json")
-        with open(path, encoding="utf-8") as fh:
-            return frozenset(str(entry["code"]) for entry in json.load(fh)["3166-2"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return frozenset(s.code for s in pycountry.subdivisions)
+    return frozenset(s.code for s in pycountry.subdivisions)
 
 
 @functools.cache
 def currencies() -> frozenset[str]:
+    entries = _entries("4217")
+    if entries is not None:
+        return frozenset(str(e["alpha_3"]) for e in entries)
     import pycountry
 
     return frozenset(c.alpha_3 for c in pycountry.currencies)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
+import os
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import discovery, remote, standard, structured
+from toolkit.catalog import discovery, lightcheck, remote, standard, structured
 from toolkit.catalog.remote import RemoteFiles
 from toolkit.errors import UsageError
 from toolkit.report.findings import Finding, make_finding
@@ -56,8 +58,15 @@ def display_path(path: Path) -> str:
     origin = remote.origin_of(path)
     if origin is not None:
         return origin
+    return _relative(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: Path, cwd: str) -> str:
+    """``path`` relative to ``cwd`` when inside it (remembered: resolving a path reads the disk,
+    and a run shows the same few paths in every finding and log line)."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(Path(cwd).resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -444,8 +453,6 @@ def _schema_ok(
 def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
     """Table Schema errors, located by key path, using frictionless's own metadata validation;
     each in (Spanish, English) — frictionless's own notes are English only."""
-    from frictionless import FrictionlessException, Schema
-
     problems: list[tuple[tuple[Any, ...], str, str]] = []
     for i, f in enumerate(schema["fields"]):
         if not isinstance(f, dict) or not f.get("name"):
@@ -471,8 +478,10 @@ def _schema_problems(schema: dict[str, Any]) -> list[tuple[tuple[Any, ...], str,
                     f"foreign key {i + 1} needs 'fields' and 'reference' (with 'resource' and 'fields')",
                 )
             )
-    if problems:
+    if problems or lightcheck.schema_fine(schema):
         return problems
+    from frictionless import FrictionlessException, Schema
+
     try:
         errors = list(Schema.metadata_validate(schema))
     except FrictionlessException as ex:
@@ -765,16 +774,13 @@ def _check_package_properties(
     """What frictionless checks at the package level: the Data Package profile, e-mails of
     contributors and sources, and the schema properties that do nothing there (``missingValues``,
     ``fields``). ``policy``: the catalog profile applies (it checks the name and version itself)."""
-    from frictionless import fields
-
     meta = ds.descriptor
     where = {"dataset": ds.slug, "path": display_path(ds.descriptor_path) if ds.descriptor_path else None}
-    email = fields.StringField(name="email", format="email")
     for key in ("contributors", "sources"):
         items = meta.get(key)
         for i, item in enumerate(items if isinstance(items, list) else []):
             value = item.get("email") if isinstance(item, dict) else None
-            if value and email.read_cell(value)[1]:
+            if value and _not_email(value):
                 out.add(
                     "metadata-invalid",
                     line=doc.line(key, i, "email"),
@@ -801,6 +807,13 @@ def _check_package_properties(
             )
 
 
+def _not_email(value: Any) -> bool:
+    """Whether frictionless's ``email`` string format rejects ``value``."""
+    from frictionless import fields
+
+    return bool(fields.StringField(name="email", format="email").read_cell(value)[1])
+
+
 # Properties whose problems our own checks always name (in both languages, with a fix): the Data
 # Package profile's notes about them would say the same thing a second time.
 _OWN_PROPERTIES = {"created", "modified", "licenses", "sources", "contributors"}
@@ -813,20 +826,28 @@ def _check_package_profile(
     a resource's ``mediatype``…), for what our own checks do not already cover."""
     import json
 
-    from frictionless import FrictionlessException, Package, Resource
-
     plain = json.loads(json.dumps(meta, default=str))  # YAML dates as the text they were written as
     resources = plain.pop("resources", None)
     # The package's own properties, then each resource's (its schema and dialect have their own
     # checks): frictionless's notes carry no resource index, so each resource is validated alone.
-    checks: list[tuple[tuple[Any, ...], Any, Any]] = [
-        ((), Package, {**plain, "resources": [{"name": "x", "path": "x"}]})
-    ]
+    # A descriptor frictionless certainly accepts is not given to it (importing it costs more
+    # than validating the whole catalog).
+    checks: list[tuple[tuple[Any, ...], str, Any]] = []
+    package = {**plain, "resources": [{"name": "x", "path": "x"}]}
+    if not lightcheck.package_fine(package):
+        checks.append(((), "Package", package))
     for i, res in enumerate(resources if isinstance(resources, list) else []):
         if isinstance(res, dict):
             shape = {k: v for k, v in res.items() if k not in ("schema", "dialect")}
-            checks.append((("resources", i), Resource, shape))
-    for prefix, kind, descriptor in checks:
+            if not lightcheck.resource_fine(shape):
+                checks.append((("resources", i), "Resource", shape))
+    if not checks:
+        return
+    import frictionless
+    from frictionless import FrictionlessException
+
+    for prefix, name, descriptor in checks:
+        kind = getattr(frictionless, name)
         try:
             errors = list(kind.metadata_validate(descriptor))
         except FrictionlessException as ex:
@@ -959,11 +980,11 @@ def _load_dialect(
 ) -> tuple[dict[str, Any] | None, bool]:
     """The resource's declared CSV dialect, inline or from its file (confined like the data), and
     whether it can be used: an unreadable or invalid dialect is a finding, never ignored."""
-    from frictionless import Dialect, FrictionlessException
-
     ref = res.get("dialect")
     if ref is None:
         return None, True
+    from frictionless import Dialect, FrictionlessException
+
     line = doc.line("resources", i, "dialect")
     data: Any = ref
     shown = where.get("path")

@@ -9,6 +9,10 @@ and while this process runs no other thread (a fork copies only the calling thre
 by another one would stay locked in the child). A worker that fails, or a pool that breaks,
 leaves its datasets to be checked here, one after another, so errors surface exactly as they
 would without workers.
+
+The fast engine, the default, does not use them: on the shipped catalog (7 datasets of small
+tables, 2 cores) its checks took 0.39 to 0.41 s in forked workers against 0.27 to 0.31 s in one
+process, each worker paying again the first calls of the compute kernels.
 """
 
 from __future__ import annotations

@@ -30,8 +30,6 @@ Progress = Callable[[str], None]
 
 
 ENGINES = ("auto", "frictionless", "fast")
-# Tables from this size on go through the fast engine when the engine is "auto".
-FAST_BYTES = 2 * 1024 * 1024
 
 
 def validate(
@@ -54,9 +52,10 @@ def validate(
     dataset's own profiles, the ``catalog`` one staying on inside a catalog; ``"none"`` in the list
     (or ``[]``) turns every profile off but the others listed. ``schema`` is required when ``path``
     is a single CSV file. A run that checks no table is never valid (a ``nothing-checked`` finding).
-    ``engine``: ``frictionless`` checks every table with frictionless, ``fast`` with the
-    vectorised engine (same findings), ``auto`` uses the fast engine for datasets with a table of
-    2 MiB or more. ``log`` receives diagnostic lines (which engine checked what, and why);
+    ``engine``: ``frictionless`` checks every table with frictionless; ``auto`` (and ``fast``, its
+    old name) checks every table the vectorised engine can read with it, whatever its size (same
+    findings), and hands the others (another encoding, a declared dialect…) to frictionless.
+    ``log`` receives diagnostic lines (which engine checked what, and why);
     ``show_progress`` draws a progress bar with rows per second on a terminal. ``allow_remote``
     lets descriptors name http(s) files, fetched with the limits of :mod:`toolkit.catalog.remote`.
     """
@@ -99,9 +98,9 @@ def validate(
 
 
 def chosen_engine(ds: Dataset, engine: str = "auto") -> str:
-    """The engine that checks ``ds``: ``fast`` or ``frictionless`` (``auto`` picks by table size)."""
-    biggest = max((fastrun_bytes(s) for s in ds.resources if s.schema is not None), default=0)
-    return "fast" if engine == "fast" or (engine == "auto" and biggest >= FAST_BYTES) else "frictionless"
+    """The engine that checks ``ds``: ``frictionless`` when asked for, else ``fast`` (which hands
+    the tables it cannot read to frictionless itself)."""
+    return "frictionless" if engine == "frictionless" else "fast"
 
 
 def validate_catalog(
@@ -180,13 +179,6 @@ def nothing_checked(catalog: Catalog) -> Finding:
         expected=expected,
         expected_en=expected_en,
     )
-
-
-def fastrun_bytes(spec: ResourceSpec) -> int:
-    try:
-        return spec.path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _classic(

@@ -1,1 +1,1 @@
-"""The fast engine: frictionless's findings for large tables, from vectorised checks on blocks of rows."""
+"""The fast engine: frictionless's findings for every table it can read, from vectorised checks."""

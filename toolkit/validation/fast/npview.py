@@ -10,6 +10,7 @@ engine never loads pandas.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -62,6 +63,7 @@ _DTYPES = {
 _NAN = pa.scalar(float("nan"), pa.float64())
 
 
+@functools.lru_cache(maxsize=512)
 def text(value: str) -> Any:
     """A string scalar for compute functions (a bare ``str`` would make pyarrow infer its type,
     which imports pandas)."""

@@ -22,6 +22,8 @@ from toolkit.validation.fast.domain import DomainCheck
 from toolkit.validation.fast.keys import KeySet
 from toolkit.validation.fast.npview import among
 from toolkit.validation.fast.npview import text as _text
+from toolkit.validation.fast.schema import Record, parse_hash
+from toolkit.validation.fast.schema import header as read_header
 from toolkit.validation.fast.table import TableCheck, spread
 
 Log = Callable[[str], None]
@@ -88,13 +90,8 @@ def declared_size_errors(spec: ResourceSpec) -> list[Any]:
     pass over the file."""
     import hashlib
 
-    from frictionless import errors as ferrors
-    from frictionless.helpers import parse_resource_hash_v1
-
     declared_hash, declared_bytes = spec.descriptor.get("hash"), spec.descriptor.get("bytes")
-    algorithm, expected = (
-        parse_resource_hash_v1(declared_hash) if isinstance(declared_hash, str) else ("", "")
-    )
+    algorithm, expected = parse_hash(declared_hash) if isinstance(declared_hash, str) else ("", "")
     if algorithm not in ("md5", "sha256") and not (isinstance(declared_bytes, int) and declared_bytes):
         return []
     digest = hashlib.new(algorithm if algorithm in ("md5", "sha256") else "md5")
@@ -105,11 +102,9 @@ def declared_size_errors(spec: ResourceSpec) -> list[Any]:
             size += len(chunk)
     found: list[Any] = []
     if declared_hash and algorithm in ("md5", "sha256") and digest.hexdigest() != expected:
-        found.append(
-            ferrors.HashCountError(note=f'expected is "{expected}" and actual is "{digest.hexdigest()}"')
-        )
+        found.append(Record("hash-count", f'expected is "{expected}" and actual is "{digest.hexdigest()}"'))
     if isinstance(declared_bytes, int) and declared_bytes and declared_bytes != size:
-        found.append(ferrors.ByteCountError(note=f'expected is "{declared_bytes}" and actual is "{size}"'))
+        found.append(Record("byte-count", f'expected is "{declared_bytes}" and actual is "{size}"'))
     return found
 
 
@@ -156,6 +151,7 @@ class DatasetRun:
         self._shapes: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]] | None] = {}
         self.fk_seconds = 0.0  # reading the referenced keys, for the --debug log
         self._headers: dict[str, list[str]] | None = None
+        self._sniffed: dict[str, str | None] = {}
 
     def headers(self) -> dict[str, list[str]]:
         """The header of every table this engine can read (for foreign keys to missing columns)."""
@@ -181,9 +177,10 @@ class DatasetRun:
             raise Unsupported(f"the table «{name}» needs the frictionless reader")
         if spec.dialect is not None:
             raise Unsupported(f"the table «{name}» declares a CSV dialect")
-        problem = sniffed_dialect_problem(spec.path, "utf-8-sig", shape[0])
-        if problem:
-            raise Unsupported(problem)
+        if name not in self._sniffed:  # once per table: a table is read again for keys and lists
+            self._sniffed[name] = sniffed_dialect_problem(spec.path, "utf-8-sig", shape[0])
+        if self._sniffed[name]:
+            raise Unsupported(self._sniffed[name])
         return CsvBlocks(spec.path, shape[0])
 
     # lookups for foreign keys and list references
@@ -205,16 +202,12 @@ class DatasetRun:
             spec = self.ds.resource(name)
             if spec is None or spec.schema is None or name not in self.readable:
                 raise Unsupported(f"the foreign key to «{name}»")
-            from frictionless.table.header import Header
-
             stream = self._stream(name)
             labels = [str(c).strip() for c in stream.header]
-            schema = structure.to_schema(structure.frictionless_schema(spec, self.readable, labels))
-            if schema.has_defined("fields_match") and schema.fields_match != "equal":
+            descriptor = structure.frictionless_schema(spec, self.readable, labels)
+            if descriptor.get("fieldsMatch", "equal") != "equal":
                 raise Unsupported(f"the schema of «{name}» sets fieldsMatch")
-            expected = Header(
-                labels, fields=schema.fields, row_numbers=[1], fields_match=schema.fields_match
-            ).get_expected_fields()
+            schema, _errors, expected = read_header(descriptor, labels)
             names = [f.name for f in expected]
             if not set(source_key) <= set(names) or len(expected) != len(stream.header):
                 raise Unsupported(f"the key fields of «{name}» are not all in its header")
@@ -309,7 +302,7 @@ class DatasetRun:
         longest, longest_at = stream.header_longest, stream.header_longest_at
         rows = 0
         done = 0
-        pool = _pool()
+        pool = _pool(stream)
         for block in ahead(stream.blocks(), pool):
             n = block.n_records
 
@@ -423,9 +416,27 @@ class DatasetRun:
 _POOL: Any = None
 
 
-def _pool() -> Any:
-    """Two worker threads, shared by every table of the run (this machine class has 2 cores)."""
+class _Inline:
+    """An executor that runs each task on submission, in this thread."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as ex:
+            future.set_exception(ex)
+        return future
+
+
+def _pool(stream: CsvBlocks | None = None) -> Any:
+    """Two worker threads, shared by every table of the run (this machine class has 2 cores); none
+    for a table of one block, whose checks the hand-over to threads would only slow down (the
+    shipped catalog: 0.29 s against 0.35 s)."""
     global _POOL
+    if stream is not None and stream.path.stat().st_size <= stream.block_bytes:
+        return _Inline()
     if _POOL is None:
         import os
         from concurrent.futures import ThreadPoolExecutor

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.validation import structure
 from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validation.fast.cells import CellError, FieldPlan
 from toolkit.validation.fast.keys import KeyStore, hash64
 from toolkit.validation.fast.npview import among, bools, numbers
 from toolkit.validation.fast.npview import text as _text
+from toolkit.validation.fast.schema import header as read_header
 
 OnRows = Callable[[int], None]
 
@@ -90,29 +90,18 @@ class TableCheck:
         limit_errors: int,
         lookup: Callable[[str, list[str], list[str | None]], Any] | None = None,
     ) -> None:
-        from frictionless.table.header import Header
-
         self.name = name
         self.stream = stream
         # 0 means no cap, as in frictionless (``if limit_errors:``).
         self.limit = limit_errors if limit_errors > 0 else sys.maxsize
-        fl_schema = structure.to_schema(schema)
         # "equal" (columns paired by name, see structure.by_name) is the only other pairing the
         # header below reproduces as frictionless does.
-        if fl_schema.has_defined("fields_match") and fl_schema.fields_match != "equal":
+        if schema.get("fieldsMatch", "equal") != "equal":
             raise Unsupported("the schema sets fieldsMatch")
         labels = ["" if c is None else str(c).strip() for c in stream.header]
         if not labels:
             raise Unsupported("the header row is empty")
-        header = Header(
-            labels,
-            fields=fl_schema.fields,
-            row_numbers=[1],
-            ignore_case=False,
-            fields_match=fl_schema.fields_match,
-        )
-        self.header_errors = list(header.errors)
-        expected = header.get_expected_fields()
+        fl_schema, self.header_errors, expected = read_header(schema, labels)
         if len(expected) != len(stream.header):
             raise Unsupported("the header and the expected fields differ in number")
         missing = [str(v) for v in fl_schema.missing_values]
