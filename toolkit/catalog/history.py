@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+from packaging.version import InvalidVersion, Version
 
 from toolkit.errors import ToolkitError, UsageError
 
@@ -122,13 +123,23 @@ class Release:
     date: str  # the commit's date, YYYY-MM-DD
 
 
+def _earlier_than(version: str, current: str | None) -> bool:
+    """Whether ``version`` comes before ``current``; a version that is not a version number, or a
+    missing current one, cannot be compared and counts as earlier."""
+    try:
+        return current is None or Version(version) < Version(current)
+    except InvalidVersion:
+        return version != current
+
+
 def releases(root: Path, rel: str, slug: str, current: str | None) -> list[Release]:
-    """Every version other than ``current`` that the descriptor ``rel`` carried in a commit, newest
-    first, each at its release point."""
+    """Every version before ``current`` that the descriptor ``rel`` carried in a commit, newest first,
+    each at its release point. A higher version a commit carried and a later one undid (a bump
+    reverted by hand) was never the catalog's release, and is left out."""
     commits = _history(root, rel)
     seen: list[str] = []
-    for _, version in commits:
-        if version is not None and version != current and version not in seen:
+    for _, version in commits:  # newest first
+        if version is not None and version not in seen and _earlier_than(version, current):
             seen.append(version)
     out = []
     for version in seen:

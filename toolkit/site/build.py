@@ -39,7 +39,7 @@ from toolkit.catalog.model import Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.packaging.packages import DatasetPackage, PackageResult, build_time, package, sha256_file
 from toolkit.report.findings import Report
-from toolkit.site import evidence, quality
+from toolkit.site import evidence, quality, versions
 from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, dataset_meta, page_path
 from toolkit.site.data import build_facets, mapping, partner_refs, read_rows
 from toolkit.site.pages import Pages
@@ -218,8 +218,11 @@ def build(
             checked = evidence.collect(catalog)  # the bytes about to be validated
             packages = package(path, tmp / DOWNLOADS_DIR, progress=progress, loaded=loaded)
             if progress:
+                progress("versions")
+            history = versions.collect(catalog, tmp / DOWNLOADS_DIR, tmp.resolve(), url)
+            if progress:
                 progress("site")
-            pages = _render(catalog, packages, tmp, url, user_templates, checked)
+            pages = _render(catalog, packages, tmp, url, user_templates, checked, history)
             _downloads_checksums(tmp / DOWNLOADS_DIR)
             _swap(tmp, target)
         except BaseException:
@@ -249,6 +252,7 @@ def _render(
     url: str,
     user_templates: Path | None,
     checked: dict[str, evidence.Evidence],
+    history: versions.Versions,
 ) -> int:
     """Write every page, the static files and the metadata into ``tmp``; return the number of pages."""
     root = tmp.resolve()
@@ -259,7 +263,10 @@ def _render(
         combined = packages.combined.slug
         downloads[combined] = _downloads(packages.combined, root, url)
     meta = catalog.metadata
-    metas = [dataset_meta(catalog, d, url, downloads.get(d.slug, [])) for d in data]
+    metas = [
+        versions.with_versions(dataset_meta(catalog, d, url, downloads.get(d.slug, [])), history)
+        for d in data
+    ]
     publisher = mapping(meta.get("publisher"))
     contact = mapping(meta.get("contact"))
     title = mapping(meta.get("title"))
@@ -303,6 +310,7 @@ def _render(
         evidence=checked,
         verified=verified,
         quality={d.slug: quality.measure(d) for d in data},
+        versions=history,
     )
     env = environment(user_templates)
     count = 0

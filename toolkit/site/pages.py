@@ -20,6 +20,7 @@ from toolkit.catalog.remote import private_url
 from toolkit.report.findings import Report, group, location
 from toolkit.report.messages import CODES
 from toolkit.site import charts
+from toolkit.site import versions as site_versions
 from toolkit.site.context import (
     FORMAT_NAMES,
     KIND_TEXT,
@@ -98,6 +99,7 @@ class Pages:
     evidence: dict[str, Evidence] = field(default_factory=dict)  # slug → what its validation checked
     verified: dict[str, bool] = field(default_factory=dict)  # slug → published files match the evidence
     quality: dict[str, Quality] = field(default_factory=dict)  # slug → its quality figures
+    versions: site_versions.Versions = field(default_factory=lambda: site_versions.Versions("no-git"))
 
     def by_slug(self, slug: str) -> DatasetData:
         return next(d for d in self.data if d.slug == slug)
@@ -587,6 +589,7 @@ class Pages:
                 f'<img src="{absolute(self.meta.base_url, page_path("badge", lang, slug))}" '
                 f'alt="{escape(self.badge_words(slug, lang))}"></a>'
             ),
+            versions=site_versions.section(m, self.versions, lambda f: self.file_doc(f, path, lang), lang),
         )
 
     def badge_state(self, slug: str, lang: str) -> tuple[str, str]:
