@@ -17,10 +17,10 @@ import pytest
 from markupsafe import escape
 
 from tests.test_release import ROOT, drop_row, edit, run_git
+from toolkit.catalog.history import changelog
 from toolkit.review.release import release
 from toolkit.site.build import build
 from toolkit.site.texts import texts
-from toolkit.site.versions import changelog
 
 BASE = "https://example.org/catalogo/"
 STANDARDS = Path(__file__).resolve().parent / "standards"

@@ -1,4 +1,4 @@
-"""A dataset's released versions, read from the catalog's git history.
+"""A dataset's released versions, read from the catalog's git history, and its changelog.
 
 A version was released at the git tag ``<slug>-v<version>`` when there is one, else at the commit
 that set it: the oldest commit of the latest run of commits whose descriptor carries that version.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import tarfile
 from dataclasses import dataclass
@@ -22,8 +23,11 @@ from packaging.version import InvalidVersion, Version
 from toolkit.errors import ToolkitError, UsageError
 
 __all__ = [
+    "CHANGELOG",
+    "Entry",
     "GitFailed",
     "Release",
+    "changelog",
     "export",
     "git",
     "history_state",
@@ -32,6 +36,9 @@ __all__ = [
     "show",
     "version_of",
 ]
+
+
+CHANGELOG = "CHANGELOG.md"
 
 
 class GitFailed(Exception):
@@ -183,3 +190,33 @@ def export(root: Path, ref: str, paths: list[str], dest: Path) -> None:
             target = dest.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read())
+
+
+# ── the changelog ─────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a dataset's ``CHANGELOG.md``: its heading (``1.1.0 (2026-12-03)``) and body."""
+
+    heading: str
+    version: str | None
+    body: str
+
+    def notes(self, lang: str) -> str:
+        """The body in one language: the ``**es**:`` or ``**en**:`` part of a bilingual entry, else all."""
+        parts = re.split(r"(?m)^\*\*(es|en)\*\*:\s*", self.body)
+        if len(parts) < 3:
+            return self.body.strip()
+        found = dict(zip(parts[1::2], parts[2::2], strict=True))
+        return (found.get(lang) or found.get("es") or "").strip()
+
+
+def changelog(text: str) -> list[Entry]:
+    """The entries of a changelog: each ``## `` heading and what follows it, in the file's order."""
+    chunks = re.split(r"(?m)^## +(.*)$", text)
+    out = []
+    for heading, body in zip(chunks[1::2], chunks[2::2], strict=True):
+        match = re.match(r"v?(\d+\.\d+\.\d+\S*)", heading.strip())
+        out.append(Entry(heading.strip(), match.group(1) if match else None, body.strip()))
+    return out

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import atomic
+from toolkit.catalog.history import CHANGELOG, changelog
 from toolkit.catalog.model import Catalog, Dataset, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.packaging import formats
@@ -43,6 +44,7 @@ __all__ = [
 DATAPACKAGE_V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
 DESCRIPTOR = "datapackage.json"
 CHECKSUMS = "SHA256SUMS"
+CHANGELOG_ENTRIES = 3  # the changelog entries a package carries in its descriptor
 Progress = Callable[[str], None]
 
 
@@ -389,6 +391,10 @@ def _dataset_source(ds: Dataset, catalog: Catalog) -> _Source:
         }
         csvs[spec.name] = spec.path
     meta = _top_metadata(ds.descriptor, catalog)
+    if (ds.folder / CHANGELOG).is_file():  # its latest entries, for portals (CKAN's notes)
+        entries = changelog((ds.folder / CHANGELOG).read_text(encoding="utf-8"))[:CHANGELOG_ENTRIES]
+        if entries:
+            meta["changelog"] = [{"title": e.heading, "notes": e.body} for e in entries]
     return _Source(
         ds.slug,
         str(ds.descriptor.get("version", "0.0.0")),

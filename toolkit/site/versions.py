@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from markupsafe import Markup
 
 from toolkit.catalog import structured
-from toolkit.catalog.history import GitFailed, export, history_state, releases
+from toolkit.catalog.history import CHANGELOG, Entry, GitFailed, changelog, export, history_state, releases
 from toolkit.catalog.metadata import DatasetMeta, Download, PreviousVersion
 from toolkit.catalog.model import CATALOG_FILE, Catalog, Dataset, load_catalog
 from toolkit.errors import ToolkitError
@@ -36,9 +36,8 @@ from toolkit.packaging.packages import (
 from toolkit.site.context import FileDoc, VersionDoc, VersionsDoc, markdown
 from toolkit.site.texts import pick, texts
 
-__all__ = ["CHANGELOG", "Earlier", "Entry", "Versions", "changelog", "collect", "section", "with_versions"]
+__all__ = ["Earlier", "Versions", "collect", "section", "with_versions"]
 
-CHANGELOG = "CHANGELOG.md"
 _SAFE_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$")
 
 
@@ -56,39 +55,12 @@ class Earlier:
 
 
 @dataclass(frozen=True)
-class Entry:
-    """One entry of a dataset's ``CHANGELOG.md``: its heading (``1.1.0 (2026-12-03)``) and body."""
-
-    heading: str
-    version: str | None
-    body: str
-
-    def notes(self, lang: str) -> str:
-        """The body in one language: the ``**es**:`` or ``**en**:`` part of a bilingual entry, else all."""
-        parts = re.split(r"(?m)^\*\*(es|en)\*\*:\s*", self.body)
-        if len(parts) < 3:
-            return self.body.strip()
-        found = dict(zip(parts[1::2], parts[2::2], strict=True))
-        return (found.get(lang) or found.get("es") or "").strip()
-
-
-@dataclass(frozen=True)
 class Versions:
     """What the site knows of the datasets' versions."""
 
     state: str  # ok · no-git · shallow (see toolkit.catalog.history.history_state)
     earlier: dict[str, list[Earlier]] = field(default_factory=dict)
     changelogs: dict[str, list[Entry]] = field(default_factory=dict)
-
-
-def changelog(text: str) -> list[Entry]:
-    """The entries of a changelog: each ``## `` heading and what follows it, in the file's order."""
-    chunks = re.split(r"(?m)^## +(.*)$", text)
-    out = []
-    for heading, body in zip(chunks[1::2], chunks[2::2], strict=True):
-        match = re.match(r"v?(\d+\.\d+\.\d+\S*)", heading.strip())
-        out.append(Entry(heading.strip(), match.group(1) if match else None, body.strip()))
-    return out
 
 
 def _read_changelog(ds: Dataset) -> list[Entry]:
