@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from tests.test_release import ROOT, drop_row, edit, run_git
+from tests.test_release import ROOT, drop_row, edit, first_release, run_git
 from toolkit.catalog.history import changelog
 from toolkit.review.release import release
 from toolkit.site.build import build
@@ -29,6 +29,7 @@ STANDARDS = Path(__file__).resolve().parent / "standards"
 def copy_catalog(target: Path) -> Path:
     shutil.copytree(ROOT / "datasets", target / "datasets")
     shutil.copytree(ROOT / "schemas", target / "schemas")
+    first_release(target / "datasets")
     return target
 
 
