@@ -81,6 +81,8 @@ class PreviousVersion:
     modified: str
     downloads: list[Download]
     notes: dict[str, str] = field(default_factory=dict)  # its changelog entry, per language
+    title: dict[str, str] = field(default_factory=dict)  # its own, per language (the current one's if empty)
+    description: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -334,8 +336,13 @@ def dcat_graph(catalog: CatalogMeta) -> Any:
         for old in ds.previous:  # newest first: each is the previous version of the one before it
             old_node = typed(f"{base}{ds.slug}/#dataset-{old.version}", DCAT.Dataset)
             g.add((later, dcat3.previousVersion, old_node))
-            texts(old_node, DCTERMS.title, {lg: f"{t} ({old.version})" for lg, t in ds.title.items()})
-            texts(old_node, DCTERMS.description, ds.description)
+            title = {lg: old.title.get(lg) or t for lg, t in ds.title.items()}
+            texts(old_node, DCTERMS.title, {lg: f"{t} ({old.version})" for lg, t in title.items()})
+            texts(
+                old_node,
+                DCTERMS.description,
+                {lg: old.description.get(lg) or t for lg, t in ds.description.items()},
+            )
             g.add((old_node, DCTERMS.identifier, Literal(f"{ds.slug}@{old.version}")))
             g.add((old_node, DCTERMS.publisher, publisher))
             g.add((old_node, DCAT.contactPoint, contact))

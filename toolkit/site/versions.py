@@ -52,6 +52,7 @@ class Earlier:
     errors: int = 0  # errors today's checks find in it
     problem: tuple[str, str] | None = None  # (es, en) why it could not be packaged
     partial: bool = False  # only its files as published: the derived formats could not be made
+    texts: dict[str, str] = field(default_factory=dict)  # its own title, title_en, description…
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,14 @@ def collect(catalog: Catalog, downloads: Path, site_root: Path, base_url: str) -
                     _place(pkg.folder, pkg.zip.path, dest)
                     files = _downloads(dest, pkg, site_root, base_url)
                 partial = any(f.kind == "descriptor" for f in files)
-                out.append(Earlier(r.version, modified or r.date, r.label, files, errors, problem, partial))
+                own = {
+                    k: str(v)
+                    for k, v in (old.datasets[0].descriptor if old and old.datasets else {}).items()
+                    if k in ("title", "title_en", "description", "description_en") and v
+                }
+                out.append(
+                    Earlier(r.version, modified or r.date, r.label, files, errors, problem, partial, own)
+                )
             finally:
                 shutil.rmtree(work, ignore_errors=True)
         earlier[ds.slug] = out
@@ -210,7 +218,14 @@ def with_versions(meta: DatasetMeta, history: Versions) -> DatasetMeta:
     """``meta`` with its changelog notes and the earlier versions the site offers (for DCAT)."""
     entries = history.changelogs.get(meta.slug, [])
     previous = [
-        PreviousVersion(e.version, e.date, e.downloads, _notes(entries, e.version))
+        PreviousVersion(
+            e.version,
+            e.date,
+            e.downloads,
+            _notes(entries, e.version),
+            {"es": e.texts.get("title", ""), "en": e.texts.get("title_en", "")},
+            {"es": e.texts.get("description", ""), "en": e.texts.get("description_en", "")},
+        )
         for e in history.earlier.get(meta.slug, [])
         if e.downloads
     ]
