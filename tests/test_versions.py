@@ -18,8 +18,9 @@ from markupsafe import escape
 
 from tests.test_release import ROOT, drop_row, edit, first_release, run_git
 from toolkit.catalog.history import changelog
+from toolkit.catalog.model import display_path
 from toolkit.review.release import release
-from toolkit.site.build import build
+from toolkit.site.build import build, render_summary
 from toolkit.site.texts import texts
 
 BASE = "https://example.org/catalogo/"
@@ -69,7 +70,9 @@ def test_an_earlier_release_is_packaged_with_its_checksums_and_listed_with_the_c
     two_releases: Path, tmp_path: Path
 ) -> None:
     site = tmp_path / "site"
-    build(two_releases / "datasets", site, base_url=BASE)
+    result = build(two_releases / "datasets", site, base_url=BASE)
+    summary = render_summary(result, "en")
+    assert f"Earlier versions: 1 package for 1 dataset, in {display_path(site)}/descargas/" in summary
     old = site / "descargas" / "quito" / "1.0.0"
     # the earlier version's data are the bytes of the commit that released it
     first = run_git(two_releases, "rev-list", "--max-parents=0", "HEAD").strip()
@@ -141,7 +144,11 @@ def test_building_twice_gives_the_same_bytes(two_releases: Path, tmp_path: Path)
 def test_without_git_the_page_says_only_the_current_version_is_here(tmp_path: Path) -> None:
     catalog = copy_catalog(tmp_path / "plain")
     site = tmp_path / "site"
-    build(catalog / "datasets", site, base_url=BASE)
+    result = build(catalog / "datasets", site, base_url=BASE)
+    assert (
+        "Versiones anteriores: ninguna, el catálogo no está en git; el sitio ofrece solo la versión actual."
+        in render_summary(result, "es")
+    )
     for lang, page in (("es", site / "quito" / "index.html"), ("en", site / "en" / "quito" / "index.html")):
         block = versions_block(page)
         assert str(escape(texts(lang)["versions_only_no_git"])) in block
@@ -157,7 +164,8 @@ def test_a_shallow_clone_says_so(two_releases: Path, tmp_path: Path) -> None:
         capture_output=True,
     )
     site = tmp_path / "site"
-    build(clone / "datasets", site, base_url=BASE)
+    result = build(clone / "datasets", site, base_url=BASE)
+    assert "Earlier versions: none, the git clone lacks its full history;" in render_summary(result, "en")
     block = versions_block(site / "en" / "quito" / "index.html")
     assert str(escape(texts("en")["versions_only_shallow"])) in block
     assert not (site / "descargas" / "quito" / "1.0.0").exists()

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from toolkit.catalog.history import release_point
+from toolkit.catalog.history import CHANGELOG, release_point
 from toolkit.catalog.history import version_of as _version_of
 from toolkit.catalog.model import DESCRIPTOR_NAMES, display_path
 from toolkit.errors import ToolkitError, UsageError
@@ -28,7 +28,6 @@ from toolkit.review.diff import DatasetDiff, diff
 __all__ = ["BUMPS", "DatasetRelease", "ReleaseResult", "release", "render_release"]
 
 BUMPS = ("major", "minor", "patch")
-CHANGELOG = "CHANGELOG.md"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _IGNORED_METADATA = ("version", "modified")  # what a release itself writes
 

@@ -70,6 +70,7 @@ class SiteResult:
     bytes: int
     packages: PackageResult
     report: Report
+    versions: versions.Versions | None = None
 
 
 def default_templates() -> Path:
@@ -230,7 +231,7 @@ def build(
             raise
         files = [p for p in target.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
-    return SiteResult(target, pages, len(files), size, packages, packages.report)
+    return SiteResult(target, pages, len(files), size, packages, packages.report, history)
 
 
 def _downloads_checksums(folder: Path) -> None:
@@ -421,6 +422,7 @@ def render_summary(result: SiteResult, lang: str, seconds: float | None = None) 
             + (" y el paquete combinado" if packages.combined else "")
             + f", {n_files} archivos en {shown}/{DOWNLOADS_DIR}/."
         )
+        lines.append(_versions_line(result, shown, lang))
         lines.append(
             f"Sitio: {result.pages} páginas (español en la raíz, inglés en en/) y {result.files} archivos "
             f"en {shown}/, {fmt_bytes(result.bytes, lang)} en total."
@@ -434,6 +436,7 @@ def render_summary(result: SiteResult, lang: str, seconds: float | None = None) 
             + (" and the combined package" if packages.combined else "")
             + f", {n_files} files in {shown}/{DOWNLOADS_DIR}/."
         )
+        lines.append(_versions_line(result, shown, lang))
         lines.append(
             f"Site: {result.pages} pages (Spanish at the root, English under en/) and {result.files} files "
             f"in {shown}/, {fmt_bytes(result.bytes, lang)} in all."
@@ -442,3 +445,24 @@ def render_summary(result: SiteResult, lang: str, seconds: float | None = None) 
             lines.append(f"Done in {seconds:.1f} s.")
         lines.append(f"Preview: ciudades serve --dir {shown}")
     return "\n".join(lines) + "\n"
+
+
+def _versions_line(result: SiteResult, shown: str, lang: str) -> str:
+    """How many earlier versions the site offers, or why it offers none (never a silent gap)."""
+    es = lang == "es"
+    history = result.versions
+    if history is None or history.state != "ok":
+        shallow = history is not None and history.state == "shallow"
+        if es:
+            why = "el clon de git no tiene el historial completo" if shallow else "el catálogo no está en git"
+            return f"Versiones anteriores: ninguna, {why}; el sitio ofrece solo la versión actual."
+        why = "the git clone lacks its full history" if shallow else "the catalog is not in git"
+        return f"Earlier versions: none, {why}; the site offers the current version only."
+    n = sum(len(v) for v in history.earlier.values())
+    datasets = sum(1 for v in history.earlier.values() if v)
+    if es:
+        sets = "1 conjunto de datos" if datasets == 1 else f"{datasets} conjuntos de datos"
+        what = f"{n} paquete{'' if n == 1 else 's'} de {sets}"
+        return f"Versiones anteriores: {what}, en {shown}/{DOWNLOADS_DIR}/<conjunto>/<versión>/."
+    what = f"{n} package{'' if n == 1 else 's'} for {datasets} dataset{'' if datasets == 1 else 's'}"
+    return f"Earlier versions: {what}, in {shown}/{DOWNLOADS_DIR}/<dataset>/<version>/."
