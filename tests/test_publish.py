@@ -421,6 +421,7 @@ def test_the_notes_carry_the_latest_changelog_entries(tmp_path: Path) -> None:
     (tmp_path / "datasets" / "quito" / "CHANGELOG.md").write_text(
         f"# Changelog\n\n{entries}", encoding="utf-8"
     )
+    (tmp_path / "datasets" / "bogota" / "CHANGELOG.md").unlink(missing_ok=True)  # a dataset without one
     result = package(tmp_path / "datasets", tmp_path / "out")
     quito = next(p for p in result.datasets if p.slug == "quito")
     notes = desired_dataset(quito, "quito", "org-id").fields["notes"]
