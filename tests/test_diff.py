@@ -50,7 +50,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     removed_id = lines[1].split(",")[0]
     added = lines[2].replace(lines[2].split(",")[0], "cdmx-nueva-fila-2099", 1)
     (cdmx / "funding.csv").write_text("".join([lines[0], *lines[2:], added]), encoding="utf-8")
-    edit(cdmx / "datapackage.yaml", "version: 1.0.0", "version: 1.1.0")
+    edit(cdmx / "datapackage.yaml", "version: 1.0.1", "version: 1.1.0")
     run_git(repo, "commit", "-q", "-am", "head")
     (repo / "removed_id").write_text(removed_id, encoding="utf-8")
     return repo
@@ -62,7 +62,7 @@ def test_diff_between_two_refs(repo: Path) -> None:
         (slug, "modified" if slug == "ciudad-de-mexico" else "unchanged") for slug in SLUGS
     ]
     [cdmx] = [d for d in result.datasets if d.slug == "ciudad-de-mexico"]
-    assert cdmx.version == ("1.0.0", "1.1.0")
+    assert cdmx.version == ("1.0.1", "1.1.0")
     tables = {r.name: r for r in cdmx.resources}
     assert tables["partners"].status == "unchanged"
     agreements = tables["agreements"]
@@ -98,10 +98,10 @@ def test_diff_markdown_and_json_and_large_lists(repo: Path) -> None:
     assert md.startswith("## Changes to the data: from main (")
     assert "### Dataset `ciudad-de-mexico` (modified)" in md
     assert "| cdmx-100rc-compromiso-resiliencia-2015 | date_signed | 2015-11-11 | 2015-11-31 |" in md
-    assert "- Version: 1.0.0 → 1.1.0" in md
+    assert "- Version: 1.0.1 → 1.1.0" in md
     data = json.loads(render_diff(result, "en", "json"))
     [cdmx_json] = [d for d in data["datasets"] if d["slug"] == "ciudad-de-mexico"]
-    assert data["changed"] is True and cdmx_json["version"] == ["1.0.0", "1.1.0"]
+    assert data["changed"] is True and cdmx_json["version"] == ["1.0.1", "1.1.0"]
     # every row of a table removed: counted in full, listed only up to `first`
     gone = diff("main", "change", repo / "datasets")
     funding = {r.name: r for r in next(d for d in gone.datasets if d.slug == "ciudad-de-mexico").resources}[

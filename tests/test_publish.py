@@ -409,3 +409,26 @@ def test_an_anonymous_plan_says_what_it_could_not_check() -> None:
     ) in render_text(result, "es")
     assert "No token: planned with anonymous reads." in render_text(result, "en")
     assert "token" not in render_text(PublishResult("http://portal.test", "x", True, False), "es")
+
+
+def test_the_notes_carry_the_latest_changelog_entries(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    entries = "".join(
+        f"## 1.{n}.0 (2027-01-{n + 10})\n\n**es**: versión menor {n}.\n\n**en**: minor version {n}.\n\n"
+        for n in (4, 3, 2, 1)
+    )
+    (tmp_path / "datasets" / "quito" / "CHANGELOG.md").write_text(
+        f"# Changelog\n\n{entries}", encoding="utf-8"
+    )
+    (tmp_path / "datasets" / "bogota" / "CHANGELOG.md").unlink(missing_ok=True)  # a dataset without one
+    result = package(tmp_path / "datasets", tmp_path / "out")
+    quito = next(p for p in result.datasets if p.slug == "quito")
+    notes = desired_dataset(quito, "quito", "org-id").fields["notes"]
+    assert notes.startswith(quito.descriptor["description"])
+    assert (
+        "**Cambios recientes / Recent changes**\n\n*1.4.0 (2027-01-14)*\n\n**es**: versión menor 4." in notes
+    )
+    assert "minor version 2." in notes and "1.1.0" not in notes  # the latest three entries
+    bogota = next(p for p in result.datasets if p.slug == "bogota")
+    assert "Recent changes" not in desired_dataset(bogota, "bogota", "org-id").fields["notes"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -43,10 +44,20 @@ def snapshot(repo: Path) -> dict[str, bytes]:
     }
 
 
+def first_release(datasets: Path) -> None:
+    """The copied catalog as at its first release: every dataset at 1.0.0, no changelog yet (the
+    shipped catalog has releases of its own, which these tests must not depend on)."""
+    for descriptor in datasets.glob("*/datapackage.yaml"):
+        text = descriptor.read_text(encoding="utf-8")
+        descriptor.write_text(re.sub(r"(?m)^version: .*$", "version: 1.0.0", text, count=1), encoding="utf-8")
+        (descriptor.parent / "CHANGELOG.md").unlink(missing_ok=True)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    first_release(tmp_path / "datasets")
     run_git(tmp_path, "init", "-q", "-b", "main")
     run_git(tmp_path, "add", "-A")
     run_git(tmp_path, "commit", "-q", "-m", "catalog")

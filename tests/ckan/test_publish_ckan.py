@@ -121,6 +121,9 @@ def test_publish_plan_apply_verify_and_nothing_left(
         )  # not every dataset is one city
         assert json.loads(extras["sources"]) == pkg.descriptor["sources"]
         assert pkg.descriptor["description_en"] in portal["notes"]
+        latest = pkg.descriptor.get("changelog") or []  # the changelog's latest entries, in the notes
+        assert ("Cambios recientes / Recent changes" in portal["notes"]) == bool(latest)
+        assert all(e["title"] in portal["notes"] for e in latest)
         want = expected_files(pkg)
         resources = {r["name"]: r for r in portal["resources"]}
         assert sorted(resources) == sorted(want) and len(portal["resources"]) == len(want)

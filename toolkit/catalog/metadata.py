@@ -83,6 +83,18 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class PreviousVersion:
+    """An earlier released version of a dataset that the site still offers."""
+
+    version: str
+    modified: str
+    downloads: list[Download]
+    notes: dict[str, str] = field(default_factory=dict)  # its changelog entry, per language
+    title: dict[str, str] = field(default_factory=dict)  # its own, per language (the current one's if empty)
+    description: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DatasetMeta:
     slug: str
     title: dict[str, str]
@@ -106,6 +118,8 @@ class DatasetMeta:
     quality: list[Measurement] = field(default_factory=list)  # the quality panel's figures
     quality_urls: list[str] = field(default_factory=list)  # calidad.json and links.json, absolute
     data_quality: bool | None = None  # valid, and the published files are the ones validated
+    version_notes: dict[str, str] = field(default_factory=dict)  # the changelog entry of ``version``
+    previous: list[PreviousVersion] = field(default_factory=list)  # newest first
 
     def download(self, kind: str) -> Download | None:
         return next((d for d in self.downloads if d.kind == kind and d.resource is None), None)
@@ -203,6 +217,7 @@ def dcat_graph(catalog: CatalogMeta) -> Any:
     adms = Namespace("http://www.w3.org/ns/adms#")
     dqv = Namespace("http://www.w3.org/ns/dqv#")
     skos = Namespace("http://www.w3.org/2004/02/skos/core#")
+    dcat3 = Namespace(str(DCAT))  # DCAT 3 terms rdflib's DCAT (version 2) does not define
     g = Graph()
     for prefix, ns in (
         ("dcat", DCAT),
@@ -229,6 +244,47 @@ def dcat_graph(catalog: CatalogMeta) -> Any:
 
     def date(value: str) -> Literal:
         return Literal(value[:10], datatype=XSD.date)
+
+    def versions(node: URIRef, version: str, notes: dict[str, str]) -> None:
+        if version:
+            g.add((node, dcat3.version, Literal(version)))
+        texts(node, adms.versionNotes, {lg: n for lg, n in notes.items() if n})
+
+    def distributions(
+        node: URIRef, prefix: str, downloads: list[Download], modified: str, licence: URIRef
+    ) -> None:
+        for d in downloads:
+            dist = typed(f"{prefix}{d.name}", DCAT.Distribution)
+            g.add((node, DCAT.distribution, dist))
+            g.add((dist, DCTERMS.title, Literal(d.name)))
+            file_node = typed(d.url, RDFS.Resource)
+            g.add((dist, DCAT.accessURL, file_node))
+            g.add((dist, DCAT.downloadURL, file_node))
+            g.add(
+                (
+                    dist,
+                    DCAT.mediaType,
+                    typed("https://www.iana.org/assignments/media-types/" + d.mediatype, DCTERMS.MediaType),
+                )
+            )
+            if d.kind in FILE_TYPE_EU and FILE_TYPE_EU[d.kind] != "SQLITE":
+                g.add(
+                    (
+                        dist,
+                        DCTERMS.format,
+                        typed(EU + "file-type/" + FILE_TYPE_EU[d.kind], DCTERMS.MediaTypeOrExtent),
+                    )
+                )
+            g.add((dist, DCAT.byteSize, Literal(d.bytes, datatype=XSD.nonNegativeInteger)))
+            g.add((dist, DCTERMS.license, licence))
+            if modified:
+                g.add((dist, DCTERMS.modified, date(modified)))
+            checksum = typed(f"{prefix}{d.name}-sha256", spdx.Checksum)
+            g.add(
+                (checksum, spdx.algorithm, typed(str(spdx.checksumAlgorithm_sha256), spdx.ChecksumAlgorithm))
+            )
+            g.add((checksum, spdx.checksumValue, Literal(d.sha256, datatype=XSD.hexBinary)))
+            g.add((dist, spdx.checksum, checksum))
 
     cat = typed(base + "#catalog", DCAT.Catalog)
     publisher = typed(base + "#publisher", FOAF.Agent)
@@ -290,37 +346,28 @@ def dcat_graph(catalog: CatalogMeta) -> Any:
             g.add((period, DCAT.endDate, date(ds.temporal[1])))
             g.add((node, DCTERMS.temporal, period))
         licence = typed(ds.licence_url, DCTERMS.LicenseDocument)
-        for d in ds.downloads:
-            dist = typed(f"{base}{ds.slug}/#{d.name}", DCAT.Distribution)
-            g.add((node, DCAT.distribution, dist))
-            g.add((dist, DCTERMS.title, Literal(d.name)))
-            file_node = typed(d.url, RDFS.Resource)
-            g.add((dist, DCAT.accessURL, file_node))
-            g.add((dist, DCAT.downloadURL, file_node))
-            g.add(
-                (
-                    dist,
-                    DCAT.mediaType,
-                    typed("https://www.iana.org/assignments/media-types/" + d.mediatype, DCTERMS.MediaType),
-                )
+        distributions(node, f"{base}{ds.slug}/#", ds.downloads, ds.modified, licence)
+        versions(node, ds.version, ds.version_notes)
+        later = node
+        for old in ds.previous:  # newest first: each is the previous version of the one before it
+            old_node = typed(f"{base}{ds.slug}/#dataset-{old.version}", DCAT.Dataset)
+            g.add((later, dcat3.previousVersion, old_node))
+            title = {lg: old.title.get(lg) or t for lg, t in ds.title.items()}
+            texts(old_node, DCTERMS.title, {lg: f"{t} ({old.version})" for lg, t in title.items()})
+            texts(
+                old_node,
+                DCTERMS.description,
+                {lg: old.description.get(lg) or t for lg, t in ds.description.items()},
             )
-            if d.kind in FILE_TYPE_EU and FILE_TYPE_EU[d.kind] != "SQLITE":
-                g.add(
-                    (
-                        dist,
-                        DCTERMS.format,
-                        typed(EU + "file-type/" + FILE_TYPE_EU[d.kind], DCTERMS.MediaTypeOrExtent),
-                    )
-                )
-            g.add((dist, DCAT.byteSize, Literal(d.bytes, datatype=XSD.nonNegativeInteger)))
-            g.add((dist, DCTERMS.license, licence))
-            g.add((dist, DCTERMS.modified, date(ds.modified)))
-            checksum = typed(f"{base}{ds.slug}/#{d.name}-sha256", spdx.Checksum)
-            g.add(
-                (checksum, spdx.algorithm, typed(str(spdx.checksumAlgorithm_sha256), spdx.ChecksumAlgorithm))
-            )
-            g.add((checksum, spdx.checksumValue, Literal(d.sha256, datatype=XSD.hexBinary)))
-            g.add((dist, spdx.checksum, checksum))
+            g.add((old_node, DCTERMS.identifier, Literal(f"{ds.slug}@{old.version}")))
+            g.add((old_node, DCTERMS.publisher, publisher))
+            g.add((old_node, DCAT.contactPoint, contact))
+            g.add((old_node, DCAT.landingPage, typed(ds.urls["es"] + "#versions", FOAF.Document)))
+            if old.modified:
+                g.add((old_node, DCTERMS.modified, date(old.modified)))
+            versions(old_node, old.version, old.notes)
+            distributions(old_node, f"{base}{ds.slug}/#{old.version}-", old.downloads, old.modified, licence)
+            later = old_node
         for m in ds.quality:  # the quality panel, in the W3C Data Quality Vocabulary
             metric = typed(f"{base}#metric-{m.metric}", dqv.Metric)
             texts(metric, skos.definition, m.definition)

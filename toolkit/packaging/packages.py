@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import atomic
+from toolkit.catalog.history import CHANGELOG, changelog
 from toolkit.catalog.model import Catalog, Dataset, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.packaging import formats
@@ -35,12 +36,15 @@ __all__ = [
     "OutputFile",
     "PackageResult",
     "package",
+    "package_as_published",
+    "package_dataset",
     "read_packages",
 ]
 
 DATAPACKAGE_V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
 DESCRIPTOR = "datapackage.json"
 CHECKSUMS = "SHA256SUMS"
+CHANGELOG_ENTRIES = 3  # the changelog entries a package carries in its descriptor
 Progress = Callable[[str], None]
 
 
@@ -387,6 +391,10 @@ def _dataset_source(ds: Dataset, catalog: Catalog) -> _Source:
         }
         csvs[spec.name] = spec.path
     meta = _top_metadata(ds.descriptor, catalog)
+    if (ds.folder / CHANGELOG).is_file():  # its latest entries, for portals (CKAN's notes)
+        entries = changelog((ds.folder / CHANGELOG).read_text(encoding="utf-8"))[:CHANGELOG_ENTRIES]
+        if entries:
+            meta["changelog"] = [{"title": e.heading, "notes": e.body} for e in entries]
     return _Source(
         ds.slug,
         str(ds.descriptor.get("version", "0.0.0")),
@@ -612,6 +620,50 @@ def _emit(src: _Source, parent: Path) -> None:
     )
     top = f"{src.slug}-{src.version}"
     formats.write_zip(parent / f"{top}.zip", top, sorted(folder.iterdir()), src.when)
+
+
+def package_dataset(catalog: Catalog, slug: str, parent: Path) -> DatasetPackage:
+    """Write one dataset's package (its folder and its zip) into ``parent`` without validating it:
+    ``build`` packages earlier released versions with it, as they were published."""
+    ds = next(d for d in catalog.datasets if d.slug == slug)
+    src = _dataset_source(ds, catalog)
+    _emit(src, parent)
+    return _read_one(parent / src.slug, parent)
+
+
+def package_as_published(catalog: Catalog, slug: str, parent: Path) -> DatasetPackage:
+    """One dataset's files as they are, in a folder inside ``parent`` with their ``SHA256SUMS`` and a
+    zip: its tables and its descriptor, no derived format. For a version the full package cannot be
+    made of (an earlier version whose data no longer pass the checks)."""
+    ds = next(d for d in catalog.datasets if d.slug == slug)
+    version = str(ds.descriptor.get("version", "0.0.0"))
+    folder = parent / slug
+    folder.mkdir()
+    files = []
+    for spec in ds.resources:
+        shutil.copyfile(spec.path, folder / spec.path.name)
+        files.append(_output(folder / spec.path.name, "csv", spec.name))
+    if ds.descriptor_path is not None:
+        target = folder / ds.descriptor_path.name
+        shutil.copyfile(ds.descriptor_path, target)
+        yaml_file = target.suffix in (".yaml", ".yml")
+        mediatype = "application/yaml" if yaml_file else "application/json"
+        files.append(
+            OutputFile(
+                target, target.name, "descriptor", None, mediatype, target.stat().st_size, sha256_file(target)
+            )
+        )
+    (folder / CHECKSUMS).write_text(
+        "".join(f"{f.sha256}  {f.name}\n" for f in sorted(files, key=lambda f: f.name)),
+        encoding="utf-8",
+        newline="\n",
+    )
+    files.append(_output(folder / CHECKSUMS, "checksums", None))
+    top = f"{slug}-{version}"
+    when = build_time(ds.descriptor.get("modified") or ds.descriptor.get("created"))
+    formats.write_zip(parent / f"{top}.zip", top, sorted(folder.iterdir()), when)
+    zipped = _output(parent / f"{top}.zip", "zip", None)
+    return DatasetPackage(slug, version, folder, dict(ds.descriptor), files, zipped)
 
 
 def _is_output(folder: Path) -> bool:

@@ -86,6 +86,10 @@ def _notes(descriptor: dict[str, Any]) -> str:
         title_en = clean(descriptor.get("title_en"))
         parts.append(f"**English{': ' + title_en if title_en else ''}**")
         parts.append(clean(descriptor.get("description_en")))
+    entries = [e for e in descriptor.get("changelog") or [] if isinstance(e, dict)]
+    if entries:  # the latest changelog entries, as the package carries them
+        parts.append("**Cambios recientes / Recent changes**")
+        parts += [f"*{clean(e.get('title'))}*\n\n{clean(e.get('notes'))}" for e in entries]
     return "\n\n".join(p for p in parts if p)
 
 

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from toolkit.catalog.discovery import check_names, undeclared_folders
+from toolkit.catalog.history import GitFailed as _GitFailed
+from toolkit.catalog.history import git, show
 from toolkit.catalog.model import CATALOG_FILE, Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 
@@ -26,31 +27,6 @@ __all__ = [
 ]
 
 MAIN_BRANCHES = ("origin/main", "main", "origin/master", "master")
-
-
-def git(args: list[str], cwd: Path) -> str:
-    """Run git and return its output; a clear error when git is missing or the folder is no repository."""
-    try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", check=False
-        )
-    except FileNotFoundError as ex:
-        raise ToolkitError(
-            "No se encontró el programa git; instálalo para usar esta opción.",
-            "The git program was not found; install it to use this option.",
-        ) from ex
-    if proc.returncode != 0:
-        if "not a git repository" in proc.stderr:
-            raise UsageError(
-                f"«{cwd}» no está dentro de un repositorio git; esta opción compara con versiones de git.",
-                f"'{cwd}' is not inside a git repository; this option compares with git versions.",
-            )
-        raise _GitFailed(proc.stderr.strip())
-    return proc.stdout
-
-
-class _GitFailed(Exception):
-    """git answered with an error other than 'not a repository'."""
 
 
 def repo_root(path: Path) -> Path:
@@ -98,12 +74,6 @@ def changed_files(root: Path, ref: str) -> list[str]:
     except _GitFailed as ex:
         raise ToolkitError(f"git falló: {ex}", f"git failed: {ex}") from None
     return sorted({p for p in tracked + untracked if p})
-
-
-def show(root: Path, ref: str, path: str) -> bytes | None:
-    """A file's bytes at ``ref`` (``None`` when it does not exist there)."""
-    proc = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=root, capture_output=True, check=False)
-    return proc.stdout if proc.returncode == 0 else None
 
 
 def list_files(root: Path, ref: str, under: str = "") -> list[str]:

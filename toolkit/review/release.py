@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from toolkit.catalog.history import CHANGELOG, release_point
+from toolkit.catalog.history import version_of as _version_of
 from toolkit.catalog.model import DESCRIPTOR_NAMES, display_path
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.review.diff import DatasetDiff, diff
@@ -26,7 +28,6 @@ from toolkit.review.diff import DatasetDiff, diff
 __all__ = ["BUMPS", "DatasetRelease", "ReleaseResult", "release", "render_release"]
 
 BUMPS = ("major", "minor", "patch")
-CHANGELOG = "CHANGELOG.md"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _IGNORED_METADATA = ("version", "modified")  # what a release itself writes
 
@@ -83,32 +84,9 @@ def _parse(text: str, name: str) -> Any:
         return None
 
 
-def _version_of(text: str | bytes | None, name: str) -> str | None:
-    if text is None:
-        return None
-    data = _parse(text.decode("utf-8-sig", errors="replace") if isinstance(text, bytes) else text, name)
-    value = data.get("version") if isinstance(data, dict) else None
-    return str(value) if value is not None else None
-
-
 def _last_release(root: Path, descriptor: Path, slug: str, version: str) -> tuple[str, str] | None:
-    """The ref of the last release and how to name it: the tag ``<slug>-v<version>``, else the oldest
-    commit of the latest run of commits whose descriptor carries ``version`` (the commit that set it)."""
-    from toolkit.review.changes import git, show
-
-    tag = f"{slug}-v{version}"
-    if git(["tag", "--list", tag], root).strip() == tag:
-        return f"refs/tags/{tag}", tag
-    rel = descriptor.resolve().relative_to(root).as_posix()
-    commits = git(["log", "--format=%H", "--", rel], root).split()
-    found: str | None = None
-    for commit in commits:  # newest first
-        if _version_of(show(root, commit, rel), descriptor.name) != version:
-            break
-        found = commit
-    if found is None:  # the version was changed by hand since the last commit: compare with that commit
-        found = commits[0] if commits else None
-    return (found, found[:7]) if found else None
+    """The ref of the last release and how to name it (see :func:`toolkit.catalog.history.release_point`)."""
+    return release_point(root, descriptor.resolve().relative_to(root).as_posix(), slug, version)
 
 
 # ── what changed ─────────────────────────────────────────────────────────────────────────────────

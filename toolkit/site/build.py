@@ -39,7 +39,7 @@ from toolkit.catalog.model import Catalog, display_path, load_catalog
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.packaging.packages import DatasetPackage, PackageResult, build_time, package, sha256_file
 from toolkit.report.findings import Report
-from toolkit.site import evidence, linkhealth, quality
+from toolkit.site import evidence, linkhealth, quality, versions
 from toolkit.site.context import DOWNLOADS_DIR, LANGS, RESERVED, absolute, dataset_meta, page_path
 from toolkit.site.data import build_facets, mapping, partner_refs, read_rows
 from toolkit.site.pages import Pages
@@ -70,6 +70,7 @@ class SiteResult:
     bytes: int
     packages: PackageResult
     report: Report
+    versions: versions.Versions | None = None
 
 
 def default_templates() -> Path:
@@ -223,8 +224,11 @@ def build(
             checked = evidence.collect(catalog)  # the bytes about to be validated
             packages = package(path, tmp / DOWNLOADS_DIR, progress=progress, loaded=loaded)
             if progress:
+                progress("versions")
+            history = versions.collect(catalog, tmp / DOWNLOADS_DIR, tmp.resolve(), url)
+            if progress:
                 progress("site")
-            pages = _render(catalog, packages, tmp, url, user_templates, checked, health)
+            pages = _render(catalog, packages, tmp, url, user_templates, checked, health, history)
             _downloads_checksums(tmp / DOWNLOADS_DIR)
             _swap(tmp, target)
         except BaseException:
@@ -232,7 +236,7 @@ def build(
             raise
         files = [p for p in target.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
-    return SiteResult(target, pages, len(files), size, packages, packages.report)
+    return SiteResult(target, pages, len(files), size, packages, packages.report, history)
 
 
 def _downloads_checksums(folder: Path) -> None:
@@ -255,6 +259,7 @@ def _render(
     user_templates: Path | None,
     checked: dict[str, evidence.Evidence],
     health: linkhealth.LinkHealth,
+    history: versions.Versions,
 ) -> int:
     """Write every page, the static files and the metadata into ``tmp``; return the number of pages."""
     root = tmp.resolve()
@@ -265,7 +270,10 @@ def _render(
         combined = packages.combined.slug
         downloads[combined] = _downloads(packages.combined, root, url)
     meta = catalog.metadata
-    metas = [dataset_meta(catalog, d, url, downloads.get(d.slug, [])) for d in data]
+    metas = [
+        versions.with_versions(dataset_meta(catalog, d, url, downloads.get(d.slug, [])), history)
+        for d in data
+    ]
     rules = quality.source_rules(catalog, data)
     measured = {
         m.slug: quality.measure(
@@ -335,6 +343,7 @@ def _render(
         quality=measured,
         links=health,
         kind_labels=rules.labels,
+        versions=history,
     )
     env = environment(user_templates)
     count = 0
@@ -446,6 +455,7 @@ def render_summary(result: SiteResult, lang: str, seconds: float | None = None) 
             + (" y el paquete combinado" if packages.combined else "")
             + f", {n_files} archivos en {shown}/{DOWNLOADS_DIR}/."
         )
+        lines.append(_versions_line(result, shown, lang))
         lines.append(
             f"Sitio: {result.pages} páginas (español en la raíz, inglés en en/) y {result.files} archivos "
             f"en {shown}/, {fmt_bytes(result.bytes, lang)} en total."
@@ -459,6 +469,7 @@ def render_summary(result: SiteResult, lang: str, seconds: float | None = None) 
             + (" and the combined package" if packages.combined else "")
             + f", {n_files} files in {shown}/{DOWNLOADS_DIR}/."
         )
+        lines.append(_versions_line(result, shown, lang))
         lines.append(
             f"Site: {result.pages} pages (Spanish at the root, English under en/) and {result.files} files "
             f"in {shown}/, {fmt_bytes(result.bytes, lang)} in all."
@@ -467,3 +478,24 @@ def render_summary(result: SiteResult, lang: str, seconds: float | None = None) 
             lines.append(f"Done in {seconds:.1f} s.")
         lines.append(f"Preview: ciudades serve --dir {shown}")
     return "\n".join(lines) + "\n"
+
+
+def _versions_line(result: SiteResult, shown: str, lang: str) -> str:
+    """How many earlier versions the site offers, or why it offers none (never a silent gap)."""
+    es = lang == "es"
+    history = result.versions
+    if history is None or history.state != "ok":
+        shallow = history is not None and history.state == "shallow"
+        if es:
+            why = "el clon de git no tiene el historial completo" if shallow else "el catálogo no está en git"
+            return f"Versiones anteriores: ninguna, {why}; el sitio ofrece solo la versión actual."
+        why = "the git clone lacks its full history" if shallow else "the catalog is not in git"
+        return f"Earlier versions: none, {why}; the site offers the current version only."
+    n = sum(len(v) for v in history.earlier.values())
+    datasets = sum(1 for v in history.earlier.values() if v)
+    if es:
+        sets = "1 conjunto de datos" if datasets == 1 else f"{datasets} conjuntos de datos"
+        what = f"{n} paquete{'' if n == 1 else 's'} de {sets}"
+        return f"Versiones anteriores: {what}, en {shown}/{DOWNLOADS_DIR}/<conjunto>/<versión>/."
+    what = f"{n} package{'' if n == 1 else 's'} for {datasets} dataset{'' if datasets == 1 else 's'}"
+    return f"Earlier versions: {what}, in {shown}/{DOWNLOADS_DIR}/<dataset>/<version>/."

@@ -31,6 +31,7 @@ FORMAT_NAMES = {
     "metadata-sheet": "CSV",
     "checksums": "SHA256SUMS",
     "zip": "ZIP",
+    "descriptor": "Data Package",
 }
 KIND_TEXT = {
     "csv": ("Tabla", "Table"),
@@ -51,6 +52,7 @@ KIND_TEXT = {
     ),
     "checksums": ("Huellas SHA-256 de todos los archivos", "SHA-256 of every file"),
     "zip": ("Todo lo anterior en un zip", "All of the above in one zip"),
+    "descriptor": ("Descriptor tal como se publicó", "Descriptor as it was published"),
 }
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
@@ -294,6 +296,29 @@ class QualityPanel:
 
 
 @dataclass(frozen=True)
+class VersionDoc:
+    """One version in a dataset page's Versions section."""
+
+    version: str
+    anchor: str
+    date: str
+    current: bool
+    source: str  # where an earlier version was read from (tag or commit); empty for the current one
+    files: list[FileDoc]
+    warning: str | None
+    notes: Markup | None
+
+
+@dataclass(frozen=True)
+class VersionsDoc:
+    """A dataset page's Versions section: the versions, newest first, or why there is only one."""
+
+    items: list[VersionDoc]
+    only_current: str | None
+    other: list[tuple[str, Markup]]
+
+
+@dataclass(frozen=True)
 class DatasetPage:
     meta: PageMeta
     title: str
@@ -316,6 +341,7 @@ class DatasetPage:
     badge_alt: str = ""
     badge_embed: str = ""
     panel: QualityPanel | None = None
+    versions: VersionsDoc | None = None
 
 
 @dataclass(frozen=True)

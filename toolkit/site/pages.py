@@ -20,6 +20,7 @@ from toolkit.catalog.remote import private_url
 from toolkit.report.findings import Report, group, location
 from toolkit.report.messages import CODES
 from toolkit.site import charts
+from toolkit.site import versions as site_versions
 from toolkit.site.context import (
     FORMAT_NAMES,
     KIND_TEXT,
@@ -103,6 +104,7 @@ class Pages:
     quality: dict[str, Quality] = field(default_factory=dict)  # slug → its quality figures
     links: LinkHealth | None = None  # what check-links last found, from its cache
     kind_labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # source kind → (es, en)
+    versions: site_versions.Versions = field(default_factory=lambda: site_versions.Versions("no-git"))
 
     def by_slug(self, slug: str) -> DatasetData:
         return next(d for d in self.data if d.slug == slug)
@@ -593,6 +595,7 @@ class Pages:
                 f'alt="{escape(self.badge_words(slug, lang))}"></a>'
             ),
             panel=self.panel(slug, lang, path),
+            versions=site_versions.section(m, self.versions, lambda f: self.file_doc(f, path, lang), lang),
         )
 
     def badge_state(self, slug: str, lang: str) -> tuple[str, str]:

@@ -373,6 +373,61 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fix": ("Cómo corregirlo", "How to fix it"),
     "code": ("Código", "Code"),
     "times": ("{n} veces", "{n} times"),
+    "versions_title": ("Versiones", "Versions"),
+    "versions_intro": (
+        "Cada versión publicada de este conjunto de datos, con su fecha, sus archivos y sus huellas "
+        "SHA-256, y lo que cambió en ella. Las versiones anteriores se reconstruyen del historial "
+        "del catálogo.",
+        "Every published version of this dataset, with its date, its files and their SHA-256 "
+        "checksums, and what changed in it. Earlier versions are rebuilt from the catalog's history.",
+    ),
+    "versions_current": ("versión actual", "current version"),
+    "versions_current_files": (
+        "Sus archivos son los de la sección Descargas.",
+        "Its files are those of the Downloads section.",
+    ),
+    "versions_from": ("tomada de {label}", "taken from {label}"),
+    "versions_files": ("Archivos de la versión {version}", "Files of version {version}"),
+    "versions_changes": ("Qué cambió", "What changed"),
+    "versions_no_notes": (
+        "El registro de cambios no tiene una entrada para esta versión.",
+        "The changelog has no entry for this version.",
+    ),
+    "versions_invalid": (
+        "Esta versión no pasa las comprobaciones de hoy ({n}). Se ofrece tal como se publicó, para "
+        "que puedas reproducir un trabajo que la usó; para datos nuevos, usa la versión actual.",
+        "This version does not pass today's checks ({n}). It is offered as it was published, so "
+        "work that used it can be reproduced; for new work, use the current version.",
+    ),
+    "versions_failed": (
+        "Esta versión no se pudo volver a empaquetar: {why}",
+        "This version could not be packaged again: {why}",
+    ),
+    "versions_only_no_git": (
+        "Solo la versión actual está disponible en esta copia: el catálogo no está en un repositorio "
+        "git, que es de donde salen las versiones anteriores.",
+        "Only the current version is available in this copy: the catalog is not in a git "
+        "repository, which is where earlier versions come from.",
+    ),
+    "versions_only_shallow": (
+        "Solo la versión actual está disponible en esta copia: es un clon de git sin el historial "
+        "completo («shallow»), así que las versiones anteriores no se pueden reconstruir.",
+        "Only the current version is available in this copy: it is a git clone without its full "
+        "history (shallow), so earlier versions cannot be rebuilt.",
+    ),
+    "versions_only_first": (
+        "Solo la versión actual está disponible en esta copia: el historial del catálogo no tiene "
+        "versiones anteriores de este conjunto de datos.",
+        "Only the current version is available in this copy: the catalog's history has no earlier "
+        "version of this dataset.",
+    ),
+    "versions_partial": (
+        "Solo se ofrecen sus tablas y su descriptor tal como se publicaron: con esos errores no se "
+        "pueden generar los demás formatos.",
+        "Only its tables and its descriptor are offered, as they were published: with those errors "
+        "the other formats cannot be made.",
+    ),
+    "versions_other": ("Otras entradas del registro de cambios", "Other changelog entries"),
     # ── partners ───────────────────────────────────────────────────────────────────────────────
     "partners_title": ("Contrapartes", "Partners"),
     "partners_intro": (
