@@ -377,18 +377,22 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     width = np.dtype(np.int64 if pa.types.is_large_string(values.type) else np.int32)
     offsets: Any = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=values.offset * width.itemsize)
     data = np.frombuffer(data_buf, dtype=np.uint8)
-    starts = offsets[:-1].astype(np.int64)
     cand = (offsets[1:] - offsets[:-1]) == 10
     if validity is not None and values.null_count:
         cand &= bools(values.is_valid())
     at = np.flatnonzero(cand)
     if not len(at):
         return y, m, d, ok
-    cells = data[starts[at][:, None] + np.arange(10)].astype(np.int64) - 48  # b"0" is 48
-    digits = cells[:, _DIGIT_AT]
-    shaped = ((digits >= 0) & (digits <= 9)).all(axis=1) & (cells[:, 4] == -3) & (cells[:, 7] == -3)  # "-"
+    first = int(offsets[at[0]])
+    if int(offsets[at[-1]]) - first == 10 * (len(at) - 1):
+        # The usual column: only empty cells between the ten-byte ones, which lie back to back.
+        cells = data[first : first + 10 * len(at)].reshape(-1, 10) - np.uint8(48)  # b"0" is 48
+    else:
+        cells = data[offsets[at].astype(np.int64)[:, None] + np.arange(10)] - np.uint8(48)
+    # In uint8, bytes below "0" wrap around above 9, and "-" (45) becomes 253.
+    shaped = (cells[:, _DIGIT_AT] <= 9).all(axis=1) & (cells[:, 4] == 253) & (cells[:, 7] == 253)
     at = at[shaped]
-    cells = cells[shaped]
+    cells = cells[shaped].astype(np.int16)  # a year fits in 16 bits
     ok[at] = True
     y[at] = cells[:, 0] * 1000 + cells[:, 1] * 100 + cells[:, 2] * 10 + cells[:, 3]
     m[at] = cells[:, 5] * 10 + cells[:, 6]
