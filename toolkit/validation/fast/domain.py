@@ -1,6 +1,4 @@
-"""The domain checks and the cdmx profile on blocks of columns, as the row-by-row ones.
-
-The domain checks and the cdmx profile on blocks of columns, with the same findings as
+"""The domain checks and the cdmx profile on blocks of columns, with the same findings as
 ``domain.check_resource`` and ``profiles.cdmx`` give on a whole table in memory.
 
 Each check first clears most cells with a vectorised test that only ever clears cells the
