@@ -1,6 +1,4 @@
-"""Cell checks of the fast engine: vectorised where a cell is certainly valid, else frictionless.
-
-Cell checks of the fast engine: a vectorised test that a cell is certainly valid, and
+"""Cell checks of the fast engine: a vectorised test that a cell is certainly valid, and
 frictionless's own cell reader for every other cell.
 
 The vectorised tests only ever accept: each one accepts a subset of what frictionless accepts
@@ -16,6 +14,10 @@ import re
 import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.validation.fast.npview import _single, among, bools, numbers
 from toolkit.validation.fast.npview import text as _text
@@ -122,6 +124,9 @@ class FieldPlan:
         self.value_reader = field.create_value_reader()
         self.cache: dict[Any, tuple[Any, list[tuple[str, str]]]] = {}
         self.vectorised = self._plan()
+        # Whether a missing value is fine here (frictionless reads it with no note): then the
+        # cells that hold one need no exact reading, unless they are part of a key.
+        self.missing_fine = not any(self.exact(v)[1] for v in self.missing)
         self.key_class = KEY_CLASSES.get(self.type)
 
     # exact path
@@ -170,8 +175,6 @@ class FieldPlan:
                 self.enum_strings = [v for v in self.enum_targets if isinstance(v, str)]
             return True
         if t in ("integer", "year"):
-            if t == "integer" and getattr(self.field, "bare_number", True) is False:
-                return self._bounds_ok(int)
             return self._bounds_ok(int)
         if t == "number":
             group = getattr(self.field, "group_char", "") or ""
@@ -223,9 +226,6 @@ class FieldPlan:
 
     def certainly_valid(self, raw: Any, missing: Any) -> tuple[Any, Any]:
         """A mask of cells that are certainly valid with no notes, and their canonical key text."""
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
         n = len(raw)
         if not self.vectorised or n == 0:
@@ -236,7 +236,7 @@ class FieldPlan:
         t = self.type
         if t in ("string", "any"):
             if self.format == "uri":
-                ok &= _np_bool(pc.match_substring_regex(raw, _URI_SCHEME))
+                ok &= bools(pc.match_substring_regex(raw, _URI_SCHEME))
             if "minLength" in c or "maxLength" in c:
                 length = numbers(pc.utf8_length(raw))
                 if "minLength" in c:
@@ -244,17 +244,17 @@ class FieldPlan:
                 if "maxLength" in c:
                     ok &= length <= c["maxLength"]
             if "pattern" in c:
-                ok &= _np_bool(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
+                ok &= bools(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
             if self.enum_strings is not None:
                 ok &= among(raw, self.enum_strings)
             canon = raw
         elif t in ("integer", "year"):
-            ok &= _np_bool(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
+            ok &= bools(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
             values = pc.cast(pc.if_else(pa.array(ok), raw, _text("0")), pa.int64())
             ok &= self._compare(numbers(values), int)
             canon = pc.cast(values, pa.string())
         elif t == "number":
-            ok &= _np_bool(pc.match_substring_regex(raw, self.number_regex))
+            ok &= bools(pc.match_substring_regex(raw, self.number_regex))
             text = pc.if_else(pa.array(ok), raw, _text("0"))
             if self.group:
                 text = pc.replace_substring(text, self.group, "")
@@ -262,17 +262,17 @@ class FieldPlan:
                 text = pc.replace_substring(text, self.decimal, ".")
             digits = (
                 numbers(pc.utf8_length(text))
-                - _np_bool(pc.starts_with(text, "-"))
-                - _np_bool(pc.match_substring(text, "."))
+                - bools(pc.starts_with(text, "-"))
+                - bools(pc.match_substring(text, "."))
             )
             ok &= digits <= 15
             values = numbers(pc.cast(pc.if_else(pa.array(ok), text, _text("0")), pa.float64()))
             ok &= self._compare(values, float)
         elif t == "boolean":
-            truthy = _np_bool(
+            truthy = bools(
                 pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.true_values], pa.string()))
             )
-            falsy = _np_bool(
+            falsy = bools(
                 pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.false_values], pa.string()))
             )
             ok &= truthy | falsy
@@ -286,8 +286,6 @@ class FieldPlan:
 
     def _compare(self, values: Any, kind: Any) -> Any:
         import datetime as dt
-
-        import numpy as np
 
         ok = np.ones(len(values), dtype=bool)
         c = self.constraints
@@ -344,7 +342,6 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     The ten bytes of each cell are read straight from the array's buffers: a quarter of the time
     of a regular expression and three substring casts.
     """
-    import numpy as np
 
     y, m, d, ok = _ymd(values)
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
@@ -364,8 +361,6 @@ _DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
 def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     """Year, month and day of the cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes)
     and a mask of those cells; 0 elsewhere."""
-    import numpy as np
-    import pyarrow as pa
 
     values = _single_string(values)
     n = len(values)
@@ -401,13 +396,8 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
 
 
 def _single_string(arr: Any) -> Any:
-    import pyarrow as pa
 
     arr = _single(arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     return arr
-
-
-def _np_bool(arr: Any) -> Any:
-    return bools(arr)
