@@ -343,32 +343,34 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     of a regular expression and three substring casts.
     """
 
-    y, m, d, ok = _ymd(values)
+    ok, days = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.int64)
+    at, y, m, d = _ymd(values)
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-    mm = np.clip(m, 1, 12)
-    limit = month_days[mm - 1] + ((mm == 2) & leap)
-    ok &= (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= limit)
-    y, mm, dd = np.where(ok, y, 1970), np.where(ok, mm, 1), np.where(ok, d, 1)
-    months = ((y - 1970) * 12 + (mm - 1)).astype("datetime64[M]")
-    days = months.astype("datetime64[D]").astype(np.int64) + (dd - 1)
+    limit = _MONTH_DAYS[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
+    good = (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= limit)
+    at, y, m, d = at[good], y[good] - (m[good] <= 2), m[good], d[good]
+    # Days since 1970 from the calendar date in integers (H. Hinnant's days_from_civil).
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
+    ok[at] = True
+    days[at] = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
     return ok, days
 
 
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 _DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
 
 
 def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
-    """Year, month and day of the cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes)
-    and a mask of those cells; 0 elsewhere."""
-
+    """The cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes): their indices, and
+    their year, month and day."""
     values = _single_string(values)
     n = len(values)
-    y, m, d = (np.zeros(n, dtype=np.int64) for _ in range(3))
-    ok = np.zeros(n, dtype=bool)
+    none = np.zeros(0, dtype=np.int64)
     validity, offsets_buf, data_buf = values.buffers()[:3]
     if n == 0 or data_buf is None or data_buf.size == 0:
-        return y, m, d, ok
+        return none, none, none, none
     width = np.dtype(np.int64 if pa.types.is_large_string(values.type) else np.int32)
     offsets: Any = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=values.offset * width.itemsize)
     data = np.frombuffer(data_buf, dtype=np.uint8)
@@ -377,7 +379,7 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
         cand &= bools(values.is_valid())
     at = np.flatnonzero(cand)
     if not len(at):
-        return y, m, d, ok
+        return none, none, none, none
     first = int(offsets[at[0]])
     if int(offsets[at[-1]]) - first == 10 * (len(at) - 1):
         # The usual column: only empty cells between the ten-byte ones, which lie back to back.
@@ -386,13 +388,9 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
         cells = data[offsets[at].astype(np.int64)[:, None] + np.arange(10)] - np.uint8(48)
     # In uint8, bytes below "0" wrap around above 9, and "-" (45) becomes 253.
     shaped = (cells[:, _DIGIT_AT] <= 9).all(axis=1) & (cells[:, 4] == 253) & (cells[:, 7] == 253)
-    at = at[shaped]
-    cells = cells[shaped].astype(np.int16)  # a year fits in 16 bits
-    ok[at] = True
-    y[at] = cells[:, 0] * 1000 + cells[:, 1] * 100 + cells[:, 2] * 10 + cells[:, 3]
-    m[at] = cells[:, 5] * 10 + cells[:, 6]
-    d[at] = cells[:, 8] * 10 + cells[:, 9]
-    return y, m, d, ok
+    cells = cells[shaped].astype(np.int64)
+    y = cells[:, 0] * 1000 + cells[:, 1] * 100 + cells[:, 2] * 10 + cells[:, 3]
+    return at[shaped], y, cells[:, 5] * 10 + cells[:, 6], cells[:, 8] * 10 + cells[:, 9]
 
 
 def _single_string(arr: Any) -> Any:
