@@ -142,7 +142,9 @@ class DomainCheck:
                 return None
             if i not in present_cache:
                 col = column(i)
-                mask = bools(col.is_valid()) & ~among(col, self.missing)
+                mask = ~among(col, self.missing)
+                if col.null_count:  # cells a short row does not have
+                    mask &= bools(col.is_valid())
                 present_cache[i] = (col, mask)
             return present_cache[i]
 
