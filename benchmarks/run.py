@@ -1,4 +1,4 @@
-"""One command for the validation benchmarks: ``python benchmarks/run.py`` (``--quick``: a minute).
+"""One command for the validation benchmarks: ``python benchmarks/run.py`` (``--quick``: a minute or two).
 
 Prints, for two synthetic tables — the 23-column funding table of the catalog's schema and an
 11-column funding-like table (``benchmarks/grants.schema.yaml``) — at 10k, 100k, 1M and 10M rows
@@ -40,19 +40,22 @@ FRICTIONLESS = str(BIN / "frictionless")
 SCHEMA = REPO / "schemas" / "funding.schema.yaml"
 # name → (schema, number of columns)
 TABLES = {"funding": (SCHEMA, 23), "grants": (HERE / "grants.schema.yaml", 11)}
-# The floor: reading the same file with nothing checked (multithreaded, types inferred).
-# Each prints the seconds of the read call alone (without starting Python and importing).
+# The floor: reading the same file with nothing checked, multithreaded. Each prints the seconds of
+# the read call alone (without starting Python and importing); "text" reads every cell as a
+# string, as the engine does, "typed" lets pyarrow infer the types.
 _PYARROW_READ = (
-    "import sys, time, pyarrow.csv as c\n"
+    "import csv, sys, time, pyarrow as pa, pyarrow.csv as c\n"
+    "names = next(csv.reader(open(sys.argv[1], encoding='utf-8'))) if sys.argv[2] == 'text' else None\n"
     "t = time.perf_counter()\n"
     "c.read_csv(sys.argv[1], read_options=c.ReadOptions(use_threads=True),\n"
     "           parse_options=c.ParseOptions(newlines_in_values=True,\n"
-    "                                        invalid_row_handler=lambda row: 'skip'))\n"
+    "                                        invalid_row_handler=lambda row: 'skip'),\n"
+    "           convert_options=c.ConvertOptions(column_types=dict.fromkeys(names or [], pa.string())))\n"
     "print(time.perf_counter() - t)\n"
 )
 _POLARS_READ = (
     "import sys, time, polars\nt = time.perf_counter()\n"
-    "polars.read_csv(sys.argv[1], truncate_ragged_lines=True)\n"
+    "polars.read_csv(sys.argv[1], infer_schema=False, truncate_ragged_lines=True)\n"
     "print(time.perf_counter() - t)\n"
 )
 _MEASURE = (
@@ -218,7 +221,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="10000,100000,1000000,10000000")
-    parser.add_argument("--quick", action="store_true", help="100k rows of each table, about a minute")
+    parser.add_argument("--quick", action="store_true", help="100k rows of each table, a minute or two")
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--frictionless-max", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "ciudades-bench")
@@ -236,16 +239,17 @@ def main() -> None:
         "s: wall seconds; cpu: CPU seconds (user + system) of the process and its threads; "
         "MiB: peak resident memory.\n"
         "×fl: frictionless's wall time over ciudades's; ×pa: ciudades's wall time over a bare "
-        "multithreaded pyarrow read of the same file"
-        + (" (×pl: over a bare polars read)" if polars else "")
-        + "; read: the read call alone, without starting Python and importing pyarrow (or polars)"
+        "multithreaded pyarrow read of the same file as text (the cells as strings, as the engine "
+        "reads them)" + (", ×pl: over a bare polars read as text" if polars else "") + ".\n"
+        "pyarrow typed: the same read letting pyarrow infer the types; "
+        "read: the read call alone, without starting Python and importing pyarrow (or polars)"
     )
     print()
     head = (
         f"{'table':8} {'rows':>10} {'variant':7} {'MB':>7} | {'ciudades s':>10} {'cpu':>6} {'MiB':>5} | "
         f"{'frictionless s':>14} {'cpu':>6} {'MiB':>5} | "
-        f"{'pyarrow s':>9} {'read':>5} {'cpu':>5} {'MiB':>5} | "
-        + (f"{'polars s':>8} {'read':>5} {'MiB':>5} | " if polars else "")
+        f"{'pyarrow typed s':>15} {'read':>5} | {'pyarrow text s':>14} {'read':>5} {'cpu':>5} {'MiB':>5} | "
+        + (f"{'polars text s':>13} {'read':>5} {'MiB':>5} | " if polars else "")
         + f"{'×fl':>6} {'×pa':>5}"
         + (f" {'×pl':>5}" if polars else "")
         + f" {'same errors':>11}"
@@ -261,7 +265,8 @@ def main() -> None:
                 mb = path.stat().st_size / 1e6
                 validate = [CIUDADES, "validate", str(path), "--schema", str(schema)]
                 ours = run([*validate, "--format", "json", "--engine", "fast"])
-                floor = run([sys.executable, "-c", _PYARROW_READ, str(path)])
+                typed = run([sys.executable, "-c", _PYARROW_READ, str(path), "typed"])
+                floor = run([sys.executable, "-c", _PYARROW_READ, str(path), "text"])
                 line = (
                     f"{table:8} {rows:>10,} {'1% bad' if bad else 'valid':7} {mb:7.1f} | "
                     f"{ours.wall:10.2f} {ours.cpu:6.2f} {ours.rss:5.0f} | "
@@ -276,11 +281,12 @@ def main() -> None:
                     expected = errors_frictionless(fl.output, json.loads(schema_json.read_text("utf-8")))
                     same = "yes" if errors_ours(ours.output) == expected else "NO"
                 read = _seconds(floor)
-                line += f"{theirs} | {floor.wall:9.2f} {read:5.2f} {floor.cpu:5.2f} {floor.rss:5.0f} | "
+                line += f"{theirs} | {typed.wall:15.2f} {_seconds(typed):5.2f} | "
+                line += f"{floor.wall:14.2f} {read:5.2f} {floor.cpu:5.2f} {floor.rss:5.0f} | "
                 ratios = f"{ratio:>6} {ours.wall / floor.wall:4.1f}×"
                 if polars:
                     pl = run([sys.executable, "-c", _POLARS_READ, str(path)])
-                    line += f"{pl.wall:8.2f} {_seconds(pl):5.2f} {pl.rss:5.0f} | "
+                    line += f"{pl.wall:13.2f} {_seconds(pl):5.2f} {pl.rss:5.0f} | "
                     ratios += f" {ours.wall / pl.wall:4.1f}×" if pl.code == 0 else f" {'—':>5}"
                 print(f"{line}{ratios} {same:>11}", flush=True)
     print()
