@@ -1,14 +1,18 @@
-"""One command for the validation benchmarks: ``python benchmarks/run.py``.
+"""One command for the validation benchmarks: ``python benchmarks/run.py`` (``--quick``: a minute or two).
 
-Prints, for synthetic funding tables of 10k, 100k, 1M and 10M rows (valid, and with 1% of rows
-spoiled): size, wall time, rows per second and peak memory of ``ciudades validate`` and, up to
-1M rows, of ``frictionless validate`` on the same file, their ratio, and whether both report the
-same errors. Then: foreign keys of 1M funding rows against 100k agreements, the start-up time of
-``ciudades --help`` and the validation of the shipped catalog. Every figure is measured in this
-run, each command in a fresh process; nothing is extrapolated.
+Prints, for two synthetic tables — the 23-column funding table of the catalog's schema and an
+11-column funding-like table (``benchmarks/grants.schema.yaml``) — at 10k, 100k, 1M and 10M rows
+(valid, and with 1% of rows spoiled): size, wall and CPU time and peak memory of ``ciudades
+validate``, of ``frictionless validate`` on the same file (up to 1M rows) and of a bare
+multithreaded ``pyarrow.csv.read_csv`` of it (and a bare ``polars.read_csv`` when polars can be
+imported), with the ratios, and whether ``ciudades`` and frictionless report the same errors.
+Then: foreign keys of 1M funding rows against 100k agreements, the start-up time of ``ciudades
+--help`` and the validation of the shipped catalog. Every figure is measured in this run, each
+command in a fresh process; nothing is extrapolated.
 
-Options: ``--sizes 10000,100000`` to run fewer sizes, ``--data DIR`` for the generated files
-(default: a folder in the system's temporary directory, reused between runs).
+Options: ``--quick`` (100k rows, both tables), ``--sizes 10000,100000`` to run fewer sizes,
+``--tables grants`` for one table, ``--data DIR`` for the generated files (default: a folder in
+the system's temporary directory, reused between runs).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -33,16 +38,57 @@ BIN = Path(sys.executable).parent
 CIUDADES = str(BIN / "ciudades")
 FRICTIONLESS = str(BIN / "frictionless")
 SCHEMA = REPO / "schemas" / "funding.schema.yaml"
+# name → (schema, number of columns)
+TABLES = {"funding": (SCHEMA, 23), "grants": (HERE / "grants.schema.yaml", 11)}
+# The floor: reading the same file with nothing checked, multithreaded. Each prints the seconds of
+# the read call alone (without starting Python and importing); "text" reads every cell as a
+# string, as the engine does, "typed" lets pyarrow infer the types.
+_PYARROW_READ = (
+    "import csv, sys, time, pyarrow as pa, pyarrow.csv as c\n"
+    "names = next(csv.reader(open(sys.argv[1], encoding='utf-8'))) if sys.argv[2] == 'text' else None\n"
+    "t = time.perf_counter()\n"
+    "c.read_csv(sys.argv[1], read_options=c.ReadOptions(use_threads=True),\n"
+    "           parse_options=c.ParseOptions(newlines_in_values=True,\n"
+    "                                        invalid_row_handler=lambda row: 'skip'),\n"
+    "           convert_options=c.ConvertOptions(column_types=dict.fromkeys(names or [], pa.string())))\n"
+    "print(time.perf_counter() - t)\n"
+)
+_POLARS_READ = (
+    "import sys, time, polars\nt = time.perf_counter()\n"
+    "polars.read_csv(sys.argv[1], infer_schema=False, truncate_ragged_lines=True)\n"
+    "print(time.perf_counter() - t)\n"
+)
 _MEASURE = (
     "import json, resource, subprocess, sys, time\n"
     "t = time.perf_counter()\n"
     "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
     "wall = time.perf_counter() - t\n"
-    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
     "sys.stderr.buffer.write(p.stderr)\n"
-    "sys.stderr.write('\\n' + json.dumps({'wall': wall, 'rss_mb': rss / 1024, 'code': p.returncode}))\n"
+    "cpu = u.ru_utime + u.ru_stime\n"
+    "stats = {'wall': wall, 'cpu': cpu, 'rss_mb': u.ru_maxrss / 1024, 'code': p.returncode}\n"
+    "sys.stderr.write('\\n' + json.dumps(stats))\n"
     "sys.stdout.buffer.write(p.stdout)\n"
 )
+
+
+class Run:
+    """Wall and CPU seconds, peak RSS (MiB) and exit code of one command, and its output."""
+
+    def __init__(self, stats: dict[str, float], output: bytes) -> None:
+        self.wall, self.cpu, self.rss, self.code = stats["wall"], stats["cpu"], stats["rss_mb"], stats["code"]
+        self.output = output
+
+
+def run(cmd: list[str], cwd: Path = REPO, *, log: bool = False) -> Run:
+    """``cmd`` run in a fresh process: its times, peak memory and output (its standard error
+    instead with ``log``)."""
+    env = {**os.environ, "CI": "true"}
+    p = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *cmd], cwd=cwd, env=env, capture_output=True, check=False
+    )
+    *err, last = p.stderr.decode(errors="replace").strip().splitlines()
+    return Run(json.loads(last), "\n".join(err).encode() if log else p.stdout)
 
 
 def measure(cmd: list[str], cwd: Path = REPO, *, log: bool = False) -> tuple[float, float, bytes]:
@@ -57,35 +103,38 @@ def measure(cmd: list[str], cwd: Path = REPO, *, log: bool = False) -> tuple[flo
     return stats["wall"], stats["rss_mb"], "\n".join(err).encode() if log else p.stdout
 
 
-def funding_file(data: Path, rows: int, bad: bool) -> Path:
-    path = data / f"funding-{rows}{'-bad' if bad else ''}.csv"
+def funding_file(data: Path, rows: int, bad: bool, table: str = "funding") -> Path:
+    path = data / f"{table}-{rows}{'-bad' if bad else ''}.csv"
     if path.exists():
         return path
     if rows > 1_000_000 and rows % 1_000_000 == 0:
         # 10M rows: copies of the 1M table with the ids renamed per copy (fast, bounded memory)
-        base = funding_file(data, 1_000_000, bad)
+        base = funding_file(data, 1_000_000, bad, table)
+        letter = table[0].encode()
         with base.open("rb") as fh:
             header = fh.readline()
             body = fh.read()
         with path.open("wb") as out:
             out.write(header)
             for copy in range(rows // 1_000_000):
-                part = body.replace(b"\nf-", f"\nf{copy}-".encode())
-                out.write(f"f{copy}-".encode() + part[2:] if part.startswith(b"f-") else part)
+                part = body.replace(b"\n" + letter + b"-", b"\n" + letter + f"{copy}-".encode())
+                if part.startswith(letter + b"-"):
+                    part = letter + f"{copy}-".encode() + part[2:]
+                out.write(part)
         return path
-    synth.write_funding(path, rows, bad=0.01 if bad else 0.0, seed=rows)
+    synth.write_funding(path, rows, bad=0.01 if bad else 0.0, seed=rows, table=table)
     return path
 
 
-def resolved_schema(data: Path) -> Path:
-    """The funding schema as frictionless receives it from us (codelists inlined as enums)."""
+def resolved_schema(data: Path, schema: Path = SCHEMA) -> Path:
+    """A schema as frictionless receives it from us (codelists inlined as enums)."""
     from toolkit.catalog.model import single_table_catalog
     from toolkit.validation.structure import frictionless_schema
 
-    target = data / "funding.resolved.json"
+    target = data / f"{schema.name.split('.')[0]}.resolved.json"
     probe = data / "probe.csv"
-    probe.write_text("funding_id\n", encoding="utf-8")
-    catalog, _ = single_table_catalog(probe, SCHEMA)
+    probe.write_text("x\n", encoding="utf-8")
+    catalog, _ = single_table_catalog(probe, schema)
     spec = catalog.datasets[0].resources[0]
     target.write_text(
         json.dumps(frictionless_schema(spec, {spec.name}), ensure_ascii=False), encoding="utf-8"
@@ -117,13 +166,31 @@ def errors_ours(output: bytes) -> list[tuple[str, int | None, str | None]]:
     ]
 
 
-def errors_frictionless(output: bytes) -> list[tuple[str, int | None, str | None]]:
+def errors_frictionless(output: bytes, schema: dict[str, Any]) -> list[tuple[str, int | None, str | None]]:
+    """frictionless's errors, less the ones ``ciudades`` deliberately reports once instead of
+    twice (``validator.one_per_mistake``): a ``unique-error`` beside the ``primary-key`` of the
+    same repeated one-field key, and a ``primary-key`` beside the required ``constraint-error`` of
+    an empty one."""
     report = json.loads(output)
+    pk = schema.get("primaryKey", [])
+    pk = [pk] if isinstance(pk, str) else pk
+    at = [f["name"] for f in schema.get("fields", [])].index(pk[0]) if len(pk) == 1 else -1
     out = []
     for task in report.get("tasks", []):
-        for e in task.get("errors", []):
+        errors = task.get("errors", [])
+        keyed = {e.get("rowNumber"): e.get("cells", []) for e in errors if e["type"] == "primary-key"}
+        required = {
+            e.get("rowNumber") for e in errors if e["type"] == "constraint-error" and e.get("fieldName") in pk
+        }
+        for e in errors:
             code = e["type"]
             row = e.get("rowNumber") or 1
+            cells = keyed.get(row)
+            key_cell = cells[at] if cells is not None and 0 <= at < len(cells) else None
+            if code == "unique-error" and at >= 0 and e.get("fieldName") == pk[0] and key_cell:
+                continue  # reported once, as the primary-key
+            if code == "primary-key" and at >= 0 and row in required and not key_cell:
+                continue  # an empty key: reported once, as the required constraint-error
             field = e.get("fieldName") or None
             out.append((code, row, field if code not in ("primary-key", "foreign-key") else None))
     return out
@@ -136,65 +203,94 @@ def count_rows(path: Path) -> int:
         return sum(1 for _ in csv.reader(fh)) - 1
 
 
+def _seconds(done: Run) -> float:
+    """The seconds a bare read printed (NaN if it failed: a file pyarrow or polars refuses)."""
+    try:
+        return float(done.output)
+    except ValueError:
+        return float("nan")
+
+
+def _polars_available() -> bool:
+    probe = subprocess.run([sys.executable, "-c", "import polars"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="10000,100000,1000000,10000000")
+    parser.add_argument("--quick", action="store_true", help="100k rows of each table, a minute or two")
+    parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--frictionless-max", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "ciudades-bench")
     args = parser.parse_args()
     data: Path = args.data
     data.mkdir(parents=True, exist_ok=True)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    schema_json = resolved_schema(data)
+    sizes = [100_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    tables = [t for t in args.tables.split(",") if t]
+    polars = _polars_available()
     print(
-        f"cores: {os.cpu_count()}   python: {sys.version.split()[0]}   "
-        "data: synthetic funding tables (23 columns)"
+        f"cores: {os.cpu_count()}   python: {sys.version.split()[0]}   data: synthetic funding tables "
+        f"({', '.join(f'{t}: {TABLES[t][1]} columns' for t in tables)})"
+    )
+    print(
+        "s: wall seconds; cpu: CPU seconds (user + system) of the process and its threads; "
+        "MiB: peak resident memory.\n"
+        "×fl: frictionless's wall time over ciudades's; ×pa: ciudades's wall time over a bare "
+        "multithreaded pyarrow read of the same file as text (the cells as strings, as the engine "
+        "reads them)" + (", ×pl: over a bare polars read as text" if polars else "") + ".\n"
+        "pyarrow typed: the same read letting pyarrow infer the types; "
+        "read: the read call alone, without starting Python and importing pyarrow (or polars)"
     )
     print()
     head = (
-        f"{'rows':>10} {'variant':8} {'MB':>7} | {'ciudades s':>10} {'rows/s':>10} {'RSS MiB':>8} | "
-        f"{'frictionless s':>14} {'rows/s':>8} {'RSS MiB':>8} | {'ratio':>6} {'same errors':>11}"
+        f"{'table':8} {'rows':>10} {'variant':7} {'MB':>7} | {'ciudades s':>10} {'cpu':>6} {'MiB':>5} | "
+        f"{'frictionless s':>14} {'cpu':>6} {'MiB':>5} | "
+        f"{'pyarrow typed s':>15} {'read':>5} | {'pyarrow text s':>14} {'read':>5} {'cpu':>5} {'MiB':>5} | "
+        + (f"{'polars text s':>13} {'read':>5} {'MiB':>5} | " if polars else "")
+        + f"{'×fl':>6} {'×pa':>5}"
+        + (f" {'×pl':>5}" if polars else "")
+        + f" {'same errors':>11}"
     )
     print(head)
     print("-" * len(head))
     for rows in sizes:
-        for bad in (False, True):
-            path = funding_file(data, rows, bad)
-            mb = path.stat().st_size / 1e6
-            records = rows if not bad else None
-            wall, rss, out = measure(
-                [
-                    CIUDADES,
-                    "validate",
-                    str(path),
-                    "--schema",
-                    str(SCHEMA),
-                    "--format",
-                    "json",
-                    "--engine",
-                    "fast",
-                ]
-            )
-            if records is None:
-                records = json.loads(out)["stats"]["rows"]
-            ours = f"{wall:10.2f} {records / wall:10,.0f} {rss:8.0f}"
-            theirs, ratio, same = f"{'—':>14} {'—':>8} {'—':>8}", "—", "—"
-            if rows <= args.frictionless_max:
-                fwall, frss, fout = measure(  # frictionless only reads paths relative to where it runs
-                    [FRICTIONLESS, "validate", path.name, "--schema", schema_json.name, "--json"], cwd=data
+        for table in tables:
+            schema = TABLES[table][0]
+            schema_json = resolved_schema(data, schema)
+            for bad in (False, True):
+                path = funding_file(data, rows, bad, table)
+                mb = path.stat().st_size / 1e6
+                validate = [CIUDADES, "validate", str(path), "--schema", str(schema)]
+                ours = run([*validate, "--format", "json", "--engine", "fast"])
+                typed = run([sys.executable, "-c", _PYARROW_READ, str(path), "typed"])
+                floor = run([sys.executable, "-c", _PYARROW_READ, str(path), "text"])
+                line = (
+                    f"{table:8} {rows:>10,} {'1% bad' if bad else 'valid':7} {mb:7.1f} | "
+                    f"{ours.wall:10.2f} {ours.cpu:6.2f} {ours.rss:5.0f} | "
                 )
-                theirs = f"{fwall:14.2f} {records / fwall:8,.0f} {frss:8.0f}"
-                ratio = f"{fwall / wall:5.1f}×"
-                same = "yes" if errors_ours(out) == errors_frictionless(fout) else "NO"
-            print(
-                f"{rows:>10,} {'1% bad' if bad else 'valid':8} {mb:7.1f} | {ours} | {theirs} | "
-                f"{ratio:>6} {same:>11}",
-                flush=True,
-            )
+                theirs, ratio, same = f"{'—':>14} {'—':>6} {'—':>5}", "—", "—"
+                if rows <= args.frictionless_max:
+                    # frictionless only reads paths relative to where it runs
+                    fl_cmd = [FRICTIONLESS, "validate", path.name, "--schema", schema_json.name, "--json"]
+                    fl = run(fl_cmd, cwd=data)
+                    theirs = f"{fl.wall:14.2f} {fl.cpu:6.2f} {fl.rss:5.0f}"
+                    ratio = f"{fl.wall / ours.wall:5.1f}×"
+                    expected = errors_frictionless(fl.output, json.loads(schema_json.read_text("utf-8")))
+                    same = "yes" if errors_ours(ours.output) == expected else "NO"
+                read = _seconds(floor)
+                line += f"{theirs} | {typed.wall:15.2f} {_seconds(typed):5.2f} | "
+                line += f"{floor.wall:14.2f} {read:5.2f} {floor.cpu:5.2f} {floor.rss:5.0f} | "
+                ratios = f"{ratio:>6} {ours.wall / floor.wall:4.1f}×"
+                if polars:
+                    pl = run([sys.executable, "-c", _POLARS_READ, str(path)])
+                    line += f"{pl.wall:13.2f} {_seconds(pl):5.2f} {pl.rss:5.0f} | "
+                    ratios += f" {ours.wall / pl.wall:4.1f}×" if pl.code == 0 else f" {'—':>5}"
+                print(f"{line}{ratios} {same:>11}", flush=True)
     print()
-    if 1_000_000 in sizes:
+    if 1_000_000 in sizes and "funding" in tables:
         root = data / "fk"
         if not (root / "datasets" / "synth" / "funding.csv").exists():
             synth.make_catalog(root, partners=1000, agreements=100_000, funding=0, seed=1)

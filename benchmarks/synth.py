@@ -206,6 +206,42 @@ def funding_rows(rng: random.Random, n: int, agreements: int, partners: int) -> 
     return rows
 
 
+_PEOPLE = ["Fundación", "Asociación Civil", "Cooperativa", "Instituto", "Colectivo", "Universidad"]
+_NAMES = ["Ñandú", "Peñalolén", "São Tomé", "Çatalhöyük", "Müller", "Zoë", "Añil", "Xochimilco", "Bogotá"]
+_PROVIDERS = [
+    "Agencia Española de Cooperación",
+    "Deutsche Gesellschaft für Internationale Zusammenarbeit",
+    "Unión Europea",
+    "Banco Interamericano de Desarrollo",
+    "Fondation de France",
+]
+
+
+def grants_rows(rng: random.Random, n: int) -> list[list[str]]:
+    """Rows of the 11-column benchmark table (``benchmarks/grants.schema.yaml``)."""
+    rows = []
+    for i in range(n):
+        amount = f"{rng.randint(1, 10**7)}.{rng.randint(0, 99):02d}" if rng.random() < 0.9 else ""
+        value_date = _date(rng, 1990, 2015)
+        end = _date(rng, 2016, 2030) if rng.random() < 0.6 else ""
+        rows.append(
+            [
+                f"g-{i}",
+                f"{rng.choice(_PEOPLE)} {rng.choice(_NAMES)} {i % 9973}",
+                rng.choice(_PROVIDERS),
+                amount,
+                rng.choice(CURRENCIES) if amount else "",
+                value_date,
+                end,
+                rng.choice(["planned", "active", "closed", "cancelled"]),
+                f"https://example.org/subvenciones/{i}",
+                f"Apoyo a la organización comunitaria número {i}",
+                _notes(rng, i),
+            ]
+        )
+    return rows
+
+
 def spoil(rng: random.Random, rows: list[list[str]], schema: dict[str, Any], rate: float) -> list[Any]:
     """Replace about ``rate`` of the rows by a row with one seeded error (a cell, or its shape)."""
     fields = schema["fields"]
@@ -287,19 +323,25 @@ def make_catalog(
     return folder
 
 
-def write_funding(path: Path, rows: int, *, bad: float = 0.0, seed: int = 0, chunk: int = 100_000) -> None:
+def write_funding(
+    path: Path, rows: int, *, bad: float = 0.0, seed: int = 0, chunk: int = 100_000, table: str = "funding"
+) -> None:
     """A large funding table written in chunks (bounded memory), with ids referring to
-    ``a-0 … a-99999`` and ``p-0 … p-999``."""
+    ``a-0 … a-99999`` and ``p-0 … p-999``; with ``table="grants"``, the 11-column benchmark table."""
     rng = random.Random(seed)
-    schema = _schema("funding")
+    if table == "grants":
+        schema = yaml.safe_load((REPO / "benchmarks" / "grants.schema.yaml").read_text(encoding="utf-8"))
+    else:
+        schema = _schema("funding")
     header = [f["name"] for f in schema["fields"]]
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(header)
         for start in range(0, rows, chunk):
-            block = funding_rows(rng, min(chunk, rows - start), 100_000, 1000)
+            size = min(chunk, rows - start)
+            block = grants_rows(rng, size) if table == "grants" else funding_rows(rng, size, 100_000, 1000)
             for row in block:
-                row[0] = f"f-{start}-{row[0][2:]}"
+                row[0] = f"{row[0][0]}-{start}-{row[0][2:]}"
             for row in spoil(rng, block, schema, bad) if bad else block:
                 if row is None:
                     fh.write("\n")

@@ -46,6 +46,7 @@ class Block:
     irregular: dict[int, list[str]] = field(default_factory=dict)
     longest_line: int = 0
     longest_at: int = 0  # physical line of the longest line
+    line_feeds: int = 0
     data: bytes = b""
 
     def lines(self, records: list[int]) -> dict[int, int]:
@@ -200,7 +201,7 @@ class CsvBlocks:
                 index += 1
                 offset += len(data)
                 row += block.n_records
-                line += data.count(b"\n")
+                line += block.line_feeds
                 if eof and not pending:
                     return
 
@@ -222,11 +223,13 @@ class CsvBlocks:
             invalid.append(1)
             return "skip"
 
-        # Python checks UTF-8 faster than pyarrow's converter does (and pure ASCII in a blink).
-        if not data.isascii():
+        if not data.isascii():  # Arrow checks the block as one string 2.5 times faster than decode
+            whole = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
             try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as ex:
+                pa.Array.from_buffers(pa.large_string(), 1, [None, whole, pa.py_buffer(data)]).validate(
+                    full=True
+                )
+            except pa.ArrowInvalid as ex:
                 raise Unsupported(f"the block is not UTF-8: {ex}") from ex
         try:
             table = pcsv.read_csv(
@@ -255,6 +258,7 @@ class CsvBlocks:
         n_rows = table.num_rows
         block = Block(index, offset, len(data), row, line, n_rows, columns, data=data)
         block.longest_line, block.longest_at = longest, line + longest_at
+        block.line_feeds = len(feeds)
         maybe_blank = data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data or not ncols
         if invalid or maybe_blank:
             starts, stops, _, _ = _record_spans(arr)

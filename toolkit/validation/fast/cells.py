@@ -1,6 +1,4 @@
-"""Cell checks of the fast engine: vectorised where a cell is certainly valid, else frictionless.
-
-Cell checks of the fast engine: a vectorised test that a cell is certainly valid, and
+"""Cell checks of the fast engine: a vectorised test that a cell is certainly valid, and
 frictionless's own cell reader for every other cell.
 
 The vectorised tests only ever accept: each one accepts a subset of what frictionless accepts
@@ -16,6 +14,10 @@ import re
 import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.validation.fast.npview import _single, among, bools, numbers
 from toolkit.validation.fast.npview import text as _text
@@ -122,6 +124,9 @@ class FieldPlan:
         self.value_reader = field.create_value_reader()
         self.cache: dict[Any, tuple[Any, list[tuple[str, str]]]] = {}
         self.vectorised = self._plan()
+        # Whether a missing value is fine here (frictionless reads it with no note): then the
+        # cells that hold one need no exact reading, unless they are part of a key.
+        self.missing_fine = not any(self.exact(v)[1] for v in self.missing)
         self.key_class = KEY_CLASSES.get(self.type)
 
     # exact path
@@ -170,8 +175,6 @@ class FieldPlan:
                 self.enum_strings = [v for v in self.enum_targets if isinstance(v, str)]
             return True
         if t in ("integer", "year"):
-            if t == "integer" and getattr(self.field, "bare_number", True) is False:
-                return self._bounds_ok(int)
             return self._bounds_ok(int)
         if t == "number":
             group = getattr(self.field, "group_char", "") or ""
@@ -223,9 +226,6 @@ class FieldPlan:
 
     def certainly_valid(self, raw: Any, missing: Any) -> tuple[Any, Any]:
         """A mask of cells that are certainly valid with no notes, and their canonical key text."""
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
         n = len(raw)
         if not self.vectorised or n == 0:
@@ -236,7 +236,7 @@ class FieldPlan:
         t = self.type
         if t in ("string", "any"):
             if self.format == "uri":
-                ok &= _np_bool(pc.match_substring_regex(raw, _URI_SCHEME))
+                ok &= bools(pc.match_substring_regex(raw, _URI_SCHEME))
             if "minLength" in c or "maxLength" in c:
                 length = numbers(pc.utf8_length(raw))
                 if "minLength" in c:
@@ -244,17 +244,17 @@ class FieldPlan:
                 if "maxLength" in c:
                     ok &= length <= c["maxLength"]
             if "pattern" in c:
-                ok &= _np_bool(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
+                ok &= bools(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
             if self.enum_strings is not None:
                 ok &= among(raw, self.enum_strings)
             canon = raw
         elif t in ("integer", "year"):
-            ok &= _np_bool(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
+            ok &= bools(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
             values = pc.cast(pc.if_else(pa.array(ok), raw, _text("0")), pa.int64())
             ok &= self._compare(numbers(values), int)
             canon = pc.cast(values, pa.string())
         elif t == "number":
-            ok &= _np_bool(pc.match_substring_regex(raw, self.number_regex))
+            ok &= bools(pc.match_substring_regex(raw, self.number_regex))
             text = pc.if_else(pa.array(ok), raw, _text("0"))
             if self.group:
                 text = pc.replace_substring(text, self.group, "")
@@ -262,17 +262,17 @@ class FieldPlan:
                 text = pc.replace_substring(text, self.decimal, ".")
             digits = (
                 numbers(pc.utf8_length(text))
-                - _np_bool(pc.starts_with(text, "-"))
-                - _np_bool(pc.match_substring(text, "."))
+                - bools(pc.starts_with(text, "-"))
+                - bools(pc.match_substring(text, "."))
             )
             ok &= digits <= 15
             values = numbers(pc.cast(pc.if_else(pa.array(ok), text, _text("0")), pa.float64()))
             ok &= self._compare(values, float)
         elif t == "boolean":
-            truthy = _np_bool(
+            truthy = bools(
                 pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.true_values], pa.string()))
             )
-            falsy = _np_bool(
+            falsy = bools(
                 pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.false_values], pa.string()))
             )
             ok &= truthy | falsy
@@ -286,8 +286,6 @@ class FieldPlan:
 
     def _compare(self, values: Any, kind: Any) -> Any:
         import datetime as dt
-
-        import numpy as np
 
         ok = np.ones(len(values), dtype=bool)
         c = self.constraints
@@ -344,66 +342,60 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     The ten bytes of each cell are read straight from the array's buffers: a quarter of the time
     of a regular expression and three substring casts.
     """
-    import numpy as np
 
-    y, m, d, ok = _ymd(values)
+    ok, days = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.int64)
+    at, y, m, d = _ymd(values)
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-    mm = np.clip(m, 1, 12)
-    limit = month_days[mm - 1] + ((mm == 2) & leap)
-    ok &= (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= limit)
-    y, mm, dd = np.where(ok, y, 1970), np.where(ok, mm, 1), np.where(ok, d, 1)
-    months = ((y - 1970) * 12 + (mm - 1)).astype("datetime64[M]")
-    days = months.astype("datetime64[D]").astype(np.int64) + (dd - 1)
+    limit = _MONTH_DAYS[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
+    good = (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= limit)
+    at, y, m, d = at[good], y[good] - (m[good] <= 2), m[good], d[good]
+    # Days since 1970 from the calendar date in integers (H. Hinnant's days_from_civil).
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
+    ok[at] = True
+    days[at] = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
     return ok, days
 
 
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 _DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
 
 
 def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
-    """Year, month and day of the cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes)
-    and a mask of those cells; 0 elsewhere."""
-    import numpy as np
-    import pyarrow as pa
-
+    """The cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes): their indices, and
+    their year, month and day."""
     values = _single_string(values)
     n = len(values)
-    y, m, d = (np.zeros(n, dtype=np.int64) for _ in range(3))
-    ok = np.zeros(n, dtype=bool)
+    none = np.zeros(0, dtype=np.int64)
     validity, offsets_buf, data_buf = values.buffers()[:3]
     if n == 0 or data_buf is None or data_buf.size == 0:
-        return y, m, d, ok
+        return none, none, none, none
     width = np.dtype(np.int64 if pa.types.is_large_string(values.type) else np.int32)
     offsets: Any = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=values.offset * width.itemsize)
     data = np.frombuffer(data_buf, dtype=np.uint8)
-    starts = offsets[:-1].astype(np.int64)
     cand = (offsets[1:] - offsets[:-1]) == 10
     if validity is not None and values.null_count:
         cand &= bools(values.is_valid())
     at = np.flatnonzero(cand)
     if not len(at):
-        return y, m, d, ok
-    cells = data[starts[at][:, None] + np.arange(10)].astype(np.int64) - 48  # b"0" is 48
-    digits = cells[:, _DIGIT_AT]
-    shaped = ((digits >= 0) & (digits <= 9)).all(axis=1) & (cells[:, 4] == -3) & (cells[:, 7] == -3)  # "-"
-    at = at[shaped]
-    cells = cells[shaped]
-    ok[at] = True
-    y[at] = cells[:, 0] * 1000 + cells[:, 1] * 100 + cells[:, 2] * 10 + cells[:, 3]
-    m[at] = cells[:, 5] * 10 + cells[:, 6]
-    d[at] = cells[:, 8] * 10 + cells[:, 9]
-    return y, m, d, ok
+        return none, none, none, none
+    first = int(offsets[at[0]])
+    if int(offsets[at[-1]]) - first == 10 * (len(at) - 1):
+        # The usual column: only empty cells between the ten-byte ones, which lie back to back.
+        cells = data[first : first + 10 * len(at)].reshape(-1, 10) - np.uint8(48)  # b"0" is 48
+    else:
+        cells = data[offsets[at].astype(np.int64)[:, None] + np.arange(10)] - np.uint8(48)
+    # In uint8, bytes below "0" wrap around above 9, and "-" (45) becomes 253.
+    shaped = (cells[:, _DIGIT_AT] <= 9).all(axis=1) & (cells[:, 4] == 253) & (cells[:, 7] == 253)
+    cells = cells[shaped].astype(np.int64)
+    y = cells[:, 0] * 1000 + cells[:, 1] * 100 + cells[:, 2] * 10 + cells[:, 3]
+    return at[shaped], y, cells[:, 5] * 10 + cells[:, 6], cells[:, 8] * 10 + cells[:, 9]
 
 
 def _single_string(arr: Any) -> Any:
-    import pyarrow as pa
 
     arr = _single(arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     return arr
-
-
-def _np_bool(arr: Any) -> Any:
-    return bools(arr)

@@ -1,6 +1,4 @@
-"""The domain checks and the cdmx profile on blocks of columns, as the row-by-row ones.
-
-The domain checks and the cdmx profile on blocks of columns, with the same findings as
+"""The domain checks and the cdmx profile on blocks of columns, with the same findings as
 ``domain.check_resource`` and ``profiles.cdmx`` give on a whole table in memory.
 
 Each check first clears most cells with a vectorised test that only ever clears cells the
@@ -144,7 +142,9 @@ class DomainCheck:
                 return None
             if i not in present_cache:
                 col = column(i)
-                mask = bools(col.is_valid()) & ~among(col, self.missing)
+                mask = ~among(col, self.missing)
+                if col.null_count:  # cells a short row does not have
+                    mask &= bools(col.is_valid())
                 present_cache[i] = (col, mask)
             return present_cache[i]
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 _P = 0x100000001B3 | 1
 _MASK = (1 << 64) - 1
 _BUCKET_BITS = 4
@@ -24,7 +28,6 @@ class _Powers:
         self.ipw: Any = None
 
     def get(self, n: int) -> tuple[Any, Any]:
-        import numpy as np
 
         if n > self.n:
             size = max(n, 2 * self.n, 1 << 16)
@@ -42,7 +45,6 @@ _POWERS = _Powers()
 
 
 def _mix(x: Any) -> Any:
-    import numpy as np
 
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
@@ -54,8 +56,6 @@ def _mix(x: Any) -> Any:
 def hash64(values: Any) -> Any:
     """64-bit hashes of a pyarrow string array without nulls (a polynomial over the UTF-8 bytes,
     position-normalised with modular inverses, then mixed)."""
-    import numpy as np
-    import pyarrow as pa
 
     arr = values.cast(pa.large_string()) if values.type != pa.large_string() else values
     n = len(arr)
@@ -85,7 +85,6 @@ class KeyStore:
         self.pieces: list[list[tuple[Any, Any]]] = [[] for _ in range(1 << _BUCKET_BITS)]
 
     def add(self, hashes: Any, rows: Any) -> None:
-        import numpy as np
 
         if not len(hashes):
             return
@@ -100,7 +99,6 @@ class KeyStore:
 
     def candidate_groups(self, stop_row: int) -> list[list[int]]:
         """Row numbers (up to ``stop_row``) that share a hash with another row, grouped by hash."""
-        import numpy as np
 
         groups: list[list[int]] = []
         for b, pieces in enumerate(self.pieces):
@@ -141,8 +139,6 @@ class KeySet:
     """
 
     def __init__(self, values: Any) -> None:
-        import numpy as np
-        import pyarrow as pa
 
         hashes = hash64(values)
         order = np.argsort(hashes, kind="stable")
@@ -154,9 +150,6 @@ class KeySet:
 
     def contains(self, keys: Any) -> Any:
         """A NumPy mask: which of ``keys`` (a string array without nulls) are keys of the table."""
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
         from toolkit.validation.fast.npview import bools
 

@@ -173,6 +173,8 @@ class TableCheck:
             missing = among(raw, plan.missing) if plan.missing else np.zeros(n_reg, dtype=bool)
             blank &= missing
             ok, fast_canon = plan.certainly_valid(raw, missing)
+            if plan.missing_fine and j not in self.key_fields:
+                ok |= missing
             rest = np.flatnonzero(~ok)
             rest_canon: list[str | None] = []
             if len(rest):
