@@ -125,8 +125,11 @@ class FieldPlan:
         self.cache: dict[Any, tuple[Any, list[tuple[str, str]]]] = {}
         self.vectorised = self._plan()
         # Whether a missing value is fine here (frictionless reads it with no note): then the
-        # cells that hold one need no exact reading, unless they are part of a key.
-        self.missing_fine = not any(self.exact(v)[1] for v in self.missing)
+        # cells that hold one need no exact reading, unless they are part of a key. A required
+        # field never takes one (and asking would load frictionless's reader for nothing).
+        self.missing_fine = not self.constraints.get("required") and not any(
+            self.exact(v)[1] for v in self.missing
+        )
         self.key_class = KEY_CLASSES.get(self.type)
 
     # exact path
