@@ -20,6 +20,10 @@ SHIPPED_TABLES = sum(
     len(list(yaml.safe_load(p.read_text(encoding="utf-8"))["resources"]))
     for p in (ROOT / "datasets").glob("*/datapackage.yaml")
 )
+# The version of the standard in schemas/standard.yaml (a release of the standard changes it).
+STANDARD_VERSION = str(
+    yaml.safe_load((ROOT / "schemas" / "standard.yaml").read_text(encoding="utf-8"))["version"]
+)
 # Debian's chromium (installed by .ci/run), driven by Playwright; Playwright's own browser is never used.
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [

@@ -14,6 +14,7 @@ import jsonschema
 import yaml
 
 import toolkit
+from tests.conftest import STANDARD_VERSION
 from tests.test_linkhealth import cite
 from tests.test_linkhealth import write as write_links
 from tests.test_site import BASE, ROOT, STANDARDS, tiny_catalog, write_csv
@@ -44,7 +45,7 @@ def test_the_report_records_the_hashes_versions_engine_and_date(tmp_path: Path) 
     hashes = {t: hashlib.sha256((datasets / SLUG / f"{t}.csv").read_bytes()).hexdigest() for t in TABLES}
     record = json.loads((out / SLUG / "validacion.json").read_text(encoding="utf-8"))
     assert record["files"] == [{"resource": t, "name": f"{t}.csv", "sha256": hashes[t]} for t in TABLES]
-    assert record["standard"] == "ciudades-al-mundo 1.0.0"
+    assert record["standard"] == f"ciudades-al-mundo {STANDARD_VERSION}"
     assert record["toolkit"] == toolkit.__version__
     assert record["engine"] == f"fast (ciudades {toolkit.__version__})"  # the default: every table
     assert record["date"] == "2024-02-01"  # the data's `modified`, not the clock: same input, same bytes
@@ -58,7 +59,7 @@ def test_the_report_records_the_hashes_versions_engine_and_date(tmp_path: Path) 
         report = path.read_text(encoding="utf-8")
         assert all(h in report for h in hashes.values())
         assert all(w in report for w in words)
-        assert "ciudades-al-mundo 1.0.0" in report
+        assert f"ciudades-al-mundo {STANDARD_VERSION}" in report
     assert badge(out / SLUG / "index.html") == "ok: Validación: Válido"
     assert badge(out / "en" / SLUG / "index.html") == "ok: Validation: Valid"
 

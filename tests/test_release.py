@@ -112,6 +112,30 @@ def test_a_corrected_cell_makes_a_patch_and_a_retyped_field_a_major(repo: Path) 
     )
 
 
+def test_a_field_reworded_is_a_patch_and_a_new_constraint_a_major(repo: Path) -> None:
+    schema = repo / "schemas" / "funding.schema.yaml"
+    text = schema.read_text(encoding="utf-8")
+    # a field's description (and its English one) reworded: the data read the same
+    reworded = re.sub(r"(?m)^(    description: )(.*)$", r"\1\2 Reworded.", text, count=1)
+    reworded = re.sub(r"(?m)^(    description_en: )(.*)$", r"\1\2 Reworded.", reworded, count=1)
+    assert reworded != text
+    schema.write_text(reworded, encoding="utf-8")
+    (quito,) = release(repo / "datasets", ["quito"], today=DAY, dry_run=True).datasets
+    assert (quito.proposed, quito.new_version) == ("patch", "1.0.1")
+    assert [t.schema for t in quito.tables] == [[]]
+    assert quito.tables[0].docs and quito.tables[0].docs[0].startswith("~")
+    out = CliRunner().invoke(
+        cli, ["release", "--path", str(repo / "datasets"), "quito", "--dry-run", "--lang", "en"]
+    )
+    assert "schema wording: ~" in out.output, out.output
+    # a constraint is not wording: the same field made required is a major
+    stricter = text.replace("constraints: {minimum: 0}", "constraints: {minimum: 1}", 1)
+    assert stricter != text
+    schema.write_text(stricter, encoding="utf-8")
+    (quito,) = release(repo / "datasets", ["quito"], today=DAY, dry_run=True).datasets
+    assert quito.proposed == "major"
+
+
 def test_bump_overrides_the_proposal_and_says_so(repo: Path) -> None:
     drop_row(repo / "datasets" / "quito" / "funding.csv")
     out = CliRunner().invoke(

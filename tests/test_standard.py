@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.conftest import SHIPPED_TABLES
+from tests.conftest import SHIPPED_TABLES, STANDARD_VERSION
 from toolkit.catalog import standard
 from toolkit.cli import cli
 from toolkit.validation.validator import validate
@@ -66,7 +66,7 @@ def test_the_catalogs_own_schema_comes_before_the_installed_one(tmp_path: Path, 
     assert "schema-missing" not in codes(report)
 
 
-@pytest.mark.parametrize("pin", ['">=1.0,<2"', "1.0.0", '"~=1.0"'])
+@pytest.mark.parametrize("pin", ['">=1.0,<2"', STANDARD_VERSION, '"~=1.0"'])
 def test_a_pin_the_standard_meets_is_valid(tmp_path: Path, root: Path, pin: str) -> None:
     report = validate(catalog_alone(tmp_path, root, f"standard: {pin}\n"))
     assert report.valid, codes(report)
@@ -152,7 +152,8 @@ def test_an_exported_standard_beside_the_catalog_is_read_and_pinned(tmp_path: Pa
     assert CliRunner().invoke(cli, ["schemas", "export", str(tmp_path / "schemas")]).exit_code == 0
     assert validate(folder).valid
     meta = tmp_path / "schemas" / "standard.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("version: 1.", "version: 7."), encoding="utf-8")
+    text = meta.read_text(encoding="utf-8").replace(f"version: {STANDARD_VERSION}", "version: 7.0.0")
+    meta.write_text(text, encoding="utf-8")
     report = validate(folder)
     [finding] = [f for f in report.findings if f.code == "standard-mismatch"]
     assert "se leyeron de la carpeta schemas/ del catálogo" in finding.message_es

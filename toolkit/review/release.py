@@ -3,9 +3,10 @@
 Each dataset is compared, with the engine of ``ciudades diff``, against its last release: the git tag
 ``<slug>-v<version>`` when there is one, else the commit that set the descriptor's current version
 (``--since REF`` overrides both). Schema changes make a major release, rows added or removed a minor
-one, corrections a patch. The new version and the ``modified`` date are written into the descriptor
-by editing those lines alone (the rest of the file stays as it was written), and a dated entry in
-Spanish and English goes at the top of the dataset's ``CHANGELOG.md``.
+one, corrections (and a field only reworded: its title, description or example) a patch. The
+new version and the ``modified`` date are written into the descriptor by editing those lines alone
+(the rest of the file stays as it was written), and a dated entry in Spanish and English goes at
+the top of the dataset's ``CHANGELOG.md``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class TableChanges:
     removed: int = 0
     changed: int = 0
     schema: list[str] = field(default_factory=list)  # what changed in its schema or columns
+    docs: list[str] = field(default_factory=list)  # fields whose title, description or example only changed
 
 
 @dataclass
@@ -97,20 +99,33 @@ def _tables(d: DatasetDiff) -> list[TableChanges]:
     for r in d.resources:
         if r.status == "unchanged":
             continue
+        # A field whose only changes are its words (title, description, example) is documented
+        # better, not changed: the data read the same, so it calls for a patch, not a major.
+        wording = {n for n in r.fields_modified} - {n for n, what, _, _ in r.field_changes if not _doc(what)}
         schema = (
             [f"+{n}" for n in r.fields_added]
             + [f"-{n}" for n in r.fields_removed]
             + [f"{n}: {a} → {b}" for n, a, b in r.fields_retyped]
-            + [f"~{n}" for n in r.fields_modified]
-            + [name for name, _, _ in r.schema_properties]
+            + [f"~{n}" for n in r.fields_modified if n not in wording]
+            + [name for name, _, _ in r.schema_properties if not _doc(name)]
             + (["primaryKey"] if r.primary_key else [])
             + [f"+{n}" for n in r.columns_added if n not in r.fields_added]
             + [f"-{n}" for n in r.columns_removed if n not in r.fields_removed]
             + [f"{a} → {b}" for a, b in r.columns_renamed]
             + (["order"] if r.columns_reordered else [])
         )
-        out.append(TableChanges(r.name, r.status, len(r.added), len(r.removed), len(r.changed), schema))
+        docs = [f"~{n}" for n in r.fields_modified if n in wording]
+        docs += [name for name, _, _ in r.schema_properties if _doc(name)]
+        out.append(TableChanges(r.name, r.status, len(r.added), len(r.removed), len(r.changed), schema, docs))
     return out
+
+
+_WORDING = ("title", "description", "example")
+
+
+def _doc(prop: str) -> bool:
+    """Whether a schema or field property is wording only (``title``, ``description_en``…)."""
+    return prop.split("_")[0] in _WORDING
 
 
 def _proposed(tables: list[TableChanges], metadata: list[str]) -> str | None:
@@ -120,7 +135,7 @@ def _proposed(tables: list[TableChanges], metadata: list[str]) -> str | None:
         return "major"
     if any(t.added or t.removed for t in tables):
         return "minor"
-    if any(t.changed for t in tables) or metadata or tables:
+    if any(t.changed or t.docs for t in tables) or metadata or tables:
         return "patch"
     return None
 
@@ -209,6 +224,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "changed": ("{n} corregida", "{n} corregidas"),
         "no_rows": "sin cambios en las filas",
         "schema": "esquema: {what}",
+        "docs": "descripción del esquema: {what}",
         "metadata": "Metadatos: {what}",
         "released": "{slug}: {old} → {new} ({kind}; {how}), comparado con {base}",
         "proposed": "propuesta",
@@ -235,6 +251,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "changed": ("{n} changed", "{n} changed"),
         "no_rows": "no rows changed",
         "schema": "schema: {what}",
+        "docs": "schema wording: {what}",
         "metadata": "Metadata: {what}",
         "released": "{slug}: {old} → {new} ({kind}; {how}), compared with {base}",
         "proposed": "proposed",
@@ -269,6 +286,8 @@ def _entry(rel: DatasetRelease, today: str) -> str:
             text = f"- {w['table'].format(name=t.name)} ({w['table_' + t.status]}): {_counts(t, w)}"
             if t.schema:
                 text += "; " + w["schema"].format(what=", ".join(t.schema))
+            if t.docs:
+                text += "; " + w["docs"].format(what=", ".join(t.docs))
             lines.append(text)
         if rel.metadata:
             lines.append("- " + w["metadata"].format(what=", ".join(rel.metadata)))
@@ -396,7 +415,8 @@ def render_release(result: ReleaseResult, lang: str) -> str:
             for t in r.tables:
                 text = f"  {w['table'].format(name=t.name).replace('`', '')} ({w['table_' + t.status]}): "
                 text += _counts(t, w)
-                out.append(text + ("; " + w["schema"].format(what=", ".join(t.schema)) if t.schema else ""))
+                text += "; " + w["schema"].format(what=", ".join(t.schema)) if t.schema else ""
+                out.append(text + ("; " + w["docs"].format(what=", ".join(t.docs)) if t.docs else ""))
             if r.metadata:
                 out.append("  " + w["metadata"].format(what=", ".join(r.metadata)))
             out.append(w["would" if result.dry_run else "wrote"].format(files=", ".join(r.written)))
