@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -72,17 +73,23 @@ def test_source_date_epoch_sets_the_date_of_the_record(tmp_path: Path, monkeypat
     assert record["date"] == "2023-11-14"
 
 
+def tamper(out: Path, name: str) -> Callable[[str], None]:
+    """A progress hook for ``build`` that changes a published CSV after validation and packaging
+    ("site" comes then, before the pages are written)."""
+
+    def hook(step: str) -> None:
+        if step == "site":
+            (published,) = out.parent.glob(f".{out.name}.*.tmp/descargas/{SLUG}/{name}")
+            published.write_bytes(published.read_bytes() + b"\n")
+
+    return hook
+
+
 def test_a_published_file_changed_after_validation_is_not_shown_as_valid(tmp_path: Path) -> None:
     datasets = tiny_catalog(tmp_path / "src")
     out = tmp_path / "out"
 
-    def tamper(step: str) -> None:
-        # "site" comes after validation and packaging, before the pages: change a published CSV then.
-        if step == "site":
-            (published,) = out.parent.glob(f".{out.name}.*.tmp/descargas/{SLUG}/agreements.csv")
-            published.write_bytes(published.read_bytes() + b"\n")
-
-    build(datasets, out, progress=tamper)
+    build(datasets, out, progress=tamper(out, "agreements.csv"))
     for page, words in (
         (out / SLUG / "index.html", "Validación: Sin verificar"),
         (out / "en" / SLUG / "index.html", "Validation: Not verified"),
@@ -356,10 +363,5 @@ def test_data_quality_is_false_when_the_published_files_are_not_the_validated_on
     datasets = tiny_catalog(tmp_path / "src")
     out = tmp_path / "out"
 
-    def tamper(step: str) -> None:
-        if step == "site":
-            (published,) = out.parent.glob(f".{out.name}.*.tmp/descargas/{SLUG}/funding.csv")
-            published.write_bytes(published.read_bytes() + b"\n")
-
-    build(datasets, out, progress=tamper)
+    build(datasets, out, progress=tamper(out, "funding.csv"))
     assert json.loads((out / "data.json").read_text(encoding="utf-8"))["dataset"][0]["dataQuality"] is False

@@ -8,6 +8,7 @@ absolute (built from the catalog's ``base_url``).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -745,23 +746,16 @@ class Pages:
             for group, bars in groups
             for b in bars
         ]
-        return Chart(
+        return _grouped_chart(
             ident,
             t["panel_chart"],
-            charts.grouped_bars(
-                groups,
-                ident=ident,
-                title=t["panel_chart"],
-                desc=t["panel_chart_desc"],
-                value_text=lambda v: fmt_int(int(v), lang),
-            ),
+            t["panel_chart_desc"],
+            groups,
+            lambda v: fmt_int(int(v), lang),
             [t["panel_chart_desc"], t["sources_rule"]],
-            Table(
-                t["panel_chart"],
-                [t["panel_kind"], t["panel_what"], t["panel_pages"]],
-                rows,
-                [False, False, True],
-            ),
+            [t["panel_kind"], t["panel_what"], t["panel_pages"]],
+            rows,
+            [False, False, True],
         )
 
     def file_doc(self, f: Download, path: str, lang: str) -> FileDoc:
@@ -921,25 +915,18 @@ class Pages:
                 groups.append((cur, bars))
             ident = f"funding-{lang}"
             out.append(
-                Chart(
+                _grouped_chart(
                     ident,
                     t["chart_funding"],
-                    charts.grouped_bars(
-                        groups,
-                        ident=ident,
-                        title=t["chart_funding"],
-                        desc=t["chart_funding_desc"],
-                        value_text=lambda v: fmt_amount(v, lang),
-                    ),
+                    t["chart_funding_desc"],
+                    groups,
+                    lambda v: fmt_amount(v, lang),
                     [t["chart_funding_desc"]]
                     + ([t["chart_no_amount"].format(n=missing)] if missing else [])
                     + ([t["chart_claims"].format(n=funding_left_out)] if funding_left_out else []),
-                    Table(
-                        t["chart_funding"],
-                        [t["funder"], t["currency"], t["amount"], t["flows"]],
-                        rows,
-                        [False, False, True, True],
-                    ),
+                    [t["funder"], t["currency"], t["amount"], t["flows"]],
+                    rows,
+                    [False, False, True, True],
                 )
             )
         counterparts = d.counterparts()
@@ -976,6 +963,22 @@ class Pages:
                 )
             )
         return out
+
+
+def _grouped_chart(
+    ident: str,
+    title: str,
+    desc: str,
+    groups: list[tuple[str, list[charts.Bar]]],
+    value_text: Callable[[float], str],
+    notes: list[str],
+    headers: list[str],
+    rows: list[list[Cell]],
+    numeric: list[bool],
+) -> Chart:
+    """A chart of grouped bars with its notes and the same figures as a table."""
+    svg = charts.grouped_bars(groups, ident=ident, title=title, desc=desc, value_text=value_text)
+    return Chart(ident, title, svg, notes, Table(title, headers, rows, numeric))
 
 
 def _partner_fields(schema: dict[str, Any]) -> set[str]:
