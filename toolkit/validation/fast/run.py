@@ -305,13 +305,16 @@ class DatasetRun:
         done = 0
         pool = _pool(stream)
 
+        header_errors = check.count  # not part of a rate per byte
+
         def read_on(block: Any) -> bool:
             """Whether to read the block after ``block`` ahead: not when, at the rate errors came
             so far, the cap falls in ``block`` or the next one (it would be read for nothing)."""
-            if check.count == 0 or check.limit == sys.maxsize:
+            found = check.count - header_errors
+            if not found or not done or check.limit == sys.maxsize:
                 return True
-            rate = check.count / max(done, 1)
-            return check.count + rate * (block.size + min(2 * block.size, stream.block_bytes)) < check.limit
+            ahead_bytes = block.size + min(2 * block.size, stream.block_bytes)
+            return check.count + found / done * ahead_bytes < check.limit
 
         for block in ahead(stream.blocks(), pool, read_on):
             n = block.n_records
