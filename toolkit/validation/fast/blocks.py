@@ -21,6 +21,9 @@ from typing import Any
 
 BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 4 * 1024 * 1024
+# The first block is this small and each next one twice the last, up to ``BLOCK_BYTES``: a table
+# that reaches the error cap early (a spoiled one) is read not much further than where it stops.
+FIRST_BLOCK_BYTES = 256 * 1024
 # pyarrow parses a block in pieces of this size: a piece that fits the CPU cache parses much
 # faster (measured on 1M funding rows: 1.4 s of CPU with 1 MiB pieces, 2.3 s with 4 MiB).
 PARSE_BYTES = 1 << 20
@@ -168,12 +171,13 @@ class CsvBlocks:
         offset = self.body_offset
         row, line = 2, self.first_line
         index = 0
+        want = min(FIRST_BLOCK_BYTES, self.block_bytes) // 2
         with self.path.open("rb") as fh:
             fh.seek(offset)
             pending = b""
             eof = False
             while True:
-                want = self.block_bytes
+                want = min(2 * want, self.block_bytes)
                 buf = pending
                 while not eof and len(buf) < want:
                     more = fh.read(want - len(buf))

@@ -1,5 +1,7 @@
-"""Cell checks of the fast engine: a vectorised test that a cell is certainly valid, and
-frictionless's own cell reader for every other cell.
+"""Cell checks of the fast engine: a vectorised test, then frictionless's reading of the rest.
+
+Each cell is first tested, vectorised, for being certainly valid; every other cell is read by
+frictionless's cell reader (or our exact copy of it, ``schema.own_cell_reader``).
 
 The vectorised tests only ever accept: each one accepts a subset of what frictionless accepts
 (plain decimal numbers, ISO dates that survive a round trip, patterns that RE2 and Python read

@@ -8,6 +8,7 @@ and why. Everything here streams: memory stays bounded whatever the size of the 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -303,7 +304,19 @@ class DatasetRun:
         rows = 0
         done = 0
         pool = _pool(stream)
-        for block in ahead(stream.blocks(), pool):
+
+        header_errors = check.count  # not part of a rate per byte
+
+        def read_on(block: Any) -> bool:
+            """Whether to read the block after ``block`` ahead: not when, at the rate errors came
+            so far, the cap falls in ``block`` or the next one (it would be read for nothing)."""
+            found = check.count - header_errors
+            if not found or not done or check.limit == sys.maxsize:
+                return True
+            ahead_bytes = block.size + min(2 * block.size, stream.block_bytes)
+            return check.count + found / done * ahead_bytes < check.limit
+
+        for block in ahead(stream.blocks(), pool, read_on):
             n = block.n_records
 
             def column(i: int, block: Any = block, n: int = n) -> Any:
@@ -447,19 +460,23 @@ def _pool(stream: CsvBlocks | None = None) -> Any:
     return _POOL
 
 
-def ahead(blocks: Iterator[Any], pool: Any) -> Iterator[Any]:
-    """The blocks of ``blocks``, each read and parsed in a worker while the previous one is checked."""
+def ahead(
+    blocks: Iterator[Any], pool: Any, read_on: Callable[[Any], bool] = lambda _block: True
+) -> Iterator[Any]:
+    """The blocks of ``blocks``, each read and parsed in a worker while the previous one is checked
+    (unless ``read_on`` of the previous one says no: then once it has been checked)."""
     it = iter(blocks)
-    pending = pool.submit(next, it, None)
+    pending: Any = pool.submit(next, it, None)
     try:
         while True:
-            block = pending.result()
+            block = pending.result() if pending is not None else next(it, None)
             if block is None:
                 return
-            pending = pool.submit(next, it, None)
+            pending = pool.submit(next, it, None) if read_on(block) else None
             yield block
     finally:
-        pending.cancel() or pending.exception()
+        if pending is not None:
+            pending.cancel() or pending.exception()
         close = getattr(it, "close", None)
         if close is not None:
             close()
