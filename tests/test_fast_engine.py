@@ -728,7 +728,9 @@ _SMALL_CELLS = [
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(
-        st.lists(st.sampled_from(_SMALL_CELLS + PRIVATE_CELLS), min_size=4, max_size=4), min_size=1, max_size=30
+        st.lists(st.sampled_from(_SMALL_CELLS + PRIVATE_CELLS), min_size=4, max_size=4),
+        min_size=1,
+        max_size=30,
     )
 )
 def test_small_arrays_skip_the_superset_with_the_same_findings(
@@ -762,3 +764,34 @@ def test_small_arrays_skip_the_superset_with_the_same_findings(
         fastdomain.SMALL = saved
     assert_same(slow, exact)
     assert exact.findings == superset.findings
+
+
+@pytest.mark.parametrize("block_bytes", [None, 1500])
+def test_kept_blocks_give_the_same_findings(
+    spoiled: list[Path], block_bytes: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small table's blocks, parsed once and read again for the foreign keys and list
+    references of the run, give the findings of a second parse from the file."""
+    from toolkit.validation.fast import run as fastrun
+
+    if block_bytes:
+        monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
+    kept = validate(spoiled[0], engine="fast")
+    monkeypatch.setattr(fastrun, "KEEP_BYTES", -1)
+    parsed = validate(spoiled[0], engine="fast")
+    assert [f.to_dict("en") for f in kept.findings] == [f.to_dict("en") for f in parsed.findings]
+    assert "foreign-key" in {f.code for f in kept.findings}
+
+
+def test_kept_blocks_replay_blocks_and_their_places(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    _write(path, ["a", "b"], [[f"x{i}", f"line\nbreak {i}"] for i in range(40)] + [["short"]])
+    kept: dict = {}
+    first = blocks.CsvBlocks(path, ",", block_bytes=200, kept=kept)
+    read = list(first.blocks())
+    assert len(read) > 3 and len(kept) == 1
+    again = blocks.CsvBlocks(path, ",", block_bytes=200, kept=kept)
+    assert list(again.blocks()) == read  # the very same objects, not parsed again
+    assert again.metas == first.metas
+    assert again.locate([2, 30, 42]) == first.locate([2, 30, 42])
+    assert again.locate([42])[42][1] == ["short"]
