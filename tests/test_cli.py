@@ -332,3 +332,29 @@ def test_json_report_is_the_json_format_beside_any_other(runner: CliRunner, tmp_
     assert github.exit_code == 1 and github.output.startswith("::error ")
     as_json = runner.invoke(cli, [*args, "--format", "json"])
     assert report.read_text(encoding="utf-8") == as_json.output
+
+
+_START_CHECK = """
+import gc, os, sys
+sys.argv = ["ciudades", "validate", sys.argv[1], "--lang", "en"]
+from toolkit.__main__ import run
+try:
+    run()
+except SystemExit as ex:
+    code = ex.code
+print(os.environ.get("OPENBLAS_NUM_THREADS"), gc.isenabled(), gc.get_freeze_count() > 0, code)
+"""
+
+
+@pytest.mark.parametrize("preset", [None, "3"])
+def test_command_start_up_leaves_blas_threads_and_gc_settled(root: Path, preset: str | None) -> None:
+    """The command runs OpenBLAS on one thread unless the user chose a number, freezes what the
+    start-up made once the engine is imported, and leaves the collector on."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    args = [sys.executable, "-c", _START_CHECK, str(root / "datasets")]
+    proc = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
+    assert proc.stdout.splitlines()[-1] == f"{preset or '1'} True True 0"

@@ -706,3 +706,92 @@ def test_iso_dates_read_from_buffers_match_python(cells: list[str | None], skip:
         assert bool(ok[i]) == (expected is not None), repr(cell)
         if expected is not None:
             assert int(days[i]) == expected, repr(cell)
+
+
+_SMALL_CELLS = [
+    "1,234",
+    "$ 5",
+    "1 234 567.5 MXN",
+    "12",
+    "-7",
+    "01/02/2023",
+    " 3-ene-23 ",
+    "3.Ábr.2024",
+    "٣/٣/٢٠٢٠",  # Arabic-Indic digits: \pN for RE2, \d for Python
+    "1/2/3/4",
+    "2023-01-02",
+    "NA",
+    "",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(
+        st.lists(st.sampled_from(_SMALL_CELLS + PRIVATE_CELLS), min_size=4, max_size=4),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_small_arrays_skip_the_superset_with_the_same_findings(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]
+) -> None:
+    """Small arrays go straight to the exact profile and privacy checks (no RE2 superset): the
+    findings are those of frictionless and of the superset path, cell for cell."""
+    from toolkit.validation.fast import domain as fastdomain
+
+    folder = tmp_path_factory.mktemp("small")
+    schema = {
+        "missingValues": ["", "NA"],
+        "fields": [
+            {"name": "label", "type": "string"},
+            {"name": "amount", "type": "number"},
+            {"name": "count", "type": "integer"},
+            {"name": "notes", "type": "string"},
+        ],
+    }
+    (folder / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
+    _write(folder / "t.csv", [f["name"] for f in schema["fields"]], [list(r) for r in rows])
+    kw = {"schema": folder / "s.yaml", "profiles": ["cdmx"], "limit_errors": 10_000}
+    slow = validate(folder / "t.csv", engine="frictionless", **kw)
+    saved = fastdomain.SMALL
+    try:
+        fastdomain.SMALL = 10**9
+        exact = validate(folder / "t.csv", engine="fast", **kw)
+        fastdomain.SMALL = 0
+        superset = validate(folder / "t.csv", engine="fast", **kw)
+    finally:
+        fastdomain.SMALL = saved
+    assert_same(slow, exact)
+    assert exact.findings == superset.findings
+
+
+@pytest.mark.parametrize("block_bytes", [None, 1500])
+def test_kept_blocks_give_the_same_findings(
+    spoiled: list[Path], block_bytes: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small table's blocks, parsed once and read again for the foreign keys and list
+    references of the run, give the findings of a second parse from the file."""
+    from toolkit.validation.fast import run as fastrun
+
+    if block_bytes:
+        monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
+    kept = validate(spoiled[0], engine="fast")
+    monkeypatch.setattr(fastrun, "KEEP_BYTES", -1)
+    parsed = validate(spoiled[0], engine="fast")
+    assert [f.to_dict("en") for f in kept.findings] == [f.to_dict("en") for f in parsed.findings]
+    assert "foreign-key" in {f.code for f in kept.findings}
+
+
+def test_kept_blocks_replay_blocks_and_their_places(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    _write(path, ["a", "b"], [[f"x{i}", f"line\nbreak {i}"] for i in range(40)] + [["short"]])
+    kept: dict = {}
+    first = blocks.CsvBlocks(path, ",", block_bytes=200, kept=kept)
+    read = list(first.blocks())
+    assert len(read) > 3 and len(kept) == 1
+    again = blocks.CsvBlocks(path, ",", block_bytes=200, kept=kept)
+    assert list(again.blocks()) == read  # the very same objects, not parsed again
+    assert again.metas == first.metas
+    assert again.locate([2, 30, 42]) == first.locate([2, 30, 42])
+    assert again.locate([42])[42][1] == ["short"]

@@ -111,6 +111,9 @@ def _guess_encoding(data: bytes) -> str:
     return (best.encoding if best else "latin-1").lower().replace("_", "-")
 
 
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
 def _looks_binary(data: bytes) -> str | None:
     head = data[:8192]
     if head.startswith(b"PK\x03\x04"):  # before the NUL check: a workbook has NUL bytes too
@@ -121,7 +124,7 @@ def _looks_binary(data: bytes) -> str | None:
         return "contains NUL bytes"
     if head.startswith(b"%PDF"):
         return "a PDF document"
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head.translate(None, _NOT_CONTROL))
     if head and controls / len(head) > 0.1:
         return "many control characters"
     return None

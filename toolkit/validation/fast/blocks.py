@@ -124,10 +124,20 @@ def check_quoting(arr: Any, delimiter: int) -> None:
 class CsvBlocks:
     """Iterate the data records of a CSV file (after its header record) in blocks."""
 
-    def __init__(self, path: Path, delimiter: str, *, block_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        delimiter: str,
+        *,
+        block_bytes: int | None = None,
+        kept: dict[Any, list[tuple[Block, BlockMeta]]] | None = None,
+    ) -> None:
         self.path = path
         self.delimiter = delimiter
         self.block_bytes = block_bytes or BLOCK_BYTES
+        # Blocks parsed by an earlier full pass over the same file, shared by the readers of one
+        # run (a small table is read for its own checks and again for the keys others refer to).
+        self.kept = kept
         self.bom = False
         self.header: list[str] = []
         self.body_offset = 0
@@ -165,6 +175,22 @@ class CsvBlocks:
         self.header_longest_at = 1 + [len(x) for x in header_lines].index(self.header_longest)
 
     def blocks(self) -> Iterator[Block]:
+        if self.kept is None:
+            yield from self._read()
+            return
+        key = (self.path, self.delimiter, len(self.header), self.body_offset, self.block_bytes)
+        if key in self.kept:
+            for block, meta in self.kept[key]:
+                self.metas.append(meta)
+                yield block
+            return
+        seen = []
+        for block in self._read():
+            seen.append((block, self.metas[-1]))
+            yield block
+        self.kept[key] = seen  # only once the whole file was read
+
+    def _read(self) -> Iterator[Block]:
         np = _np()
         delim = ord(self.delimiter)
         ncols = len(self.header)

@@ -12,6 +12,7 @@ and constraint error is frictionless's own, note for note.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from decimal import Decimal, InvalidOperation
@@ -59,6 +60,7 @@ class CellError:
         return f"<{self.type} row={self.row_number} field={self.field_name} cell={self.cell!r} {self.note}>"
 
 
+@functools.lru_cache(maxsize=256)  # the same schemas' patterns, table after table
 def _safe_pattern(pattern: str) -> bool:
     """Whether RE2 accepting ``^pattern$`` implies that Python's ``re.match`` accepts it too."""
     try:
