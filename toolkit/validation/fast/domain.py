@@ -17,7 +17,7 @@ from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import _single_string, iso_days
-from toolkit.validation.fast.npview import among, bools, numbers
+from toolkit.validation.fast.npview import among, bools, missing_mask, numbers
 from toolkit.validation.fast.npview import text as _text
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
@@ -167,7 +167,7 @@ class DomainCheck:
                 return None
             if i not in present_cache:
                 col = column(i)
-                mask = ~among(col, self.missing)
+                mask = ~missing_mask(col, self.missing)
                 if col.null_count:  # cells a short row does not have
                     mask &= bools(col.is_valid())
                 present_cache[i] = (col, mask)
