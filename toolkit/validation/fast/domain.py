@@ -99,6 +99,16 @@ def _per_value(values: Any, fn: Callable[[list[str]], list[Any]]) -> list[Any]:
     return [results[i] for i in ids]
 
 
+def _flagged(values: Any, fn: Callable[[list[str]], list[Any]]) -> Any:
+    """A NumPy mask of the cells of a pyarrow string array for whose distinct value ``fn`` is true."""
+    import pyarrow.compute as pc
+
+    np = _np()
+    distinct = pc.unique(values)
+    flags = np.array([bool(r) for r in fn(distinct.to_pylist())], dtype=bool)
+    return flags[numbers(pc.index_in(values, value_set=distinct))] if len(flags) else np.zeros(0, bool)
+
+
 class DomainCheck:
     """Domain checks (and optionally the cdmx profile) for one table, block by block."""
 
@@ -325,10 +335,9 @@ class DomainCheck:
                         )
             elif system == "iso4217" and got is not None:
                 idx, vals = values_of(name)
-                for pos, bad in enumerate(_per_value(vals, self.currency)):
-                    if bad:
-                        text = vals[pos].as_py()
-                        add(idx[pos], "currency-code", name, value=text, **domain.currency_fix(text))
+                for pos in np.flatnonzero(_flagged(vals, self.currency)):
+                    text = vals[int(pos)].as_py()
+                    add(idx[pos], "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
                 has_minimum = "minimum" in (f.get("constraints") or {})
