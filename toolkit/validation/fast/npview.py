@@ -124,7 +124,7 @@ def missing_mask(arr: Any, values: list[str]) -> Any:
     mask = among(arr, values)
     mask.flags.writeable = False
     with _MISSING_LOCK:
-        if len(_MISSING) >= 64:
+        if len(_MISSING) >= 32:
             _MISSING.pop(next(iter(_MISSING)))
         _MISSING[key] = (arr, mask)
     return mask
