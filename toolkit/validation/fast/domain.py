@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
@@ -42,6 +44,7 @@ _PERSONAL_SUPERSET = (
 )
 _JOINED_SUPERSET = r"(?:^|\x00)[=+\-@\t\r]|" + _PERSONAL_SUPERSET
 _FORMULA_BYTES = list(b"=+-@\t\r")  # the first characters of a formula, all ASCII
+_FORMULA_TABLE = np.isin(np.arange(256), _FORMULA_BYTES)  # indexed by a cell's first byte (0: empty)
 
 
 def _np() -> Any:
@@ -58,19 +61,18 @@ def _first_bytes(col: Any) -> tuple[Any, Any]:
     np = _np()
     col = _single_string(col)
     n = len(col)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
     _, offsets_buf, data_buf = col.buffers()[:3]
+    if n == 0 or data_buf is None or data_buf.size == 0:
+        return np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.int64)
     width = np.dtype(np.int64 if pa.types.is_large_string(col.type) else np.int32)
     offsets = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=col.offset * width.itemsize)
-    length = (offsets[1:] - offsets[:-1]).astype(np.int64)
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    length = offsets[1:] - offsets[:-1]
     if col.null_count:
-        length[~bools(col.is_valid())] = 0
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else None
-    if data is None:
-        return np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.int64)
+        length = np.where(bools(col.is_valid()), length, 0)
     first = data[np.minimum(offsets[:-1], len(data) - 1)]
-    return np.where(length > 0, first, 0).astype(np.uint8), length
+    first[length == 0] = 0
+    return first, length
 
 
 def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
@@ -401,7 +403,7 @@ class DomainCheck:
                 continue
             col, mask = got
             first, length = _first_bytes(col)
-            formula = mask & np.isin(first, _FORMULA_BYTES) & (length > 0)
+            formula = mask & _FORMULA_TABLE[first]
             personal = None
             if not f.get("publicContact") and f.get("format") not in ("uri", "email"):
                 personal = mask & (length >= 6)
