@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from hypothesis import event, given, settings
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_fast_engine import PRIVATE_CELLS, _write, assert_same, both
-from toolkit.validation import privacy
-from toolkit.validation.fast import blocks
-from toolkit.validation.fast import domain as fastdomain
+from toolkit.validation.fast import blocks, npview
 
 
 @settings(max_examples=500, deadline=None)
@@ -30,52 +29,18 @@ def test_blank_line_from_the_line_feeds_is_the_byte_search(data: bytes) -> None:
     assert blocks._blank_line(arr, feeds) == searched
 
 
-_CELL = st.one_of(st.text(max_size=12), st.sampled_from(PRIVATE_CELLS), st.none())
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_CELL, max_size=12), st.integers(0, 3))
-def test_first_bytes_and_lengths_of_string_cells(cells: list[str | None], start: int) -> None:
-    """First byte and byte length of each cell, also for a slice of an array and null cells."""
-    arr = pa.array(["x", *cells], pa.string()).slice(min(start, len(cells)) + 1)
-    first, length = fastdomain._first_bytes(arr)
-    expected = [c.encode() if c else b"" for c in arr.to_pylist()]
-    assert length.tolist() == [len(e) for e in expected]
-    assert first.tolist() == [e[0] if e else 0 for e in expected]
-
-
-@settings(max_examples=2000, deadline=None)
-@given(
-    st.one_of(
-        st.text(max_size=25),
-        st.sampled_from(PRIVATE_CELLS),
-        st.tuples(st.text(alphabet="=+-@\t\r ", max_size=2), st.text(max_size=8)).map("".join),
-        st.from_regex(r"[a-z0-9.]{1,3}@[a-z]{1,2}\.[a-z]{2}", fullmatch=True),
-    )
-)
-def test_privacy_never_flags_a_cell_the_byte_tests_skip(text: str) -> None:
-    """A formula starts with one of the bytes ``_FORMULA_BYTES``; personal data needs at least six
-    bytes: the cells skipped by these tests are never flagged by ``privacy.py``."""
-    encoded = text.encode()
-    if privacy.looks_like_formula(text):
-        event("formula")
-        assert encoded[0] in fastdomain._FORMULA_BYTES
-    if privacy.personal_data_kind(text) is not None:
-        event("personal")
-        assert len(encoded) >= 6
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(st.sampled_from(["active", "x@y.zz", "=1", "5512345678", "ok", "NA", "a@b.cd e"]), min_size=4),
     st.data(),
 )
-def test_enum_fields_skipped_by_the_privacy_scan_give_the_same_findings(
+def test_privacy_scan_of_enum_pattern_and_uri_fields_gives_the_same_findings(
     tmp_path_factory, statuses: list[str], data: st.DataObject
 ) -> None:
-    """An enum field's cells that equal an enum value ``privacy.py`` clears are not scanned for
-    personal data; the findings are frictionless-path's, for enum values that are flagged
-    (an e-mail, a phone number, a formula) and for cells outside the enum alike."""
+    """The privacy scan gives the frictionless path's findings for enum values that are flagged
+    (an e-mail, a phone number, a formula), short pattern fields and URLs alike: the fields a
+    prefilter could be tempted to skip (measured: skipping them did not pay, see
+    benchmarks/README.md)."""
     tmp_path: Path = tmp_path_factory.mktemp("enum")
     enum = ["active", "x@y.zz", "=1", "5512345678", "a@b.cd e"]
     schema = {
@@ -98,3 +63,46 @@ def test_enum_fields_skipped_by_the_privacy_scan_give_the_same_findings(
     slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=10_000)
     assert_same(slow, fast)
     assert any("fast engine" in line for line in log), log
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(["", "NA", "x", "na"]), st.text(max_size=3), st.none()), max_size=20)
+)
+def test_missing_masks_are_shared_read_only_and_right(cells: list[str | None]) -> None:
+    """The structure and the domain checks share one missing-value mask per column: the same
+    answer as :func:`among`, computed once, and read-only so that neither can change it."""
+    arr = pa.array(cells, pa.string())
+    mask = npview.missing_mask(arr, ["", "NA"])
+    assert mask.tolist() == npview.among(arr, ["", "NA"]).tolist()
+    assert npview.missing_mask(arr, ["", "NA"]) is mask
+    assert npview.missing_mask(arr, ["NA"]).tolist() == npview.among(arr, ["NA"]).tolist()
+    assert not mask.flags.writeable
+
+
+@pytest.mark.parametrize("limit_errors", [10_000, 3])
+def test_integer_and_boolean_keys_still_get_their_canonical_text(tmp_path: Path, limit_errors: int) -> None:
+    """The canonical key text of integers and booleans is only built for fields in a key; in a
+    key, repeated values (``1`` and ``01``, ``true`` and ``True``) are still found."""
+    schema = {
+        "primaryKey": ["n"],
+        "fields": [
+            {"name": "n", "type": "integer"},
+            {"name": "flag", "type": "boolean", "constraints": {"unique": True}},
+            {"name": "count", "type": "integer"},
+            {"name": "other", "type": "boolean"},
+        ],
+    }
+    (tmp_path / "s.json").write_text(json.dumps(schema), encoding="utf-8")
+    rows: list[list[str] | None] = [
+        ["1", "true", "5", "true"],
+        ["2", "false", "5", "false"],
+        ["01", "True", "6", "true"],
+        ["3", "FALSE", "7", "x"],
+        ["3", "1", "7", "0"],
+    ]
+    _write(tmp_path / "t.csv", ["n", "flag", "count", "other"], rows)
+    slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.json", limit_errors=limit_errors)
+    assert_same(slow, fast)
+    assert any("fast engine" in line for line in log), log
+    assert {f.code for f in fast.findings} >= {"primary-key"}

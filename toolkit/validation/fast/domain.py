@@ -13,13 +13,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
-from toolkit.validation.fast.cells import _single_string, iso_days
-from toolkit.validation.fast.npview import among, bools, missing_mask, numbers
+from toolkit.validation.fast.cells import iso_days
+from toolkit.validation.fast.npview import bools, missing_mask, numbers
 from toolkit.validation.fast.npview import text as _text
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
@@ -43,36 +41,12 @@ _PERSONAL_SUPERSET = (
     rf"|(?:^|[^A-Za-z0-9_/.=-])[+(]?{_DIGIT}(?:{_GAP}{{0,2}}{_DIGIT}){{9}}"
 )
 _JOINED_SUPERSET = r"(?:^|\x00)[=+\-@\t\r]|" + _PERSONAL_SUPERSET
-_FORMULA_BYTES = list(b"=+-@\t\r")  # the first characters of a formula, all ASCII
-_FORMULA_TABLE = np.isin(np.arange(256), _FORMULA_BYTES)  # indexed by a cell's first byte (0: empty)
 
 
 def _np() -> Any:
     import numpy as np
 
     return np
-
-
-def _first_bytes(col: Any) -> tuple[Any, Any]:
-    """The first byte and the length in bytes of each cell of a pyarrow string array (0 and 0 for
-    an empty or null cell), read from its buffers."""
-    import pyarrow as pa
-
-    np = _np()
-    col = _single_string(col)
-    n = len(col)
-    _, offsets_buf, data_buf = col.buffers()[:3]
-    if n == 0 or data_buf is None or data_buf.size == 0:
-        return np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.int64)
-    width = np.dtype(np.int64 if pa.types.is_large_string(col.type) else np.int32)
-    offsets = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=col.offset * width.itemsize)
-    data = np.frombuffer(data_buf, dtype=np.uint8)
-    length = offsets[1:] - offsets[:-1]
-    if col.null_count:
-        length = np.where(bools(col.is_valid()), length, 0)
-    first = data[np.minimum(offsets[:-1], len(data) - 1)]
-    first[length == 0] = 0
-    return first, length
 
 
 def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
@@ -147,7 +121,6 @@ class DomainCheck:
         self.personal = _cached(privacy.personal_data_kind)
         self.subdivision: dict[tuple[str, str | None], str | None] = {}
         self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
-        self.clean: dict[str, list[str]] = {}
 
     def index(self, name: str | None) -> int | None:
         try:
@@ -383,78 +356,51 @@ class DomainCheck:
         )
 
     def _privacy(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
-        """What ``privacy.check_resource`` finds in this block, in its order within a cell.
-
-        Only cells that could be flagged reach ``privacy.py``: a formula starts with one of
-        = + - @ tab CR, read from the first byte of each cell; personal data needs six characters
-        or more (so six bytes or more) and is never one of the field's enum values that
-        ``privacy.py`` clears, and must match ``_PERSONAL_SUPERSET``, run once over the text of
-        each record's remaining fields joined by NUL (which no pattern crosses).
-        """
+        """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         np = _np()
-        fields = []  # (name, column, formula candidates, personal candidates or None)
+        fields = []
         for f in self.fields:
             name = f.get("name", "")
-            got = present(name) if f.get("type", "string") == "string" else None
-            if got is None:
-                continue
-            col, mask = got
-            first, length = _first_bytes(col)
-            formula = mask & _FORMULA_TABLE[first]
-            personal = None
-            if not f.get("publicContact") and f.get("format") not in ("uri", "email"):
-                personal = mask & (length >= 6)
-                clean = self._clean_values(f)
-                if clean and personal.any():
-                    personal &= ~among(col, clean)
-            fields.append((name, col, formula, personal))
-        texts = [col for _, col, _, personal in fields if personal is not None and personal.any()]
-        rows = np.zeros(len(fields[0][1]) if fields else 0, dtype=bool)
-        if texts:
-            joined = (
-                pc.binary_join_element_wise(
-                    *texts, _text("\x00"), null_handling="replace", null_replacement=""
-                )
-                if len(texts) > 1
-                else texts[0]
-            )
-            rows = bools(pc.match_substring_regex(joined, _PERSONAL_SUPERSET))
+            if f.get("type", "string") == "string" and present(name) is not None:
+                fields.append((name, not f.get("publicContact") and f.get("format") not in ("uri", "email")))
+        if not fields:
+            return []
+        # One pass of RE2 over the text fields of each record joined by NUL (which no pattern
+        # crosses) costs far less than a pass per field; only the records it picks are looked at
+        # field by field.
+        texts = [present(name)[0] for name, _ in fields]
+        joined = pc.binary_join_element_wise(
+            *texts, _text("\x00"), null_handling="replace", null_replacement=""
+        )
+        rows = bools(pc.match_substring_regex(joined, _JOINED_SUPERSET))
+        if not rows.any():
+            return []
         found: list[Pending] = []
-        for name, col, formula, personal in fields:
-            maybe = formula.copy()
-            if personal is not None and rows.any():
-                idx = np.flatnonzero(personal & rows & ~formula)
-                if len(idx):
-                    sub = col.take(pa.array(idx, pa.int64()))
-                    maybe[idx[bools(pc.match_substring_regex(sub, _PERSONAL_SUPERSET))]] = True
-            at = np.flatnonzero(maybe)
-            if not len(at):
+        for name, scan_personal in fields:
+            col, mask = present(name)
+            idx = np.flatnonzero(mask & rows)
+            if not len(idx):
                 continue
-            sub = col.take(pa.array(at, pa.int64()))
+            vals = col.take(pa.array(idx, pa.int64()))
+            pattern = _FORMULA_SUPERSET + ("|" + _PERSONAL_SUPERSET if scan_personal else "")
+            maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, pattern)))
+            if not len(maybe):
+                continue
+            sub = vals.take(pa.array(maybe, pa.int64()))
             formulas = _per_value(sub, self.formula)
-            kinds = _per_value(sub, self.personal) if personal is not None else [None] * len(at)
-            for k, is_formula, kind, text in zip(at, formulas, kinds, sub.to_pylist(), strict=True):
-                if is_formula:
-                    found.append((int(k), "formula-injection", name, {"value": text}))
+            kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
+            for pos, formula, kind, text in zip(maybe, formulas, kinds, sub.to_pylist(), strict=True):
+                if formula:
+                    found.append((int(idx[pos]), "formula-injection", name, {"value": text}))
                 if kind:
                     es, en = privacy.KINDS[kind]
                     found.append(
-                        (int(k), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
+                        (int(idx[pos]), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
                     )
         return found
-
-    def _clean_values(self, f: dict[str, Any]) -> list[str]:
-        """The field's enum values (codelists are inlined as enums) in which ``privacy.py`` finds
-        no personal data: a cell equal to one of them holds none."""
-        name = f.get("name", "")
-        if name not in self.clean:
-            enum = (f.get("constraints") or {}).get("enum") or []
-            texts = [v for v in enum if isinstance(v, str)]
-            self.clean[name] = [v for v in texts if privacy.personal_data_kind(v) is None]
-        return self.clean[name]
 
     def _lists(self, f: dict[str, Any], got: tuple[Any, Any], add: Callable[..., None]) -> None:
         import pyarrow as pa
