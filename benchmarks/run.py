@@ -11,8 +11,9 @@ Then: foreign keys of 1M funding rows against 100k agreements, the start-up time
 command in a fresh process; nothing is extrapolated.
 
 Options: ``--quick`` (100k rows, both tables), ``--sizes 10000,100000`` to run fewer sizes,
-``--tables grants`` for one table, ``--data DIR`` for the generated files (default: a folder in
-the system's temporary directory, reused between runs).
+``--tables grants`` for one table, ``--variants valid`` for the valid tables only, ``--repeat 3``
+to run each command three times and print the medians, ``--data DIR`` for the generated files
+(default: a folder in the system's temporary directory, reused between runs).
 """
 
 from __future__ import annotations
@@ -89,6 +90,20 @@ def run(cmd: list[str], cwd: Path = REPO, *, log: bool = False) -> Run:
     )
     *err, last = p.stderr.decode(errors="replace").strip().splitlines()
     return Run(json.loads(last), "\n".join(err).encode() if log else p.stdout)
+
+
+def run_median(cmd: list[str], times: int, cwd: Path = REPO) -> Run:
+    """``cmd`` run ``times`` times, one fresh process after the other: the median wall and CPU
+    seconds, the largest peak memory, and the output of the run of median wall time."""
+    runs = sorted((run(cmd, cwd) for _ in range(times)), key=lambda r: r.wall)
+    middle = runs[(len(runs) - 1) // 2]
+    stats = {
+        "wall": statistics.median(r.wall for r in runs),
+        "cpu": statistics.median(r.cpu for r in runs),
+        "rss_mb": max(r.rss for r in runs),
+        "code": middle.code,
+    }
+    return Run(stats, middle.output)
 
 
 def measure(cmd: list[str], cwd: Path = REPO, *, log: bool = False) -> tuple[float, float, bytes]:
@@ -225,7 +240,11 @@ def main() -> None:
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--frictionless-max", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "ciudades-bench")
+    parser.add_argument("--repeat", type=int, default=1, help="run each command N times: medians")
+    parser.add_argument("--variants", default="valid,bad", help="valid, bad (1%% of rows spoiled) or both")
     args = parser.parse_args()
+    times = max(1, args.repeat)
+    variants = [v == "bad" for v in args.variants.split(",") if v in ("valid", "bad")]
     data: Path = args.data
     data.mkdir(parents=True, exist_ok=True)
     sizes = [100_000] if args.quick else [int(s) for s in args.sizes.split(",")]
@@ -243,6 +262,7 @@ def main() -> None:
         "reads them)" + (", ×pl: over a bare polars read as text" if polars else "") + ".\n"
         "pyarrow typed: the same read letting pyarrow infer the types; "
         "read: the read call alone, without starting Python and importing pyarrow (or polars)"
+        + (f"\nEach command run {times} times in turn: median seconds, largest memory." if times > 1 else "")
     )
     print()
     head = (
@@ -260,13 +280,13 @@ def main() -> None:
         for table in tables:
             schema = TABLES[table][0]
             schema_json = resolved_schema(data, schema)
-            for bad in (False, True):
+            for bad in variants:
                 path = funding_file(data, rows, bad, table)
                 mb = path.stat().st_size / 1e6
                 validate = [CIUDADES, "validate", str(path), "--schema", str(schema)]
-                ours = run([*validate, "--format", "json", "--engine", "fast"])
-                typed = run([sys.executable, "-c", _PYARROW_READ, str(path), "typed"])
-                floor = run([sys.executable, "-c", _PYARROW_READ, str(path), "text"])
+                ours = run_median([*validate, "--format", "json", "--engine", "fast"], times)
+                typed = run_median([sys.executable, "-c", _PYARROW_READ, str(path), "typed"], times)
+                floor = run_median([sys.executable, "-c", _PYARROW_READ, str(path), "text"], times)
                 line = (
                     f"{table:8} {rows:>10,} {'1% bad' if bad else 'valid':7} {mb:7.1f} | "
                     f"{ours.wall:10.2f} {ours.cpu:6.2f} {ours.rss:5.0f} | "
@@ -275,7 +295,7 @@ def main() -> None:
                 if rows <= args.frictionless_max:
                     # frictionless only reads paths relative to where it runs
                     fl_cmd = [FRICTIONLESS, "validate", path.name, "--schema", schema_json.name, "--json"]
-                    fl = run(fl_cmd, cwd=data)
+                    fl = run_median(fl_cmd, times, cwd=data)
                     theirs = f"{fl.wall:14.2f} {fl.cpu:6.2f} {fl.rss:5.0f}"
                     ratio = f"{fl.wall / ours.wall:5.1f}×"
                     expected = errors_frictionless(fl.output, json.loads(schema_json.read_text("utf-8")))
@@ -285,7 +305,7 @@ def main() -> None:
                 line += f"{floor.wall:14.2f} {read:5.2f} {floor.cpu:5.2f} {floor.rss:5.0f} | "
                 ratios = f"{ratio:>6} {ours.wall / floor.wall:4.1f}×"
                 if polars:
-                    pl = run([sys.executable, "-c", _POLARS_READ, str(path)])
+                    pl = run_median([sys.executable, "-c", _POLARS_READ, str(path)], times)
                     line += f"{pl.wall:13.2f} {_seconds(pl):5.2f} {pl.rss:5.0f} | "
                     ratios += f" {ours.wall / pl.wall:4.1f}×" if pl.code == 0 else f" {'—':>5}"
                 print(f"{line}{ratios} {same:>11}", flush=True)

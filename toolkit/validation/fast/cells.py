@@ -231,8 +231,9 @@ class FieldPlan:
                     return False
         return True
 
-    def certainly_valid(self, raw: Any, missing: Any) -> tuple[Any, Any]:
-        """A mask of cells that are certainly valid with no notes, and their canonical key text."""
+    def certainly_valid(self, raw: Any, missing: Any, *, keyed: bool = True) -> tuple[Any, Any]:
+        """A mask of cells that are certainly valid with no notes, and their canonical key text
+        (only built for a field in a key: ``keyed``)."""
 
         n = len(raw)
         if not self.vectorised or n == 0:
@@ -259,7 +260,7 @@ class FieldPlan:
             ok &= bools(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
             values = pc.cast(pc.if_else(pa.array(ok), raw, _text("0")), pa.int64())
             ok &= self._compare(numbers(values), int)
-            canon = pc.cast(values, pa.string())
+            canon = pc.cast(values, pa.string()) if keyed else None
         elif t == "number":
             ok &= bools(pc.match_substring_regex(raw, self.number_regex))
             text = pc.if_else(pa.array(ok), raw, _text("0"))
@@ -283,7 +284,8 @@ class FieldPlan:
                 pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.false_values], pa.string()))
             )
             ok &= truthy | falsy
-            canon = pa.array(np.where(truthy, "True", "False"), pa.string())
+            if keyed:
+                canon = pa.array(np.where(truthy, "True", "False"), pa.string())
         elif t == "date":
             valid, days = iso_days(raw)
             ok &= valid

@@ -17,7 +17,7 @@ from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import iso_days
-from toolkit.validation.fast.npview import among, bools, numbers
+from toolkit.validation.fast.npview import bools, missing_mask, numbers
 from toolkit.validation.fast.npview import text as _text
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
@@ -93,6 +93,16 @@ def _per_value(values: Any, fn: Callable[[list[str]], list[Any]]) -> list[Any]:
     return [results[i] for i in ids]
 
 
+def _flagged(values: Any, fn: Callable[[list[str]], list[Any]]) -> Any:
+    """A NumPy mask of the cells of a pyarrow string array for whose distinct value ``fn`` is true."""
+    import pyarrow.compute as pc
+
+    np = _np()
+    distinct = pc.unique(values)
+    flags = np.array([bool(r) for r in fn(distinct.to_pylist())], dtype=bool)
+    return flags[numbers(pc.index_in(values, value_set=distinct))] if len(flags) else np.zeros(0, bool)
+
+
 class DomainCheck:
     """Domain checks (and optionally the cdmx profile) for one table, block by block."""
 
@@ -160,7 +170,7 @@ class DomainCheck:
                 return None
             if i not in present_cache:
                 col = column(i)
-                mask = ~among(col, self.missing)
+                mask = ~missing_mask(col, self.missing)
                 if col.null_count:  # cells a short row does not have
                     mask &= bools(col.is_valid())
                 present_cache[i] = (col, mask)
@@ -318,10 +328,9 @@ class DomainCheck:
                         )
             elif system == "iso4217" and got is not None:
                 idx, vals = values_of(name)
-                for pos, bad in enumerate(_per_value(vals, self.currency)):
-                    if bad:
-                        text = vals[pos].as_py()
-                        add(idx[pos], "currency-code", name, value=text, **domain.currency_fix(text))
+                for pos in np.flatnonzero(_flagged(vals, self.currency)):
+                    text = vals[int(pos)].as_py()
+                    add(idx[pos], "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
                 has_minimum = "minimum" in (f.get("constraints") or {})

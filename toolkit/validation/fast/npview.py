@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -106,6 +107,27 @@ def among(arr: Any, values: list[str]) -> Any:
         else:
             out |= bools(pc.equal(arr, text(value)))
     return out
+
+
+_MISSING: dict[tuple[int, tuple[str, ...]], tuple[Any, Any]] = {}
+_MISSING_LOCK = threading.Lock()
+
+
+def missing_mask(arr: Any, values: list[str]) -> Any:
+    """:func:`among` for a column's missing values, remembered for the last few arrays: the
+    structure and the domain checks of a block ask it of the same columns, in two threads. The
+    mask is read-only, being shared."""
+    key = (id(arr), tuple(values))
+    hit = _MISSING.get(key)
+    if hit is not None and hit[0] is arr:
+        return hit[1]
+    mask = among(arr, values)
+    mask.flags.writeable = False
+    with _MISSING_LOCK:
+        if len(_MISSING) >= 32:
+            _MISSING.pop(next(iter(_MISSING)))
+        _MISSING[key] = (arr, mask)
+    return mask
 
 
 def _single(arr: Any) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validation.fast.cells import CellError, FieldPlan
 from toolkit.validation.fast.keys import KeyStore, hash64
-from toolkit.validation.fast.npview import among, bools, numbers
+from toolkit.validation.fast.npview import bools, missing_mask, numbers
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import header as read_header
 
@@ -170,9 +170,9 @@ class TableCheck:
 
         for j, plan in enumerate(self.plans):
             raw = block.columns[j]
-            missing = among(raw, plan.missing) if plan.missing else np.zeros(n_reg, dtype=bool)
+            missing = missing_mask(raw, plan.missing) if plan.missing else np.zeros(n_reg, dtype=bool)
             blank &= missing
-            ok, fast_canon = plan.certainly_valid(raw, missing)
+            ok, fast_canon = plan.certainly_valid(raw, missing, keyed=j in self.key_fields)
             if plan.missing_fine and j not in self.key_fields:
                 ok |= missing
             rest = np.flatnonzero(~ok)

@@ -1,0 +1,108 @@
+"""The fast engine's shortcuts: each one only ever skips work whose answer is known.
+
+Each test pits a shortcut against the plain computation it replaces (or against ``privacy.py``,
+the reference for what the privacy scan reports), on generated input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.test_fast_engine import PRIVATE_CELLS, _write, assert_same, both
+from toolkit.validation.fast import blocks, npview
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='\n\r,a"', max_size=30).map(lambda s: s.encode()))
+def test_blank_line_from_the_line_feeds_is_the_byte_search(data: bytes) -> None:
+    """``_blank_line`` reads the line feeds' positions; it answers what the byte searches did."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    feeds = np.flatnonzero(arr == 10)
+    searched = data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data
+    assert blocks._blank_line(arr, feeds) == searched
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.sampled_from(["active", "x@y.zz", "=1", "5512345678", "ok", "NA", "a@b.cd e"]), min_size=4),
+    st.data(),
+)
+def test_privacy_scan_of_enum_pattern_and_uri_fields_gives_the_same_findings(
+    tmp_path_factory, statuses: list[str], data: st.DataObject
+) -> None:
+    """The privacy scan gives the frictionless path's findings for enum values that are flagged
+    (an e-mail, a phone number, a formula), short pattern fields and URLs alike: the fields a
+    prefilter could be tempted to skip (measured: skipping them did not pay, see
+    benchmarks/README.md)."""
+    tmp_path: Path = tmp_path_factory.mktemp("enum")
+    enum = ["active", "x@y.zz", "=1", "5512345678", "a@b.cd e"]
+    schema = {
+        "missingValues": ["", "NA"],
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "status", "type": "string", "constraints": {"enum": enum}},
+            {"name": "code", "type": "string", "constraints": {"pattern": "[A-Z]{3}"}},
+            {"name": "web", "type": "string", "format": "uri"},
+            {"name": "notes", "type": "string"},
+        ],
+    }
+    (tmp_path / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
+    cells = st.sampled_from([*PRIVATE_CELLS, "ABC", "=AB", "+1", "https://x.org/1"])
+    rows: list[list[str] | None] = [
+        [f"r{i}", status, data.draw(cells), data.draw(cells), data.draw(cells)]
+        for i, status in enumerate(statuses)
+    ]
+    _write(tmp_path / "t.csv", [f["name"] for f in schema["fields"]], rows)
+    slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=10_000)
+    assert_same(slow, fast)
+    assert any("fast engine" in line for line in log), log
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(["", "NA", "x", "na"]), st.text(max_size=3), st.none()), max_size=20)
+)
+def test_missing_masks_are_shared_read_only_and_right(cells: list[str | None]) -> None:
+    """The structure and the domain checks share one missing-value mask per column: the same
+    answer as :func:`among`, computed once, and read-only so that neither can change it."""
+    arr = pa.array(cells, pa.string())
+    mask = npview.missing_mask(arr, ["", "NA"])
+    assert mask.tolist() == npview.among(arr, ["", "NA"]).tolist()
+    assert npview.missing_mask(arr, ["", "NA"]) is mask
+    assert npview.missing_mask(arr, ["NA"]).tolist() == npview.among(arr, ["NA"]).tolist()
+    assert not mask.flags.writeable
+
+
+@pytest.mark.parametrize("limit_errors", [10_000, 3])
+def test_integer_and_boolean_keys_still_get_their_canonical_text(tmp_path: Path, limit_errors: int) -> None:
+    """The canonical key text of integers and booleans is only built for fields in a key; in a
+    key, repeated values (``1`` and ``01``, ``true`` and ``True``) are still found."""
+    schema = {
+        "primaryKey": ["n"],
+        "fields": [
+            {"name": "n", "type": "integer"},
+            {"name": "flag", "type": "boolean", "constraints": {"unique": True}},
+            {"name": "count", "type": "integer"},
+            {"name": "other", "type": "boolean"},
+        ],
+    }
+    (tmp_path / "s.json").write_text(json.dumps(schema), encoding="utf-8")
+    rows: list[list[str] | None] = [
+        ["1", "true", "5", "true"],
+        ["2", "false", "5", "false"],
+        ["01", "True", "6", "true"],
+        ["3", "FALSE", "7", "x"],
+        ["3", "1", "7", "0"],
+    ]
+    _write(tmp_path / "t.csv", ["n", "flag", "count", "other"], rows)
+    slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.json", limit_errors=limit_errors)
+    assert_same(slow, fast)
+    assert any("fast engine" in line for line in log), log
+    assert {f.code for f in fast.findings} >= {"primary-key"}
