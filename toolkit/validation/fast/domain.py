@@ -1,5 +1,7 @@
-"""The domain checks and the cdmx profile on blocks of columns, with the same findings as
-``domain.check_resource`` and ``profiles.cdmx`` give on a whole table in memory.
+"""The domain checks and the cdmx profile on blocks of columns, vectorised.
+
+They give the same findings as ``domain.check_resource`` and ``profiles.cdmx`` give on a whole
+table in memory.
 
 Each check first clears most cells with a vectorised test that only ever clears cells the
 row-by-row check would accept (or, for the profile, a test that every cell the profile reports
