@@ -89,13 +89,15 @@ def classic_datasets(
                     say(f"{ds.slug}: the worker stopped on an error; checked here instead")
                     continue
                 results[ds.slug] = got
+            # Inside: a signal while the pool winds down must stop it too, not leave its manager
+            # thread closing pipes as the interpreter exits.
+            pool.shutdown(wait=True)
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM) or failing: the work still queued or running is no
             # longer wanted. Leaving the pool the usual way would wait for all of it, minutes on a
             # large catalog; the workers are stopped now instead.
             _stop(pool)
             raise
-        pool.shutdown(wait=True)
     except OSError as ex:  # no processes left to fork, say
         say(f"worker processes unavailable ({ex}); datasets checked one after another")
     finally:
@@ -121,6 +123,7 @@ def _signals_held() -> Iterator[None]:
 def _stop(pool: Any) -> None:
     """Kill the workers of ``pool`` and drop its queued work, without waiting for any of it."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
     for process in processes:
         with contextlib.suppress(OSError, ValueError):
             process.kill()
@@ -128,6 +131,16 @@ def _stop(pool: Any) -> None:
     for process in processes:
         with contextlib.suppress(OSError, ValueError, AssertionError):
             process.join(1)
+    # The pool's manager thread closes its wake-up pipe as it ends, while Python 3.11 writes to that
+    # pipe as the interpreter exits, unlocked: when the two meet, "OSError: Bad file descriptor" is
+    # printed with a traceback after the "Interrupted" line. The manager has nothing left to do:
+    # wait for it briefly and forget its pipe.
+    from concurrent.futures import process as futures_process
+
+    if manager is not None:
+        manager.join(0.5)
+        with contextlib.suppress(AttributeError, TypeError):
+            futures_process._threads_wakeups.pop(manager, None)
 
 
 def _worker_start(parent: int) -> None:
