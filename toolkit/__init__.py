@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from toolkit.errors import ToolkitError, UsageError
 
+# typing.TYPE_CHECKING without importing typing: `ciudades` and `python -m toolkit` import this
+# package before they can turn Ctrl-C into a quiet exit, so the less it imports the better.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from toolkit.catalog.model import Catalog, Dataset, load_catalog
     from toolkit.packaging.load import load
     from toolkit.packaging.packages import DatasetPackage, OutputFile, PackageResult, package, read_packages
