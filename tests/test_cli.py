@@ -172,6 +172,20 @@ def test_import_is_lazy_and_the_functions_stay_callable(root: Path) -> None:
     assert proc.stdout.strip() == "[] True True True True True"
 
 
+def test_import_toolkit_imports_nothing(root: Path) -> None:
+    """`ciudades` and `python -m toolkit` import the package before they can turn Ctrl-C into a
+    quiet exit: it loads no other module, and its names still resolve on first use."""
+    check = (
+        "import sys; before = set(sys.modules); import toolkit; "
+        "new = sorted(m for m in set(sys.modules) - before if m != '__future__'); "
+        "print(new, toolkit.UsageError.__module__, issubclass(toolkit.UsageError, toolkit.ToolkitError))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", check], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert proc.stdout.strip() == "['toolkit'] toolkit.errors True"
+
+
 # ── small things: --json when invalid, codes --lang, --base-url, template .csv, messages ─────────
 
 

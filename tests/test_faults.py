@@ -316,6 +316,18 @@ def interrupt(
     return proc.returncode, ended, out.decode(), err.decode()
 
 
+def before_the_toolkit(err: str) -> bool:
+    """Whether a Ctrl-C landed while Python itself was starting, before any code of the toolkit
+    ran (its traceback names no file of the package): no program written in Python can turn that
+    one into a quiet exit, so the test tries that point again a little later."""
+    lines = err.strip().splitlines()
+    return (
+        bool(lines)
+        and lines[-1] == "KeyboardInterrupt"
+        and not any(f"{os.sep}toolkit{os.sep}" in line for line in lines if line.lstrip().startswith("File "))
+    )
+
+
 STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 # The last line each command prints once its work is done.
 DONE = {"validate": "Checked: ", "package": "Verify with: ", "build": "Preview: "}
@@ -341,7 +353,12 @@ def test_sigint_and_sigterm_at_random_points(
         fraction = rng.uniform(0.02, 1.0)
         signum = rng.choice([signal.SIGINT, signal.SIGTERM])
         group = rng.random() < 0.5
-        code, ended, printed, err = interrupt(base, args, fraction * duration, signum, group=group)
+        after = fraction * duration
+        for _retry in range(5):
+            code, ended, printed, err = interrupt(base, args, after, signum, group=group)
+            if not before_the_toolkit(err):
+                break
+            after += 0.05  # the interpreter was still starting (a loaded machine): a bit later
         where = f"{signal.Signals(signum).name} to the {'group' if group else 'process'} at {fraction:.0%}"
         assert ended < 2, f"{where}: ended {ended:.1f} s after the signal"
         assert "Traceback" not in err, f"{where}:\n{err}"

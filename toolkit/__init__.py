@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from toolkit.errors import ToolkitError, UsageError
-
 # typing.TYPE_CHECKING without importing typing: `ciudades` and `python -m toolkit` import this
-# package before they can turn Ctrl-C into a quiet exit, so the less it imports the better.
+# package before they can turn Ctrl-C into a quiet exit, so it imports nothing at all.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from toolkit.catalog.model import Catalog, Dataset, load_catalog
+    from toolkit.errors import ToolkitError, UsageError
     from toolkit.packaging.load import load
     from toolkit.packaging.packages import DatasetPackage, OutputFile, PackageResult, package, read_packages
     from toolkit.publish import PublishResult, publish_ckan
@@ -40,6 +39,8 @@ _LAZY = {
     "PublishResult": "toolkit.publish",
     "Report": "toolkit.report.findings",
     "SiteResult": "toolkit.site.build",
+    "ToolkitError": "toolkit.errors",
+    "UsageError": "toolkit.errors",
     "build": "toolkit.site.build",
     "build_template": "toolkit.review.template",
     "check_links": "toolkit.validation.links",
