@@ -7,7 +7,6 @@ Templates use ``str.format`` fields; missing fields render as an empty string.
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -938,11 +937,10 @@ class _Blank(dict[str, Any]):
         return ""
 
 
-_FMT = string.Formatter()
-
-
 def render(template: str, params: dict[str, Any]) -> str:
-    return _FMT.vformat(template, (), _Blank({k: v for k, v in params.items() if v is not None}))
+    # str.format_map, not string.Formatter: the same fields and formats, parsed in C (a report of a
+    # thousand findings renders some 5,000 templates).
+    return template.format_map(_Blank({k: v for k, v in params.items() if v is not None}))
 
 
 # Words used inside messages.
