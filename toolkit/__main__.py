@@ -19,6 +19,7 @@ def run() -> None:
     except KeyboardInterrupt:
         _interrupted()
     finally:
+        gc.freeze()  # nor later: it lives until the command ends, so no collection need walk it
         gc.enable()
     main()
 
