@@ -66,8 +66,9 @@ def _leave(ex: SystemExit) -> None:
         return
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
     except (OSError, ValueError):  # a closed pipe or stream: the normal exit reports it as it always has
         return
     os._exit(status)
