@@ -372,3 +372,34 @@ def test_command_start_up_leaves_blas_threads_and_gc_settled(root: Path, preset:
     args = [sys.executable, "-c", _START_CHECK, str(root / "datasets")]
     proc = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
     assert proc.stdout.splitlines()[-1] == f"{preset or '1'} True True 0"
+
+
+_EXIT_CHECK = """
+import atexit, sys, threading, time, weakref
+atexit.register(lambda: print("exit handler ran", file=sys.stderr))
+held = type("Held", (), {})()  # alive to the end, as the temporary folder of --allow-remote
+weakref.finalize(held, print, "finalizer ran", file=sys.stderr)
+if sys.argv[3] == "thread":  # a thread still at work when the command is done
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread done", file=sys.stderr))).start()
+sys.argv = ["ciudades", "validate", sys.argv[1], "--schema", sys.argv[2], "--lang", "en"]
+from toolkit.__main__ import start
+start()
+"""
+
+
+@pytest.mark.parametrize(("table", "status"), [("cells.csv", 1), ("valid.csv", 0)])
+@pytest.mark.parametrize("thread", ["none", "thread"])
+def test_the_command_ends_as_a_normal_exit_does(
+    runner: CliRunner, table: str, status: int, thread: str
+) -> None:
+    """The command leaves without tearing the interpreter down, after all a normal exit does first:
+    the whole report is written, the exit handlers and finalizers run (a temporary folder is
+    removed), a thread still at work is waited for, and the exit status is the command's."""
+    csv = str(FIXTURES / "csv" / table)
+    proc = subprocess.run(
+        [sys.executable, "-c", _EXIT_CHECK, csv, MINI, thread], capture_output=True, text=True, check=False
+    )
+    in_process = runner.invoke(cli, ["validate", csv, "--schema", MINI, "--lang", "en"])
+    assert (proc.returncode, proc.stdout) == (status, in_process.output)
+    done = "thread done\n" if thread == "thread" else ""
+    assert proc.stderr == done + "finalizer ran\nexit handler ran\n"

@@ -390,6 +390,41 @@ def test_validating_one_small_csv_never_imports_frictionless() -> None:
     assert json.loads(out)["valid"]
 
 
+_IMPORTED = """
+import json, sys
+from toolkit.cli import main
+sys.argv = ["ciudades", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "datasets"],
+        ["validate", "datasets/bogota/partners.csv", "--schema", "schemas/partners.schema.yaml"],
+        ["validate", "datasets", "--format", "json"],
+    ],
+)
+def test_a_validate_run_imports_nothing_it_does_not_use(args: list[str]) -> None:
+    """Downloads (``--allow-remote``: sockets, hashes, temporary folders), a catalog's ``standard:``
+    pin (packaging) and JUnit XML import their modules when asked for; a run without them does not
+    pay for importing them."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert lines, proc.stderr
+    imported = set(json.loads(lines[-1]))
+    assert "toolkit.validation.validator" in imported
+    unused = {"toolkit.catalog.remote", "packaging.specifiers", "xml.etree.ElementTree"}
+    assert sorted(imported & unused) == []
+
+
 def test_a_spoiled_catalog_gets_frictionless_findings(catalog_copy: Path) -> None:
     """Wrong cells, a renamed column and a wrong declared size: both engines find the same."""
     from csvedit import edit_cell

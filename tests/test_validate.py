@@ -256,6 +256,28 @@ def test_country_and_currency_codes_match_pycountry() -> None:
     assert iso.alpha3_of("ZZ") is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"3166-2": [{"code":"AA-1", "name": "x"}, {"code": "AA-2"}]}',  # another spacing
+        b'{"3166-2": [{"code": "AA-1", "name": "\\"code\\": \\"ZZ-9\\""}, {"code": "AA\\u002d2"}]}',
+    ],
+)
+def test_subdivision_codes_in_another_layout_are_parsed(monkeypatch: pytest.MonkeyPatch, text: bytes) -> None:
+    """The codes are found in the data file's text only when each entry has one plain
+    ``"code": "…"``; in any other layout the file is parsed, and the codes are still all found."""
+    from toolkit.catalog import iso
+
+    monkeypatch.setattr(iso, "_data_file", lambda standard: text)
+    iso.subdivisions.cache_clear()
+    iso._entries.cache_clear()
+    try:
+        assert iso.subdivisions() == frozenset({"AA-1", "AA-2"})
+    finally:  # the next caller reads the real file again
+        iso.subdivisions.cache_clear()
+        iso._entries.cache_clear()
+
+
 _BOTH_WAYS = """
 import dataclasses, json, sys
 from toolkit.validation import parallel

@@ -19,6 +19,10 @@ def run() -> None:
     except KeyboardInterrupt:
         _interrupted()
     finally:
+        gc.freeze()  # nor later: it lives until the command ends, so no collection need walk it
+        # What a command makes mostly lives until it ends too: young objects are collected after
+        # 10,000 allocations rather than 700 (on the shipped catalog: 6 collections, 3.5 ms, not 44, 6.5 ms).
+        gc.set_threshold(10_000, *gc.get_threshold()[1:])
         gc.enable()
     main()
 
@@ -37,5 +41,41 @@ def _interrupted() -> None:
     sys.exit(130)
 
 
+def start() -> None:
+    """The ``ciudades`` command: :func:`run`, then an exit that skips tearing the interpreter down.
+
+    Freeing numpy's and pyarrow's modules one by one at exit takes 15 to 20 ms, nearly a twentieth
+    of a run on the shipped catalog, and nothing needs it. What a normal exit does first is still
+    done: the exit handlers run (temporary folders removed, worker processes stopped) and the
+    output is flushed. Whenever that is not the whole story (a thread still running, output that
+    cannot be written, an exit status that is not a number) the normal exit takes over.
+    """
+    try:
+        run()
+    except SystemExit as ex:
+        _leave(ex)
+        raise
+
+
+def _leave(ex: SystemExit) -> None:
+    import atexit
+    import os
+    import threading
+
+    status = 0 if ex.code is None else ex.code
+    if not isinstance(status, int) or any(
+        t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()
+    ):
+        return
+    atexit._run_exitfuncs()
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: the normal exit reports it as it always has
+        return
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    run()
+    start()

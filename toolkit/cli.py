@@ -253,10 +253,10 @@ def validate(
     se descarga (solo http/https, 30 s, 200 MiB; 5 MiB un esquema; nunca desde direcciones
     privadas, de bucle local ni de enlace local) y se valida como un archivo local.
     """
+    engine_modules = ["toolkit.validation.fast.run"] if engine != "frictionless" else []
+    _import_settled("toolkit.validation.validator", *engine_modules)
     from toolkit.validation.validator import validate as run
 
-    if engine != "frictionless":
-        _import_settled("toolkit.validation.fast.run")
     lang = lang or default_lang()
     options: dict[str, Any] = {
         "profiles": list(profiles) or None,
@@ -1276,17 +1276,19 @@ click.help_option("-h", "--help", help=HELP_OPTION)(cli)
 cli.add_help_option = False
 
 
-def _import_settled(module: str) -> None:
-    """Import ``module`` (the fast engine: numpy and pyarrow), then leave everything made so far
-    out of the garbage collector's walks (``gc.freeze``): a command runs once, and its modules and
-    catalog live until it exits. The collector would otherwise walk all of numpy and pyarrow
-    again and again (on the shipped catalog: 23 ms of collections, 9 ms with the freeze)."""
+def _import_settled(*modules: str) -> None:
+    """Import ``modules`` (the validator; the fast engine, with numpy and pyarrow), then leave
+    everything made so far out of the garbage collector's walks (``gc.freeze``): a command runs
+    once, and its modules and catalog live until it exits. The collector would otherwise walk all
+    of numpy and pyarrow again and again (on the shipped catalog: 23 ms of collections, 9 ms with
+    the freeze)."""
     import gc
     import importlib
 
     gc.disable()
     try:
-        importlib.import_module(module)
+        for module in modules:
+            importlib.import_module(module)
     finally:
         gc.enable()
     gc.freeze()

@@ -11,16 +11,19 @@ import csv
 import functools
 import os
 import re
+import sys
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from toolkit.catalog import discovery, lightcheck, remote, standard, structured
-from toolkit.catalog.remote import RemoteFiles
+from toolkit.catalog import discovery, lightcheck, standard, structured
 from toolkit.errors import UsageError
 from toolkit.report.findings import Finding, make_finding
+
+if TYPE_CHECKING:
+    from toolkit.catalog.remote import RemoteFiles
 
 CATALOG_FILE = "catalog.yaml"
 DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
@@ -55,7 +58,10 @@ CATALOG_PROFILE = "catalog"
 def display_path(path: Path) -> str:
     """A path as users should see it: relative to the working directory when inside it, or the URL
     a fetched copy came from (``--allow-remote``)."""
-    origin = remote.origin_of(path)
+    # Nothing was fetched unless toolkit.catalog.remote was imported: a run without --allow-remote
+    # never imports it (its sockets, hashes and temporary folders cost more than reading a catalog).
+    fetcher = sys.modules.get("toolkit.catalog.remote")
+    origin = fetcher.origin_of(path) if fetcher is not None else None
     if origin is not None:
         return origin
     return _relative(path, os.getcwd())
@@ -232,21 +238,26 @@ def _locate(
 ) -> Path | None:
     """A descriptor's reference as a local file: a path confined to the dataset folder, or, with
     ``--allow-remote``, the fetched copy of an http(s) URL. Every refusal is a finding."""
-    if catalog.remote is not None and remote.is_remote(ref):
-        try:
-            fetched = catalog.remote.get(
-                ref,
-                default_suffix=".yaml" if schema else ".csv",
-                max_bytes=remote.MAX_SCHEMA_BYTES if schema else None,
-            )
-        except remote.RemoteError as ex:
-            out.add("remote-error", value=ref, detail=ex.reason_es, detail_en=ex.reason_en, **where)
-            return None
-        return fetched.path
+    if catalog.remote is not None:
+        from toolkit.catalog import remote
+
+        if remote.is_remote(ref):
+            try:
+                fetched = catalog.remote.get(
+                    ref,
+                    default_suffix=".yaml" if schema else ".csv",
+                    max_bytes=remote.MAX_SCHEMA_BYTES if schema else None,
+                )
+            except remote.RemoteError as ex:
+                out.add("remote-error", value=ref, detail=ex.reason_es, detail_en=ex.reason_en, **where)
+                return None
+            return fetched.path
     path, reason = confine(ref, dataset.folder, dataset.folder)
     if reason or path is None:
+        from toolkit.catalog.remote import is_remote
+
         es, en = reason or ("", "")
-        if remote.is_remote(ref):
+        if is_remote(ref):
             es, en = (
                 "URL remota; para descargarla usa --allow-remote",
                 "remote URL; pass --allow-remote to download it",
@@ -1243,6 +1254,8 @@ def load_catalog(
             "to use the installed standard",
         )
     if allow_remote:
+        from toolkit.catalog.remote import RemoteFiles
+
         catalog.remote = RemoteFiles()
     whole = catalog_folder is not None and target == catalog_folder
     if only:

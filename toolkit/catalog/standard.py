@@ -12,16 +12,15 @@ as ``">=1.0,<2"``, or one version, ``1.0.0``).
 from __future__ import annotations
 
 import functools
-import importlib.resources
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from toolkit.catalog import structured
 from toolkit.errors import ToolkitError, UsageError
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 STANDARD_FILE = "standard.yaml"
 SCHEMA_SUFFIXES = (".schema.yaml", ".schema.yml", ".schema.json")
@@ -70,7 +69,7 @@ def read_standard(folder: Path) -> Standard:
 def _shipped_folder() -> Path | None:
     # Inside an installed wheel the standard is package data (pyproject.toml's force-include);
     # in a clone it is the top-level schemas/ folder beside the package.
-    package = Path(str(importlib.resources.files("toolkit")))
+    package = Path(__file__).parent.parent  # toolkit/, as importlib.resources.files("toolkit") says
     for candidate in (package / "schemas", package.parent / "schemas"):
         if (candidate / STANDARD_FILE).is_file():
             return candidate
@@ -86,6 +85,9 @@ def installed() -> Standard | None:
 
 def parse_pin(text: str) -> SpecifierSet:
     """``">=1.0,<2"`` or one version (``1.0.0``, meaning exactly it); ValueError if malformed."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # only for a catalog with a pin
+    from packaging.version import InvalidVersion, Version
+
     text = text.strip()
     if not text:
         raise ValueError("empty")
@@ -103,6 +105,8 @@ def parse_pin(text: str) -> SpecifierSet:
 
 def satisfies(version: str | None, pin: SpecifierSet) -> bool:
     """Whether a standard of ``version`` meets the pin (a standard with no version never does)."""
+    from packaging.version import InvalidVersion, Version
+
     if version is None:
         return False
     try:
@@ -167,6 +171,8 @@ def export(dest: Path, *, force: bool = False) -> list[Path]:
             f"No se sobrescribió nada: ya existen {shown}. Usa --force para reemplazarlos.",
             f"Nothing was overwritten: {shown} already exist. Use --force to replace them.",
         )
+    import shutil
+
     for source, target in zip(files, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from toolkit.errors import shown
-from toolkit.report.messages import CODES, render
+from toolkit.report.messages import CODES, fields
 
 SEVERITIES = ("error", "warning", "info")
 REPORT_VERSION = 1
@@ -101,13 +101,14 @@ def make_finding(
     ctx = {"field": field, "column": column, "value": shown, "line": line, "row": row, **params}
     for key in ("detail", "expected"):  # English falls back to the Spanish text when not given
         ctx.setdefault(f"{key}_en", ctx.get(key))
+    filled = fields(ctx)
     return Finding(
         code=code,
         severity=severity or spec.severity,
-        message_es=render(spec.message_es, ctx),
-        message_en=render(spec.message_en, ctx),
-        hint_es=render(spec.hint_es, ctx),
-        hint_en=render(spec.hint_en, ctx),
+        message_es=spec.message_es.format_map(filled),
+        message_en=spec.message_en.format_map(filled),
+        hint_es=spec.hint_es.format_map(filled),
+        hint_en=spec.hint_en.format_map(filled),
         dataset=dataset,
         resource=resource,
         path=path,

@@ -7,7 +7,6 @@ Templates use ``str.format`` fields; missing fields render as an empty string.
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -938,11 +937,11 @@ class _Blank(dict[str, Any]):
         return ""
 
 
-_FMT = string.Formatter()
-
-
-def render(template: str, params: dict[str, Any]) -> str:
-    return _FMT.vformat(template, (), _Blank({k: v for k, v in params.items() if v is not None}))
+def fields(params: dict[str, Any]) -> dict[str, Any]:
+    """What templates are filled with (``template.format_map(fields(params))``): ``params``, where a
+    field missing or ``None`` is empty. str.format_map, not string.Formatter: the same fields and
+    formats, parsed in C (a report of a thousand findings fills some 5,000 templates)."""
+    return _Blank({k: v for k, v in params.items() if v is not None})
 
 
 # Words used inside messages.

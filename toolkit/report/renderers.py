@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -244,6 +243,8 @@ def render_junit(report: Report, lang: str) -> str:
     """JUnit XML: a test suite per dataset, a test case per table, a failure per error.
     Warnings and notices go to the test case's ``system-out``: JUnit has no such level. Data text is
     escaped (:func:`~toolkit.errors.shown`): XML 1.0 cannot hold most control characters at all."""
+    import xml.etree.ElementTree as ET  # here: every other format goes without it
+
     w = words(lang)
     x = _extra(lang)
     suites: dict[str, dict[str, list[Finding]]] = {}

@@ -69,14 +69,14 @@ def check_catalog(catalog: Catalog) -> list[Finding]:
     selected = [ds.slug for ds in catalog.datasets]
     every = list(catalog.datasets) + _unselected(catalog)
     order = {ds.slug: i for i, ds in enumerate(sorted(every, key=lambda d: d.slug))}
-    rows: dict[str, list[_Row]] = {ds.slug: list(_rows(ds)) for ds in every}
+    facts = {ds.slug: _facts(list(_rows(ds))) for ds in every}  # once per dataset, not per pair
     findings: list[Finding] = []
-    slugs = sorted(rows, key=order.__getitem__)
+    slugs = sorted(facts, key=order.__getitem__)
     for a_index, first in enumerate(slugs):
         for second in slugs[a_index + 1 :]:
             if first not in selected and second not in selected:
                 continue
-            for left, right in _linked(rows[first], rows[second]):
+            for left, right in _linked(facts[first], facts[second]):
                 if _agree(left, right):
                     continue
                 here, there = (left, right) if first in selected else (right, left)
@@ -152,9 +152,11 @@ def _facts(rows: list[_Row]) -> dict[tuple[str, ...], list[list[_Row]]]:
     return out
 
 
-def _linked(first: list[_Row], second: list[_Row]) -> Iterable[tuple[list[_Row], list[_Row]]]:
-    right = _facts(second)
-    for key, lefts in _facts(first).items():
+def _linked(
+    left: dict[tuple[str, ...], list[list[_Row]]], right: dict[tuple[str, ...], list[list[_Row]]]
+) -> Iterable[tuple[list[_Row], list[_Row]]]:
+    """The facts of two datasets (see :func:`_facts`) that are linked."""
+    for key, lefts in left.items():
         rights = right.get(key)
         if not rights:
             continue

@@ -14,7 +14,7 @@ from typing import Any
 
 from toolkit.catalog.model import Dataset, ResourceSpec, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
-from toolkit.report.messages import CODES, CONSTRAINT_TEXT, TYPE_HINTS, TYPE_NAMES_EN, TYPE_NAMES_ES, render
+from toolkit.report.messages import CODES, CONSTRAINT_TEXT, TYPE_HINTS, TYPE_NAMES_EN, TYPE_NAMES_ES, fields
 from toolkit.validation.rawcsv import RawTable
 
 # frictionless's cap on a table's errors; 0 means no cap. Only frictionless's own errors count, so
@@ -536,12 +536,13 @@ def _constraint_params(
             "Fix the value so that it meets the constraint.",
         ),
     )
+    filled = fields(ctx)
     params.update(
         constraint=name,
-        constraint_es=render(es, ctx),
-        constraint_en=render(en, ctx),
-        constraint_hint_es=render(hint_es, ctx),
-        constraint_hint_en=render(hint_en, ctx),
+        constraint_es=es.format_map(filled),
+        constraint_en=en.format_map(filled),
+        constraint_hint_es=hint_es.format_map(filled),
+        constraint_hint_en=hint_en.format_map(filled),
     )
 
 
