@@ -15,45 +15,46 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import iso_days
-from toolkit.validation.fast.npview import bools, missing_mask, numbers
-from toolkit.validation.fast.npview import text as _text
+from toolkit.validation.fast.npview import bools, grouped, missing_mask, numbers, spans
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
 _URL_OK = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
 _DATE_LIKE_SUPERSET = r"^[^\pL\pN]*\pN{1,2}[/.-](?:\pN{1,2}|\pL+)[/.-]\pN{2,4}[^\pL\pN]*$"
 _NUMBER_SUPERSET = "[,' $€£¥]"
-# Cells ``privacy.py`` could flag, as an RE2 pattern that matches a superset of them. Formulas
-# start with one of = + - @ tab CR; an e-mail needs its local part, @, a domain and a dot; a CURP
-# or RFC needs a letter (or &) right before six digits; a phone number starts after a character
-# that is not a word character, / . = or - (or at the start), with + or ( or a digit, and holds ten
-# digits with at most two separators (whitespace . - ( )) between two of them. Any character
-# outside ASCII may stand for a letter, a digit or a separator here: Unicode classes such as
-# \p{Nd} in RE2's counted repetitions are far too slow, and cells that pass go to ``privacy.py``.
+# Cells ``privacy.py`` could flag as personal data, as an RE2 pattern that matches a superset of
+# them. An e-mail needs its local part, @, a domain and a dot; a CURP or RFC needs a letter (or &)
+# right before six digits; a phone number starts at the start or after a character that is not a
+# word character, / . = or -, with + or ( or a digit, and holds ten digits with at most two
+# separators (whitespace . - ( )) between two of them. Any character outside ASCII may stand for a
+# letter, a digit or a separator here: Unicode classes such as \p{Nd} in RE2's counted repetitions
+# are far too slow, and cells that pass go to ``privacy.py``. With no ``^``, the pattern searches
+# many cells run together (``_RUN_SUPERSET``) for all matches but a phone number at a cell's start.
 _X = r"[^\x00-\x7F]"
 _DIGIT = rf"(?:[0-9]|{_X})"
-_GAP = rf"(?:[\t-\r\x1c-\x20.()-]|{_X})"
-_FORMULA_SUPERSET = r"^[=+\-@\t\r]"
-_PERSONAL_SUPERSET = (
+_PHONE = rf"[+(]?{_DIGIT}(?:(?:[\t-\r\x1c-\x20.()-]|{_X}){{0,2}}{_DIGIT}){{9}}"
+_RUN_SUPERSET = (
     r"[A-Za-z0-9._%+-]@[A-Za-z0-9.-]+\.[A-Za-z]{2}"
     rf"|(?:[A-Za-z&]|{_X}){_DIGIT}{{6}}"
-    rf"|(?:^|[^A-Za-z0-9_/.=-])[+(]?{_DIGIT}(?:{_GAP}{{0,2}}{_DIGIT}){{9}}"
+    rf"|[^A-Za-z0-9_/.=-]{_PHONE}"
 )
-_JOINED_SUPERSET = r"(?:^|\x00)[=+\-@\t\r]|" + _PERSONAL_SUPERSET
+_PERSONAL_SUPERSET = rf"{_RUN_SUPERSET}|^{_PHONE}"
+# What the first byte of a cell says: 1, it may be a formula (= + - @ tab CR, as
+# ``privacy.looks_like_formula`` reads them); 2, it may start a phone number.
+_FIRST_BYTE = np.zeros(256, dtype=np.uint8)
+_FIRST_BYTE[list(b"=+-@\t\r")] = 1
+_FIRST_BYTE[list(b"+(0123456789") + list(range(128, 256))] += 2
 # pyarrow compiles an RE2 pattern on every call (1.8 ms for the profile's Unicode date pattern,
 # 0.1 ms for the privacy one). On an array of at most this many cells, the exact Python check on
 # its distinct values (cached over the run) costs less, so the superset is not asked: it only
 # ever narrows what the exact check looks at, and the exact check decides either way.
 SMALL = 256
-
-
-def _np() -> Any:
-    import numpy as np
-
-    return np
+_RUN = 32  # cells run together for a first search of personal data
 
 
 def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
@@ -75,12 +76,40 @@ def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
 def _candidates(values: Any, superset: str) -> Any:
     """Positions of the cells of ``values`` that may be what ``superset`` stands for: every cell
     of a small array, else the cells the RE2 pattern matches."""
-    np = _np()
     if len(values) <= SMALL:
         return np.arange(len(values))
     import pyarrow.compute as pc
 
     return np.flatnonzero(bools(pc.match_substring_regex(values, superset)))
+
+
+def _suspects(col: Any, mask: Any, scan_personal: bool) -> Any:
+    """Positions of the cells of ``col`` (among those ``mask`` keeps) that ``privacy.py`` may flag:
+    those that may start a formula, and, with ``scan_personal``, those that may hold personal data
+    (every cell of a small array)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(col)
+    offsets, data = spans(col)
+    if not len(data):
+        return np.zeros(0, dtype=np.int64)
+    # Each cell's first byte (an empty cell's is the next cell's, or none: it is dropped below),
+    # then the runs of cells that may hold personal data, searched with no ``^``.
+    codes = _FIRST_BYTE[np.take(data, offsets[:-1], mode="clip")]
+    if scan_personal and n > SMALL:
+        runs = bools(pc.match_substring_regex(grouped(col, _RUN), _RUN_SUPERSET))
+        codes |= np.repeat(runs * np.uint8(4), _RUN)[:n]
+    elif scan_personal:
+        codes |= 4
+    maybe = np.flatnonzero(codes & (7 if scan_personal else 1))
+    maybe = maybe[mask[maybe] & (offsets[maybe + 1] > offsets[maybe])]
+    if scan_personal and len(maybe) > SMALL:  # each cell but formulas to the whole pattern
+        keep = codes[maybe] & 1 > 0
+        sub = col.take(pa.array(maybe[~keep], pa.int64()))
+        keep[~keep] = bools(pc.match_substring_regex(sub, _PERSONAL_SUPERSET))
+        maybe = maybe[keep]
+    return maybe
 
 
 def _per_value(values: Any, fn: Callable[[list[str]], list[Any]]) -> list[Any]:
@@ -99,7 +128,6 @@ def _flagged(values: Any, fn: Callable[[list[str]], list[Any]]) -> Any:
     """A NumPy mask of the cells of a pyarrow string array for whose distinct value ``fn`` is true."""
     import pyarrow.compute as pc
 
-    np = _np()
     distinct = pc.unique(values)
     flags = np.array([bool(r) for r in fn(distinct.to_pylist())], dtype=bool)
     return flags[numbers(pc.index_in(values, value_set=distinct))] if len(flags) else np.zeros(0, bool)
@@ -163,7 +191,6 @@ class DomainCheck:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        np = _np()
         present_cache: dict[int, Any] = {}
 
         def present(name: str | None) -> tuple[Any, Any] | None:
@@ -378,9 +405,7 @@ class DomainCheck:
     def _privacy(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
         """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        np = _np()
         fields = []
         for f in self.fields:
             name = f.get("name", "")
@@ -388,43 +413,23 @@ class DomainCheck:
                 fields.append((name, not f.get("publicContact") and f.get("format") not in ("uri", "email")))
         if not fields:
             return []
-        # One pass of RE2 over the text fields of each record joined by NUL (which no pattern
-        # crosses) costs far less than a pass per field; only the records it picks are looked at
-        # field by field.
-        texts = [present(name)[0] for name, _ in fields]
-        joined = pc.binary_join_element_wise(
-            *texts, _text("\x00"), null_handling="replace", null_replacement=""
-        )
-        rows = bools(pc.match_substring_regex(joined, _JOINED_SUPERSET))
-        if not rows.any():
-            return []
         found: list[Pending] = []
         for name, scan_personal in fields:
             col, mask = present(name)
-            idx = np.flatnonzero(mask & rows)
-            if not len(idx):
+            maybe = _suspects(col, mask, scan_personal)
+            if not len(maybe):
                 continue
-            vals = col.take(pa.array(idx, pa.int64()))
-            if len(vals) <= SMALL:  # each cell to the exact checks (cached by value), no kernel
-                maybe, texts = range(len(vals)), vals.to_pylist()
-                formulas = self.formula(texts)
-                kinds = self.personal(texts) if scan_personal else [None] * len(texts)
-            else:
-                pattern = _FORMULA_SUPERSET + ("|" + _PERSONAL_SUPERSET if scan_personal else "")
-                maybe = _candidates(vals, pattern)
-                if not len(maybe):
-                    continue
-                sub = vals.take(pa.array(maybe, pa.int64()))
-                texts = sub.to_pylist()
-                formulas = _per_value(sub, self.formula)
-                kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
+            sub = col.take(pa.array(maybe, pa.int64()))
+            texts = sub.to_pylist()
+            formulas = _per_value(sub, self.formula)
+            kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
             for pos, formula, kind, text in zip(maybe, formulas, kinds, texts, strict=True):
                 if formula:
-                    found.append((int(idx[pos]), "formula-injection", name, {"value": text}))
+                    found.append((int(pos), "formula-injection", name, {"value": text}))
                 if kind:
                     es, en = privacy.KINDS[kind]
                     found.append(
-                        (int(idx[pos]), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
+                        (int(pos), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
                     )
         return found
 
@@ -432,7 +437,6 @@ class DomainCheck:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        np = _np()
         name, separator = f["name"], f["listSeparator"]
         if name not in self.lists:
             allowed: set[str] | None = None
