@@ -106,3 +106,50 @@ def test_integer_and_boolean_keys_still_get_their_canonical_text(tmp_path: Path,
     assert_same(slow, fast)
     assert any("fast engine" in line for line in log), log
     assert {f.code for f in fast.findings} >= {"primary-key"}
+
+
+_URIISH = st.one_of(
+    st.sampled_from(
+        ["http:", "https:", "http://x.org", "https://x.org/ñ", "htt:", "HTTP://X", "ftp://x", "s:"]
+    ),
+    st.text(alphabet="htps:/x.Hñ0+-\n", max_size=9),
+    st.text(max_size=8),
+)
+
+
+def _with_nulls(cells: list[str], nulls: list[bool], skip: int, large: bool) -> pa.Array:
+    """``cells`` as a string array (sliced past ``skip`` cells) in which the cells marked in
+    ``nulls`` are null but keep their bytes in the buffer, as Arrow allows."""
+    full = pa.array(["pad"] * skip + cells, pa.large_string() if large else pa.string())
+    valid = pa.array([True] * skip + [not n for n in nulls], pa.bool_())
+    buffers = [valid.buffers()[1], *full.buffers()[1:]]
+    return pa.Array.from_buffers(full.type, len(full), buffers)[skip:]
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(st.tuples(_URIISH, st.booleans()), max_size=40),
+    st.integers(0, 3),
+    st.booleans(),
+    st.integers(0, 8),
+)
+def test_uri_and_length_tests_from_the_bytes_match_python(
+    cells: list[tuple[str, bool]], skip: int, large: bool, most: int
+) -> None:
+    """A ``uri`` field with a ``maxLength``: the cells its vectorised test accepts (schemes read
+    from the bytes for http and https, lengths from the offsets but for cells longer in bytes) are
+    exactly those Python's scheme match and ``len`` accept, whatever the array's offset, nulls
+    (never accepted, whatever bytes they span) or offset width."""
+    import re
+
+    from toolkit.validation.fast.cells import FieldPlan
+    from toolkit.validation.fast.schema import LightField
+
+    descriptor = {"name": "web", "type": "string", "format": "uri", "constraints": {"maxLength": most}}
+    plan = FieldPlan(LightField(descriptor, lambda: None, [""]), [""], 1)
+    arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], skip, large)
+    ok, _canon = plan.certainly_valid(arr, np.zeros(len(arr), dtype=bool))
+    expected = [
+        not null and bool(re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", c)) and len(c) <= most for c, null in cells
+    ]
+    assert ok.tolist() == expected

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.validation.fast.npview import _single, among, bools, numbers
+from toolkit.validation.fast.npview import among, bools, numbers, spans
 from toolkit.validation.fast.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -243,14 +244,18 @@ class FieldPlan:
         canon = None
         t = self.type
         if t in ("string", "any"):
-            if self.format == "uri":
-                ok &= bools(pc.match_substring_regex(raw, _URI_SCHEME))
-            if "minLength" in c or "maxLength" in c:
-                length = numbers(pc.utf8_length(raw))
-                if "minLength" in c:
-                    ok &= length >= c["minLength"]
-                if "maxLength" in c:
-                    ok &= length <= c["maxLength"]
+            if self.format == "uri":  # http and https from the bytes, any other scheme by RE2
+                web = _starts(raw, b"http:") | _starts(raw, b"https:")
+                ok &= web | _where(
+                    raw, ok & ~web, lambda sub: bools(pc.match_substring_regex(sub, _URI_SCHEME))
+                )
+            if "minLength" in c:
+                ok &= numbers(pc.utf8_length(raw)) >= c["minLength"]
+            if "maxLength" in c:  # no more characters than bytes: only longer cells are counted
+                most = c["maxLength"]
+                offsets, _data = spans(raw)
+                long = offsets[1:] - offsets[:-1] > most
+                ok &= ~long | _where(raw, ok & long, lambda sub: numbers(pc.utf8_length(sub)) <= most)
             if "pattern" in c:
                 ok &= bools(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
             if self.enum_strings is not None:
@@ -374,17 +379,12 @@ _DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
 def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     """The cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes): their indices, and
     their year, month and day."""
-    values = _single_string(values)
-    n = len(values)
     none = np.zeros(0, dtype=np.int64)
-    validity, offsets_buf, data_buf = values.buffers()[:3]
-    if n == 0 or data_buf is None or data_buf.size == 0:
+    offsets, data = spans(values)
+    if not len(data):
         return none, none, none, none
-    width = np.dtype(np.int64 if pa.types.is_large_string(values.type) else np.int32)
-    offsets: Any = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=values.offset * width.itemsize)
-    data = np.frombuffer(data_buf, dtype=np.uint8)
     cand = (offsets[1:] - offsets[:-1]) == 10
-    if validity is not None and values.null_count:
+    if values.null_count:
         cand &= bools(values.is_valid())
     at = np.flatnonzero(cand)
     if not len(at):
@@ -394,7 +394,7 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
         # The usual column: only empty cells between the ten-byte ones, which lie back to back.
         cells = data[first : first + 10 * len(at)].reshape(-1, 10) - np.uint8(48)  # b"0" is 48
     else:
-        cells = data[offsets[at].astype(np.int64)[:, None] + np.arange(10)] - np.uint8(48)
+        cells = data[offsets[at][:, None] + np.arange(10)] - np.uint8(48)
     # In uint8, bytes below "0" wrap around above 9, and "-" (45) becomes 253.
     shaped = (cells[:, _DIGIT_AT] <= 9).all(axis=1) & (cells[:, 4] == 253) & (cells[:, 7] == 253)
     cells = cells[shaped].astype(np.int64)
@@ -402,9 +402,21 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     return at[shaped], y, cells[:, 5] * 10 + cells[:, 6], cells[:, 8] * 10 + cells[:, 9]
 
 
-def _single_string(arr: Any) -> Any:
+def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:
+    """A mask: ``test`` of the cells of ``raw`` at ``rows`` (a mask), False elsewhere."""
+    out = np.zeros(len(raw), dtype=bool)
+    at = np.flatnonzero(rows)
+    if len(at):
+        out[at] = test(raw.take(pa.array(at, pa.int64())))
+    return out
 
-    arr = _single(arr)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
-    return arr
+
+def _starts(raw: Any, prefix: bytes) -> Any:
+    """A mask of the cells of a string array that start with ``prefix`` (null cells: False)."""
+    offsets, data = spans(raw)
+    ok = offsets[1:] - offsets[:-1] >= len(prefix)
+    if not len(data):
+        return ok
+    for i, byte in enumerate(prefix):
+        ok &= np.take(data, offsets[:-1] + i, mode="clip") == byte
+    return ok & (bools(raw.is_valid()) if raw.null_count else True)
