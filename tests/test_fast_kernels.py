@@ -153,3 +153,48 @@ def test_uri_and_length_tests_from_the_bytes_match_python(
         not null and bool(re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", c)) and len(c) <= most for c, null in cells
     ]
     assert ok.tolist() == expected
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789-.,'٫", max_size=20),
+            st.from_regex(r"\A-?[0-9]{1,17}([.,'٫][0-9]{1,3})?\Z"),  # about 15 digits
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([("", "."), (",", "."), ("'", ","), ("", "٫")]),
+    st.integers(0, 3),
+)
+def test_number_digit_count_from_the_bytes_matches_python(
+    cells: list[str], chars: tuple[str, str], skip: int
+) -> None:
+    """A number field's vectorised test accepts exactly the cells of its plain shape that have
+    at most 15 digits and meet its minimum (digits counted only in cells longer than 15 bytes)."""
+    import re
+    from decimal import Decimal
+
+    from toolkit.validation.fast.cells import FieldPlan
+    from toolkit.validation.fast.schema import light_schema
+
+    group, decimal = chars
+    descriptor: dict[str, object] = {"name": "n", "type": "number", "constraints": {"minimum": 0}}
+    if group:
+        descriptor["groupChar"] = group
+    if decimal != ".":
+        descriptor["decimalChar"] = decimal
+    schema = light_schema({"fields": [descriptor]})
+    assert schema is not None
+    plan = FieldPlan(schema.fields[0], [""], 1)
+    arr = pa.array(["pad"] * skip + cells, pa.string())[skip:]
+    ok, _canon = plan.certainly_valid(arr, np.zeros(len(arr), dtype=bool))
+    g, d = re.escape(group), re.escape(decimal)
+    shape = re.compile(rf"-?[0-9]+(?:{g}[0-9]+)*(?:{d}[0-9]+)?" if group else rf"-?[0-9]+(?:{d}[0-9]+)?")
+    expected = []
+    for cell in cells:
+        plain = cell.replace(group, "") if group else cell
+        plain = plain.replace(decimal, ".")
+        digits = sum(ch.isdigit() for ch in plain)
+        expected.append(bool(shape.fullmatch(cell)) and digits <= 15 and Decimal(plain) >= 0)
+    assert ok.tolist() == expected

@@ -268,18 +268,10 @@ class FieldPlan:
             canon = pc.cast(values, pa.string()) if keyed else None
         elif t == "number":
             ok &= bools(pc.match_substring_regex(raw, self.number_regex))
-            text = pc.if_else(pa.array(ok), raw, _text("0"))
-            if self.group:
-                text = pc.replace_substring(text, self.group, "")
-            if self.decimal != ".":
-                text = pc.replace_substring(text, self.decimal, ".")
-            digits = (
-                numbers(pc.utf8_length(text))
-                - bools(pc.starts_with(text, "-"))
-                - bools(pc.match_substring(text, "."))
-            )
-            ok &= digits <= 15
-            values = numbers(pc.cast(pc.if_else(pa.array(ok), text, _text("0")), pa.float64()))
+            offsets, _data = spans(raw)
+            long = offsets[1:] - offsets[:-1] > 15  # no more digits than bytes: count those of longer cells
+            ok &= ~long | _where(raw, ok & long, self._few_digits)
+            values = numbers(pc.cast(self._plain(pc.if_else(pa.array(ok), raw, _text("0"))), pa.float64()))
             ok &= self._compare(values, float)
         elif t == "boolean":
             truthy = bools(
@@ -297,6 +289,18 @@ class FieldPlan:
             ok &= self._compare(days, "date")
             canon = raw
         return ok, canon
+
+    def _plain(self, text: Any) -> Any:
+        """Numbers as Python writes them: no group character, a decimal point."""
+        if self.group:
+            text = pc.replace_substring(text, self.group, "")
+        return pc.replace_substring(text, self.decimal, ".") if self.decimal != "." else text
+
+    def _few_digits(self, text: Any) -> Any:
+        """Which numbers (of the shape ``number_regex`` accepts) have at most 15 digits."""
+        text = self._plain(text)
+        starts = bools(pc.starts_with(text, "-"))
+        return numbers(pc.utf8_length(text)) - starts - bools(pc.match_substring(text, ".")) <= 15
 
     def _compare(self, values: Any, kind: Any) -> Any:
         import datetime as dt
