@@ -198,3 +198,25 @@ def test_number_digit_count_from_the_bytes_matches_python(
         digits = sum(ch.isdigit() for ch in plain)
         expected.append(bool(shape.fullmatch(cell)) and digits <= 15 and Decimal(plain) >= 0)
     assert ok.tolist() == expected
+
+
+@pytest.mark.parametrize("date", ["2020-02-29", "1970-01-01", "0001-12-31", "9999-12-31", "2023-02-28"])
+def test_iso_dates_from_the_bytes_reject_every_other_character_anywhere(date: str) -> None:
+    """Each character of a date replaced by every other character (ASCII, and a few beyond): the
+    dates read from the bytes are exactly those ``strptime`` reads in the ``YYYY-MM-DD`` shape."""
+    import contextlib
+    import datetime as dt
+    import re
+
+    from toolkit.validation.fast.cells import _iso_days
+
+    others = [chr(c) for c in range(128)] + ["é", "٣", "０", "\u00a0"]
+    cells = [date[:i] + c + date[i + 1 :] for i in range(10) for c in others]
+    ok, days = _iso_days(pa.array(cells, pa.string()))
+    for cell, accepted, day in zip(cells, ok.tolist(), days.tolist(), strict=True):
+        expected = None
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell, re.ASCII):
+            with contextlib.suppress(ValueError):
+                expected = (dt.datetime.strptime(cell, "%Y-%m-%d").date() - dt.date(1970, 1, 1)).days
+        assert accepted == (expected is not None), repr(cell)
+        assert not accepted or day == expected, repr(cell)

@@ -363,21 +363,23 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
 
     ok, days = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.int64)
     at, y, m, d = _ymd(values)
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    limit = _MONTH_DAYS[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
-    good = (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= limit)
-    at, y, m, d = at[good], y[good] - (m[good] <= 2), m[good], d[good]
-    # Days since 1970 from the calendar date in integers (H. Hinnant's days_from_civil).
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
+    leap = _LEAP[y] & (m == 2)
+    good = (y >= 1) & (d >= 1) & (d <= _MONTH_DAYS[m] + leap)
+    at, y, m, d = at[good], y[good], m[good], d[good]
     ok[at] = True
-    days[at] = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    days[at] = _JAN_1[y] + _DAYS_BEFORE[m] + (_LEAP[y] & (m > 2)) + d - 1
     return ok, days
 
 
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-_DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
+# By year (0 to 9999): whether it is a leap year, and the days from 1970-01-01 to its 1 January;
+# by month (0 to 99, a month outside 1 to 12 has no days): its days, and the days before it.
+_LEAP = (np.arange(10_000) % 4 == 0) & ((np.arange(10_000) % 100 != 0) | (np.arange(10_000) % 400 == 0))
+_JAN_1 = np.concatenate(([0], np.cumsum(365 + _LEAP[:-1], dtype=np.int64)))
+_JAN_1 -= _JAN_1[1970]
+_MONTH_DAYS = np.zeros(100, dtype=np.int64)
+_MONTH_DAYS[1:13] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+_DAYS_BEFORE = np.concatenate(([0, 0], np.cumsum(_MONTH_DAYS[1:12]), np.zeros(87, dtype=np.int64)))
+_DASHES = np.uint64(0x2D30302D30303030)  # "0000-00-" as a little-endian integer
 
 
 def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
@@ -396,14 +398,23 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     first = int(offsets[at[0]])
     if int(offsets[at[-1]]) - first == 10 * (len(at) - 1):
         # The usual column: only empty cells between the ten-byte ones, which lie back to back.
-        cells = data[first : first + 10 * len(at)].reshape(-1, 10) - np.uint8(48)  # b"0" is 48
+        cells = data[first : first + 10 * len(at)].reshape(-1, 10)
     else:
-        cells = data[offsets[at][:, None] + np.arange(10)] - np.uint8(48)
-    # In uint8, bytes below "0" wrap around above 9, and "-" (45) becomes 253.
-    shaped = (cells[:, _DIGIT_AT] <= 9).all(axis=1) & (cells[:, 4] == 253) & (cells[:, 7] == 253)
-    cells = cells[shaped].astype(np.int64)
-    y = cells[:, 0] * 1000 + cells[:, 1] * 100 + cells[:, 2] * 10 + cells[:, 3]
-    return at[shaped], y, cells[:, 5] * 10 + cells[:, 6], cells[:, 8] * 10 + cells[:, 9]
+        cells = data[offsets[at][:, None] + np.arange(10)]
+    # Bytes 0 to 7 and 8 to 9 as integers, each byte XOR its expected "0" (or "-"): a digit
+    # becomes 0 to 9 and a dash 0; adding 0x76 to a byte sets its high bit from 10 up.
+    both = np.ascontiguousarray(cells).view(np.dtype([("a", "<u8"), ("b", "<u2")])).ravel()
+    x, z = both["a"] ^ _DASHES, (both["b"] ^ np.uint16(0x3030)).astype(np.uint64)
+    high = np.uint64(0x8080808080808080)
+    shaped = ((x + np.uint64(0x7676767676767676)) | x) & high == 0
+    shaped &= (x & np.uint64(0xFF0000FF00000000) == 0) & (((z + np.uint64(0x7676)) | z) & high == 0)
+    x, z = x[shaped].astype(np.int64), z[shaped].astype(np.int64)
+
+    def byte(v: Any, i: int) -> Any:
+        return (v >> (8 * i)) & 0xFF
+
+    y = byte(x, 0) * 1000 + byte(x, 1) * 100 + byte(x, 2) * 10 + byte(x, 3)
+    return at[shaped], y, byte(x, 5) * 10 + byte(x, 6), byte(z, 0) * 10 + byte(z, 1)
 
 
 def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:
