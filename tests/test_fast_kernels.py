@@ -220,3 +220,29 @@ def test_iso_dates_from_the_bytes_reject_every_other_character_anywhere(date: st
                 expected = (dt.datetime.strptime(cell, "%Y-%m-%d").date() - dt.date(1970, 1, 1)).days
         assert accepted == (expected is not None), repr(cell)
         assert not accepted or day == expected, repr(cell)
+
+
+def test_a_missing_value_that_reads_as_a_date_or_a_code_is_not_checked(tmp_path: Path) -> None:
+    """Missing values that are themselves an early date, a bad currency code or a bad URL are
+    not checked by the domain checks, which read their columns whole (not only present cells)."""
+    schema = {
+        "missingValues": ["", "1899-12-31", "XXX", "nowhere", "http:/x.org"],
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "day", "type": "date", "pastOnly": True},
+            {"name": "end", "type": "date", "notBefore": "day"},
+            {"name": "currency", "type": "string", "codeSystem": "iso4217"},
+            {"name": "source_url", "type": "string", "format": "uri"},
+        ],
+    }
+    (tmp_path / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
+    days = ["1899-12-31", "", "2020-01-02", "1899-12-30", "nowhere"]
+    codes = ["XXX", "", "MXN", "ZZZ", "1899-12-31"]
+    urls = ["nowhere", "", "https://x.org", "https://x", "http:/x.org"]
+    rows: list[list[str] | None] = [
+        [f"r{i}", days[i % 5], days[(i // 5) % 5], codes[(i // 3) % 5], urls[(i // 2) % 5]] for i in range(50)
+    ]
+    _write(tmp_path / "t.csv", [f["name"] for f in schema["fields"]], rows)
+    slow, fast, _log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=10_000)
+    assert_same(slow, fast)
+    assert {"date-out-of-range", "currency-code", "url-invalid"} <= {f.code for f in fast.findings}

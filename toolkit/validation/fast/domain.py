@@ -228,21 +228,17 @@ class DomainCheck:
             valid = np.zeros(n, dtype=bool)
             if got is None:
                 return days, valid
-            idx, vals = values_of(name)
-            if not len(idx):
-                return days, valid
-            full_ok, full_days = iso_days(got[0])
-            fast, d = full_ok[idx], full_days[idx]
-            days[idx[fast]] = d[fast]
-            valid[idx[fast]] = True
-            slow = np.flatnonzero(~fast)
+            col, mask = got
+            full_ok, full_days = iso_days(col)
+            valid[:] = mask & full_ok
+            days[valid] = full_days[valid]
+            slow = np.flatnonzero(mask & ~full_ok)
             if len(slow):
                 epoch = dt.date(1970, 1, 1)
-                parsed = _per_value(vals.take(pa.array(slow, pa.int64())), self.iso_date)
-                for pos, day in zip(slow, parsed, strict=True):
+                for k, day in zip(slow, _per_value(col.take(pa.array(slow)), self.iso_date), strict=True):
                     if day is not None:
-                        days[idx[pos]] = (day - epoch).days
-                        valid[idx[pos]] = True
+                        days[k] = (day - epoch).days
+                        valid[k] = True
             return days, valid
 
         found: list[Pending] = []
@@ -295,23 +291,15 @@ class DomainCheck:
                             other_value=start.isoformat(),
                         )
             if f.get("format") == "uri" and got is not None:
-                idx, vals = values_of(name)
-                ok = bools(pc.match_substring_regex(vals, _URL_OK))
-                slow = np.flatnonzero(~ok)
+                col, mask = got
+                slow = np.flatnonzero(mask & ~bools(pc.match_substring_regex(col, _URL_OK)))
                 if len(slow):
-                    sub = vals.take(pa.array(slow, pa.int64()))
-                    for pos, problem, text in zip(
+                    sub = col.take(pa.array(slow))
+                    for k, problem, text in zip(
                         slow, _per_value(sub, self.url), sub.to_pylist(), strict=True
                     ):
                         if problem:
-                            add(
-                                idx[pos],
-                                "url-invalid",
-                                name,
-                                value=text,
-                                detail=problem[0],
-                                detail_en=problem[1],
-                            )
+                            add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
             if system in ("iso3166-1-alpha2", "iso3166-1-alpha3") and got is not None:
                 kind = 2 if system.endswith("2") else 3
                 example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
@@ -367,10 +355,9 @@ class DomainCheck:
                             detail_en="" if problem == "unknown" else f"of country {country}",
                         )
             elif system == "iso4217" and got is not None:
-                idx, vals = values_of(name)
-                for pos in np.flatnonzero(_flagged(vals, self.currency)):
-                    text = vals[int(pos)].as_py()
-                    add(idx[pos], "currency-code", name, value=text, **domain.currency_fix(text))
+                for k in np.flatnonzero(got[1] & _flagged(got[0], self.currency)):
+                    text = got[0][int(k)].as_py()
+                    add(k, "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
                 has_minimum = "minimum" in (f.get("constraints") or {})
