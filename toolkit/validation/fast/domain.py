@@ -244,7 +244,7 @@ class DomainCheck:
         found: list[Pending] = []
         date_cache: dict[str, tuple[Any, Any]] = {}
 
-        def add(k: int, code: str, name: str, **kw: Any) -> None:
+        def add(k: Any, code: str, name: str, **kw: Any) -> None:
             found.append((int(k), code, name, kw))
 
         epoch = dt.date(1970, 1, 1)
@@ -370,12 +370,12 @@ class DomainCheck:
                     if len(slow):
                         negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
                 absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
-                for pos in np.flatnonzero(absent | negative):
-                    text = vals[int(pos)].as_py()
-                    if absent[pos]:
-                        add(idx[pos], "currency-missing", currency_field, value=text)
-                    if negative[pos]:
-                        add(idx[pos], "negative-amount", name, value=text)
+                for i in np.flatnonzero(absent | negative):
+                    text = vals[int(i)].as_py()
+                    if absent[i]:
+                        add(idx[i], "currency-missing", currency_field, value=text)
+                    if negative[i]:
+                        add(idx[i], "negative-amount", name, value=text)
             target = f.get("precisionOf")
             if target:
                 tgt = present(target)
