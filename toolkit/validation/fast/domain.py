@@ -397,10 +397,10 @@ class DomainCheck:
         return (
             found,
             (self._profile(present, values_of) if self.profile else []),
-            self._privacy(present, values_of),
+            self._privacy(present),
         )
 
-    def _privacy(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
+    def _privacy(self, present: Callable[..., Any]) -> list[Pending]:
         """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
         import pyarrow as pa
 

@@ -99,10 +99,8 @@ def among(arr: Any, values: list[str]) -> Any:
         return bools(pc.is_in(arr, value_set=pa.array(values, pa.string())))
     out = np.zeros(len(arr), dtype=bool)
     for value in values:
-        if value == "" and isinstance(arr, pa.StringArray):  # from the offsets, no kernel
-            offsets = np.frombuffer(
-                arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4
-            )
+        if value == "":  # from the offsets, no kernel
+            offsets, _data = spans(arr)
             out |= (offsets[1:] == offsets[:-1]) & (bools(arr.is_valid()) if arr.null_count else True)
         else:
             out |= bools(pc.equal(arr, text(value)))
