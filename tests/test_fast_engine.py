@@ -659,7 +659,8 @@ _LETTERS = st.text(alphabet=list("AEIOUXZNMHTSaeioñÑß&ǅı"), min_size=2, max
 )
 def test_fast_privacy_prefilter_never_misses_a_cell(text: str, others: list[str], at: int, skip: int) -> None:
     """The cells picked for ``privacy.py`` include every cell it would flag, wherever the cell
-    lies in a run of cells searched together (at its start, its end, alone), in a sliced array."""
+    lies in a run of cells searched together (at its start, its end, alone) or searched alone (a
+    small block), in a sliced array."""
     import numpy as np
     import pyarrow as pa
 
@@ -674,14 +675,17 @@ def test_fast_privacy_prefilter_never_misses_a_cell(text: str, others: list[str]
     at = min(at, len(others))
     cells = ["pad"] * skip + others[:at] + [text] + others[at:]
     arr = pa.array(cells, pa.string())[skip:]
+    wide = arr.cast(pa.large_string())  # a block whose columns differ in type
     mask = np.ones(len(arr), dtype=bool)
     saved = fastdomain.SMALL
     try:
-        fastdomain.SMALL = 0  # the runs and the pattern, even for a few cells
-        (runs,) = fastdomain._runs([arr])
-        assert at in fastdomain._suspects(arr, mask, runs), repr(text)
-        if formula:
-            assert at in fastdomain._suspects(arr, mask, None), repr(text)
+        for small in (0, 10**9):  # runs of cells, then the pattern on each cell
+            fastdomain.SMALL = small
+            for hits in [*fastdomain._hits([arr], [True]), *fastdomain._hits([arr, wide], [True, True])]:
+                assert at in fastdomain._suspects(arr, mask, hits), repr(text)
+            if formula:  # in a field not scanned for personal data
+                hits = fastdomain._hits([arr], [False])
+                assert at in fastdomain._suspects(arr, mask, hits[0] if small else None), repr(text)
     finally:
         fastdomain.SMALL = saved
 

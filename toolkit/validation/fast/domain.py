@@ -83,39 +83,48 @@ def _candidates(values: Any, superset: str) -> Any:
     return np.flatnonzero(bools(pc.match_substring_regex(values, superset)))
 
 
-def _runs(columns: list[Any]) -> list[Any]:
-    """For each column, which of its runs of ``_RUN`` cells :data:`_RUN_SUPERSET` matches (all of
-    them in a small block): one search of every column's runs, which costs less than a search per
-    column (pyarrow compiles the pattern on each call)."""
-    if not columns or len(columns[0]) <= SMALL:
-        return [np.ones(-(-len(c) // _RUN), dtype=bool) for c in columns]
+def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
+    """For each text column, a mask of the cells that may be flagged: in a small block, those
+    that may start a formula or that :data:`_PERSONAL_SUPERSET` matches; in a larger one, for the
+    ``personal`` columns only, the cells of the runs of ``_RUN`` cells that :data:`_RUN_SUPERSET`
+    matches (see :func:`_suspects`). One search of every column at once: pyarrow compiles the
+    pattern on each call."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    runs = [grouped(c, _RUN) for c in columns]
-    hits = bools(pc.match_substring_regex(pa.concat_arrays(runs), _RUN_SUPERSET))
-    return np.split(hits, np.cumsum([len(r) for r in runs])[:-1])
+    n = len(columns[0])
+    if n <= SMALL:
+        size, pattern = 1, rf"^[=+\-@\t\r]|{_PERSONAL_SUPERSET}"
+    else:
+        size, pattern, columns = _RUN, _RUN_SUPERSET, [c for c, p in zip(columns, personal, strict=True) if p]
+    same = size == 1 and len({c.type for c in columns}) == 1  # no view needed to join them
+    runs = columns if same else [grouped(c, size) for c in columns]
+    if not runs:
+        return []
+    hits = bools(pc.match_substring_regex(pa.concat_arrays(runs), pattern))
+    return [np.repeat(h, size)[:n] for h in np.split(hits, np.cumsum([len(r) for r in runs])[:-1])]
 
 
-def _suspects(col: Any, mask: Any, runs: Any) -> Any:
-    """Positions of the cells of ``col`` (among those ``mask`` keeps) that ``privacy.py`` may flag:
-    those that may start a formula, and, given the matching ``runs`` (see :func:`_runs`), those
-    that may hold personal data."""
+def _suspects(col: Any, mask: Any, hits: Any) -> Any:
+    """Positions of the cells of ``col`` (among those ``mask`` keeps) that ``privacy.py`` may flag,
+    given its ``hits`` (see :func:`_hits`). In a large block: the cells that may start a formula,
+    and if ``hits`` is given those of the matching runs and those that may start with a phone
+    number, narrowed by :data:`_PERSONAL_SUPERSET` when many."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    n = len(col)
     offsets, data = spans(col)
+    if len(col) <= SMALL:
+        return np.flatnonzero(hits & mask & (offsets[1:] > offsets[:-1]))
     if not len(data):
         return np.zeros(0, dtype=np.int64)
-    # Each cell's first byte (an empty cell's is the next cell's, or none: it is dropped below),
-    # then the cells of the matching runs.
+    # Each cell's first byte (an empty cell's is the next cell's, or none: it is dropped below).
     codes = _FIRST_BYTE[np.take(data, offsets[:-1], mode="clip")]
-    if runs is not None:
-        codes |= np.repeat(runs * np.uint8(4), _RUN)[:n]
-    maybe = np.flatnonzero(codes & (1 if runs is None else 7))
+    if hits is not None:
+        codes |= hits * np.uint8(4)
+    maybe = np.flatnonzero(codes & (1 if hits is None else 7))
     maybe = maybe[mask[maybe] & (offsets[maybe + 1] > offsets[maybe])]
-    if runs is not None and len(maybe) > SMALL:  # each cell but formulas to the whole pattern
+    if hits is not None and len(maybe) > SMALL:  # each cell but formulas to the whole pattern
         keep = codes[maybe] & 1 > 0
         sub = col.take(pa.array(maybe[~keep], pa.int64()))
         keep[~keep] = bools(pc.match_substring_regex(sub, _PERSONAL_SUPERSET))
@@ -412,10 +421,11 @@ class DomainCheck:
         if not fields:
             return []
         found: list[Pending] = []
-        runs = _runs([present(name)[0] for name, scan_personal in fields if scan_personal])
+        hits = _hits([present(name)[0] for name, _ in fields], [personal for _, personal in fields])
+        small = len(present(fields[0][0])[0]) <= SMALL
         for name, scan_personal in fields:
             col, mask = present(name)
-            maybe = _suspects(col, mask, runs.pop(0) if scan_personal else None)
+            maybe = _suspects(col, mask, hits.pop(0) if small or scan_personal else None)
             if not len(maybe):
                 continue
             sub = col.take(pa.array(maybe, pa.int64()))
