@@ -650,24 +650,44 @@ _LETTERS = st.text(alphabet=list("AEIOUXZNMHTSaeioñÑß&ǅı"), min_size=2, max
             st.text(max_size=20),
         ),
         _NOISE,
-    ).map("".join)
+    ).map("".join),
+    st.lists(
+        st.sampled_from(["", "a", "7", "x1", "12345", "ab-", "é", "f-100000-5000", "Añil 9"]), max_size=70
+    ),
+    st.integers(0, 70),
+    st.integers(0, 3),
 )
-def test_fast_privacy_prefilter_never_misses_a_cell(text: str) -> None:
-    """The RE2 pattern that picks cells for ``privacy.py`` matches every cell it would flag."""
+def test_fast_privacy_prefilter_never_misses_a_cell(text: str, others: list[str], at: int, skip: int) -> None:
+    """The cells picked for ``privacy.py`` include every cell it would flag, wherever the cell
+    lies in a run of cells searched together (at its start, its end, alone) or searched alone (a
+    small block), in a sliced array."""
+    import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from toolkit.validation import privacy
     from toolkit.validation.fast import domain as fastdomain
 
-    flagged = privacy.looks_like_formula(text) or privacy.personal_data_kind(text) is not None
-    event(f"flagged: {flagged}")
-    if flagged:
-        pattern = fastdomain._FORMULA_SUPERSET + "|" + fastdomain._PERSONAL_SUPERSET
-        arr = pa.array([text], pa.string())
-        assert pc.match_substring_regex(arr, pattern)[0].as_py(), repr(text)
-        joined = pa.array(["x\x00" + text + "\x00y"], pa.string())
-        assert pc.match_substring_regex(joined, fastdomain._JOINED_SUPERSET)[0].as_py(), repr(text)
+    formula = privacy.looks_like_formula(text)
+    personal = privacy.personal_data_kind(text) is not None
+    event(f"flagged: {formula or personal}")
+    if not (formula or personal):
+        return
+    at = min(at, len(others))
+    cells = ["pad"] * skip + others[:at] + [text] + others[at:]
+    arr = pa.array(cells, pa.string())[skip:]
+    wide = arr.cast(pa.large_string())  # a block whose columns differ in type
+    mask = np.ones(len(arr), dtype=bool)
+    saved = fastdomain.SMALL
+    try:
+        for small in (0, 10**9):  # runs of cells, then the pattern on each cell
+            fastdomain.SMALL = small
+            for hits in [*fastdomain._hits([arr], [True]), *fastdomain._hits([arr, wide], [True, True])]:
+                assert at in fastdomain._suspects(arr, mask, hits), repr(text)
+            if formula:  # in a field not scanned for personal data
+                hits = fastdomain._hits([arr], [False])
+                assert at in fastdomain._suspects(arr, mask, hits[0] if small else None), repr(text)
+    finally:
+        fastdomain.SMALL = saved
 
 
 _DATEISH = st.one_of(

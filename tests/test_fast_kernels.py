@@ -106,3 +106,143 @@ def test_integer_and_boolean_keys_still_get_their_canonical_text(tmp_path: Path,
     assert_same(slow, fast)
     assert any("fast engine" in line for line in log), log
     assert {f.code for f in fast.findings} >= {"primary-key"}
+
+
+_URIISH = st.one_of(
+    st.sampled_from(
+        ["http:", "https:", "http://x.org", "https://x.org/ñ", "htt:", "HTTP://X", "ftp://x", "s:"]
+    ),
+    st.text(alphabet="htps:/x.Hñ0+-\n", max_size=9),
+    st.text(max_size=8),
+)
+
+
+def _with_nulls(cells: list[str], nulls: list[bool], skip: int, large: bool) -> pa.Array:
+    """``cells`` as a string array (sliced past ``skip`` cells) in which the cells marked in
+    ``nulls`` are null but keep their bytes in the buffer, as Arrow allows."""
+    full = pa.array(["pad"] * skip + cells, pa.large_string() if large else pa.string())
+    valid = pa.array([True] * skip + [not n for n in nulls], pa.bool_())
+    buffers = [valid.buffers()[1], *full.buffers()[1:]]
+    return pa.Array.from_buffers(full.type, len(full), buffers)[skip:]
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(st.tuples(_URIISH, st.booleans()), max_size=40),
+    st.integers(0, 3),
+    st.booleans(),
+    st.integers(0, 8),
+)
+def test_uri_and_length_tests_from_the_bytes_match_python(
+    cells: list[tuple[str, bool]], skip: int, large: bool, most: int
+) -> None:
+    """A ``uri`` field with a ``maxLength``: the cells its vectorised test accepts (schemes read
+    from the bytes for http and https, lengths from the offsets but for cells longer in bytes) are
+    exactly those Python's scheme match and ``len`` accept, whatever the array's offset, nulls
+    (never accepted, whatever bytes they span) or offset width."""
+    import re
+
+    from toolkit.validation.fast.cells import FieldPlan
+    from toolkit.validation.fast.schema import LightField
+
+    descriptor = {"name": "web", "type": "string", "format": "uri", "constraints": {"maxLength": most}}
+    plan = FieldPlan(LightField(descriptor, lambda: None, [""]), [""], 1)
+    arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], skip, large)
+    ok, _canon = plan.certainly_valid(arr, np.zeros(len(arr), dtype=bool))
+    expected = [
+        not null and bool(re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", c)) and len(c) <= most for c, null in cells
+    ]
+    assert ok.tolist() == expected
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789-.,'٫", max_size=20),
+            st.from_regex(r"\A-?[0-9]{1,17}([.,'٫][0-9]{1,3})?\Z"),  # about 15 digits
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([("", "."), (",", "."), ("'", ","), ("", "٫")]),
+    st.integers(0, 3),
+)
+def test_number_digit_count_from_the_bytes_matches_python(
+    cells: list[str], chars: tuple[str, str], skip: int
+) -> None:
+    """A number field's vectorised test accepts exactly the cells of its plain shape that have
+    at most 15 digits and meet its minimum (digits counted only in cells longer than 15 bytes)."""
+    import re
+    from decimal import Decimal
+
+    from toolkit.validation.fast.cells import FieldPlan
+    from toolkit.validation.fast.schema import light_schema
+
+    group, decimal = chars
+    descriptor: dict[str, object] = {"name": "n", "type": "number", "constraints": {"minimum": 0}}
+    if group:
+        descriptor["groupChar"] = group
+    if decimal != ".":
+        descriptor["decimalChar"] = decimal
+    schema = light_schema({"fields": [descriptor]})
+    assert schema is not None
+    plan = FieldPlan(schema.fields[0], [""], 1)
+    arr = pa.array(["pad"] * skip + cells, pa.string())[skip:]
+    ok, _canon = plan.certainly_valid(arr, np.zeros(len(arr), dtype=bool))
+    g, d = re.escape(group), re.escape(decimal)
+    shape = re.compile(rf"-?[0-9]+(?:{g}[0-9]+)*(?:{d}[0-9]+)?" if group else rf"-?[0-9]+(?:{d}[0-9]+)?")
+    expected = []
+    for cell in cells:
+        plain = cell.replace(group, "") if group else cell
+        plain = plain.replace(decimal, ".")
+        digits = sum(ch.isdigit() for ch in plain)
+        expected.append(bool(shape.fullmatch(cell)) and digits <= 15 and Decimal(plain) >= 0)
+    assert ok.tolist() == expected
+
+
+@pytest.mark.parametrize("date", ["2020-02-29", "1970-01-01", "0001-12-31", "9999-12-31", "2023-02-28"])
+def test_iso_dates_from_the_bytes_reject_every_other_character_anywhere(date: str) -> None:
+    """Each character of a date replaced by every other character (ASCII, and a few beyond): the
+    dates read from the bytes are exactly those ``strptime`` reads in the ``YYYY-MM-DD`` shape."""
+    import contextlib
+    import datetime as dt
+    import re
+
+    from toolkit.validation.fast.cells import _iso_days
+
+    others = [chr(c) for c in range(128)] + ["é", "٣", "０", "\u00a0"]
+    cells = [date[:i] + c + date[i + 1 :] for i in range(10) for c in others]
+    ok, days = _iso_days(pa.array(cells, pa.string()))
+    for cell, accepted, day in zip(cells, ok.tolist(), days.tolist(), strict=True):
+        expected = None
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell, re.ASCII):
+            with contextlib.suppress(ValueError):
+                expected = (dt.datetime.strptime(cell, "%Y-%m-%d").date() - dt.date(1970, 1, 1)).days
+        assert accepted == (expected is not None), repr(cell)
+        assert not accepted or day == expected, repr(cell)
+
+
+def test_a_missing_value_that_reads_as_a_date_or_a_code_is_not_checked(tmp_path: Path) -> None:
+    """Missing values that are themselves an early date, a bad currency code or a bad URL are
+    not checked by the domain checks, which read their columns whole (not only present cells)."""
+    schema = {
+        "missingValues": ["", "1899-12-31", "XXX", "nowhere", "http:/x.org"],
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "day", "type": "date", "pastOnly": True},
+            {"name": "end", "type": "date", "notBefore": "day"},
+            {"name": "currency", "type": "string", "codeSystem": "iso4217"},
+            {"name": "source_url", "type": "string", "format": "uri"},
+        ],
+    }
+    (tmp_path / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
+    days = ["1899-12-31", "", "2020-01-02", "1899-12-30", "nowhere"]
+    codes = ["XXX", "", "MXN", "ZZZ", "1899-12-31"]
+    urls = ["nowhere", "", "https://x.org", "https://x", "http:/x.org"]
+    rows: list[list[str] | None] = [
+        [f"r{i}", days[i % 5], days[(i // 5) % 5], codes[(i // 3) % 5], urls[(i // 2) % 5]] for i in range(50)
+    ]
+    _write(tmp_path / "t.csv", [f["name"] for f in schema["fields"]], rows)
+    slow, fast, _log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=10_000)
+    assert_same(slow, fast)
+    assert {"date-out-of-range", "currency-code", "url-invalid"} <= {f.code for f in fast.findings}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.validation.fast.npview import _single, among, bools, numbers
+from toolkit.validation.fast.npview import among, bools, numbers, spans
 from toolkit.validation.fast.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -243,14 +244,18 @@ class FieldPlan:
         canon = None
         t = self.type
         if t in ("string", "any"):
-            if self.format == "uri":
-                ok &= bools(pc.match_substring_regex(raw, _URI_SCHEME))
-            if "minLength" in c or "maxLength" in c:
-                length = numbers(pc.utf8_length(raw))
-                if "minLength" in c:
-                    ok &= length >= c["minLength"]
-                if "maxLength" in c:
-                    ok &= length <= c["maxLength"]
+            if self.format == "uri":  # http and https from the bytes, any other scheme by RE2
+                web = _starts(raw, b"http:") | _starts(raw, b"https:")
+                ok &= web | _where(
+                    raw, ok & ~web, lambda sub: bools(pc.match_substring_regex(sub, _URI_SCHEME))
+                )
+            if "minLength" in c:
+                ok &= numbers(pc.utf8_length(raw)) >= c["minLength"]
+            if "maxLength" in c:  # no more characters than bytes: only longer cells are counted
+                most = c["maxLength"]
+                offsets, _data = spans(raw)
+                long = offsets[1:] - offsets[:-1] > most
+                ok &= ~long | _where(raw, ok & long, lambda sub: numbers(pc.utf8_length(sub)) <= most)
             if "pattern" in c:
                 ok &= bools(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
             if self.enum_strings is not None:
@@ -263,18 +268,10 @@ class FieldPlan:
             canon = pc.cast(values, pa.string()) if keyed else None
         elif t == "number":
             ok &= bools(pc.match_substring_regex(raw, self.number_regex))
-            text = pc.if_else(pa.array(ok), raw, _text("0"))
-            if self.group:
-                text = pc.replace_substring(text, self.group, "")
-            if self.decimal != ".":
-                text = pc.replace_substring(text, self.decimal, ".")
-            digits = (
-                numbers(pc.utf8_length(text))
-                - bools(pc.starts_with(text, "-"))
-                - bools(pc.match_substring(text, "."))
-            )
-            ok &= digits <= 15
-            values = numbers(pc.cast(pc.if_else(pa.array(ok), text, _text("0")), pa.float64()))
+            offsets, _data = spans(raw)
+            long = offsets[1:] - offsets[:-1] > 15  # no more digits than bytes: count those of longer cells
+            ok &= ~long | _where(raw, ok & long, self._few_digits)
+            values = numbers(pc.cast(self._plain(pc.if_else(pa.array(ok), raw, _text("0"))), pa.float64()))
             ok &= self._compare(values, float)
         elif t == "boolean":
             truthy = bools(
@@ -292,6 +289,18 @@ class FieldPlan:
             ok &= self._compare(days, "date")
             canon = raw
         return ok, canon
+
+    def _plain(self, text: Any) -> Any:
+        """Numbers as Python writes them: no group character, a decimal point."""
+        if self.group:
+            text = pc.replace_substring(text, self.group, "")
+        return pc.replace_substring(text, self.decimal, ".") if self.decimal != "." else text
+
+    def _few_digits(self, text: Any) -> Any:
+        """Which numbers (of the shape ``number_regex`` accepts) have at most 15 digits."""
+        text = self._plain(text)
+        starts = bools(pc.starts_with(text, "-"))
+        return numbers(pc.utf8_length(text)) - starts - bools(pc.match_substring(text, ".")) <= 15
 
     def _compare(self, values: Any, kind: Any) -> Any:
         import datetime as dt
@@ -354,37 +363,34 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
 
     ok, days = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.int64)
     at, y, m, d = _ymd(values)
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    limit = _MONTH_DAYS[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
-    good = (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= limit)
-    at, y, m, d = at[good], y[good] - (m[good] <= 2), m[good], d[good]
-    # Days since 1970 from the calendar date in integers (H. Hinnant's days_from_civil).
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
+    leap = _LEAP[y] & (m == 2)
+    good = (y >= 1) & (d >= 1) & (d <= _MONTH_DAYS[m] + leap)
+    at, y, m, d = at[good], y[good], m[good], d[good]
     ok[at] = True
-    days[at] = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    days[at] = _JAN_1[y] + _DAYS_BEFORE[m] + (_LEAP[y] & (m > 2)) + d - 1
     return ok, days
 
 
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-_DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
+# By year (0 to 9999): whether it is a leap year, and the days from 1970-01-01 to its 1 January;
+# by month (0 to 99, a month outside 1 to 12 has no days): its days, and the days before it.
+_LEAP = (np.arange(10_000) % 4 == 0) & ((np.arange(10_000) % 100 != 0) | (np.arange(10_000) % 400 == 0))
+_JAN_1 = np.concatenate(([0], np.cumsum(365 + _LEAP[:-1], dtype=np.int64)))
+_JAN_1 -= _JAN_1[1970]
+_MONTH_DAYS = np.zeros(100, dtype=np.int64)
+_MONTH_DAYS[1:13] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+_DAYS_BEFORE = np.concatenate(([0, 0], np.cumsum(_MONTH_DAYS[1:12]), np.zeros(87, dtype=np.int64)))
+_DASHES = np.uint64(0x2D30302D30303030)  # "0000-00-" as a little-endian integer
 
 
 def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     """The cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes): their indices, and
     their year, month and day."""
-    values = _single_string(values)
-    n = len(values)
     none = np.zeros(0, dtype=np.int64)
-    validity, offsets_buf, data_buf = values.buffers()[:3]
-    if n == 0 or data_buf is None or data_buf.size == 0:
+    offsets, data = spans(values)
+    if not len(data):
         return none, none, none, none
-    width = np.dtype(np.int64 if pa.types.is_large_string(values.type) else np.int32)
-    offsets: Any = np.frombuffer(offsets_buf, dtype=width, count=n + 1, offset=values.offset * width.itemsize)
-    data = np.frombuffer(data_buf, dtype=np.uint8)
     cand = (offsets[1:] - offsets[:-1]) == 10
-    if validity is not None and values.null_count:
+    if values.null_count:
         cand &= bools(values.is_valid())
     at = np.flatnonzero(cand)
     if not len(at):
@@ -392,19 +398,40 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     first = int(offsets[at[0]])
     if int(offsets[at[-1]]) - first == 10 * (len(at) - 1):
         # The usual column: only empty cells between the ten-byte ones, which lie back to back.
-        cells = data[first : first + 10 * len(at)].reshape(-1, 10) - np.uint8(48)  # b"0" is 48
+        cells = data[first : first + 10 * len(at)].reshape(-1, 10)
     else:
-        cells = data[offsets[at].astype(np.int64)[:, None] + np.arange(10)] - np.uint8(48)
-    # In uint8, bytes below "0" wrap around above 9, and "-" (45) becomes 253.
-    shaped = (cells[:, _DIGIT_AT] <= 9).all(axis=1) & (cells[:, 4] == 253) & (cells[:, 7] == 253)
-    cells = cells[shaped].astype(np.int64)
-    y = cells[:, 0] * 1000 + cells[:, 1] * 100 + cells[:, 2] * 10 + cells[:, 3]
-    return at[shaped], y, cells[:, 5] * 10 + cells[:, 6], cells[:, 8] * 10 + cells[:, 9]
+        cells = data[offsets[at][:, None] + np.arange(10)]
+    # Bytes 0 to 7 and 8 to 9 as integers, each byte XOR its expected "0" (or "-"): a digit
+    # becomes 0 to 9 and a dash 0; adding 0x76 to a byte sets its high bit from 10 up.
+    both = np.ascontiguousarray(cells).view(np.dtype([("a", "<u8"), ("b", "<u2")])).ravel()
+    x, z = both["a"] ^ _DASHES, (both["b"] ^ np.uint16(0x3030)).astype(np.uint64)
+    high = np.uint64(0x8080808080808080)
+    shaped = ((x + np.uint64(0x7676767676767676)) | x) & high == 0
+    shaped &= (x & np.uint64(0xFF0000FF00000000) == 0) & (((z + np.uint64(0x7676)) | z) & high == 0)
+    x, z = x[shaped].astype(np.int64), z[shaped].astype(np.int64)
+
+    def byte(v: Any, i: int) -> Any:
+        return (v >> (8 * i)) & 0xFF
+
+    y = byte(x, 0) * 1000 + byte(x, 1) * 100 + byte(x, 2) * 10 + byte(x, 3)
+    return at[shaped], y, byte(x, 5) * 10 + byte(x, 6), byte(z, 0) * 10 + byte(z, 1)
 
 
-def _single_string(arr: Any) -> Any:
+def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:
+    """A mask: ``test`` of the cells of ``raw`` at ``rows`` (a mask), False elsewhere."""
+    out = np.zeros(len(raw), dtype=bool)
+    at = np.flatnonzero(rows)
+    if len(at):
+        out[at] = test(raw.take(pa.array(at, pa.int64())))
+    return out
 
-    arr = _single(arr)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
-    return arr
+
+def _starts(raw: Any, prefix: bytes) -> Any:
+    """A mask of the cells of a string array that start with ``prefix`` (null cells: False)."""
+    offsets, data = spans(raw)
+    ok = offsets[1:] - offsets[:-1] >= len(prefix)
+    if not len(data):
+        return ok
+    for i, byte in enumerate(prefix):
+        ok &= np.take(data, offsets[:-1] + i, mode="clip") == byte
+    return ok & (bools(raw.is_valid()) if raw.null_count else True)

@@ -15,45 +15,46 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import iso_days
-from toolkit.validation.fast.npview import bools, missing_mask, numbers
-from toolkit.validation.fast.npview import text as _text
+from toolkit.validation.fast.npview import bools, grouped, missing_mask, numbers, spans
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
 _URL_OK = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
 _DATE_LIKE_SUPERSET = r"^[^\pL\pN]*\pN{1,2}[/.-](?:\pN{1,2}|\pL+)[/.-]\pN{2,4}[^\pL\pN]*$"
 _NUMBER_SUPERSET = "[,' $€£¥]"
-# Cells ``privacy.py`` could flag, as an RE2 pattern that matches a superset of them. Formulas
-# start with one of = + - @ tab CR; an e-mail needs its local part, @, a domain and a dot; a CURP
-# or RFC needs a letter (or &) right before six digits; a phone number starts after a character
-# that is not a word character, / . = or - (or at the start), with + or ( or a digit, and holds ten
-# digits with at most two separators (whitespace . - ( )) between two of them. Any character
-# outside ASCII may stand for a letter, a digit or a separator here: Unicode classes such as
-# \p{Nd} in RE2's counted repetitions are far too slow, and cells that pass go to ``privacy.py``.
+# Cells ``privacy.py`` could flag as personal data, as an RE2 pattern that matches a superset of
+# them. An e-mail needs its local part, @, a domain and a dot; a CURP or RFC needs a letter (or &)
+# right before six digits; a phone number starts at the start or after a character that is not a
+# word character, / . = or -, with + or ( or a digit, and holds ten digits with at most two
+# separators (whitespace . - ( )) between two of them. Any character outside ASCII may stand for a
+# letter, a digit or a separator here: Unicode classes such as \p{Nd} in RE2's counted repetitions
+# are far too slow, and cells that pass go to ``privacy.py``. With no ``^``, the pattern searches
+# many cells run together (``_RUN_SUPERSET``) for all matches but a phone number at a cell's start.
 _X = r"[^\x00-\x7F]"
 _DIGIT = rf"(?:[0-9]|{_X})"
-_GAP = rf"(?:[\t-\r\x1c-\x20.()-]|{_X})"
-_FORMULA_SUPERSET = r"^[=+\-@\t\r]"
-_PERSONAL_SUPERSET = (
+_PHONE = rf"[+(]?{_DIGIT}(?:(?:[\t-\r\x1c-\x20.()-]|{_X}){{0,2}}{_DIGIT}){{9}}"
+_RUN_SUPERSET = (
     r"[A-Za-z0-9._%+-]@[A-Za-z0-9.-]+\.[A-Za-z]{2}"
     rf"|(?:[A-Za-z&]|{_X}){_DIGIT}{{6}}"
-    rf"|(?:^|[^A-Za-z0-9_/.=-])[+(]?{_DIGIT}(?:{_GAP}{{0,2}}{_DIGIT}){{9}}"
+    rf"|[^A-Za-z0-9_/.=-]{_PHONE}"
 )
-_JOINED_SUPERSET = r"(?:^|\x00)[=+\-@\t\r]|" + _PERSONAL_SUPERSET
+_PERSONAL_SUPERSET = rf"{_RUN_SUPERSET}|^{_PHONE}"
+# What the first byte of a cell says: 1, it may be a formula (= + - @ tab CR, as
+# ``privacy.looks_like_formula`` reads them); 2, it may start a phone number.
+_FIRST_BYTE = np.zeros(256, dtype=np.uint8)
+_FIRST_BYTE[list(b"=+-@\t\r")] = 1
+_FIRST_BYTE[list(b"+(0123456789") + list(range(128, 256))] += 2
 # pyarrow compiles an RE2 pattern on every call (1.8 ms for the profile's Unicode date pattern,
 # 0.1 ms for the privacy one). On an array of at most this many cells, the exact Python check on
 # its distinct values (cached over the run) costs less, so the superset is not asked: it only
 # ever narrows what the exact check looks at, and the exact check decides either way.
 SMALL = 256
-
-
-def _np() -> Any:
-    import numpy as np
-
-    return np
+_RUN = 32  # cells run together for a first search of personal data
 
 
 def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
@@ -75,12 +76,60 @@ def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
 def _candidates(values: Any, superset: str) -> Any:
     """Positions of the cells of ``values`` that may be what ``superset`` stands for: every cell
     of a small array, else the cells the RE2 pattern matches."""
-    np = _np()
     if len(values) <= SMALL:
         return np.arange(len(values))
     import pyarrow.compute as pc
 
     return np.flatnonzero(bools(pc.match_substring_regex(values, superset)))
+
+
+def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
+    """For each text column, a mask of the cells that may be flagged: in a small block, those
+    that may start a formula or that :data:`_PERSONAL_SUPERSET` matches; in a larger one, for the
+    ``personal`` columns only, the cells of the runs of ``_RUN`` cells that :data:`_RUN_SUPERSET`
+    matches (see :func:`_suspects`). One search of every column at once: pyarrow compiles the
+    pattern on each call."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(columns[0])
+    if n <= SMALL:
+        size, pattern = 1, rf"^[=+\-@\t\r]|{_PERSONAL_SUPERSET}"
+    else:
+        size, pattern, columns = _RUN, _RUN_SUPERSET, [c for c, p in zip(columns, personal, strict=True) if p]
+    same = size == 1 and len({c.type for c in columns}) == 1  # no view needed to join them
+    runs = columns if same else [grouped(c, size) for c in columns]
+    if not runs:
+        return []
+    hits = bools(pc.match_substring_regex(pa.concat_arrays(runs), pattern))
+    return [np.repeat(h, size)[:n] for h in np.split(hits, np.cumsum([len(r) for r in runs])[:-1])]
+
+
+def _suspects(col: Any, mask: Any, hits: Any) -> Any:
+    """Positions of the cells of ``col`` (among those ``mask`` keeps) that ``privacy.py`` may flag,
+    given its ``hits`` (see :func:`_hits`). In a large block: the cells that may start a formula,
+    and if ``hits`` is given those of the matching runs and those that may start with a phone
+    number, narrowed by :data:`_PERSONAL_SUPERSET` when many."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    offsets, data = spans(col)
+    if len(col) <= SMALL:
+        return np.flatnonzero(hits & mask & (offsets[1:] > offsets[:-1]))
+    if not len(data):
+        return np.zeros(0, dtype=np.int64)
+    # Each cell's first byte (an empty cell's is the next cell's, or none: it is dropped below).
+    codes = _FIRST_BYTE[np.take(data, offsets[:-1], mode="clip")]
+    if hits is not None:
+        codes |= hits * np.uint8(4)
+    maybe = np.flatnonzero(codes & (1 if hits is None else 7))
+    maybe = maybe[mask[maybe] & (offsets[maybe + 1] > offsets[maybe])]
+    if hits is not None and len(maybe) > SMALL:  # each cell but formulas to the whole pattern
+        keep = codes[maybe] & 1 > 0
+        sub = col.take(pa.array(maybe[~keep], pa.int64()))
+        keep[~keep] = bools(pc.match_substring_regex(sub, _PERSONAL_SUPERSET))
+        maybe = maybe[keep]
+    return maybe
 
 
 def _per_value(values: Any, fn: Callable[[list[str]], list[Any]]) -> list[Any]:
@@ -99,7 +148,6 @@ def _flagged(values: Any, fn: Callable[[list[str]], list[Any]]) -> Any:
     """A NumPy mask of the cells of a pyarrow string array for whose distinct value ``fn`` is true."""
     import pyarrow.compute as pc
 
-    np = _np()
     distinct = pc.unique(values)
     flags = np.array([bool(r) for r in fn(distinct.to_pylist())], dtype=bool)
     return flags[numbers(pc.index_in(values, value_set=distinct))] if len(flags) else np.zeros(0, bool)
@@ -163,7 +211,6 @@ class DomainCheck:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        np = _np()
         present_cache: dict[int, Any] = {}
 
         def present(name: str | None) -> tuple[Any, Any] | None:
@@ -190,27 +237,23 @@ class DomainCheck:
             valid = np.zeros(n, dtype=bool)
             if got is None:
                 return days, valid
-            idx, vals = values_of(name)
-            if not len(idx):
-                return days, valid
-            full_ok, full_days = iso_days(got[0])
-            fast, d = full_ok[idx], full_days[idx]
-            days[idx[fast]] = d[fast]
-            valid[idx[fast]] = True
-            slow = np.flatnonzero(~fast)
+            col, mask = got
+            full_ok, full_days = iso_days(col)
+            valid[:] = mask & full_ok
+            days[valid] = full_days[valid]
+            slow = np.flatnonzero(mask & ~full_ok)
             if len(slow):
                 epoch = dt.date(1970, 1, 1)
-                parsed = _per_value(vals.take(pa.array(slow, pa.int64())), self.iso_date)
-                for pos, day in zip(slow, parsed, strict=True):
+                for k, day in zip(slow, _per_value(col.take(pa.array(slow)), self.iso_date), strict=True):
                     if day is not None:
-                        days[idx[pos]] = (day - epoch).days
-                        valid[idx[pos]] = True
+                        days[k] = (day - epoch).days
+                        valid[k] = True
             return days, valid
 
         found: list[Pending] = []
         date_cache: dict[str, tuple[Any, Any]] = {}
 
-        def add(k: int, code: str, name: str, **kw: Any) -> None:
+        def add(k: Any, code: str, name: str, **kw: Any) -> None:
             found.append((int(k), code, name, kw))
 
         epoch = dt.date(1970, 1, 1)
@@ -257,23 +300,15 @@ class DomainCheck:
                             other_value=start.isoformat(),
                         )
             if f.get("format") == "uri" and got is not None:
-                idx, vals = values_of(name)
-                ok = bools(pc.match_substring_regex(vals, _URL_OK))
-                slow = np.flatnonzero(~ok)
+                col, mask = got
+                slow = np.flatnonzero(mask & ~bools(pc.match_substring_regex(col, _URL_OK)))
                 if len(slow):
-                    sub = vals.take(pa.array(slow, pa.int64()))
-                    for pos, problem, text in zip(
+                    sub = col.take(pa.array(slow))
+                    for k, problem, text in zip(
                         slow, _per_value(sub, self.url), sub.to_pylist(), strict=True
                     ):
                         if problem:
-                            add(
-                                idx[pos],
-                                "url-invalid",
-                                name,
-                                value=text,
-                                detail=problem[0],
-                                detail_en=problem[1],
-                            )
+                            add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
             if system in ("iso3166-1-alpha2", "iso3166-1-alpha3") and got is not None:
                 kind = 2 if system.endswith("2") else 3
                 example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
@@ -329,10 +364,9 @@ class DomainCheck:
                             detail_en="" if problem == "unknown" else f"of country {country}",
                         )
             elif system == "iso4217" and got is not None:
-                idx, vals = values_of(name)
-                for pos in np.flatnonzero(_flagged(vals, self.currency)):
-                    text = vals[int(pos)].as_py()
-                    add(idx[pos], "currency-code", name, value=text, **domain.currency_fix(text))
+                for k in np.flatnonzero(got[1] & _flagged(got[0], self.currency)):
+                    text = got[0][int(k)].as_py()
+                    add(k, "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
                 has_minimum = "minimum" in (f.get("constraints") or {})
@@ -345,12 +379,12 @@ class DomainCheck:
                     if len(slow):
                         negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
                 absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
-                for pos in np.flatnonzero(absent | negative):
-                    text = vals[int(pos)].as_py()
-                    if absent[pos]:
-                        add(idx[pos], "currency-missing", currency_field, value=text)
-                    if negative[pos]:
-                        add(idx[pos], "negative-amount", name, value=text)
+                for i in np.flatnonzero(absent | negative):
+                    text = vals[int(i)].as_py()
+                    if absent[i]:
+                        add(idx[i], "currency-missing", currency_field, value=text)
+                    if negative[i]:
+                        add(idx[i], "negative-amount", name, value=text)
             target = f.get("precisionOf")
             if target:
                 tgt = present(target)
@@ -372,15 +406,13 @@ class DomainCheck:
         return (
             found,
             (self._profile(present, values_of) if self.profile else []),
-            self._privacy(present, values_of),
+            self._privacy(present),
         )
 
-    def _privacy(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
+    def _privacy(self, present: Callable[..., Any]) -> list[Pending]:
         """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        np = _np()
         fields = []
         for f in self.fields:
             name = f.get("name", "")
@@ -388,43 +420,25 @@ class DomainCheck:
                 fields.append((name, not f.get("publicContact") and f.get("format") not in ("uri", "email")))
         if not fields:
             return []
-        # One pass of RE2 over the text fields of each record joined by NUL (which no pattern
-        # crosses) costs far less than a pass per field; only the records it picks are looked at
-        # field by field.
-        texts = [present(name)[0] for name, _ in fields]
-        joined = pc.binary_join_element_wise(
-            *texts, _text("\x00"), null_handling="replace", null_replacement=""
-        )
-        rows = bools(pc.match_substring_regex(joined, _JOINED_SUPERSET))
-        if not rows.any():
-            return []
         found: list[Pending] = []
+        hits = _hits([present(name)[0] for name, _ in fields], [personal for _, personal in fields])
+        small = len(present(fields[0][0])[0]) <= SMALL
         for name, scan_personal in fields:
             col, mask = present(name)
-            idx = np.flatnonzero(mask & rows)
-            if not len(idx):
+            maybe = _suspects(col, mask, hits.pop(0) if small or scan_personal else None)
+            if not len(maybe):
                 continue
-            vals = col.take(pa.array(idx, pa.int64()))
-            if len(vals) <= SMALL:  # each cell to the exact checks (cached by value), no kernel
-                maybe, texts = range(len(vals)), vals.to_pylist()
-                formulas = self.formula(texts)
-                kinds = self.personal(texts) if scan_personal else [None] * len(texts)
-            else:
-                pattern = _FORMULA_SUPERSET + ("|" + _PERSONAL_SUPERSET if scan_personal else "")
-                maybe = _candidates(vals, pattern)
-                if not len(maybe):
-                    continue
-                sub = vals.take(pa.array(maybe, pa.int64()))
-                texts = sub.to_pylist()
-                formulas = _per_value(sub, self.formula)
-                kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
+            sub = col.take(pa.array(maybe, pa.int64()))
+            texts = sub.to_pylist()
+            formulas = _per_value(sub, self.formula)
+            kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
             for pos, formula, kind, text in zip(maybe, formulas, kinds, texts, strict=True):
                 if formula:
-                    found.append((int(idx[pos]), "formula-injection", name, {"value": text}))
+                    found.append((int(pos), "formula-injection", name, {"value": text}))
                 if kind:
                     es, en = privacy.KINDS[kind]
                     found.append(
-                        (int(idx[pos]), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
+                        (int(pos), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
                     )
         return found
 
@@ -432,7 +446,6 @@ class DomainCheck:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        np = _np()
         name, separator = f["name"], f["listSeparator"]
         if name not in self.lists:
             allowed: set[str] | None = None
