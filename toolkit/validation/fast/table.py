@@ -133,10 +133,12 @@ class TableCheck:
         if self.pk:
             stores.setdefault(tuple(self.pk), KeyStore())
         self.stores = stores
+        self.roles = {k: (k == tuple(self.pk)) + (len(k) == 1 and k[0] in self.unique) for k in stores}
         self.rows: list[_Row] = []
         self.count = len(self.header_errors)
         self.stopped: int | None = None  # a row at or after the one the cap stops at
         self.capped: int | None = None  # the row the cap stopped at, once ``finish`` has run
+        self.settled = 0  # duplicate keys resolved up to this row
         self.lines: dict[int, int] = {}
         self.pk_cells: dict[int, str | None] = {}
         # (column, row) of a repeated one-field key (primary or unique) → line of its first row
@@ -225,6 +227,12 @@ class TableCheck:
             if self.count >= self.limit:
                 self.stopped = row.number
                 break
+        # Each key repeated so far is an error (two when the key is both primary and unique): with
+        # them the cap may be reached, and settling them says at which row.
+        repeats = sum(s.hits * self.roles[key] for key, s in self.stores.items())
+        if self.stopped is None and self.count + repeats >= self.limit:
+            self._errors(block.first_row + n - 1)
+            self.stopped = self.capped
         return needed
 
     def _irregular(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any]) -> None:
@@ -278,7 +286,7 @@ class TableCheck:
             parts = [canon[j] for j in key]
             valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
             joined = _joined(parts).filter(pa.array(valid))
-            store.add(hash64(joined), numbers[valid])
+            store.add(hash64(joined), numbers[valid], look=2 * self.count >= self.limit)
         started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
             parts = [canon[j] for j in idx]
@@ -303,10 +311,14 @@ class TableCheck:
 
     def finish(self) -> list[Any]:
         """Resolve duplicate keys, rebuild each row's errors in frictionless's order, apply the cap."""
-        stop = self.stopped if self.stopped is not None else self.total_rows + 1
+        return self._errors(self.stopped if self.stopped is not None else self.total_rows + 1)
+
+    def _errors(self, stop: int) -> list[Any]:
+        """The errors up to row ``stop``, capped; ``capped``: the row the cap stops at, if it does."""
         by_number = {r.number: r for r in self.rows if r.number <= stop}
-        if self.stores:
+        if self.stores and stop > self.settled:
             self._duplicates(stop, by_number)
+            self.settled = stop
         errors: list[Any] = list(self.header_errors)
         for number in sorted(by_number):
             errors.extend(_row_errors(self, by_number[number]))
@@ -344,6 +356,7 @@ class TableCheck:
                 row = by_number.get(number)
                 if row is None:
                     row = by_number[number] = _Row(number)
+                    self.rows.append(row)  # found again by a later settling, not made twice
                     self.lines[number] = line
                 if key == tuple(self.pk):
                     row.pk_dup = True
