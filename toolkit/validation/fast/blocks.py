@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ BLOCK_BYTES = 4 * 1024 * 1024
 # The first block is this small and each next one twice the last, up to ``BLOCK_BYTES``: a table
 # that reaches the error cap early (a spoiled one) is read not much further than where it stops.
 FIRST_BLOCK_BYTES = 256 * 1024
+# The smallest block asked for near the cap (smaller ones cost more in per-block work than they save).
+MIN_BLOCK_BYTES = 64 * 1024
 # pyarrow parses a block in pieces of this size: a piece that fits the CPU cache parses much
 # faster (measured on 1M funding rows: 1.4 s of CPU with 1 MiB pieces, 2.3 s with 4 MiB).
 PARSE_BYTES = 1 << 20
@@ -174,7 +176,9 @@ class CsvBlocks:
         self.header_longest = max(len(x) for x in header_lines)
         self.header_longest_at = 1 + [len(x) for x in header_lines].index(self.header_longest)
 
-    def blocks(self) -> Iterator[Block]:
+    def blocks(self) -> Generator[Block, int | None, None]:
+        """The blocks in order; a size sent in is the size of the next block (else each is twice
+        the last, up to ``block_bytes``)."""
         if self.kept is None:
             yield from self._read()
             return
@@ -190,10 +194,12 @@ class CsvBlocks:
             yield block
         self.kept[key] = seen  # only once the whole file was read
 
-    def _read(self) -> Iterator[Block]:
+    def _read(self) -> Generator[Block, int | None, None]:
         np = _np()
         delim = ord(self.delimiter)
         ncols = len(self.header)
+        if not ncols:
+            raise Unsupported("the header row is empty")
         offset = self.body_offset
         row, line = 2, self.first_line
         index = 0
@@ -202,8 +208,9 @@ class CsvBlocks:
             fh.seek(offset)
             pending = b""
             eof = False
+            sent = None
             while True:
-                want = min(2 * want, self.block_bytes)
+                want = min(sent or 2 * want, self.block_bytes)
                 buf = pending
                 while not eof and len(buf) < want:
                     more = fh.read(want - len(buf))
@@ -227,7 +234,7 @@ class CsvBlocks:
                 check_quoting(arr, delim)
                 block = self._parse(data, arr, ncols, index, offset, row, line)
                 self.metas.append(BlockMeta(offset, len(data), row, line, block.n_records))
-                yield block
+                sent = yield block
                 index += 1
                 offset += len(data)
                 row += block.n_records
@@ -246,11 +253,11 @@ class CsvBlocks:
         lengths = np.diff(np.concatenate(([-1], feeds, [len(arr)]))) - 1
         longest_at = int(np.argmax(lengths)) if len(lengths) else 0
         longest = int(lengths[longest_at]) if len(lengths) else 0
-        names = [f"c{i}" for i in range(max(ncols, 1))]
-        invalid: list[int] = []
+        names = [f"c{i}" for i in range(ncols)]
+        invalid: list[tuple[int, str]] = []  # (number among the non-empty records, text)
 
-        def handler(_row: Any) -> str:
-            invalid.append(1)
+        def handler(row: Any) -> str:
+            invalid.append((row.number, row.text))
             return "skip"
 
         if not data.isascii():  # Arrow checks the block as one string 2.5 times faster than decode
@@ -289,37 +296,27 @@ class CsvBlocks:
         block = Block(index, offset, len(data), row, line, n_rows, columns, data=data)
         block.longest_line, block.longest_at = longest, line + longest_at
         block.line_feeds = len(feeds)
-        maybe_blank = not ncols or _blank_line(arr, feeds)
-        if invalid or maybe_blank:
-            starts, stops, _, _ = _record_spans(arr)
-            self._irregular(block, data, arr, starts, stops, ncols, n_rows)
+        if invalid or _blank_line(arr, feeds):
+            self._irregular(block, arr, invalid, n_rows)
         return block
 
-    def _irregular(
-        self, block: Block, data: bytes, arr: Any, starts: Any, stops: Any, ncols: int, n_rows: int
-    ) -> None:
+    def _irregular(self, block: Block, arr: Any, invalid: list[tuple[int, str]], n_rows: int) -> None:
+        """Place the records pyarrow skipped among the block's records: empty lines, and rows of
+        another number of cells (split from the text pyarrow hands back)."""
         np = _np()
-        stops = stops.copy()
-        trail = (stops > starts) & (arr[np.maximum(stops - 1, 0)] == _CR)
-        stops[trail] -= 1
-        empty = stops == starts
-        quotes = np.flatnonzero(arr == _QUOTE)
-        delims = np.flatnonzero(arr == ord(self.delimiter))
-        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
-        owner = np.searchsorted(starts, delims, side="right") - 1
-        cells = np.bincount(owner, minlength=len(starts)) + 1
-        irregular = empty | (cells != ncols)
-        regular = np.flatnonzero(~irregular)
-        if len(regular) != n_rows:
+        starts, stops, _, _ = _record_spans(arr)
+        empty = stops - ((stops > starts) & (arr[np.maximum(stops - 1, 0)] == _CR)) == starts
+        filled = np.flatnonzero(~empty)
+        for k in np.flatnonzero(empty):
+            block.irregular[int(k)] = []
+        for number, text in invalid:
+            block.irregular[int(filled[number - 1])] = _cells(text, self.delimiter)
+        regular = np.ones(len(starts), dtype=bool)
+        regular[list(block.irregular)] = False
+        if np.count_nonzero(regular) != n_rows:
             raise Unsupported("rows of this block could not be lined up with the CSV records")
-        for k in np.flatnonzero(irregular):
-            if empty[k]:
-                block.irregular[int(k)] = []
-            else:
-                text = data[starts[k] : stops[k]].decode("utf-8")
-                block.irregular[int(k)] = _cells(text, self.delimiter)
         block.n_records = len(starts)
-        block.regular = regular
+        block.regular = np.flatnonzero(regular)
 
     def locate(self, rows: list[int]) -> dict[int, tuple[int, list[str]]]:
         """Physical line and raw cells of the given row numbers, by re-reading only their blocks."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
 from toolkit.validation import rawcsv, structure
-from toolkit.validation.fast.blocks import CsvBlocks, Unsupported, sniffed_dialect_problem
+from toolkit.validation.fast.blocks import MIN_BLOCK_BYTES, CsvBlocks, Unsupported, sniffed_dialect_problem
 from toolkit.validation.fast.cells import FieldPlan
 from toolkit.validation.fast.domain import DomainCheck
 from toolkit.validation.fast.keys import KeySet
@@ -311,17 +311,22 @@ class DatasetRun:
         pool = _pool(stream)
 
         header_errors = check.count  # not part of a rate per byte
+        checked: Any = None
 
-        def read_on(block: Any) -> bool:
-            """Whether to read the block after ``block`` ahead: not when, at the rate errors came
-            so far, the cap falls in ``block`` or the next one (it would be read for nothing)."""
-            found = check.count - header_errors
-            if not found or not done or check.limit == sys.maxsize:
-                return True
-            ahead_bytes = block.size + min(2 * block.size, stream.block_bytes)
-            return check.count + found / done * ahead_bytes < check.limit
+        def size(block: Any) -> int | None:
+            """Bytes to read after ``block``: the reader's own (doubling) while the table is clean;
+            else what the rest of the cap needs at the rate errors came so far, and nothing ahead
+            when the cap may fall in ``block`` itself, not checked yet."""
+            found = check.count + check.repeats - header_errors
+            if not found or check.limit == sys.maxsize:
+                return None
+            unchecked = 0 if block is checked else block.size
+            left = (check.limit - check.count - check.repeats) * done / found - unchecked
+            if left <= 0 and unchecked:
+                return 0
+            return max(int(left * 1.1), MIN_BLOCK_BYTES)
 
-        for block in ahead(stream.blocks(), pool, read_on):
+        for block in ahead(stream.blocks(), pool, size):
             n = block.n_records
 
             def column(i: int, block: Any = block, n: int = n) -> Any:
@@ -348,6 +353,7 @@ class DatasetRun:
                 longest, longest_at = block.longest_line, block.longest_at
             rows += n
             done += block.size
+            checked = block
             if self.progress:
                 self.progress(shown, done, rows)
             if check.stopped is not None:
@@ -457,6 +463,9 @@ class _Done:
     def cancel(self) -> bool:
         return False
 
+    def add_done_callback(self, fn: Callable[[Any], Any]) -> None:
+        fn(self)
+
 
 class _Inline:
     """An executor that runs each task on submission, in this thread."""
@@ -483,25 +492,34 @@ def _pool(stream: CsvBlocks | None = None) -> Any:
 
 
 def ahead(
-    blocks: Iterator[Any], pool: Any, read_on: Callable[[Any], bool] = lambda _block: True
+    blocks: Generator[Any, int | None, None], pool: Any, size: Callable[[Any], int | None] = lambda _b: None
 ) -> Iterator[Any]:
-    """The blocks of ``blocks``, each read and parsed in a worker while the previous one is checked
-    (unless ``read_on`` of the previous one says no: then once it has been checked)."""
-    it = iter(blocks)
-    pending: Any = pool.submit(next, it, None)
+    """The blocks of ``blocks``, each read and parsed in a worker while the previous one is checked.
+
+    ``size(block)`` is sent to ``blocks`` for the size of the block after ``block`` (``None``: its
+    own). It is asked before ``block`` is checked; 0 then means not to read ahead, and it is asked
+    again once ``block`` has been checked. A block read ahead for nothing is not waited for.
+    """
+    pending: Any = pool.submit(_send, blocks, None)
     try:
-        while True:
-            block = pending.result() if pending is not None else next(it, None)
-            if block is None:
-                return
-            pending = pool.submit(next, it, None) if read_on(block) else None
+        while (block := pending.result()) is not None:
+            want = size(block)
+            pending = pool.submit(_send, blocks, want) if want != 0 else None
             yield block
+            if pending is None:
+                pending = _Done(_send, (blocks, size(block)))
     finally:
-        if pending is not None:
-            pending.cancel() or pending.exception()
-        close = getattr(it, "close", None)
-        if close is not None:
-            close()
+        if pending is None or pending.cancel():
+            blocks.close()
+        else:
+            pending.add_done_callback(lambda _f: blocks.close())
+
+
+def _send(blocks: Generator[Any, int | None, None], size: int | None) -> Any:
+    try:
+        return blocks.send(size)
+    except StopIteration:
+        return None
 
 
 def _irregular_cell(i: int, cells: dict[int, list[str]]) -> Callable[[int], str | None]:
