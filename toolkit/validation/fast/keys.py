@@ -84,11 +84,14 @@ class KeyStore:
 
     def __init__(self) -> None:
         self.runs: list[tuple[Any, Any]] = []
-        self.hits = 0  # rows whose hash came before (candidate duplicates), while looking
+        # Rows whose hash came before (candidate duplicates): within their block until asked to
+        # look, then anywhere before.
+        self.hits = 0
         self.looking = False
 
     def add(self, hashes: Any, rows: Any, look: bool = False) -> None:
-        """Add the keys of rows after every row added so far; ``look``: count their repeats too."""
+        """Add the keys of rows after every row added so far; ``look``: from now on, look each one
+        up among all the keys before it."""
         if look and not self.looking:  # one sorted run, and the repeats so far, to look in
             self.looking = True
             if self.runs:
@@ -98,12 +101,11 @@ class KeyStore:
             return
         order = np.argsort(hashes)
         hs, rs = hashes[order], rows[order].astype(np.uint32)
-        if self.looking:
-            hit = np.zeros(len(hs), dtype=bool)
-            hit[1:] = hs[1:] == hs[:-1]
-            for run, _ in self.runs:
-                hit |= run[np.minimum(np.searchsorted(run, hs), len(run) - 1)] == hs
-            self.hits += int(np.count_nonzero(hit))
+        hit = np.zeros(len(hs), dtype=bool)
+        hit[1:] = hs[1:] == hs[:-1]
+        for run, _ in self.runs if self.looking else []:
+            hit |= run[np.minimum(np.searchsorted(run, hs), len(run) - 1)] == hs
+        self.hits += int(np.count_nonzero(hit))
         self.runs.append((hs, rs))
         while self.looking and len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
             (h1, r1), (h2, r2) = self.runs.pop(-2), self.runs.pop()

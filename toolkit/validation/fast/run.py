@@ -315,8 +315,9 @@ class DatasetRun:
 
         def size(block: Any) -> int | None:
             """Bytes to read after ``block``: the reader's own (doubling) while the table is clean;
-            else what the rest of the cap needs at the rate errors came so far, and nothing ahead
-            when the cap may fall in ``block`` itself, not checked yet."""
+            else what the rest of the cap needs at the rate errors came so far (short of it while
+            that rate rests on few errors, whose spread is 1/√found), and nothing ahead when the
+            cap may fall in ``block`` itself, not checked yet."""
             found = check.count + check.repeats - header_errors
             if not found or check.limit == sys.maxsize:
                 return None
@@ -324,7 +325,7 @@ class DatasetRun:
             left = (check.limit - check.count - check.repeats) * done / found - unchecked
             if left <= 0 and unchecked:
                 return 0
-            return max(int(left * 1.1), MIN_BLOCK_BYTES)
+            return max(int(left * max(0.5, 1.1 - 3 / found**0.5)), MIN_BLOCK_BYTES)
 
         for block in ahead(stream.blocks(), pool, size):
             n = block.n_records

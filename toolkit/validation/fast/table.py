@@ -136,7 +136,7 @@ class TableCheck:
         self.roles = {k: (k == tuple(self.pk)) + (len(k) == 1 and k[0] in self.unique) for k in stores}
         self.rows: list[_Row] = []
         self.count = len(self.header_errors)
-        self.repeats = 0  # rows whose key came before (their errors, once the cap draws near)
+        self.repeats = 0  # errors of the keys found repeated so far (see KeyStore.hits)
         self.stopped: int | None = None  # a row at or after the one the cap stops at
         self.capped: int | None = None  # the row the cap stopped at, once ``finish`` has run
         self.settled = 0  # duplicate keys resolved up to this row
@@ -287,7 +287,7 @@ class TableCheck:
             parts = [canon[j] for j in key]
             valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
             joined = _joined(parts).filter(pa.array(valid))
-            store.add(hash64(joined), numbers[valid], look=4 * self.count >= self.limit)
+            store.add(hash64(joined), numbers[valid], look=4 * (self.count + self.repeats) >= self.limit)
         started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
             parts = [canon[j] for j in idx]
