@@ -40,7 +40,6 @@ class Unsupported(Exception):
 class Block:
     """Records of one block: regular rows as pyarrow columns, irregular ones as Python lists."""
 
-    index: int
     offset: int
     size: int
     first_row: int
@@ -53,6 +52,7 @@ class Block:
     longest_at: int = 0  # physical line of the longest line
     line_feeds: int = 0
     data: bytes = b""
+    spans: Any = None  # record starts and line feeds, once worked out
 
     def lines(self, records: list[int]) -> dict[int, int]:
         """Physical line where each of the given records (indices in the block) starts."""
@@ -61,8 +61,10 @@ class Block:
         if self.line_feeds <= self.n_records and not self.irregular:
             return {k: self.first_line + k for k in records}  # one record per line
         np = _np()
-        arr = np.frombuffer(self.data, dtype=np.uint8)
-        starts, _, feeds, _ = _record_spans(arr)
+        if self.spans is None:
+            starts, _, feeds, _ = _record_spans(np.frombuffer(self.data, dtype=np.uint8))
+            self.spans = starts, feeds
+        starts, feeds = self.spans
         return {k: self.first_line + int(np.searchsorted(feeds, starts[k])) for k in records}
 
 
@@ -202,7 +204,6 @@ class CsvBlocks:
             raise Unsupported("the header row is empty")
         offset = self.body_offset
         row, line = 2, self.first_line
-        index = 0
         want = min(FIRST_BLOCK_BYTES, self.block_bytes) // 2
         with self.path.open("rb") as fh:
             fh.seek(offset)
@@ -232,19 +233,16 @@ class CsvBlocks:
                 data, pending = buf[:cut], buf[cut:]
                 arr = np.frombuffer(data, dtype=np.uint8)
                 check_quoting(arr, delim)
-                block = self._parse(data, arr, ncols, index, offset, row, line)
+                block = self._parse(data, arr, ncols, offset, row, line)
                 self.metas.append(BlockMeta(offset, len(data), row, line, block.n_records))
                 sent = yield block
-                index += 1
                 offset += len(data)
                 row += block.n_records
                 line += block.line_feeds
                 if eof and not pending:
                     return
 
-    def _parse(
-        self, data: bytes, arr: Any, ncols: int, index: int, offset: int, row: int, line: int
-    ) -> Block:
+    def _parse(self, data: bytes, arr: Any, ncols: int, offset: int, row: int, line: int) -> Block:
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
@@ -293,7 +291,7 @@ class CsvBlocks:
             raise Unsupported(f"pyarrow cannot read the block: {ex}") from ex
         columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
         n_rows = table.num_rows
-        block = Block(index, offset, len(data), row, line, n_rows, columns, data=data)
+        block = Block(offset, len(data), row, line, n_rows, columns, data=data)
         block.longest_line, block.longest_at = longest, line + longest_at
         block.line_feeds = len(feeds)
         if invalid or _blank_line(arr, feeds):
@@ -304,7 +302,8 @@ class CsvBlocks:
         """Place the records pyarrow skipped among the block's records: empty lines, and rows of
         another number of cells (split from the text pyarrow hands back)."""
         np = _np()
-        starts, stops, _, _ = _record_spans(arr)
+        starts, stops, feeds, _ = _record_spans(arr)
+        block.spans = starts, feeds
         empty = stops - ((stops > starts) & (arr[np.maximum(stops - 1, 0)] == _CR)) == starts
         filled = np.flatnonzero(~empty)
         for k in np.flatnonzero(empty):

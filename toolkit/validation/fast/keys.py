@@ -28,7 +28,6 @@ class _Powers:
         self.ipw: Any = None
 
     def get(self, n: int) -> tuple[Any, Any]:
-
         if n > self.n:
             size = max(n, 2 * self.n, 1 << 16)
             q = pow(_P, -1, 1 << 64)
@@ -45,7 +44,6 @@ _POWERS = _Powers()
 
 
 def _mix(x: Any) -> Any:
-
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
     x = x ^ (x >> np.uint64(27))
@@ -95,7 +93,8 @@ class KeyStore:
         if look and not self.looking:  # one sorted run, and the repeats so far, to look in
             self.looking = True
             if self.runs:
-                self.runs = [_concat([self._bucket(b) for b in range(1 << _BUCKET_BITS)])]
+                h, r = zip(*(self._bucket(b) for b in range(1 << _BUCKET_BITS)), strict=True)
+                self.runs = [(np.concatenate(h), np.concatenate(r))]
                 self.hits = int(np.count_nonzero(self.runs[0][0][1:] == self.runs[0][0][:-1]))
         if not len(hashes):
             return
@@ -115,32 +114,23 @@ class KeyStore:
 
     def _bucket(self, b: int) -> tuple[Any, Any]:
         """The hashes (sorted) and rows of one range of hashes (by their top bits), from every run."""
-        shift = 64 - _BUCKET_BITS
-        parts = []
-        for run, rows in self.runs:
-            lo = np.searchsorted(run, np.uint64(b << shift))
-            hi = np.searchsorted(run, np.uint64((b + 1) << shift)) if b + 1 < 1 << _BUCKET_BITS else len(run)
-            parts.append((run[lo:hi], rows[lo:hi]))
-        h, r = _concat(parts)
+        lo, hi = np.uint64(b << 64 - _BUCKET_BITS), np.uint64(((b + 1) << 64 - _BUCKET_BITS) - 1)
+        spans = [(np.searchsorted(run, lo), np.searchsorted(run, hi, side="right")) for run, _ in self.runs]
+        h = np.concatenate([run[a:z] for (run, _), (a, z) in zip(self.runs, spans, strict=True)])
+        r = np.concatenate([rows[a:z] for (_, rows), (a, z) in zip(self.runs, spans, strict=True)])
         order = np.argsort(h)
         return h[order], r[order]
 
     def candidate_groups(self, stop_row: int) -> list[list[int]]:
         """Row numbers (up to ``stop_row``) that share a hash with another row, grouped by hash."""
         groups: list[list[int]] = []
-        for b in range(1 << _BUCKET_BITS):
+        for b in range(1 << _BUCKET_BITS if self.runs else 0):
             hs, rs = self._bucket(b)
             keep = rs <= stop_row
             hs, rs = hs[keep], rs[keep]
             cuts = np.flatnonzero(np.concatenate(([True], hs[1:] != hs[:-1], [True])))
             groups.extend(rs[cuts[i] : cuts[i + 1]].tolist() for i in np.flatnonzero(np.diff(cuts) > 1))
         return groups
-
-
-def _concat(parts: list[tuple[Any, Any]]) -> tuple[Any, Any]:
-    if not parts:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.uint32)
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 class KeySet:
@@ -152,7 +142,6 @@ class KeySet:
     """
 
     def __init__(self, values: Any) -> None:
-
         hashes = hash64(values)
         order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[order]

@@ -299,12 +299,10 @@ class DatasetRun:
         dom = DomainCheck(
             self.ds, spec, self.catalog, header, self.list_values, profile=profile, today=self.today
         )
-        pending_dom: list[tuple[int, str, str | None, dict[str, Any]]] = []
-        pending_prof: list[tuple[int, str, str | None, dict[str, Any]]] = []
-        # The frictionless path adds the privacy findings after all the domain findings of a table.
-        pending_priv: list[tuple[int, str, str | None, dict[str, Any]]] = []
-        for _k, code, name, kw in dom.start():
-            pending_dom.append((1, code, name, {**kw, "_line": 1}))
+        # Domain, profile and privacy findings (the frictionless path adds the privacy findings
+        # after all the domain findings of a table).
+        pending: list[list[tuple[int, str, str | None, dict[str, Any]]]] = [[], [], []]
+        pending[0] = [(1, code, name, {**kw, "_line": 1}) for _k, code, name, kw in dom.start()]
         longest, longest_at = stream.header_longest, stream.header_longest_at
         rows = 0
         done = 0
@@ -339,17 +337,15 @@ class DatasetRun:
             # their time in pyarrow kernels, which release the GIL.
             later = pool.submit(dom.block, column, n, block.first_row)
             needed = check.check_block(block)
-            found, prof, priv = later.result()
-            noted = {*needed, *(k for k, *_ in found), *(k for k, *_ in prof), *(k for k, *_ in priv)}
-            lines = block.lines(sorted(noted))
+            results = later.result()  # domain, profile and privacy findings
+            lines = block.lines(sorted({*needed, *(k for found in results for k, *_ in found)}))
             for k in needed:
                 check.lines[block.first_row + k] = lines[k]
-            for k, code, name, kw in found:
-                pending_dom.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
-            for k, code, name, kw in prof:
-                pending_prof.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
-            for k, code, name, kw in priv:
-                pending_priv.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
+            for out, found in zip(pending, results, strict=True):
+                out.extend(
+                    (block.first_row + k, code, name, {**kw, "_line": lines[k]})
+                    for k, code, name, kw in found
+                )
             if block.longest_line > longest:
                 longest, longest_at = block.longest_line, block.longest_at
             rows += n
@@ -368,7 +364,7 @@ class DatasetRun:
             if claims:
                 located = stream.locate([r for r, *_ in claims])
                 for r, code, name, kw in claims:
-                    pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
+                    pending[0].append((r, code, name, {**kw, "_line": located[r][0]}))
             # frictionless checks the declared size only when not capped
             errors.extend(declared_size_errors(spec))
         else:
@@ -376,9 +372,7 @@ class DatasetRun:
             # included), and no finding about the whole table (a claim group named only once)
             # is drawn from part of it.
             rows = capped - 1
-            pending_dom = [p for p in pending_dom if p[0] <= capped]
-            pending_prof = [p for p in pending_prof if p[0] <= capped]
-            pending_priv = [p for p in pending_priv if p[0] <= capped]
+            pending = [[p for p in out if p[0] <= capped] for out in pending]
         pre: list[Finding] = []
         fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
@@ -435,7 +429,7 @@ class DatasetRun:
             from toolkit.validation.profiles import cdmx
 
             header_profile = cdmx(self.ds, spec, rawcsv.RawTable(list(header), [], []))
-        return pre, build(pending_dom + pending_priv), header_profile + build(pending_prof), rows
+        return pre, build(pending[0] + pending[2]), header_profile + build(pending[1]), rows
 
 
 _POOL: Any = None
@@ -457,9 +451,6 @@ class _Done:
         if self.error is not None:
             raise self.error
         return self.value
-
-    def exception(self) -> Exception | None:
-        return self.error
 
     def cancel(self) -> bool:
         return False
@@ -537,13 +528,6 @@ def _irregular_key(plan: FieldPlan, cells: dict[int, list[str]]) -> Callable[[in
         return plan.canonical(plan.exact(cells[k][j] if j < len(cells[k]) else None)[0])
 
     return key
-
-
-def table_bytes(spec: ResourceSpec) -> int:
-    try:
-        return spec.path.stat().st_size
-    except OSError:
-        return 0
 
 
 class terminal_progress:

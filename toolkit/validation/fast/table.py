@@ -24,8 +24,6 @@ from toolkit.validation.fast.npview import bools, missing_mask, numbers
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import header as read_header
 
-OnRows = Callable[[int], None]
-
 
 @dataclass
 class _Row:
@@ -41,18 +39,6 @@ class _Row:
     dup_fields: set[int] = field(default_factory=set)
     pk_dup: bool = False
     unique_cells: dict[int, str] = field(default_factory=dict)
-
-
-@dataclass
-class TableResult:
-    errors: list[Any]
-    rows: int
-    lines: dict[int, int]
-    pk_cells: dict[int, str | None]
-    header: list[str]
-    domain: list[Any] = field(default_factory=list)
-    stopped_at: int | None = None
-    longest: tuple[int, int] = (0, 1)
 
 
 def _joined(parts: list[Any]) -> Any:
@@ -232,12 +218,11 @@ class TableCheck:
         # them the cap may be reached, and settling them says at which row.
         self.repeats = sum(s.hits * self.roles[key] for key, s in self.stores.items())
         if self.stopped is None and self.count + self.repeats >= self.limit:
-            self._errors(block.first_row + n - 1)
+            self.finish(block.first_row + n - 1)
             self.stopped = self.capped
         return needed
 
     def _irregular(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any]) -> None:
-
         extra_canon: dict[int, dict[int, str | None]] = {j: {} for j in canon}
         for k, cells in sorted(block.irregular.items()):
             number = block.first_row + k
@@ -310,12 +295,10 @@ class TableCheck:
 
     # end of table
 
-    def finish(self) -> list[Any]:
-        """Resolve duplicate keys, rebuild each row's errors in frictionless's order, apply the cap."""
-        return self._errors(self.stopped if self.stopped is not None else self.total_rows + 1)
-
-    def _errors(self, stop: int) -> list[Any]:
-        """The errors up to row ``stop``, capped; ``capped``: the row the cap stops at, if it does."""
+    def finish(self, stop: int | None = None) -> list[Any]:
+        """Resolve duplicate keys, rebuild each row's errors in frictionless's order up to row
+        ``stop`` (the cap's, else the last), apply the cap (``capped``: its row, if reached)."""
+        stop = stop or (self.stopped if self.stopped is not None else self.total_rows + 1)
         by_number = {r.number: r for r in self.rows if r.number <= stop}
         if self.stores and stop > self.settled:
             self._duplicates(stop, by_number)
