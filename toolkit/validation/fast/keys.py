@@ -93,8 +93,8 @@ class KeyStore:
         if look and not self.looking:  # one sorted run, and the repeats so far, to look in
             self.looking = True
             if self.runs:
-                h, r = zip(*(self._bucket(b) for b in range(1 << _BUCKET_BITS)), strict=True)
-                self.runs = [(np.concatenate(h), np.concatenate(r))]
+                hr = list(zip(*(self._bucket(b) for b in range(1 << _BUCKET_BITS)), strict=True))
+                self.runs = [(np.concatenate(hr[0]), np.concatenate(hr[1]))]
                 self.hits = int(np.count_nonzero(self.runs[0][0][1:] == self.runs[0][0][:-1]))
         if not len(hashes):
             return
