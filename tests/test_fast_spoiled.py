@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from csv import writer as csv_writer
 from pathlib import Path
 
 import numpy as np
@@ -254,3 +255,15 @@ def test_the_key_store_finds_every_repeated_key() -> None:
             expected = sorted(sorted(r for r in g if r <= stop) for g in groups.values())
             got = sorted(sorted(g) for g in store.candidate_groups(stop))
             assert got == [g for g in expected if len(g) > 1]
+
+
+def test_a_header_longer_than_the_first_read_is_read_whole(tmp_path: Path) -> None:
+    """The header is read from a small first chunk (a table is opened once per check and once per
+    reference to it), and read on when it is longer, a quoted label over many lines included."""
+    labels = [f"columna_{i}_" + "x" * 40 for i in range(2000)] + ['una\netiqueta "citada"\n' * 3000]
+    path = tmp_path / "t.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv_writer(fh, lineterminator="\r\n").writerows([labels, range(len(labels))])
+    stream = CsvBlocks(path, ",")
+    assert stream.header == labels and stream.body_offset > 1 << 17
+    assert [c.to_pylist() for c in next(stream.blocks()).columns] == [[str(i)] for i in range(len(labels))]

@@ -154,14 +154,14 @@ class CsvBlocks:
     def _read_header(self) -> None:
         np = _np()
         with self.path.open("rb") as fh:
-            head = fh.read(self.block_bytes)
+            head = fh.read(1 << 16)  # the header record and the start of the next, read on if need be
             while True:
                 start = len(BOM) if head.startswith(BOM) else 0
                 arr = np.frombuffer(head, dtype=np.uint8)[start:]
                 starts, stops, _, _ = _record_spans(arr)
-                if len(starts) > 1 or len(head) < self.block_bytes:
+                if len(starts) > 1:
                     break
-                more = fh.read(self.block_bytes)
+                more = fh.read(len(head))
                 if not more:
                     break
                 head += more
