@@ -309,7 +309,7 @@ class DatasetRun:
         pool = _pool(stream)
 
         header_errors = check.count  # not part of a rate per byte
-        checked: Any = None
+        checked = -1  # the offset of the last block checked (not the block: it would stay in memory)
 
         def size(block: Any) -> int | None:
             """Bytes to read after ``block``: the reader's own (doubling) while the table is clean;
@@ -319,7 +319,7 @@ class DatasetRun:
             found = check.count + check.repeats - header_errors
             if not found or check.limit == sys.maxsize:
                 return None
-            unchecked = 0 if block is checked else block.size
+            unchecked = 0 if block.offset == checked else block.size
             left = (check.limit - check.count - check.repeats) * done / found - unchecked
             if left <= 0 and unchecked:
                 return 0
@@ -350,7 +350,7 @@ class DatasetRun:
                 longest, longest_at = block.longest_line, block.longest_at
             rows += n
             done += block.size
-            checked = block
+            checked = block.offset
             if self.progress:
                 self.progress(shown, done, rows)
             if check.stopped is not None:
