@@ -252,7 +252,7 @@ class CsvBlocks:
         longest_at = int(np.argmax(lengths)) if len(lengths) else 0
         longest = int(lengths[longest_at]) if len(lengths) else 0
         names = [f"c{i}" for i in range(ncols)]
-        invalid: list[tuple[int, str]] = []  # (number among the non-empty records, text)
+        invalid: list[tuple[int | None, str]] = []  # (number among the non-empty records, text)
 
         def handler(row: Any) -> str:
             invalid.append((row.number, row.text))
@@ -298,7 +298,7 @@ class CsvBlocks:
             self._irregular(block, arr, invalid, n_rows)
         return block
 
-    def _irregular(self, block: Block, arr: Any, invalid: list[tuple[int, str]], n_rows: int) -> None:
+    def _irregular(self, block: Block, arr: Any, invalid: list[tuple[int | None, str]], n_rows: int) -> None:
         """Place the records pyarrow skipped among the block's records: empty lines, and rows of
         another number of cells (split from the text pyarrow hands back)."""
         np = _np()
@@ -309,6 +309,8 @@ class CsvBlocks:
         for k in np.flatnonzero(empty):
             block.irregular[int(k)] = []
         for number, text in invalid:
+            if number is None:  # pyarrow numbers them when it parses in one thread, as here
+                raise Unsupported("pyarrow did not say which row it skipped")
             block.irregular[int(filled[number - 1])] = _cells(text, self.delimiter)
         regular = np.ones(len(starts), dtype=bool)
         regular[list(block.irregular)] = False
