@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ BLOCK_BYTES = 4 * 1024 * 1024
 # The first block is this small and each next one twice the last, up to ``BLOCK_BYTES``: a table
 # that reaches the error cap early (a spoiled one) is read not much further than where it stops.
 FIRST_BLOCK_BYTES = 256 * 1024
+# The smallest block asked for near the cap (smaller ones cost more in per-block work than they save).
+MIN_BLOCK_BYTES = 64 * 1024
 # pyarrow parses a block in pieces of this size: a piece that fits the CPU cache parses much
 # faster (measured on 1M funding rows: 1.4 s of CPU with 1 MiB pieces, 2.3 s with 4 MiB).
 PARSE_BYTES = 1 << 20
@@ -38,7 +40,6 @@ class Unsupported(Exception):
 class Block:
     """Records of one block: regular rows as pyarrow columns, irregular ones as Python lists."""
 
-    index: int
     offset: int
     size: int
     first_row: int
@@ -51,6 +52,7 @@ class Block:
     longest_at: int = 0  # physical line of the longest line
     line_feeds: int = 0
     data: bytes = b""
+    spans: Any = None  # record starts and line feeds, once worked out
 
     def lines(self, records: list[int]) -> dict[int, int]:
         """Physical line where each of the given records (indices in the block) starts."""
@@ -59,8 +61,10 @@ class Block:
         if self.line_feeds <= self.n_records and not self.irregular:
             return {k: self.first_line + k for k in records}  # one record per line
         np = _np()
-        arr = np.frombuffer(self.data, dtype=np.uint8)
-        starts, _, feeds, _ = _record_spans(arr)
+        if self.spans is None:
+            starts, _, feeds, _ = _record_spans(np.frombuffer(self.data, dtype=np.uint8))
+            self.spans = starts, feeds
+        starts, feeds = self.spans
         return {k: self.first_line + int(np.searchsorted(feeds, starts[k])) for k in records}
 
 
@@ -150,14 +154,14 @@ class CsvBlocks:
     def _read_header(self) -> None:
         np = _np()
         with self.path.open("rb") as fh:
-            head = fh.read(self.block_bytes)
+            head = fh.read(1 << 16)  # the header record and the start of the next, read on if need be
             while True:
                 start = len(BOM) if head.startswith(BOM) else 0
                 arr = np.frombuffer(head, dtype=np.uint8)[start:]
                 starts, stops, _, _ = _record_spans(arr)
-                if len(starts) > 1 or len(head) < self.block_bytes:
+                if len(starts) > 1:
                     break
-                more = fh.read(self.block_bytes)
+                more = fh.read(len(head))
                 if not more:
                     break
                 head += more
@@ -174,7 +178,9 @@ class CsvBlocks:
         self.header_longest = max(len(x) for x in header_lines)
         self.header_longest_at = 1 + [len(x) for x in header_lines].index(self.header_longest)
 
-    def blocks(self) -> Iterator[Block]:
+    def blocks(self) -> Generator[Block, int | None, None]:
+        """The blocks in order; a size sent in is the size of the next block (else each is twice
+        the last, up to ``block_bytes``)."""
         if self.kept is None:
             yield from self._read()
             return
@@ -190,20 +196,22 @@ class CsvBlocks:
             yield block
         self.kept[key] = seen  # only once the whole file was read
 
-    def _read(self) -> Iterator[Block]:
+    def _read(self) -> Generator[Block, int | None, None]:
         np = _np()
         delim = ord(self.delimiter)
         ncols = len(self.header)
+        if not ncols:
+            raise Unsupported("the header row is empty")
         offset = self.body_offset
         row, line = 2, self.first_line
-        index = 0
         want = min(FIRST_BLOCK_BYTES, self.block_bytes) // 2
         with self.path.open("rb") as fh:
             fh.seek(offset)
             pending = b""
             eof = False
+            sent = None
             while True:
-                want = min(2 * want, self.block_bytes)
+                want = min(sent or 2 * want, self.block_bytes)
                 buf = pending
                 while not eof and len(buf) < want:
                     more = fh.read(want - len(buf))
@@ -225,19 +233,16 @@ class CsvBlocks:
                 data, pending = buf[:cut], buf[cut:]
                 arr = np.frombuffer(data, dtype=np.uint8)
                 check_quoting(arr, delim)
-                block = self._parse(data, arr, ncols, index, offset, row, line)
+                block = self._parse(data, arr, ncols, offset, row, line)
                 self.metas.append(BlockMeta(offset, len(data), row, line, block.n_records))
-                yield block
-                index += 1
+                sent = yield block
                 offset += len(data)
                 row += block.n_records
                 line += block.line_feeds
                 if eof and not pending:
                     return
 
-    def _parse(
-        self, data: bytes, arr: Any, ncols: int, index: int, offset: int, row: int, line: int
-    ) -> Block:
+    def _parse(self, data: bytes, arr: Any, ncols: int, offset: int, row: int, line: int) -> Block:
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
@@ -246,11 +251,11 @@ class CsvBlocks:
         lengths = np.diff(np.concatenate(([-1], feeds, [len(arr)]))) - 1
         longest_at = int(np.argmax(lengths)) if len(lengths) else 0
         longest = int(lengths[longest_at]) if len(lengths) else 0
-        names = [f"c{i}" for i in range(max(ncols, 1))]
-        invalid: list[int] = []
+        names = [f"c{i}" for i in range(ncols)]
+        invalid: list[tuple[int | None, str]] = []  # (number among the non-empty records, text)
 
-        def handler(_row: Any) -> str:
-            invalid.append(1)
+        def handler(row: Any) -> str:
+            invalid.append((row.number, row.text))
             return "skip"
 
         if not data.isascii():  # Arrow checks the block as one string 2.5 times faster than decode
@@ -286,40 +291,33 @@ class CsvBlocks:
             raise Unsupported(f"pyarrow cannot read the block: {ex}") from ex
         columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
         n_rows = table.num_rows
-        block = Block(index, offset, len(data), row, line, n_rows, columns, data=data)
+        block = Block(offset, len(data), row, line, n_rows, columns, data=data)
         block.longest_line, block.longest_at = longest, line + longest_at
         block.line_feeds = len(feeds)
-        maybe_blank = not ncols or _blank_line(arr, feeds)
-        if invalid or maybe_blank:
-            starts, stops, _, _ = _record_spans(arr)
-            self._irregular(block, data, arr, starts, stops, ncols, n_rows)
+        if invalid or _blank_line(arr, feeds):
+            self._irregular(block, arr, invalid, n_rows)
         return block
 
-    def _irregular(
-        self, block: Block, data: bytes, arr: Any, starts: Any, stops: Any, ncols: int, n_rows: int
-    ) -> None:
+    def _irregular(self, block: Block, arr: Any, invalid: list[tuple[int | None, str]], n_rows: int) -> None:
+        """Place the records pyarrow skipped among the block's records: empty lines, and rows of
+        another number of cells (split from the text pyarrow hands back)."""
         np = _np()
-        stops = stops.copy()
-        trail = (stops > starts) & (arr[np.maximum(stops - 1, 0)] == _CR)
-        stops[trail] -= 1
-        empty = stops == starts
-        quotes = np.flatnonzero(arr == _QUOTE)
-        delims = np.flatnonzero(arr == ord(self.delimiter))
-        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
-        owner = np.searchsorted(starts, delims, side="right") - 1
-        cells = np.bincount(owner, minlength=len(starts)) + 1
-        irregular = empty | (cells != ncols)
-        regular = np.flatnonzero(~irregular)
-        if len(regular) != n_rows:
+        starts, stops, feeds, _ = _record_spans(arr)
+        block.spans = starts, feeds
+        empty = stops - ((stops > starts) & (arr[np.maximum(stops - 1, 0)] == _CR)) == starts
+        filled = np.flatnonzero(~empty)
+        for k in np.flatnonzero(empty):
+            block.irregular[int(k)] = []
+        for number, text in invalid:
+            if number is None:  # pyarrow numbers them when it parses in one thread, as here
+                raise Unsupported("pyarrow did not say which row it skipped")
+            block.irregular[int(filled[number - 1])] = _cells(text, self.delimiter)
+        regular = np.ones(len(starts), dtype=bool)
+        regular[list(block.irregular)] = False
+        if np.count_nonzero(regular) != n_rows:
             raise Unsupported("rows of this block could not be lined up with the CSV records")
-        for k in np.flatnonzero(irregular):
-            if empty[k]:
-                block.irregular[int(k)] = []
-            else:
-                text = data[starts[k] : stops[k]].decode("utf-8")
-                block.irregular[int(k)] = _cells(text, self.delimiter)
         block.n_records = len(starts)
-        block.regular = regular
+        block.regular = np.flatnonzero(regular)
 
     def locate(self, rows: list[int]) -> dict[int, tuple[int, list[str]]]:
         """Physical line and raw cells of the given row numbers, by re-reading only their blocks."""

@@ -28,7 +28,6 @@ class _Powers:
         self.ipw: Any = None
 
     def get(self, n: int) -> tuple[Any, Any]:
-
         if n > self.n:
             size = max(n, 2 * self.n, 1 << 16)
             q = pow(_P, -1, 1 << 64)
@@ -45,7 +44,6 @@ _POWERS = _Powers()
 
 
 def _mix(x: Any) -> Any:
-
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
     x = x ^ (x >> np.uint64(27))
@@ -79,54 +77,59 @@ def hash64(values: Any) -> Any:
 
 
 class KeyStore:
-    """Hashes and row numbers of the non-empty keys seen so far, bucketed by the top hash bits."""
+    """Hashes and row numbers of the non-empty keys seen so far, in runs sorted by hash (one a
+    block). Once asked to look, it also counts the rows whose hash came before, as they come."""
 
     def __init__(self) -> None:
-        self.pieces: list[list[tuple[Any, Any]]] = [[] for _ in range(1 << _BUCKET_BITS)]
+        self.runs: list[tuple[Any, Any]] = []
+        # Rows whose hash came before (candidate duplicates): within their block until asked to
+        # look, then anywhere before.
+        self.hits = 0
+        self.looking = False
 
-    def add(self, hashes: Any, rows: Any) -> None:
-
+    def add(self, hashes: Any, rows: Any, look: bool = False) -> None:
+        """Add the keys of rows after every row added so far; ``look``: from now on, look each one
+        up among all the keys before it."""
+        if look and not self.looking:  # one sorted run, and the repeats so far, to look in
+            self.looking = True
+            if self.runs:
+                hr = list(zip(*(self._bucket(b) for b in range(1 << _BUCKET_BITS)), strict=True))
+                self.runs = [(np.concatenate(hr[0]), np.concatenate(hr[1]))]
+                self.hits = int(np.count_nonzero(self.runs[0][0][1:] == self.runs[0][0][:-1]))
         if not len(hashes):
             return
-        bucket = (hashes >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64)
-        order = np.argsort(bucket, kind="stable")
-        bounds = np.searchsorted(bucket[order], np.arange((1 << _BUCKET_BITS) + 1))
+        order = np.argsort(hashes)
         hs, rs = hashes[order], rows[order].astype(np.uint32)
-        for b in range(1 << _BUCKET_BITS):
-            lo, hi = bounds[b], bounds[b + 1]
-            if hi > lo:
-                self.pieces[b].append((hs[lo:hi].copy(), rs[lo:hi].copy()))
+        hit = np.zeros(len(hs), dtype=bool)
+        hit[1:] = hs[1:] == hs[:-1]
+        for run, _ in self.runs if self.looking else []:
+            hit |= run[np.minimum(np.searchsorted(run, hs), len(run) - 1)] == hs
+        self.hits += int(np.count_nonzero(hit))
+        self.runs.append((hs, rs))
+        while self.looking and len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (h1, r1), (h2, r2) = self.runs.pop(-2), self.runs.pop()
+            h = np.concatenate((h1, h2))
+            merged = np.argsort(h, kind="stable")  # two sorted runs: a merge
+            self.runs.append((h[merged], np.concatenate((r1, r2))[merged]))
+
+    def _bucket(self, b: int) -> tuple[Any, Any]:
+        """The hashes (sorted) and rows of one range of hashes (by their top bits), from every run."""
+        lo, hi = np.uint64(b << 64 - _BUCKET_BITS), np.uint64(((b + 1) << 64 - _BUCKET_BITS) - 1)
+        spans = [(np.searchsorted(run, lo), np.searchsorted(run, hi, side="right")) for run, _ in self.runs]
+        h = np.concatenate([run[a:z] for (run, _), (a, z) in zip(self.runs, spans, strict=True)])
+        r = np.concatenate([rows[a:z] for (_, rows), (a, z) in zip(self.runs, spans, strict=True)])
+        order = np.argsort(h)
+        return h[order], r[order]
 
     def candidate_groups(self, stop_row: int) -> list[list[int]]:
         """Row numbers (up to ``stop_row``) that share a hash with another row, grouped by hash."""
-
         groups: list[list[int]] = []
-        for b, pieces in enumerate(self.pieces):
-            if not pieces:
-                continue
-            hs = np.concatenate([p[0] for p in pieces])
-            rs = np.concatenate([p[1] for p in pieces])
-            self.pieces[b] = []
+        for b in range(1 << _BUCKET_BITS if self.runs else 0):
+            hs, rs = self._bucket(b)
             keep = rs <= stop_row
             hs, rs = hs[keep], rs[keep]
-            order = np.lexsort((rs, hs))
-            hs, rs = hs[order], rs[order]
-            same = hs[1:] == hs[:-1]
-            if not same.any():
-                continue
-            marks = np.flatnonzero(same)
-            current: list[int] = []
-            last = -2
-            for i in marks:
-                if i != last + 1 and current:
-                    groups.append(current)
-                    current = []
-                if not current:
-                    current.append(int(rs[i]))
-                current.append(int(rs[i + 1]))
-                last = int(i)
-            if current:
-                groups.append(current)
+            cuts = np.flatnonzero(np.concatenate(([True], hs[1:] != hs[:-1], [True])))
+            groups.extend(rs[cuts[i] : cuts[i + 1]].tolist() for i in np.flatnonzero(np.diff(cuts) > 1))
         return groups
 
 
@@ -139,7 +142,6 @@ class KeySet:
     """
 
     def __init__(self, values: Any) -> None:
-
         hashes = hash64(values)
         order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[order]

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
 from toolkit.validation import rawcsv, structure
-from toolkit.validation.fast.blocks import CsvBlocks, Unsupported, sniffed_dialect_problem
+from toolkit.validation.fast.blocks import MIN_BLOCK_BYTES, CsvBlocks, Unsupported, sniffed_dialect_problem
 from toolkit.validation.fast.cells import FieldPlan
 from toolkit.validation.fast.domain import DomainCheck
 from toolkit.validation.fast.keys import KeySet
@@ -299,29 +299,33 @@ class DatasetRun:
         dom = DomainCheck(
             self.ds, spec, self.catalog, header, self.list_values, profile=profile, today=self.today
         )
-        pending_dom: list[tuple[int, str, str | None, dict[str, Any]]] = []
-        pending_prof: list[tuple[int, str, str | None, dict[str, Any]]] = []
-        # The frictionless path adds the privacy findings after all the domain findings of a table.
-        pending_priv: list[tuple[int, str, str | None, dict[str, Any]]] = []
-        for _k, code, name, kw in dom.start():
-            pending_dom.append((1, code, name, {**kw, "_line": 1}))
+        # Domain, profile and privacy findings (the frictionless path adds the privacy findings
+        # after all the domain findings of a table).
+        pending: list[list[tuple[int, str, str | None, dict[str, Any]]]] = [[], [], []]
+        pending[0] = [(1, code, name, {**kw, "_line": 1}) for _k, code, name, kw in dom.start()]
         longest, longest_at = stream.header_longest, stream.header_longest_at
         rows = 0
         done = 0
         pool = _pool(stream)
 
         header_errors = check.count  # not part of a rate per byte
+        checked = -1  # the offset of the last block checked (not the block: it would stay in memory)
 
-        def read_on(block: Any) -> bool:
-            """Whether to read the block after ``block`` ahead: not when, at the rate errors came
-            so far, the cap falls in ``block`` or the next one (it would be read for nothing)."""
-            found = check.count - header_errors
-            if not found or not done or check.limit == sys.maxsize:
-                return True
-            ahead_bytes = block.size + min(2 * block.size, stream.block_bytes)
-            return check.count + found / done * ahead_bytes < check.limit
+        def size(block: Any) -> int | None:
+            """Bytes to read after ``block``: the reader's own (doubling) while the table is clean;
+            else what the rest of the cap needs at the rate errors came so far (short of it while
+            that rate rests on few errors, whose spread is 1/√found), and nothing ahead when the
+            cap may fall in ``block`` itself, not checked yet."""
+            found = check.count + check.repeats - header_errors
+            if not found or check.limit == sys.maxsize:
+                return None
+            unchecked = 0 if block.offset == checked else block.size
+            left = (check.limit - check.count - check.repeats) * done / found - unchecked
+            if left <= 0 and unchecked:
+                return 0
+            return max(int(left * max(0.5, 1.1 - 3 / found**0.5)), MIN_BLOCK_BYTES)
 
-        for block in ahead(stream.blocks(), pool, read_on):
+        for block in ahead(stream.blocks(), pool, size):
             n = block.n_records
 
             def column(i: int, block: Any = block, n: int = n) -> Any:
@@ -333,21 +337,20 @@ class DatasetRun:
             # their time in pyarrow kernels, which release the GIL.
             later = pool.submit(dom.block, column, n, block.first_row)
             needed = check.check_block(block)
-            found, prof, priv = later.result()
-            noted = {*needed, *(k for k, *_ in found), *(k for k, *_ in prof), *(k for k, *_ in priv)}
-            lines = block.lines(sorted(noted))
+            results = later.result()  # domain, profile and privacy findings
+            lines = block.lines(sorted({*needed, *(k for found in results for k, *_ in found)}))
             for k in needed:
                 check.lines[block.first_row + k] = lines[k]
-            for k, code, name, kw in found:
-                pending_dom.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
-            for k, code, name, kw in prof:
-                pending_prof.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
-            for k, code, name, kw in priv:
-                pending_priv.append((block.first_row + k, code, name, {**kw, "_line": lines[k]}))
+            for out, found in zip(pending, results, strict=True):
+                out.extend(
+                    (block.first_row + k, code, name, {**kw, "_line": lines[k]})
+                    for k, code, name, kw in found
+                )
             if block.longest_line > longest:
                 longest, longest_at = block.longest_line, block.longest_at
             rows += n
             done += block.size
+            checked = block.offset
             if self.progress:
                 self.progress(shown, done, rows)
             if check.stopped is not None:
@@ -361,7 +364,7 @@ class DatasetRun:
             if claims:
                 located = stream.locate([r for r, *_ in claims])
                 for r, code, name, kw in claims:
-                    pending_dom.append((r, code, name, {**kw, "_line": located[r][0]}))
+                    pending[0].append((r, code, name, {**kw, "_line": located[r][0]}))
             # frictionless checks the declared size only when not capped
             errors.extend(declared_size_errors(spec))
         else:
@@ -369,9 +372,7 @@ class DatasetRun:
             # included), and no finding about the whole table (a claim group named only once)
             # is drawn from part of it.
             rows = capped - 1
-            pending_dom = [p for p in pending_dom if p[0] <= capped]
-            pending_prof = [p for p in pending_prof if p[0] <= capped]
-            pending_priv = [p for p in pending_priv if p[0] <= capped]
+            pending = [[p for p in out if p[0] <= capped] for out in pending]
         pre: list[Finding] = []
         fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
@@ -428,7 +429,7 @@ class DatasetRun:
             from toolkit.validation.profiles import cdmx
 
             header_profile = cdmx(self.ds, spec, rawcsv.RawTable(list(header), [], []))
-        return pre, build(pending_dom + pending_priv), header_profile + build(pending_prof), rows
+        return pre, build(pending[0] + pending[2]), header_profile + build(pending[1]), rows
 
 
 _POOL: Any = None
@@ -451,11 +452,11 @@ class _Done:
             raise self.error
         return self.value
 
-    def exception(self) -> Exception | None:
-        return self.error
-
     def cancel(self) -> bool:
         return False
+
+    def add_done_callback(self, fn: Callable[[Any], Any]) -> None:
+        fn(self)
 
 
 class _Inline:
@@ -483,25 +484,34 @@ def _pool(stream: CsvBlocks | None = None) -> Any:
 
 
 def ahead(
-    blocks: Iterator[Any], pool: Any, read_on: Callable[[Any], bool] = lambda _block: True
+    blocks: Generator[Any, int | None, None], pool: Any, size: Callable[[Any], int | None] = lambda _b: None
 ) -> Iterator[Any]:
-    """The blocks of ``blocks``, each read and parsed in a worker while the previous one is checked
-    (unless ``read_on`` of the previous one says no: then once it has been checked)."""
-    it = iter(blocks)
-    pending: Any = pool.submit(next, it, None)
+    """The blocks of ``blocks``, each read and parsed in a worker while the previous one is checked.
+
+    ``size(block)`` is sent to ``blocks`` for the size of the block after ``block`` (``None``: its
+    own). It is asked before ``block`` is checked; 0 then means not to read ahead, and it is asked
+    again once ``block`` has been checked. A block read ahead for nothing is not waited for.
+    """
+    pending: Any = pool.submit(_send, blocks, None)
     try:
-        while True:
-            block = pending.result() if pending is not None else next(it, None)
-            if block is None:
-                return
-            pending = pool.submit(next, it, None) if read_on(block) else None
+        while (block := pending.result()) is not None:
+            want = size(block)
+            pending = pool.submit(_send, blocks, want) if want != 0 else None
             yield block
+            if pending is None:
+                pending = _Done(_send, (blocks, size(block)))
     finally:
-        if pending is not None:
-            pending.cancel() or pending.exception()
-        close = getattr(it, "close", None)
-        if close is not None:
-            close()
+        if pending is None or pending.cancel():
+            blocks.close()
+        else:
+            pending.add_done_callback(lambda _f: blocks.close())
+
+
+def _send(blocks: Generator[Any, int | None, None], size: int | None) -> Any:
+    try:
+        return blocks.send(size)
+    except StopIteration:
+        return None
 
 
 def _irregular_cell(i: int, cells: dict[int, list[str]]) -> Callable[[int], str | None]:
@@ -518,13 +528,6 @@ def _irregular_key(plan: FieldPlan, cells: dict[int, list[str]]) -> Callable[[in
         return plan.canonical(plan.exact(cells[k][j] if j < len(cells[k]) else None)[0])
 
     return key
-
-
-def table_bytes(spec: ResourceSpec) -> int:
-    try:
-        return spec.path.stat().st_size
-    except OSError:
-        return 0
 
 
 class terminal_progress:

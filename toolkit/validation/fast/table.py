@@ -24,8 +24,6 @@ from toolkit.validation.fast.npview import bools, missing_mask, numbers
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import header as read_header
 
-OnRows = Callable[[int], None]
-
 
 @dataclass
 class _Row:
@@ -41,18 +39,6 @@ class _Row:
     dup_fields: set[int] = field(default_factory=set)
     pk_dup: bool = False
     unique_cells: dict[int, str] = field(default_factory=dict)
-
-
-@dataclass
-class TableResult:
-    errors: list[Any]
-    rows: int
-    lines: dict[int, int]
-    pk_cells: dict[int, str | None]
-    header: list[str]
-    domain: list[Any] = field(default_factory=list)
-    stopped_at: int | None = None
-    longest: tuple[int, int] = (0, 1)
 
 
 def _joined(parts: list[Any]) -> Any:
@@ -133,10 +119,13 @@ class TableCheck:
         if self.pk:
             stores.setdefault(tuple(self.pk), KeyStore())
         self.stores = stores
+        self.roles = {k: (k == tuple(self.pk)) + (len(k) == 1 and k[0] in self.unique) for k in stores}
         self.rows: list[_Row] = []
         self.count = len(self.header_errors)
+        self.repeats = 0  # errors of the keys found repeated so far (see KeyStore.hits)
         self.stopped: int | None = None  # a row at or after the one the cap stops at
         self.capped: int | None = None  # the row the cap stopped at, once ``finish`` has run
+        self.settled = 0  # duplicate keys resolved up to this row
         self.lines: dict[int, int] = {}
         self.pk_cells: dict[int, str | None] = {}
         # (column, row) of a repeated one-field key (primary or unique) → line of its first row
@@ -225,10 +214,15 @@ class TableCheck:
             if self.count >= self.limit:
                 self.stopped = row.number
                 break
+        # Each key repeated so far is an error (two when the key is both primary and unique): with
+        # them the cap may be reached, and settling them says at which row.
+        self.repeats = sum(s.hits * self.roles[key] for key, s in self.stores.items())
+        if self.stopped is None and self.count + self.repeats >= self.limit:
+            self.finish(block.first_row + n - 1)
+            self.stopped = self.capped
         return needed
 
     def _irregular(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any]) -> None:
-
         extra_canon: dict[int, dict[int, str | None]] = {j: {} for j in canon}
         for k, cells in sorted(block.irregular.items()):
             number = block.first_row + k
@@ -278,7 +272,7 @@ class TableCheck:
             parts = [canon[j] for j in key]
             valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
             joined = _joined(parts).filter(pa.array(valid))
-            store.add(hash64(joined), numbers[valid])
+            store.add(hash64(joined), numbers[valid], look=4 * (self.count + self.repeats) >= self.limit)
         started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
             parts = [canon[j] for j in idx]
@@ -301,12 +295,14 @@ class TableCheck:
 
     # end of table
 
-    def finish(self) -> list[Any]:
-        """Resolve duplicate keys, rebuild each row's errors in frictionless's order, apply the cap."""
-        stop = self.stopped if self.stopped is not None else self.total_rows + 1
+    def finish(self, stop: int | None = None) -> list[Any]:
+        """Resolve duplicate keys, rebuild each row's errors in frictionless's order up to row
+        ``stop`` (the cap's, else the last), apply the cap (``capped``: its row, if reached)."""
+        stop = stop or (self.stopped if self.stopped is not None else self.total_rows + 1)
         by_number = {r.number: r for r in self.rows if r.number <= stop}
-        if self.stores:
+        if self.stores and stop > self.settled:
             self._duplicates(stop, by_number)
+            self.settled = stop
         errors: list[Any] = list(self.header_errors)
         for number in sorted(by_number):
             errors.extend(_row_errors(self, by_number[number]))
@@ -344,6 +340,7 @@ class TableCheck:
                 row = by_number.get(number)
                 if row is None:
                     row = by_number[number] = _Row(number)
+                    self.rows.append(row)  # found again by a later settling, not made twice
                     self.lines[number] = line
                 if key == tuple(self.pk):
                     row.pk_dup = True
