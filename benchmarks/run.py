@@ -13,7 +13,10 @@ command in a fresh process; nothing is extrapolated.
 Options: ``--quick`` (100k rows, both tables), ``--sizes 10000,100000`` to run fewer sizes,
 ``--tables grants`` for one table, ``--variants valid`` for the valid tables only, ``--repeat 3``
 to run each command three times and print the medians, ``--data DIR`` for the generated files
-(default: a folder in the system's temporary directory, reused between runs).
+(default: a folder in the system's temporary directory, reused between runs). ``--against REV``
+(one or more commits, tags or branches, comma-separated) also times the small runs — the shipped
+catalog, one small CSV, ``--help`` — with the code of each REV on the same data, interleaved, so
+a change is measured side by side with what it replaced; ``--small-only`` skips the tables.
 """
 
 from __future__ import annotations
@@ -231,6 +234,58 @@ def _polars_available() -> bool:
     return probe.returncode == 0
 
 
+def export(rev: str, into: Path) -> Path:
+    """The toolkit of commit ``rev`` (its files as committed, nothing else of the checkout)."""
+    tree = into / re.sub(r"[^A-Za-z0-9._-]", "_", rev)
+    if not tree.exists():
+        tree.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", rev, "toolkit"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
+def small_runs_against(revs: list[str], into: Path, times: int = 5) -> None:
+    """The small runs with this checkout's code and each ``rev``'s, on this checkout's data, each
+    command in a fresh process, the versions interleaved run after run: medians of wall and CPU."""
+    trees = {"this checkout": REPO, **{rev: export(rev, into) for rev in revs}}
+    partners = REPO / "datasets" / "bogota" / "partners.csv"
+    commands = {
+        "validate datasets (the shipped catalog)": ["validate", str(REPO / "datasets")],
+        "validate one small CSV (bogota/partners.csv)": [
+            "validate",
+            str(partners),
+            "--schema",
+            str(REPO / "schemas" / "partners.schema.yaml"),
+        ],
+        "--help": ["--help"],
+    }
+    print(
+        f"Small runs, {times} times each, the versions in turn "
+        "(medians; python -m toolkit with each version's code, on this checkout's data):"
+    )
+    head = f"{'run':46} | " + " | ".join(f"{name[:20]:>20}" for name in trees) + " | new / old"
+    print(head)
+    print("-" * len(head))
+    for label, args in commands.items():
+        got: dict[str, list[Run]] = {name: [] for name in trees}
+        for _ in range(times):
+            for name, tree in trees.items():
+                # python -m puts the working folder first on the path: each version runs from its own
+                got[name].append(run([sys.executable, "-m", "toolkit", *args], cwd=tree))
+        walls = {name: statistics.median(r.wall for r in runs) for name, runs in got.items()}
+        cpus = {name: statistics.median(r.cpu for r in runs) for name, runs in got.items()}
+        codes = {name: {r.code for r in runs} for name, runs in got.items()}
+        cells = " | ".join(
+            f"{walls[n]:6.2f} s {cpus[n]:5.2f} cpu" + ("" if codes[n] <= {0} else f" exit {sorted(codes[n])}")
+            for n in trees
+        )
+        ratios = ", ".join(f"{walls['this checkout'] / walls[rev]:.2f}" for rev in revs)
+        print(f"{label:46} | {cells} | {ratios}")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -242,6 +297,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "ciudades-bench")
     parser.add_argument("--repeat", type=int, default=1, help="run each command N times: medians")
     parser.add_argument("--variants", default="valid,bad", help="valid, bad (1%% of rows spoiled) or both")
+    parser.add_argument(
+        "--against", default="", help="commits to time the small runs against (comma-separated)"
+    )
+    parser.add_argument("--small-only", action="store_true", help="only the small runs (with --against)")
     args = parser.parse_args()
     times = max(1, args.repeat)
     variants = [v == "bad" for v in args.variants.split(",") if v in ("valid", "bad")]
@@ -265,6 +324,12 @@ def main() -> None:
         + (f"\nEach command run {times} times in turn: median seconds, largest memory." if times > 1 else "")
     )
     print()
+    revs = [r for r in args.against.split(",") if r]
+    if revs:
+        with tempfile.TemporaryDirectory(prefix="ciudades-against-") as into:
+            small_runs_against(revs, Path(into))
+    if args.small_only:
+        return
     head = (
         f"{'table':8} {'rows':>10} {'variant':7} {'MB':>7} | {'ciudades s':>10} {'cpu':>6} {'MiB':>5} | "
         f"{'frictionless s':>14} {'cpu':>6} {'MiB':>5} | "
