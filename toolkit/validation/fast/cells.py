@@ -16,6 +16,7 @@ import functools
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -40,25 +41,26 @@ _INT = "^-?[0-9]{1,18}$"
 _URI_SCHEME = "^[a-zA-Z][a-zA-Z0-9+.-]*:"
 
 
+@dataclass(eq=False)
 class CellError:
-    """The attributes of a frictionless cell/row error that our finding translation reads."""
+    """The attributes of a frictionless error that ``structure.to_finding`` reads."""
 
-    def __init__(self, type: str, row_number: int, note: str = "", **kw: Any) -> None:
-        self.type = type
-        self.row_number = row_number
-        self.note = note
-        self.field_name: str | None = kw.get("field_name")
-        self.field_number: int | None = kw.get("field_number")
-        self.cell: str | None = kw.get("cell")
-        self.field_names: list[str] = kw.get("field_names", [])
-        self.field_cells: list[str] = kw.get("field_cells", [])
-        self.reference_name: str | None = kw.get("reference_name")
-        self.reference_field_names: list[str] = kw.get("reference_field_names", [])
-        self.cells: list[str] = []
-        self.message = note
+    type: str
+    row_number: int | None
+    note: str = ""
+    field_name: str | None = None
+    field_number: int | None = None
+    cell: str | None = None
+    label: str | None = None
+    field_names: list[str] = field(default_factory=list)
+    field_cells: list[str] = field(default_factory=list)
+    reference_name: str | None = None
+    reference_field_names: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
 
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"<{self.type} row={self.row_number} field={self.field_name} cell={self.cell!r} {self.note}>"
+    @property
+    def message(self) -> str:
+        return self.note
 
 
 @functools.lru_cache(maxsize=256)  # the same schemas' patterns, table after table
