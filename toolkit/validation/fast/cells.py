@@ -12,6 +12,7 @@ and constraint error is frictionless's own, note for note.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import threading
@@ -39,6 +40,14 @@ KEY_CLASSES = {
 _CACHE_LIMIT = 200_000
 _INT = "^-?[0-9]{1,18}$"
 _URI_SCHEME = "^[a-zA-Z][a-zA-Z0-9+.-]*:"
+_BOUNDS = {
+    "minimum": np.greater_equal,
+    "maximum": np.less_equal,
+    "exclusiveMinimum": np.greater,
+    "exclusiveMaximum": np.less,
+}
+_INT64 = (1 << 63) - 1
+_EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass(eq=False)
@@ -66,10 +75,8 @@ class CellError:
 @functools.lru_cache(maxsize=256)  # the same schemas' patterns, table after table
 def _safe_pattern(pattern: str) -> bool:
     """Whether RE2 accepting ``^pattern$`` implies that Python's ``re.match`` accepts it too."""
-    try:
-        import re._parser as sre_parse
-    except ImportError:  # pragma: no cover - older Pythons
-        import sre_parse
+    import re._parser as sre_parse
+
     try:
         parsed = sre_parse.parse(pattern)
     except re.error:
@@ -146,7 +153,6 @@ class FieldPlan:
         hit = self.cache.get(source)
         if hit is not None:
             return hit
-        # A signalling NaN ("sNaN") is read as a quiet NaN by the field (structure.to_schema).
         target, notes = self.reader(source)
         found: list[tuple[str, str]] = []
         if notes:
@@ -172,10 +178,9 @@ class FieldPlan:
         self.enum_strings: list[str] | None = None
         if "enum" in c:
             try:
-                targets = [self.value_reader(v) for v in c["enum"]]
+                self.enum_targets = [self.value_reader(v) for v in c["enum"]]
             except (TypeError, ValueError, InvalidOperation):
                 return False
-            self.enum_targets = targets
         if t in ("string", "any"):
             if t == "string" and fmt not in ("default", "uri"):
                 return False
@@ -185,7 +190,7 @@ class FieldPlan:
                 self.enum_strings = [v for v in self.enum_targets if isinstance(v, str)]
             return True
         if t in ("integer", "year"):
-            return self._bounds_ok(int)
+            return self._limits(int)
         if t == "number":
             group = getattr(self.field, "group_char", "") or ""
             decimal = getattr(self.field, "decimal_char", ".") or "."
@@ -193,11 +198,10 @@ class FieldPlan:
                 len(decimal) != 1
                 or len(group) > 1
                 or group == decimal
+                or "-" in (group, decimal)
                 or group.isdigit()
                 or decimal.isdigit()
             ):
-                return False
-            if group in ("-",) or decimal == "-":
                 return False
             g = re.escape(group)
             d = re.escape(decimal)
@@ -205,33 +209,40 @@ class FieldPlan:
                 f"^-?[0-9]+(?:{g}[0-9]+)*(?:{d}[0-9]+)?$" if group else f"^-?[0-9]+(?:{d}[0-9]+)?$"
             )
             self.group, self.decimal = group, decimal
-            return self._bounds_ok(float)
+            return self._limits(float)
         if t == "boolean":
             return "enum" not in c
         if t == "date":
-            return fmt == "default" and self._bounds_ok("date")
+            return fmt == "default" and self._limits(dt.date)
         return False
 
-    def _bounds_ok(self, kind: Any) -> bool:
-        import datetime as dt
+    def _limits(self, kind: type) -> bool:
+        """Read the bounds and the enum members as what :meth:`_compare` compares the cells'
+        values with (a date as days since 1970), or say that the comparison would not be exact:
+        a bound beyond int64 or a member that is not plainly of ``kind``."""
 
-        for name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-            if name in self.constraints:
-                value = self.value_reader(self.constraints[name])
-                if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        def number(value: Any) -> Any:
+            if kind is int:
+                return value if isinstance(value, int) and not isinstance(value, bool) else None
+            if kind is float:
+                return float(value) if _plain_digits(value) else None
+            plain = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+            return (value - _EPOCH).days if plain else None
+
+        c = self.constraints
+        self.bounds: list[tuple[Any, Any]] = []
+        for name, op in _BOUNDS.items():
+            if name in c:
+                limit = number(self.value_reader(c[name]))
+                if limit is None or not -_INT64 <= limit <= _INT64:
                     return False
-                if kind is float and not _plain_digits(value):
-                    return False
-                if kind == "date" and not isinstance(value, dt.date):
-                    return False
-        if "enum" in self.constraints:
-            for value in self.enum_targets:
-                if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-                    return False
-                if kind is float and not _plain_digits(value):
-                    return False
-                if kind == "date" and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
-                    return False
+                self.bounds.append((op, limit))
+        self.members: list[Any] | None = None
+        if "enum" in c:
+            self.members = [number(v) for v in self.enum_targets]
+            if None in self.members:
+                return False
+            self.members = [m for m in self.members if -_INT64 <= m <= _INT64]
         return True
 
     def certainly_valid(self, raw: Any, missing: Any, *, keyed: bool = True) -> tuple[Any, Any]:
@@ -266,7 +277,7 @@ class FieldPlan:
         elif t in ("integer", "year"):
             ok &= bools(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
             values = pc.cast(pc.if_else(pa.array(ok), raw, _text("0")), pa.int64())
-            ok &= self._compare(numbers(values), int)
+            ok &= self._compare(numbers(values))
             canon = pc.cast(values, pa.string()) if keyed else None
         elif t == "number":
             ok &= bools(pc.match_substring_regex(raw, self.number_regex))
@@ -274,21 +285,17 @@ class FieldPlan:
             long = offsets[1:] - offsets[:-1] > 15  # no more digits than bytes: count those of longer cells
             ok &= ~long | _where(raw, ok & long, self._few_digits)
             values = numbers(pc.cast(self._plain(pc.if_else(pa.array(ok), raw, _text("0"))), pa.float64()))
-            ok &= self._compare(values, float)
+            ok &= self._compare(values)
         elif t == "boolean":
-            truthy = bools(
-                pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.true_values], pa.string()))
-            )
-            falsy = bools(
-                pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.false_values], pa.string()))
-            )
+            truthy = among(raw, [str(v) for v in self.field.true_values])
+            falsy = among(raw, [str(v) for v in self.field.false_values])
             ok &= truthy | falsy
             if keyed:
                 canon = pa.array(np.where(truthy, "True", "False"), pa.string())
         elif t == "date":
             valid, days = iso_days(raw)
             ok &= valid
-            ok &= self._compare(days, "date")
+            ok &= self._compare(days)
             canon = raw
         return ok, canon
 
@@ -304,35 +311,12 @@ class FieldPlan:
         starts = bools(pc.starts_with(text, "-"))
         return numbers(pc.utf8_length(text)) - starts - bools(pc.match_substring(text, ".")) <= 15
 
-    def _compare(self, values: Any, kind: Any) -> Any:
-        import datetime as dt
-
+    def _compare(self, values: Any) -> Any:
         ok = np.ones(len(values), dtype=bool)
-        c = self.constraints
-
-        def scalar(v: Any) -> Any:
-            if kind == "date":
-                return (v - dt.date(1970, 1, 1)).days
-            return float(v) if kind is float else v
-
-        big = (1 << 63) - 1
-        for name, op in (
-            ("minimum", np.greater_equal),
-            ("maximum", np.less_equal),
-            ("exclusiveMinimum", np.greater),
-            ("exclusiveMaximum", np.less),
-        ):
-            if name in c:
-                limit = scalar(self.value_reader(c[name]))
-                if kind is int and not -big <= limit <= big:
-                    ok[:] = False  # beyond int64: let the exact reader compare
-                    continue
-                ok &= op(values, limit)
-        if "enum" in c:
-            members = [scalar(v) for v in self.enum_targets]
-            if kind is int:
-                members = [m for m in members if -big <= m <= big]
-            ok &= np.isin(values, np.array(members, dtype=values.dtype)) if members else False
+        for op, limit in self.bounds:
+            ok &= op(values, limit)
+        if self.members is not None:
+            ok &= np.isin(values, np.array(self.members, dtype=values.dtype)) if self.members else False
         return ok
 
 
