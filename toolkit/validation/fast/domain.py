@@ -20,7 +20,7 @@ import numpy as np
 from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
-from toolkit.validation.fast.cells import iso_days
+from toolkit.validation.fast.cells import _EPOCH, iso_days
 from toolkit.validation.fast.npview import bools, grouped, missing_mask, numbers, spans
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
@@ -71,16 +71,6 @@ def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
         return out
 
     return run
-
-
-def _candidates(values: Any, superset: str) -> Any:
-    """Positions of the cells of ``values`` that may be what ``superset`` stands for: every cell
-    of a small array, else the cells the RE2 pattern matches."""
-    if len(values) <= SMALL:
-        return np.arange(len(values))
-    import pyarrow.compute as pc
-
-    return np.flatnonzero(bools(pc.match_substring_regex(values, superset)))
 
 
 def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
@@ -243,10 +233,9 @@ class DomainCheck:
             days[valid] = full_days[valid]
             slow = np.flatnonzero(mask & ~full_ok)
             if len(slow):
-                epoch = dt.date(1970, 1, 1)
                 for k, day in zip(slow, _per_value(col.take(pa.array(slow)), self.iso_date), strict=True):
                     if day is not None:
-                        days[k] = (day - epoch).days
+                        days[k] = (day - _EPOCH).days
                         valid[k] = True
             return days, valid
 
@@ -256,7 +245,6 @@ class DomainCheck:
         def add(k: Any, code: str, name: str, **kw: Any) -> None:
             found.append((int(k), code, name, kw))
 
-        epoch = dt.date(1970, 1, 1)
         for f in self.fields:
             name, ftype = f.get("name"), f.get("type", "string")
             system = f.get("codeSystem")
@@ -264,8 +252,8 @@ class DomainCheck:
             if ftype == "date" and f.get("format") in (None, "default") and got is not None:
                 days, valid = date_cache[name] = dates(name)
                 col = got[0]
-                low, high = (domain.MIN_DATE - epoch).days, (self.max_date - epoch).days
-                today = (self.today - epoch).days
+                low, high = (domain.MIN_DATE - _EPOCH).days, (self.max_date - _EPOCH).days
+                today = (self.today - _EPOCH).days
                 other = f.get("notBefore")
                 start_days, start_valid = (None, None)
                 if other:
@@ -290,7 +278,7 @@ class DomainCheck:
                     elif future[k]:
                         add(k, "date-in-future", name, value=text)
                     if order[k]:
-                        start = epoch + dt.timedelta(days=int(start_days[k]))  # type: ignore[index]
+                        start = _EPOCH + dt.timedelta(days=int(start_days[k]))  # type: ignore[index]
                         add(
                             k,
                             "date-order",
@@ -393,7 +381,7 @@ class DomainCheck:
                     for k in np.flatnonzero(tgt[1] & ~here):
                         add(k, "date-precision-missing", name, other_field=target)
             if f.get("listSeparator") and got is not None:
-                self._lists(f, got, add)
+                self._lists(f, values_of(name), add)
             if f.get("claimGroup") and got is not None:
                 idx, vals = values_of(name)
                 seen = self.claims.setdefault(name, {})
@@ -442,7 +430,8 @@ class DomainCheck:
                     )
         return found
 
-    def _lists(self, f: dict[str, Any], got: tuple[Any, Any], add: Callable[..., None]) -> None:
+    def _lists(self, f: dict[str, Any], values: tuple[Any, Any], add: Callable[..., None]) -> None:
+        """Codelist and reference findings of a list field, from its ``values_of``."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -464,17 +453,14 @@ class DomainCheck:
         allowed, ref_values, detail, reference = self.lists[name]
         if allowed is None and ref_values is None:
             return
-        col, mask = got
-        idx = np.flatnonzero(mask)
-        vals = col.take(pa.array(idx, pa.int64()))
+        idx, vals = values
         items = pc.split_pattern(vals, separator)
         flat = pc.list_flatten(items)
         parents = numbers(pc.list_parent_indices(items))
         bad = np.zeros(len(flat), dtype=bool)
-        if allowed is not None:
-            bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(allowed), pa.string())))
-        if ref_values is not None:
-            bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(ref_values), pa.string())))
+        for known in (allowed, ref_values):
+            if known is not None:
+                bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(known), pa.string())))
         for pos in np.unique(parents[bad]):
             k = idx[pos]
             for item in vals[int(pos)].as_py().split(separator):
@@ -493,6 +479,7 @@ class DomainCheck:
 
     def _profile(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         found: list[Pending] = []
         for f in self.fields:
@@ -501,7 +488,9 @@ class DomainCheck:
                 continue
             idx, vals = values_of(f["name"])
             superset = _NUMBER_SUPERSET if ftype != "string" else _DATE_LIKE_SUPERSET
-            maybe = _candidates(vals, superset)
+            maybe = np.arange(len(vals))  # every cell of a small block (see SMALL)
+            if len(vals) > SMALL:
+                maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, superset)))
             if not len(maybe):
                 continue
             sub = vals.take(pa.array(maybe, pa.int64()))
