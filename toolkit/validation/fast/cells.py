@@ -1,13 +1,10 @@
 """Cell checks of the fast engine: a vectorised test, then frictionless's reading of the rest.
 
-Each cell is first tested, vectorised, for being certainly valid; every other cell is read by
-frictionless's cell reader (or our exact copy of it, ``schema.own_cell_reader``).
-
-The vectorised tests only ever accept: each one accepts a subset of what frictionless accepts
-(plain decimal numbers, ISO dates that survive a round trip, patterns that RE2 and Python read
-alike…). Cells they do not accept (all the invalid ones, and valid ones written unusually, such as
-``007`` or `` 5``) go through ``field.create_cell_reader()`` once per distinct value, so every type
-and constraint error is frictionless's own, note for note.
+The vectorised tests only ever accept, and only a subset of what frictionless accepts (plain
+decimal numbers, ISO dates that survive a round trip, patterns that RE2 and Python read alike…).
+Every other cell (all the invalid ones, and valid ones written unusually, such as ``007`` or
+`` 5``) is read once per distinct value by the field's cell reader (frictionless's, or our exact
+copy of it, ``schema.own_cell_reader``), so every type and constraint error is frictionless's own.
 """
 
 from __future__ import annotations
@@ -154,14 +151,10 @@ class FieldPlan:
         if hit is not None:
             return hit
         target, notes = self.reader(source)
-        found: list[tuple[str, str]] = []
-        if notes:
-            notes = dict(notes)
-            type_note = notes.pop("type", None)
-            if type_note:
-                found.append(("type-error", type_note))
-            found.extend(("constraint-error", n) for n in notes.values())
-        result = (target, found)
+        notes = dict(notes or {})
+        type_note = notes.pop("type", None)
+        found = [("type-error", type_note)] if type_note else []
+        result = (target, found + [("constraint-error", n) for n in notes.values()])
         if len(self.cache) >= _CACHE_LIMIT:
             self.cache.clear()
         self.cache[source] = result

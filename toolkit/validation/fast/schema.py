@@ -42,6 +42,19 @@ def _texts(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _lazy(make: Callable[[], Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """The reader ``make()`` gives, made on the first call (to import frictionless only then)."""
+    reader: Any = None
+
+    def read(value: Any) -> Any:
+        nonlocal reader
+        if reader is None:
+            reader = make()
+        return reader(value)
+
+    return read
+
+
 class LightField:
     """The properties of a field the fast engine reads, from its descriptor.
 
@@ -74,35 +87,21 @@ class LightField:
         own = own_cell_reader(self.descriptor, self.missing_values)
         if own is not None:
             return own
-        reader: Any = None
+        real = _lazy(lambda: self._real().create_cell_reader())
         missing = set(self.missing_values)
         optional = not self.constraints.get("required")
 
         def read(cell: Any) -> Any:
-            nonlocal reader
             if optional and (cell is None or str(cell) in missing):
                 return None, None
-            if reader is None:
-                reader = self._real().create_cell_reader()
-            return reader(cell)
+            return real(cell)
 
         return read
 
     def create_value_reader(self) -> Callable[[Any], Any]:
         """A constraint value as the field reads it: by our copy of frictionless's reader for a
         common field, by frictionless's own, loaded on the first value, for any other."""
-        own = own_value_reader(self.descriptor)
-        if own is not None:
-            return own
-        real: Any = None
-
-        def read(value: Any) -> Any:
-            nonlocal real
-            if real is None:
-                real = self._real().create_value_reader()
-            return real(value)
-
-        return read
+        return own_value_reader(self.descriptor) or _lazy(lambda: self._real().create_value_reader())
 
 
 class LightSchema:
@@ -182,14 +181,9 @@ def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
 
 
 def _any_field(name: str) -> LightField:
-    """The field frictionless makes up for a label no field pairs with."""
-
-    def real() -> Any:
-        from frictionless import Field
-
-        return Field.from_descriptor({"name": name, "type": "any"})
-
-    return LightField({"name": name, "type": "any"}, real, [""])
+    """The field frictionless makes up for a label no field pairs with (read by our own readers:
+    an ``any`` field with no constraints never needs frictionless's)."""
+    return LightField({"name": name, "type": "any"}, lambda: None, [""])
 
 
 def _deduplicated(names: list[str]) -> list[str]:
