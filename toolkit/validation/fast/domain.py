@@ -223,20 +223,16 @@ class DomainCheck:
         def dates(name: str) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
             got = present(name)
-            days = np.zeros(n, dtype=np.int64)
-            valid = np.zeros(n, dtype=bool)
             if got is None:
-                return days, valid
+                return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
             col, mask = got
-            full_ok, full_days = iso_days(col)
-            valid[:] = mask & full_ok
-            days[valid] = full_days[valid]
-            slow = np.flatnonzero(mask & ~full_ok)
-            if len(slow):
-                for k, day in zip(slow, _per_value(col.take(pa.array(slow)), self.iso_date), strict=True):
-                    if day is not None:
-                        days[k] = (day - _EPOCH).days
-                        valid[k] = True
+            ok, iso = iso_days(col)
+            valid = mask & ok
+            days = np.where(valid, iso, 0)  # a copy: iso_days's arrays are shared
+            slow = np.flatnonzero(mask & ~ok)
+            for k, day in zip(slow, _per_value(col.take(pa.array(slow)), self.iso_date), strict=True):
+                if day is not None:
+                    days[k], valid[k] = (day - _EPOCH).days, True
             return days, valid
 
         found: list[Pending] = []
@@ -362,10 +358,8 @@ class DomainCheck:
                 cur = present(currency_field)
                 negative = np.zeros(len(idx), dtype=bool)
                 if not has_minimum and len(idx):
-                    maybe = ~bools(pc.match_substring_regex(vals, "^[0-9]"))
-                    slow = np.flatnonzero(maybe)
-                    if len(slow):
-                        negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
+                    slow = np.flatnonzero(~bools(pc.match_substring_regex(vals, "^[0-9]")))
+                    negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
                 absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
                 for i in np.flatnonzero(absent | negative):
                     text = vals[int(i)].as_py()
