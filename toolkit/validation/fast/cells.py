@@ -112,10 +112,7 @@ def _plain_digits(value: Any) -> bool:
     """A number constraint whose comparisons float64 reproduces exactly (at most 15 digits)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return False
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        return False
+    d = Decimal(str(value))
     return d.is_finite() and len(d.as_tuple().digits) <= 15 and abs(d) < Decimal(10) ** 15
 
 

@@ -1,12 +1,9 @@
-"""The domain checks and the cdmx profile on blocks of columns, vectorised.
+"""The domain checks, the privacy scan and the cdmx profile on blocks of columns, vectorised.
 
-They give the same findings as ``domain.check_resource`` and ``profiles.cdmx`` give on a whole
-table in memory.
-
-Each check first clears most cells with a vectorised test that only ever clears cells the
-row-by-row check would accept (or, for the profile, a test that every cell the profile reports
-must pass), and runs the very same Python function as ``domain.py``/``profiles.py`` on the
-distinct values that remain.
+They give the same findings as ``domain``, ``privacy`` and ``profiles.cdmx`` give on a whole table
+in memory: each check first clears most cells with a vectorised test that only ever clears cells
+the row-by-row check would accept (or, for the profile and the privacy scan, a test that every cell
+they report must pass), and runs the very same Python function on the distinct values that remain.
 """
 
 from __future__ import annotations
