@@ -154,7 +154,9 @@ class DomainCheck:
         profile: bool = False,
         today: dt.date | None = None,
     ) -> None:
-        self.ds, self.spec, self.catalog, self.header = ds, spec, catalog, header
+        self.spec, self.catalog = spec, catalog
+        # Each label's column: the first of duplicates, as ``list.index`` finds it.
+        self.columns: dict[str | None, int] = {label: i for i, label in reversed(list(enumerate(header)))}
         self.schema = spec.schema or {}
         self.fields = self.schema.get("fields", [])
         self.missing = [str(v) for v in self.schema.get("missingValues", [""])]
@@ -177,12 +179,6 @@ class DomainCheck:
         self.subdivision: dict[tuple[str, str | None], str | None] = {}
         self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
 
-    def index(self, name: str | None) -> int | None:
-        try:
-            return self.header.index(name) if name is not None else None
-        except ValueError:
-            return None
-
     def start(self) -> list[Pending]:
         """Findings about the table as a whole (row 1), before any block."""
         out: list[Pending] = []
@@ -201,7 +197,7 @@ class DomainCheck:
         present_cache: dict[int, Any] = {}
 
         def present(name: str | None) -> tuple[Any, Any] | None:
-            i = self.index(name)
+            i = self.columns.get(name)
             if i is None:
                 return None
             if i not in present_cache:
