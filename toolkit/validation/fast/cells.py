@@ -362,9 +362,7 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     """The cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes): their indices, and
     their year, month and day."""
     none = np.zeros(0, dtype=np.int64)
-    offsets, data = spans(values)
-    if not len(data):
-        return none, none, none, none
+    offsets, data = spans(values)  # no bytes: no cell is ten bytes long
     cand = (offsets[1:] - offsets[:-1]) == 10
     if values.null_count:
         cand &= bools(values.is_valid())
