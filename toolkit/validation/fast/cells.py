@@ -1,21 +1,20 @@
 """Cell checks of the fast engine: a vectorised test, then frictionless's reading of the rest.
 
-Each cell is first tested, vectorised, for being certainly valid; every other cell is read by
-frictionless's cell reader (or our exact copy of it, ``schema.own_cell_reader``).
-
-The vectorised tests only ever accept: each one accepts a subset of what frictionless accepts
-(plain decimal numbers, ISO dates that survive a round trip, patterns that RE2 and Python read
-alike…). Cells they do not accept (all the invalid ones, and valid ones written unusually, such as
-``007`` or `` 5``) go through ``field.create_cell_reader()`` once per distinct value, so every type
-and constraint error is frictionless's own, note for note.
+The vectorised tests only ever accept, and only a subset of what frictionless accepts (plain
+decimal numbers, ISO dates that survive a round trip, patterns that RE2 and Python read alike…).
+Every other cell (all the invalid ones, and valid ones written unusually, such as ``007`` or
+`` 5``) is read once per distinct value by the field's cell reader (frictionless's, or our exact
+copy of it, ``schema.own_cell_reader``), so every type and constraint error is frictionless's own.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,36 +37,43 @@ KEY_CLASSES = {
 _CACHE_LIMIT = 200_000
 _INT = "^-?[0-9]{1,18}$"
 _URI_SCHEME = "^[a-zA-Z][a-zA-Z0-9+.-]*:"
+_BOUNDS = {
+    "minimum": np.greater_equal,
+    "maximum": np.less_equal,
+    "exclusiveMinimum": np.greater,
+    "exclusiveMaximum": np.less,
+}
+_INT64 = (1 << 63) - 1
+_EPOCH = dt.date(1970, 1, 1)
 
 
+@dataclass(eq=False)
 class CellError:
-    """The attributes of a frictionless cell/row error that our finding translation reads."""
+    """The attributes of a frictionless error that ``structure.to_finding`` reads."""
 
-    def __init__(self, type: str, row_number: int, note: str = "", **kw: Any) -> None:
-        self.type = type
-        self.row_number = row_number
-        self.note = note
-        self.field_name: str | None = kw.get("field_name")
-        self.field_number: int | None = kw.get("field_number")
-        self.cell: str | None = kw.get("cell")
-        self.field_names: list[str] = kw.get("field_names", [])
-        self.field_cells: list[str] = kw.get("field_cells", [])
-        self.reference_name: str | None = kw.get("reference_name")
-        self.reference_field_names: list[str] = kw.get("reference_field_names", [])
-        self.cells: list[str] = []
-        self.message = note
+    type: str
+    row_number: int | None
+    note: str = ""
+    field_name: str | None = None
+    field_number: int | None = None
+    cell: str | None = None
+    label: str | None = None
+    field_names: list[str] = field(default_factory=list)
+    field_cells: list[str] = field(default_factory=list)
+    reference_name: str | None = None
+    reference_field_names: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
 
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"<{self.type} row={self.row_number} field={self.field_name} cell={self.cell!r} {self.note}>"
+    @property
+    def message(self) -> str:
+        return self.note
 
 
 @functools.lru_cache(maxsize=256)  # the same schemas' patterns, table after table
 def _safe_pattern(pattern: str) -> bool:
     """Whether RE2 accepting ``^pattern$`` implies that Python's ``re.match`` accepts it too."""
-    try:
-        import re._parser as sre_parse
-    except ImportError:  # pragma: no cover - older Pythons
-        import sre_parse
+    import re._parser as sre_parse
+
     try:
         parsed = sre_parse.parse(pattern)
     except re.error:
@@ -106,10 +112,7 @@ def _plain_digits(value: Any) -> bool:
     """A number constraint whose comparisons float64 reproduces exactly (at most 15 digits)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return False
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        return False
+    d = Decimal(str(value))
     return d.is_finite() and len(d.as_tuple().digits) <= 15 and abs(d) < Decimal(10) ** 15
 
 
@@ -144,16 +147,11 @@ class FieldPlan:
         hit = self.cache.get(source)
         if hit is not None:
             return hit
-        # A signalling NaN ("sNaN") is read as a quiet NaN by the field (structure.to_schema).
         target, notes = self.reader(source)
-        found: list[tuple[str, str]] = []
-        if notes:
-            notes = dict(notes)
-            type_note = notes.pop("type", None)
-            if type_note:
-                found.append(("type-error", type_note))
-            found.extend(("constraint-error", n) for n in notes.values())
-        result = (target, found)
+        notes = dict(notes or {})
+        type_note = notes.pop("type", None)
+        found = [("type-error", type_note)] if type_note else []
+        result = (target, found + [("constraint-error", n) for n in notes.values()])
         if len(self.cache) >= _CACHE_LIMIT:
             self.cache.clear()
         self.cache[source] = result
@@ -170,10 +168,9 @@ class FieldPlan:
         self.enum_strings: list[str] | None = None
         if "enum" in c:
             try:
-                targets = [self.value_reader(v) for v in c["enum"]]
+                self.enum_targets = [self.value_reader(v) for v in c["enum"]]
             except (TypeError, ValueError, InvalidOperation):
                 return False
-            self.enum_targets = targets
         if t in ("string", "any"):
             if t == "string" and fmt not in ("default", "uri"):
                 return False
@@ -183,7 +180,7 @@ class FieldPlan:
                 self.enum_strings = [v for v in self.enum_targets if isinstance(v, str)]
             return True
         if t in ("integer", "year"):
-            return self._bounds_ok(int)
+            return self._limits(int)
         if t == "number":
             group = getattr(self.field, "group_char", "") or ""
             decimal = getattr(self.field, "decimal_char", ".") or "."
@@ -191,11 +188,10 @@ class FieldPlan:
                 len(decimal) != 1
                 or len(group) > 1
                 or group == decimal
+                or "-" in (group, decimal)
                 or group.isdigit()
                 or decimal.isdigit()
             ):
-                return False
-            if group in ("-",) or decimal == "-":
                 return False
             g = re.escape(group)
             d = re.escape(decimal)
@@ -203,33 +199,40 @@ class FieldPlan:
                 f"^-?[0-9]+(?:{g}[0-9]+)*(?:{d}[0-9]+)?$" if group else f"^-?[0-9]+(?:{d}[0-9]+)?$"
             )
             self.group, self.decimal = group, decimal
-            return self._bounds_ok(float)
+            return self._limits(float)
         if t == "boolean":
             return "enum" not in c
         if t == "date":
-            return fmt == "default" and self._bounds_ok("date")
+            return fmt == "default" and self._limits(dt.date)
         return False
 
-    def _bounds_ok(self, kind: Any) -> bool:
-        import datetime as dt
+    def _limits(self, kind: type) -> bool:
+        """Read the bounds and the enum members as what :meth:`_compare` compares the cells'
+        values with (a date as days since 1970), or say that the comparison would not be exact:
+        a bound beyond int64 or a member that is not plainly of ``kind``."""
 
-        for name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-            if name in self.constraints:
-                value = self.value_reader(self.constraints[name])
-                if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        def number(value: Any) -> Any:
+            if kind is int:
+                return value if isinstance(value, int) and not isinstance(value, bool) else None
+            if kind is float:
+                return float(value) if _plain_digits(value) else None
+            plain = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+            return (value - _EPOCH).days if plain else None
+
+        c = self.constraints
+        self.bounds: list[tuple[Any, Any]] = []
+        for name, op in _BOUNDS.items():
+            if name in c:
+                limit = number(self.value_reader(c[name]))
+                if limit is None or not -_INT64 <= limit <= _INT64:
                     return False
-                if kind is float and not _plain_digits(value):
-                    return False
-                if kind == "date" and not isinstance(value, dt.date):
-                    return False
-        if "enum" in self.constraints:
-            for value in self.enum_targets:
-                if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-                    return False
-                if kind is float and not _plain_digits(value):
-                    return False
-                if kind == "date" and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
-                    return False
+                self.bounds.append((op, limit))
+        self.members: list[Any] | None = None
+        if "enum" in c:
+            self.members = [number(v) for v in self.enum_targets]
+            if None in self.members:
+                return False
+            self.members = [m for m in self.members if -_INT64 <= m <= _INT64]
         return True
 
     def certainly_valid(self, raw: Any, missing: Any, *, keyed: bool = True) -> tuple[Any, Any]:
@@ -264,7 +267,7 @@ class FieldPlan:
         elif t in ("integer", "year"):
             ok &= bools(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
             values = pc.cast(pc.if_else(pa.array(ok), raw, _text("0")), pa.int64())
-            ok &= self._compare(numbers(values), int)
+            ok &= self._compare(numbers(values))
             canon = pc.cast(values, pa.string()) if keyed else None
         elif t == "number":
             ok &= bools(pc.match_substring_regex(raw, self.number_regex))
@@ -272,21 +275,17 @@ class FieldPlan:
             long = offsets[1:] - offsets[:-1] > 15  # no more digits than bytes: count those of longer cells
             ok &= ~long | _where(raw, ok & long, self._few_digits)
             values = numbers(pc.cast(self._plain(pc.if_else(pa.array(ok), raw, _text("0"))), pa.float64()))
-            ok &= self._compare(values, float)
+            ok &= self._compare(values)
         elif t == "boolean":
-            truthy = bools(
-                pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.true_values], pa.string()))
-            )
-            falsy = bools(
-                pc.is_in(raw, value_set=pa.array([str(v) for v in self.field.false_values], pa.string()))
-            )
+            truthy = among(raw, [str(v) for v in self.field.true_values])
+            falsy = among(raw, [str(v) for v in self.field.false_values])
             ok &= truthy | falsy
             if keyed:
                 canon = pa.array(np.where(truthy, "True", "False"), pa.string())
         elif t == "date":
             valid, days = iso_days(raw)
             ok &= valid
-            ok &= self._compare(days, "date")
+            ok &= self._compare(days)
             canon = raw
         return ok, canon
 
@@ -302,35 +301,12 @@ class FieldPlan:
         starts = bools(pc.starts_with(text, "-"))
         return numbers(pc.utf8_length(text)) - starts - bools(pc.match_substring(text, ".")) <= 15
 
-    def _compare(self, values: Any, kind: Any) -> Any:
-        import datetime as dt
-
+    def _compare(self, values: Any) -> Any:
         ok = np.ones(len(values), dtype=bool)
-        c = self.constraints
-
-        def scalar(v: Any) -> Any:
-            if kind == "date":
-                return (v - dt.date(1970, 1, 1)).days
-            return float(v) if kind is float else v
-
-        big = (1 << 63) - 1
-        for name, op in (
-            ("minimum", np.greater_equal),
-            ("maximum", np.less_equal),
-            ("exclusiveMinimum", np.greater),
-            ("exclusiveMaximum", np.less),
-        ):
-            if name in c:
-                limit = scalar(self.value_reader(c[name]))
-                if kind is int and not -big <= limit <= big:
-                    ok[:] = False  # beyond int64: let the exact reader compare
-                    continue
-                ok &= op(values, limit)
-        if "enum" in c:
-            members = [scalar(v) for v in self.enum_targets]
-            if kind is int:
-                members = [m for m in members if -big <= m <= big]
-            ok &= np.isin(values, np.array(members, dtype=values.dtype)) if members else False
+        for op, limit in self.bounds:
+            ok &= op(values, limit)
+        if self.members is not None:
+            ok &= np.isin(values, np.array(self.members, dtype=values.dtype)) if self.members else False
         return ok
 
 
@@ -386,9 +362,7 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     """The cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes): their indices, and
     their year, month and day."""
     none = np.zeros(0, dtype=np.int64)
-    offsets, data = spans(values)
-    if not len(data):
-        return none, none, none, none
+    offsets, data = spans(values)  # no bytes: no cell is ten bytes long
     cand = (offsets[1:] - offsets[:-1]) == 10
     if values.null_count:
         cand &= bools(values.is_valid())

@@ -1,12 +1,9 @@
-"""The domain checks and the cdmx profile on blocks of columns, vectorised.
+"""The domain checks, the privacy scan and the cdmx profile on blocks of columns, vectorised.
 
-They give the same findings as ``domain.check_resource`` and ``profiles.cdmx`` give on a whole
-table in memory.
-
-Each check first clears most cells with a vectorised test that only ever clears cells the
-row-by-row check would accept (or, for the profile, a test that every cell the profile reports
-must pass), and runs the very same Python function as ``domain.py``/``profiles.py`` on the
-distinct values that remain.
+They give the same findings as ``domain``, ``privacy`` and ``profiles.cdmx`` give on a whole table
+in memory: each check first clears most cells with a vectorised test that only ever clears cells
+the row-by-row check would accept (or, for the profile and the privacy scan, a test that every cell
+they report must pass), and runs the very same Python function on the distinct values that remain.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ import numpy as np
 from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
-from toolkit.validation.fast.cells import iso_days
+from toolkit.validation.fast.cells import _EPOCH, iso_days
 from toolkit.validation.fast.npview import bools, grouped, missing_mask, numbers, spans
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
@@ -71,16 +68,6 @@ def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
         return out
 
     return run
-
-
-def _candidates(values: Any, superset: str) -> Any:
-    """Positions of the cells of ``values`` that may be what ``superset`` stands for: every cell
-    of a small array, else the cells the RE2 pattern matches."""
-    if len(values) <= SMALL:
-        return np.arange(len(values))
-    import pyarrow.compute as pc
-
-    return np.flatnonzero(bools(pc.match_substring_regex(values, superset)))
 
 
 def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
@@ -167,7 +154,9 @@ class DomainCheck:
         profile: bool = False,
         today: dt.date | None = None,
     ) -> None:
-        self.ds, self.spec, self.catalog, self.header = ds, spec, catalog, header
+        self.spec, self.catalog = spec, catalog
+        # Each label's column: the first of duplicates, as ``list.index`` finds it.
+        self.columns: dict[str | None, int] = {label: i for i, label in reversed(list(enumerate(header)))}
         self.schema = spec.schema or {}
         self.fields = self.schema.get("fields", [])
         self.missing = [str(v) for v in self.schema.get("missingValues", [""])]
@@ -190,12 +179,6 @@ class DomainCheck:
         self.subdivision: dict[tuple[str, str | None], str | None] = {}
         self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
 
-    def index(self, name: str | None) -> int | None:
-        try:
-            return self.header.index(name) if name is not None else None
-        except ValueError:
-            return None
-
     def start(self) -> list[Pending]:
         """Findings about the table as a whole (row 1), before any block."""
         out: list[Pending] = []
@@ -214,7 +197,7 @@ class DomainCheck:
         present_cache: dict[int, Any] = {}
 
         def present(name: str | None) -> tuple[Any, Any] | None:
-            i = self.index(name)
+            i = self.columns.get(name)
             if i is None:
                 return None
             if i not in present_cache:
@@ -233,21 +216,16 @@ class DomainCheck:
         def dates(name: str) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
             got = present(name)
-            days = np.zeros(n, dtype=np.int64)
-            valid = np.zeros(n, dtype=bool)
             if got is None:
-                return days, valid
+                return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
             col, mask = got
-            full_ok, full_days = iso_days(col)
-            valid[:] = mask & full_ok
-            days[valid] = full_days[valid]
-            slow = np.flatnonzero(mask & ~full_ok)
-            if len(slow):
-                epoch = dt.date(1970, 1, 1)
-                for k, day in zip(slow, _per_value(col.take(pa.array(slow)), self.iso_date), strict=True):
-                    if day is not None:
-                        days[k] = (day - epoch).days
-                        valid[k] = True
+            ok, iso = iso_days(col)
+            valid = mask & ok
+            days = np.where(valid, iso, 0)  # a copy: iso_days's arrays are shared
+            slow = np.flatnonzero(mask & ~ok)
+            for k, day in zip(slow, _per_value(col.take(pa.array(slow)), self.iso_date), strict=True):
+                if day is not None:
+                    days[k], valid[k] = (day - _EPOCH).days, True
             return days, valid
 
         found: list[Pending] = []
@@ -256,7 +234,6 @@ class DomainCheck:
         def add(k: Any, code: str, name: str, **kw: Any) -> None:
             found.append((int(k), code, name, kw))
 
-        epoch = dt.date(1970, 1, 1)
         for f in self.fields:
             name, ftype = f.get("name"), f.get("type", "string")
             system = f.get("codeSystem")
@@ -264,8 +241,8 @@ class DomainCheck:
             if ftype == "date" and f.get("format") in (None, "default") and got is not None:
                 days, valid = date_cache[name] = dates(name)
                 col = got[0]
-                low, high = (domain.MIN_DATE - epoch).days, (self.max_date - epoch).days
-                today = (self.today - epoch).days
+                low, high = (domain.MIN_DATE - _EPOCH).days, (self.max_date - _EPOCH).days
+                today = (self.today - _EPOCH).days
                 other = f.get("notBefore")
                 start_days, start_valid = (None, None)
                 if other:
@@ -290,7 +267,7 @@ class DomainCheck:
                     elif future[k]:
                         add(k, "date-in-future", name, value=text)
                     if order[k]:
-                        start = epoch + dt.timedelta(days=int(start_days[k]))  # type: ignore[index]
+                        start = _EPOCH + dt.timedelta(days=int(start_days[k]))  # type: ignore[index]
                         add(
                             k,
                             "date-order",
@@ -374,10 +351,8 @@ class DomainCheck:
                 cur = present(currency_field)
                 negative = np.zeros(len(idx), dtype=bool)
                 if not has_minimum and len(idx):
-                    maybe = ~bools(pc.match_substring_regex(vals, "^[0-9]"))
-                    slow = np.flatnonzero(maybe)
-                    if len(slow):
-                        negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
+                    slow = np.flatnonzero(~bools(pc.match_substring_regex(vals, "^[0-9]")))
+                    negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
                 absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
                 for i in np.flatnonzero(absent | negative):
                     text = vals[int(i)].as_py()
@@ -393,7 +368,7 @@ class DomainCheck:
                     for k in np.flatnonzero(tgt[1] & ~here):
                         add(k, "date-precision-missing", name, other_field=target)
             if f.get("listSeparator") and got is not None:
-                self._lists(f, got, add)
+                self._lists(f, values_of(name), add)
             if f.get("claimGroup") and got is not None:
                 idx, vals = values_of(name)
                 seen = self.claims.setdefault(name, {})
@@ -442,7 +417,8 @@ class DomainCheck:
                     )
         return found
 
-    def _lists(self, f: dict[str, Any], got: tuple[Any, Any], add: Callable[..., None]) -> None:
+    def _lists(self, f: dict[str, Any], values: tuple[Any, Any], add: Callable[..., None]) -> None:
+        """Codelist and reference findings of a list field, from its ``values_of``."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -464,17 +440,14 @@ class DomainCheck:
         allowed, ref_values, detail, reference = self.lists[name]
         if allowed is None and ref_values is None:
             return
-        col, mask = got
-        idx = np.flatnonzero(mask)
-        vals = col.take(pa.array(idx, pa.int64()))
+        idx, vals = values
         items = pc.split_pattern(vals, separator)
         flat = pc.list_flatten(items)
         parents = numbers(pc.list_parent_indices(items))
         bad = np.zeros(len(flat), dtype=bool)
-        if allowed is not None:
-            bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(allowed), pa.string())))
-        if ref_values is not None:
-            bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(ref_values), pa.string())))
+        for known in (allowed, ref_values):
+            if known is not None:
+                bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(known), pa.string())))
         for pos in np.unique(parents[bad]):
             k = idx[pos]
             for item in vals[int(pos)].as_py().split(separator):
@@ -493,6 +466,7 @@ class DomainCheck:
 
     def _profile(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         found: list[Pending] = []
         for f in self.fields:
@@ -501,7 +475,9 @@ class DomainCheck:
                 continue
             idx, vals = values_of(f["name"])
             superset = _NUMBER_SUPERSET if ftype != "string" else _DATE_LIKE_SUPERSET
-            maybe = _candidates(vals, superset)
+            maybe = np.arange(len(vals))  # every cell of a small block (see SMALL)
+            if len(vals) > SMALL:
+                maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, superset)))
             if not len(maybe):
                 continue
             sub = vals.take(pa.array(maybe, pa.int64()))

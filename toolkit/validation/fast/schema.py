@@ -23,15 +23,13 @@ from toolkit.validation.fast.cells import CellError
 # frictionless's defaults (``settings.py``), for the properties a field or a schema leaves out.
 _TRUE = ["true", "True", "TRUE", "1"]
 _FALSE = ["false", "False", "FALSE", "0"]
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class Record(CellError):
     """A header or table error as frictionless makes it (what ``structure.to_finding`` reads)."""
 
-    def __init__(self, type: str, note: str = "", *, label: str | None = None, **kw: Any) -> None:
-        super().__init__(type, kw.pop("row_number", None), note, **kw)
-        self.label = label
+    def __init__(self, type: str, note: str = "", **kw: Any) -> None:
+        super().__init__(type, None, note, **kw)
 
 
 def parse_hash(text: str) -> tuple[str, str]:
@@ -42,6 +40,19 @@ def parse_hash(text: str) -> tuple[str, str]:
 
 def _texts(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _lazy(make: Callable[[], Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """The reader ``make()`` gives, made on the first call (to import frictionless only then)."""
+    reader: Any = None
+
+    def read(value: Any) -> Any:
+        nonlocal reader
+        if reader is None:
+            reader = make()
+        return reader(value)
+
+    return read
 
 
 class LightField:
@@ -63,10 +74,8 @@ class LightField:
         self.missing_values: list[str] = list(self._own if self._own is not None else schema_missing)
         self.true_values: list[str] = list(descriptor.get("trueValues", _TRUE))
         self.false_values: list[str] = list(descriptor.get("falseValues", _FALSE))
-        self.bare_number: bool = descriptor.get("bareNumber", True)
         self.group_char: str = descriptor.get("groupChar", "")
         self.decimal_char: str = descriptor.get("decimalChar", ".")
-        self.required = bool(self.constraints.get("required"))
 
     def has_defined(self, name: str) -> bool:
         return name == "missing_values" and self._own is not None
@@ -78,52 +87,21 @@ class LightField:
         own = own_cell_reader(self.descriptor, self.missing_values)
         if own is not None:
             return own
-        reader: Any = None
+        real = _lazy(lambda: self._real().create_cell_reader())
         missing = set(self.missing_values)
         optional = not self.constraints.get("required")
 
         def read(cell: Any) -> Any:
-            nonlocal reader
             if optional and (cell is None or str(cell) in missing):
                 return None, None
-            if reader is None:
-                reader = self._real().create_cell_reader()
-            return reader(cell)
+            return real(cell)
 
         return read
 
     def create_value_reader(self) -> Callable[[Any], Any]:
-        """A constraint value as the field reads it: plain values here, any other by frictionless."""
-        own = own_value_reader(self.descriptor)
-        if own is not None:
-            return own
-        real: Any = None
-        t, fmt = self.type, self.format
-        plain_number = not ({"groupChar", "decimalChar", "bareNumber"} & set(self.descriptor))
-
-        def read(value: Any) -> Any:
-            nonlocal real
-            if t == "any" or (t == "string" and fmt == "default" and isinstance(value, str)):
-                return value
-            if t in ("integer", "number") and type(value) is int and plain_number:
-                return value
-            if t == "year" and type(value) is int and 0 <= value <= 9999:
-                return value
-            if t == "number" and plain_number and type(value) is float:
-                return Decimal(str(value))
-            if t == "date" and fmt == "default":
-                if type(value) is dt.date:
-                    return value
-                if isinstance(value, str) and _DATE.fullmatch(value):
-                    try:
-                        return dt.datetime.strptime(value, "%Y-%m-%d").date()
-                    except ValueError:
-                        return None
-            if real is None:
-                real = self._real().create_value_reader()
-            return real(value)
-
-        return read
+        """A constraint value as the field reads it: by our copy of frictionless's reader for a
+        common field, by frictionless's own, loaded on the first value, for any other."""
+        return own_value_reader(self.descriptor) or _lazy(lambda: self._real().create_value_reader())
 
 
 class LightSchema:
@@ -151,9 +129,6 @@ class LightSchema:
                     },
                 }
             )
-
-    def has_defined(self, name: str) -> bool:
-        return False  # a schema with fieldsMatch is not read here
 
     def _real_field(self, index: int) -> Callable[[], Any]:
         def real() -> Any:
@@ -206,14 +181,9 @@ def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
 
 
 def _any_field(name: str) -> LightField:
-    """The field frictionless makes up for a label no field pairs with."""
-
-    def real() -> Any:
-        from frictionless import Field
-
-        return Field.from_descriptor({"name": name, "type": "any"})
-
-    return LightField({"name": name, "type": "any"}, real, [""])
+    """The field frictionless makes up for a label no field pairs with (read by our own readers:
+    an ``any`` field with no constraints never needs frictionless's)."""
+    return LightField({"name": name, "type": "any"}, lambda: None, [""])
 
 
 def _deduplicated(names: list[str]) -> list[str]:
@@ -236,25 +206,22 @@ def exact_header(labels: list[str], fields: list[LightField]) -> tuple[list[Reco
     if not labels:  # no header: frictionless reports nothing and expects every field
         return [], list(fields)
     errors: list[Record] = []
-    every: dict[str, Any] = {"labels": [str(label) for label in labels], "row_numbers": [1]}
     for number, label in enumerate(labels[len(fields) :], start=len(fields) + 1):
-        errors.append(Record("extra-label", label=label, field_name="", field_number=number, **every))
+        errors.append(Record("extra-label", label=label, field_name="", field_number=number))
     for number, f in enumerate(fields[len(labels) :], start=len(labels) + 1):
-        errors.append(Record("missing-label", label="", field_name=f.name, field_number=number, **every))
+        errors.append(Record("missing-label", label="", field_name=f.name, field_number=number))
     for number, (f, label) in enumerate(zip(fields, labels, strict=False), start=1):
         if not label:
-            errors.append(Record("blank-label", label="", field_name=f.name, field_number=number, **every))
+            errors.append(Record("blank-label", label="", field_name=f.name, field_number=number))
             continue
         seen = [i for i, cell in enumerate(labels[: number - 1], start=1) if cell == label]
         if seen:
             note = 'at position "{}"'.format(", ".join(map(str, seen)))
             errors.append(
-                Record("duplicate-label", note, label=label, field_name=f.name, field_number=number, **every)
+                Record("duplicate-label", note, label=label, field_name=f.name, field_number=number)
             )
         elif label != f.name:
-            errors.append(
-                Record("incorrect-label", label=label, field_name=f.name, field_number=number, **every)
-            )
+            errors.append(Record("incorrect-label", label=label, field_name=f.name, field_number=number))
     names = _deduplicated([fields[i].name if i < len(fields) else label for i, label in enumerate(labels)])
     expected = [fields[i] if i < len(fields) else _any_field(names[i]) for i in range(len(labels))]
     return errors, expected
