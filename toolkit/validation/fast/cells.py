@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.validation.fast.npview import among, bools, numbers, spans
+from toolkit.validation.fast.npview import among, arrow, bools, numbers, spans
 from toolkit.validation.fast.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -266,7 +266,7 @@ class FieldPlan:
             canon = raw
         elif t in ("integer", "year"):
             ok &= bools(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
-            values = pc.cast(pc.if_else(pa.array(ok), raw, _text("0")), pa.int64())
+            values = pc.cast(pc.if_else(arrow(ok), raw, _text("0")), pa.int64())
             ok &= self._compare(numbers(values))
             canon = pc.cast(values, pa.string()) if keyed else None
         elif t == "number":
@@ -274,14 +274,14 @@ class FieldPlan:
             offsets, _data = spans(raw)
             long = offsets[1:] - offsets[:-1] > 15  # no more digits than bytes: count those of longer cells
             ok &= ~long | _where(raw, ok & long, self._few_digits)
-            values = numbers(pc.cast(self._plain(pc.if_else(pa.array(ok), raw, _text("0"))), pa.float64()))
+            values = numbers(pc.cast(self._plain(pc.if_else(arrow(ok), raw, _text("0"))), pa.float64()))
             ok &= self._compare(values)
         elif t == "boolean":
             truthy = among(raw, [str(v) for v in self.field.true_values])
             falsy = among(raw, [str(v) for v in self.field.false_values])
             ok &= truthy | falsy
             if keyed:
-                canon = pa.array(np.where(truthy, "True", "False"), pa.string())
+                canon = pc.if_else(arrow(truthy), _text("True"), _text("False"))
         elif t == "date":
             valid, days = iso_days(raw)
             ok &= valid
@@ -396,7 +396,7 @@ def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:
     out = np.zeros(len(raw), dtype=bool)
     at = np.flatnonzero(rows)
     if len(at):
-        out[at] = test(raw.take(pa.array(at, pa.int64())))
+        out[at] = test(raw.take(arrow(at)))
     return out
 
 

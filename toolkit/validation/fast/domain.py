@@ -18,7 +18,7 @@ from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import _EPOCH, iso_days
-from toolkit.validation.fast.npview import bools, grouped, missing_mask, numbers, spans
+from toolkit.validation.fast.npview import arrow, bools, grouped, missing_mask, numbers, spans
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
 _URL_OK = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
@@ -97,7 +97,6 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     given its ``hits`` (see :func:`_hits`). In a large block: the cells that may start a formula,
     and if ``hits`` is given those of the matching runs and those that may start with a phone
     number, narrowed by :data:`_PERSONAL_SUPERSET` when many."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     offsets, data = spans(col)
@@ -113,7 +112,7 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     maybe = maybe[mask[maybe] & (offsets[maybe + 1] > offsets[maybe])]
     if hits is not None and len(maybe) > SMALL:  # each cell but formulas to the whole pattern
         keep = codes[maybe] & 1 > 0
-        sub = col.take(pa.array(maybe[~keep], pa.int64()))
+        sub = col.take(arrow(maybe[~keep]))
         keep[~keep] = bools(pc.match_substring_regex(sub, _PERSONAL_SUPERSET))
         maybe = maybe[keep]
     return maybe
@@ -191,7 +190,6 @@ class DomainCheck:
     ) -> tuple[list[Pending], list[Pending], list[Pending]]:
         """Domain, profile and privacy findings of a block; ``column(i)`` gives header column ``i``
         for every record, null where the row has no such cell."""
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         present_cache: dict[int, Any] = {}
@@ -211,7 +209,7 @@ class DomainCheck:
         def values_of(name: str) -> tuple[Any, Any]:
             col, mask = present(name)  # type: ignore[misc]
             idx = np.flatnonzero(mask)
-            return idx, col.take(pa.array(idx, pa.int64()))
+            return idx, col.take(arrow(idx))
 
         def dates(name: str) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
@@ -223,7 +221,7 @@ class DomainCheck:
             valid = mask & ok
             days = np.where(valid, iso, 0)  # a copy: iso_days's arrays are shared
             slow = np.flatnonzero(mask & ~ok)
-            for k, day in zip(slow, _per_value(col.take(pa.array(slow)), self.iso_date), strict=True):
+            for k, day in zip(slow, _per_value(col.take(arrow(slow)), self.iso_date), strict=True):
                 if day is not None:
                     days[k], valid[k] = (day - _EPOCH).days, True
             return days, valid
@@ -280,7 +278,7 @@ class DomainCheck:
                 col, mask = got
                 slow = np.flatnonzero(mask & ~bools(pc.match_substring_regex(col, _URL_OK)))
                 if len(slow):
-                    sub = col.take(pa.array(slow))
+                    sub = col.take(arrow(slow))
                     for k, problem, text in zip(
                         slow, _per_value(sub, self.url), sub.to_pylist(), strict=True
                     ):
@@ -352,7 +350,7 @@ class DomainCheck:
                 negative = np.zeros(len(idx), dtype=bool)
                 if not has_minimum and len(idx):
                     slow = np.flatnonzero(~bools(pc.match_substring_regex(vals, "^[0-9]")))
-                    negative[slow] = _per_value(vals.take(pa.array(slow, pa.int64())), self.negative)
+                    negative[slow] = _per_value(vals.take(arrow(slow)), self.negative)
                 absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
                 for i in np.flatnonzero(absent | negative):
                     text = vals[int(i)].as_py()
@@ -386,7 +384,6 @@ class DomainCheck:
 
     def _privacy(self, present: Callable[..., Any]) -> list[Pending]:
         """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
-        import pyarrow as pa
 
         fields = []
         for f in self.fields:
@@ -403,7 +400,7 @@ class DomainCheck:
             maybe = _suspects(col, mask, hits.pop(0) if small or scan_personal else None)
             if not len(maybe):
                 continue
-            sub = col.take(pa.array(maybe, pa.int64()))
+            sub = col.take(arrow(maybe))
             texts = sub.to_pylist()
             formulas = _per_value(sub, self.formula)
             kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
@@ -448,7 +445,7 @@ class DomainCheck:
         for known in (allowed, ref_values):
             if known is not None:
                 bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(known), pa.string())))
-        for pos in np.unique(parents[bad]):
+        for pos in sorted(set(parents[bad].tolist())):  # np.unique would import numpy.ma
             k = idx[pos]
             for item in vals[int(pos)].as_py().split(separator):
                 if allowed is not None and item not in allowed:
@@ -465,7 +462,6 @@ class DomainCheck:
                     add(k, "list-reference", name, value=item, reference=reference, separator=separator)
 
     def _profile(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         found: list[Pending] = []
@@ -480,7 +476,7 @@ class DomainCheck:
                 maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, superset)))
             if not len(maybe):
                 continue
-            sub = vals.take(pa.array(maybe, pa.int64()))
+            sub = vals.take(arrow(maybe))
             check = self.formatted if ftype != "string" else self.date_like
             code = "cdmx-number-format" if ftype != "string" else "cdmx-iso-date"
             for pos, hit, text in zip(maybe, _per_value(sub, check), sub.to_pylist(), strict=True):

@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from toolkit.validation.fast.npview import arrow, bools
+
 _P = 0x100000001B3 | 1
 _MASK = (1 << 64) - 1
 _BUCKET_BITS = 4
@@ -145,15 +147,13 @@ class KeySet:
         hashes = hash64(values)
         order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[order]
-        self.values = values.take(pa.array(order, pa.int64()))
+        self.values = values.take(arrow(order))
 
     def __len__(self) -> int:
         return len(self.hashes)
 
     def contains(self, keys: Any) -> Any:
         """A NumPy mask: which of ``keys`` (a string array without nulls) are keys of the table."""
-
-        from toolkit.validation.fast.npview import bools
 
         out = np.zeros(len(keys), dtype=bool)
         if not len(keys) or not len(self.hashes):
@@ -163,11 +163,9 @@ class KeySet:
         hit = np.flatnonzero(self.hashes[pos] == hashes)
         if not len(hit):
             return out
-        same = bools(
-            pc.equal(keys.take(pa.array(hit, pa.int64())), self.values.take(pa.array(pos[hit], pa.int64())))
-        )
+        same = bools(pc.equal(keys.take(arrow(hit)), self.values.take(arrow(pos[hit]))))
         out[hit[same]] = True
         other = hit[~same]  # equal hashes, other text: look the text up for real (a collision)
         if len(other):
-            out[other] = bools(pc.is_in(keys.take(pa.array(other, pa.int64())), value_set=self.values))
+            out[other] = bools(pc.is_in(keys.take(arrow(other)), value_set=self.values))
         return out

@@ -71,6 +71,18 @@ def text(value: str) -> Any:
     return pa.scalar(value, pa.string())
 
 
+def arrow(values: Any) -> Any:
+    """A NumPy mask or positions (or a list of them) as a pyarrow bool or int64 array, from its
+    buffer: ``pa.array`` of a NumPy array imports ``numpy.ma`` (10 ms of every run) to ask whether
+    it is a masked one."""
+    a = np.asarray(values)
+    if a.dtype == bool:
+        bits = np.packbits(a, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(a), [None, pa.py_buffer(bits)])
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(a), [None, pa.py_buffer(a)])
+
+
 @contextlib.contextmanager
 def lean_memory() -> Iterator[None]:
     """Allocate Arrow memory from jemalloc while the engine runs, unless the user chose a pool

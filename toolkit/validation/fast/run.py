@@ -21,7 +21,7 @@ from toolkit.validation.fast.blocks import MIN_BLOCK_BYTES, CsvBlocks, Unsupport
 from toolkit.validation.fast.cells import FieldPlan
 from toolkit.validation.fast.domain import DomainCheck
 from toolkit.validation.fast.keys import KeySet
-from toolkit.validation.fast.npview import among
+from toolkit.validation.fast.npview import among, arrow
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import Record, parse_hash
 from toolkit.validation.fast.schema import header as read_header
@@ -231,17 +231,17 @@ class DatasetRun:
                         canon = pa.nulls(len(column), pa.string())
                     if len(rest):
                         exact = [
-                            plan.canonical(plan.exact(v)[0]) for v in column.take(pa.array(rest)).to_pylist()
+                            plan.canonical(plan.exact(v)[0]) for v in column.take(arrow(rest)).to_pylist()
                         ]
                         mask = np.zeros(len(column), dtype=bool)
                         mask[rest] = True
-                        canon = pc.replace_with_mask(canon, pa.array(mask), pa.array(exact, pa.string()))
+                        canon = pc.replace_with_mask(canon, arrow(mask), pa.array(exact, pa.string()))
                     canon = spread(block, canon, _irregular_key(plan, block.irregular))
                     parts.append(canon)
                 if not parts or not len(parts[0]):
                     continue
                 keep = ~_all_null(parts)
-                keys.append(pc.unique(pc.fill_null(_joined(parts), _text("\x00")).filter(pa.array(keep))))
+                keys.append(pc.unique(pc.fill_null(_joined(parts), _text("\x00")).filter(arrow(keep))))
             value_set = pc.unique(pa.chunked_array(keys, pa.string())) if keys else pa.array([], pa.string())
             if isinstance(value_set, pa.ChunkedArray):
                 value_set = value_set.combine_chunks()

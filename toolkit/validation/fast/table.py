@@ -20,7 +20,7 @@ from typing import Any
 from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validation.fast.cells import CellError, FieldPlan
 from toolkit.validation.fast.keys import KeyStore, hash64
-from toolkit.validation.fast.npview import bools, missing_mask, numbers
+from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import header as read_header
 
@@ -167,7 +167,7 @@ class TableCheck:
             rest = np.flatnonzero(~ok)
             rest_canon: list[str | None] = []
             if len(rest):
-                values = raw.take(pa.array(rest))
+                values = raw.take(arrow(rest))
                 distinct = pc.unique(values)
                 ids = numbers(pc.index_in(values, value_set=distinct))
                 results = [plan.exact(v) for v in distinct.to_pylist()]
@@ -195,7 +195,7 @@ class TableCheck:
                     mask = np.zeros(n_reg, dtype=bool)
                     mask[rest] = True
                     fast_canon = pc.replace_with_mask(
-                        fast_canon, pa.array(mask), pa.array(rest_canon, pa.string())
+                        fast_canon, arrow(mask), pa.array(rest_canon, pa.string())
                     )
                 canon[j] = fast_canon
         for i in np.flatnonzero(blank) if self.plans else []:
@@ -257,7 +257,6 @@ class TableCheck:
 
     def _integrity(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any], n: int) -> None:
         import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         if not canon:
@@ -271,7 +270,7 @@ class TableCheck:
         for key, store in self.stores.items():
             parts = [canon[j] for j in key]
             valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
-            joined = _joined(parts).filter(pa.array(valid))
+            joined = _joined(parts).filter(arrow(valid))
             store.add(hash64(joined), numbers[valid], look=4 * (self.count + self.repeats) >= self.limit)
         started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
@@ -364,7 +363,7 @@ def spread(block: Block, values: Any, fill: Callable[[int], str | None]) -> Any:
     index[block.regular] = np.arange(len(block.regular))
     index[irregular] = len(values) + np.arange(len(irregular))
     extra = pa.array([fill(k) for k in irregular], pa.string())
-    return pa.concat_arrays([values.cast(pa.string()), extra]).take(pa.array(index))
+    return pa.concat_arrays([values.cast(pa.string()), extra]).take(arrow(index))
 
 
 def _raw_cell(block: Block, k: int, j: int) -> str | None:
