@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from toolkit.catalog import iso
-from toolkit.catalog.model import Catalog, Dataset, ResourceSpec
+from toolkit.catalog.model import Catalog, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import _EPOCH, iso_days
 from toolkit.validation.fast.npview import arrow, bools, grouped, missing_mask, numbers, spans
@@ -144,7 +144,6 @@ class DomainCheck:
 
     def __init__(
         self,
-        ds: Dataset,
         spec: ResourceSpec,
         catalog: Catalog,
         header: list[str],

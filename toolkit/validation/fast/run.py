@@ -296,9 +296,7 @@ class DatasetRun:
         check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
         header = stream.header
         profile = "cdmx" in self.profiles
-        dom = DomainCheck(
-            self.ds, spec, self.catalog, header, self.list_values, profile=profile, today=self.today
-        )
+        dom = DomainCheck(spec, self.catalog, header, self.list_values, profile=profile, today=self.today)
         # Domain, profile and privacy findings (the frictionless path adds the privacy findings
         # after all the domain findings of a table).
         pending: list[list[tuple[int, str, str | None, dict[str, Any]]]] = [[], [], []]
