@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.validation.fast.npview import arrow, bools
+from toolkit.validation.fast.npview import arrow, bools, spans
 
 _P = 0x100000001B3 | 1
 _MASK = (1 << 64) - 1
@@ -57,17 +56,12 @@ def hash64(values: Any) -> Any:
     """64-bit hashes of a pyarrow string array without nulls (a polynomial over the UTF-8 bytes,
     position-normalised with modular inverses, then mixed)."""
 
-    arr = values.cast(pa.large_string()) if values.type != pa.large_string() else values
-    n = len(arr)
-    if n == 0:
+    if len(values) == 0:
         return np.empty(0, dtype=np.uint64)
-    buffers = arr.buffers()
-    offsets = np.frombuffer(buffers[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    offsets, data = spans(values)
     base = int(offsets[0])
     size = int(offsets[-1]) - base
-    data = (
-        np.frombuffer(buffers[2], dtype=np.uint8, count=size, offset=base) if size else np.empty(0, np.uint8)
-    )
+    data = data[base : base + size]
     pw, ipw = _POWERS.get(size)
     prefix = np.zeros(size + 1, dtype=np.uint64)
     np.cumsum(data.astype(np.uint64) * pw[:size], dtype=np.uint64, out=prefix[1:])
