@@ -815,3 +815,29 @@ def test_kept_blocks_replay_blocks_and_their_places(tmp_path: Path) -> None:
     assert again.metas == first.metas
     assert again.locate([2, 30, 42]) == first.locate([2, 30, 42])
     assert again.locate([42])[42][1] == ["short"]
+
+
+def test_a_unique_field_of_empty_cells_first_in_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Empty cells of a unique string field where "" is not a missing value are keys of no bytes:
+    the first table hashed in a run used to crash the fast engine ("The tool failed: TypeError")."""
+    monkeypatch.setattr(fastkeys, "_POWERS", fastkeys._Powers())  # as in a fresh process
+    (tmp_path / "t.csv").write_text("id,name\n1,\n2,\n", encoding="utf-8")
+    schema = tmp_path / "s.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "fields": [
+                    {"name": "id", "type": "integer"},
+                    {"name": "name", "type": "string", "constraints": {"unique": True}},
+                ],
+                "missingValues": ["NA"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    slow, fast, log = both(tmp_path / "t.csv", schema=schema)
+    assert_same(slow, fast)
+    assert [f.code for f in fast.findings] == ["unique-error"]
+    assert not any("frictionless" in line for line in log), log

@@ -29,7 +29,7 @@ class _Powers:
         self.ipw: Any = None
 
     def get(self, n: int) -> tuple[Any, Any]:
-        if n > self.n:
+        if self.pw is None or n > self.n:  # the first call builds them, even for no bytes at all
             size = max(n, 2 * self.n, 1 << 16)
             q = pow(_P, -1, 1 << 64)
             pw = np.empty(size + 1, dtype=np.uint64)
