@@ -360,7 +360,9 @@ def test_sigint_and_sigterm_at_random_points(
                 break
             after += 0.05  # the interpreter was still starting (a loaded machine): a bit later
         where = f"{signal.Signals(signum).name} to the {'group' if group else 'process'} at {fraction:.0%}"
-        assert ended < 2, f"{where}: ended {ended:.1f} s after the signal"
+        assert ended < 2, (
+            f"{where}: ended {ended:.1f} s after the signal, exit {code}\n{err}\n{printed[-500:]}"
+        )
         assert "Traceback" not in err, f"{where}:\n{err}"
         if DONE[command] in printed:  # the work was done before the signal came
             assert code in (0, 1, -signum), f"{where}: exit {code}\n{err}"
