@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.validation.fast.npview import among, arrow, bools, numbers, spans
+from toolkit.validation.fast.npview import among, arrow, bools, missing_mask, numbers, spans
 from toolkit.validation.fast.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -262,11 +262,16 @@ class FieldPlan:
             if "pattern" in c:
                 ok &= bools(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
             if self.enum_strings is not None:
-                ok &= among(raw, self.enum_strings)
+                ok &= missing_mask(raw, self.enum_strings)  # among, shared with the privacy scan
             canon = raw
-        elif t in ("integer", "year"):
-            ok &= bools(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
-            values = pc.cast(pc.if_else(arrow(ok), raw, _text("0")), pa.int64())
+        elif t in ("integer", "year"):  # digits alone from a kernel a fifth the cost of RE2
+            offsets, _data = spans(raw)
+            size = offsets[1:] - offsets[:-1]
+            digits = bools(pc.ascii_is_decimal(raw)) & (size <= 18 if t == "integer" else size == 4)
+            if t == "integer":  # a sign: RE2 on those cells only
+                digits |= _where(raw, ok & ~digits, lambda sub: bools(pc.match_substring_regex(sub, _INT)))
+            ok &= digits
+            values = pc.fill_null(pc.cast(_kept(raw, ok), pa.int64()), 0)
             ok &= self._compare(numbers(values))
             canon = pc.cast(values, pa.string()) if keyed else None
         elif t == "number":
@@ -274,14 +279,13 @@ class FieldPlan:
             offsets, _data = spans(raw)
             long = offsets[1:] - offsets[:-1] > 15  # no more digits than bytes: count those of longer cells
             ok &= ~long | _where(raw, ok & long, self._few_digits)
-            values = numbers(pc.cast(self._plain(pc.if_else(arrow(ok), raw, _text("0"))), pa.float64()))
+            values = numbers(pc.cast(self._plain(_kept(raw, ok)), pa.float64()))
             ok &= self._compare(values)
         elif t == "boolean":
-            truthy = among(raw, [str(v) for v in self.field.true_values])
-            falsy = among(raw, [str(v) for v in self.field.false_values])
-            ok &= truthy | falsy
+            truthy = [str(v) for v in self.field.true_values]
+            ok &= among(raw, truthy + [str(v) for v in self.field.false_values])
             if keyed:
-                canon = pc.if_else(arrow(truthy), _text("True"), _text("False"))
+                canon = pc.if_else(arrow(among(raw, truthy)), _text("True"), _text("False"))
         elif t == "date":
             valid, days = iso_days(raw)
             ok &= valid
@@ -389,6 +393,14 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
 
     y = byte(x, 0) * 1000 + byte(x, 1) * 100 + byte(x, 2) * 10 + byte(x, 3)
     return at[shaped], y, byte(x, 5) * 10 + byte(x, 6), byte(z, 0) * 10 + byte(z, 1)
+
+
+def _kept(raw: Any, ok: Any) -> Any:
+    """``raw`` with the cells ``ok`` does not keep made null, its bytes shared (what a cast reads)."""
+    bits = np.packbits(np.concatenate((np.zeros(raw.offset, dtype=bool), ok)), bitorder="little")
+    return pa.Array.from_buffers(
+        raw.type, len(raw), [pa.py_buffer(bits), *raw.buffers()[1:]], offset=raw.offset
+    )
 
 
 def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:

@@ -176,6 +176,14 @@ class DomainCheck:
         self.personal = _cached(privacy.personal_data_kind)
         self.subdivision: dict[tuple[str, str | None], str | None] = {}
         self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
+        # The text members of each enum none of which is personal data (as the structure checks
+        # list them: the mask of the cells among them is computed once for both).
+        self.members: dict[str, list[str]] = {}
+        for f in self.fields:
+            enum = f.get("constraints", {}).get("enum") if isinstance(f.get("constraints"), dict) else None
+            members = [v for v in enum if isinstance(v, str)] if isinstance(enum, list) else []
+            if members and not any(privacy.personal_data_kind(v) for v in members):
+                self.members[f.get("name", "")] = members
 
     def start(self) -> list[Pending]:
         """Findings about the table as a whole (row 1), before any block."""
@@ -392,8 +400,12 @@ class DomainCheck:
         if not fields:
             return []
         found: list[Pending] = []
-        hits = _hits([present(name)[0] for name, _ in fields], [personal for _, personal in fields])
         small = len(present(fields[0][0])[0]) <= SMALL
+        if not small:
+            fields = [
+                (name, personal and not self._harmless(name, *present(name))) for name, personal in fields
+            ]
+        hits = _hits([present(name)[0] for name, _ in fields], [personal for _, personal in fields])
         for name, scan_personal in fields:
             col, mask = present(name)
             maybe = _suspects(col, mask, hits.pop(0) if small or scan_personal else None)
@@ -412,6 +424,16 @@ class DomainCheck:
                         (int(pos), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
                     )
         return found
+
+    def _harmless(self, name: str, col: Any, mask: Any) -> bool:
+        """Whether no cell of ``col`` that ``mask`` keeps can hold personal data: each is at most
+        five bytes long (an e-mail takes six characters; a CURP, an RFC or a phone number six
+        digits) or a member of the field's enum, none of which is personal data."""
+        offsets, _data = spans(col)
+        rest = mask & (offsets[1:] - offsets[:-1] > 5)
+        if name in self.members and rest.any():
+            rest &= ~missing_mask(col, self.members[name])  # among, shared with the structure checks
+        return not rest.any()
 
     def _lists(self, f: dict[str, Any], values: tuple[Any, Any], add: Callable[..., None]) -> None:
         """Codelist and reference findings of a list field, from its ``values_of``."""
