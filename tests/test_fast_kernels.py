@@ -347,3 +347,39 @@ def test_privacy_scan_skips_only_columns_that_hold_no_personal_data(
     slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=100_000)
     assert_same(slow, fast)
     assert any("fast engine" in line for line in log), log
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.sampled_from(["https://x.org", "http://a.b:8080/p?q#f", "https://x.org/ñ", "https://x"]),
+                st.from_regex(r"\Ahttps?://[a-z0-9.-]{1,8}(:[0-9]{1,6})?([/?#][ -\x7f]{0,6})?\Z"),
+                st.text(alphabet="htps:/x.o-é \t", max_size=12),
+            ),
+            st.booleans(),
+        ),
+        max_size=30,
+    ),
+    st.integers(0, 3),
+    st.booleans(),
+)
+def test_urls_cleared_from_their_start_and_bytes_are_those_of_the_whole_pattern(
+    cells: list[tuple[str, bool]], skip: int, large: bool
+) -> None:
+    """The URLs the domain checks clear without ``url_problem`` (RE2 up to the host and port,
+    printable ASCII to the end from the bytes) are exactly those the whole pattern matches (its
+    host, port and path ``[!-~]*`` to the end); a null cell is never looked at."""
+    import re
+
+    from toolkit.validation import domain
+    from toolkit.validation.fast.domain import _urls_ok
+
+    whole = r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?"
+    arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], skip, large)
+    ok = _urls_ok(arr)
+    for (cell, null), cleared in zip(cells, ok.tolist(), strict=True):
+        if not null:
+            assert cleared == bool(re.fullmatch(whole, cell)), repr(cell)
+            assert not cleared or domain.url_problem(cell) is None, repr(cell)

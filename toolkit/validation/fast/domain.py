@@ -9,6 +9,7 @@ they report must pass), and runs the very same Python function on the distinct v
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,8 @@ from toolkit.validation.fast.cells import _EPOCH, iso_days
 from toolkit.validation.fast.npview import arrow, bools, grouped, missing_mask, numbers, spans
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
-_URL_OK = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+# A URL ``domain.url_problem`` accepts: this start, then printable ASCII to the end (see _urls_ok).
+_URL_START = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#]|$)"
 _DATE_LIKE_SUPERSET = r"^[^\pL\pN]*\pN{1,2}[/.-](?:\pN{1,2}|\pL+)[/.-]\pN{2,4}[^\pL\pN]*$"
 _NUMBER_SUPERSET = "[,' $€£¥]"
 # Cells ``privacy.py`` could flag as personal data, as an RE2 pattern that matches a superset of
@@ -55,19 +57,9 @@ _RUN = 32  # cells run together for a first search of personal data
 
 
 def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
-    cache: dict[str, Any] = {}
-
-    def run(values: list[str]) -> list[Any]:
-        out = []
-        for v in values:
-            if v not in cache:
-                if len(cache) > 200_000:
-                    cache.clear()
-                cache[v] = fn(v)
-            out.append(cache[v])
-        return out
-
-    return run
+    """``fn`` over a list of values, each value computed once (for the last 200,000 values)."""
+    once = functools.lru_cache(maxsize=200_000)(fn)
+    return lambda values: [once(v) for v in values]
 
 
 def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
@@ -118,25 +110,29 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     return maybe
 
 
-def _per_value(values: Any, fn: Callable[[list[str]], list[Any]]) -> list[Any]:
-    """``fn`` applied to each distinct value of a pyarrow string array, spread back over it."""
-    if len(values) <= SMALL:  # ``fn`` caches by value: cell by cell costs less than three kernels
+def _urls_ok(col: Any) -> Any:
+    """A mask of the cells of a string array that :data:`_URL_START` matches and whose every byte
+    is printable ASCII (``[!-~]``): RE2 stops at the end of a URL's host, the bytes are read once."""
+    import pyarrow.compute as pc
+
+    offsets, data = spans(col)
+    odd = np.flatnonzero(data[offsets[0] : offsets[-1]] - np.uint8(33) > 93) + offsets[0]
+    ok = bools(pc.match_substring_regex(col, _URL_START))
+    ok[np.searchsorted(offsets, odd, side="right") - 1] = False
+    return ok
+
+
+def _per_value(values: Any, fn: Callable[[list[Any]], list[Any]], dtype: Any = object) -> Any:
+    """``fn`` applied to each distinct value of a pyarrow string array, spread back over it (a
+    NumPy array of ``dtype``; a list for a small array, which ``fn`` reads cell by cell: it
+    caches by value, and costs less then than a hashing kernel)."""
+    if len(values) <= SMALL and dtype is object:
         return fn(values.to_pylist())
     import pyarrow.compute as pc
 
-    distinct = pc.unique(values)
-    results = fn(distinct.to_pylist())
-    ids = numbers(pc.index_in(values, value_set=distinct))
-    return [results[i] for i in ids]
-
-
-def _flagged(values: Any, fn: Callable[[list[str]], list[Any]]) -> Any:
-    """A NumPy mask of the cells of a pyarrow string array for whose distinct value ``fn`` is true."""
-    import pyarrow.compute as pc
-
-    distinct = pc.unique(values)
-    flags = np.array([bool(r) for r in fn(distinct.to_pylist())], dtype=bool)
-    return flags[numbers(pc.index_in(values, value_set=distinct))] if len(flags) else np.zeros(0, bool)
+    codes = pc.dictionary_encode(values, null_encoding="encode")  # one hashing: values and positions
+    results = fn(codes.dictionary.to_pylist())
+    return np.fromiter(results, dtype=dtype, count=len(results))[numbers(codes.indices)]
 
 
 class DomainCheck:
@@ -283,7 +279,7 @@ class DomainCheck:
                         )
             if f.get("format") == "uri" and got is not None:
                 col, mask = got
-                slow = np.flatnonzero(mask & ~bools(pc.match_substring_regex(col, _URL_OK)))
+                slow = np.flatnonzero(mask & ~_urls_ok(col))
                 if len(slow):
                     sub = col.take(arrow(slow))
                     for k, problem, text in zip(
@@ -346,7 +342,7 @@ class DomainCheck:
                             detail_en="" if problem == "unknown" else f"of country {country}",
                         )
             elif system == "iso4217" and got is not None:
-                for k in np.flatnonzero(got[1] & _flagged(got[0], self.currency)):
+                for k in np.flatnonzero(got[1] & _per_value(got[0], self.currency, bool)):
                     text = got[0][int(k)].as_py()
                     add(k, "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
