@@ -184,14 +184,9 @@ class FieldPlan:
         if t == "number":
             group = getattr(self.field, "group_char", "") or ""
             decimal = getattr(self.field, "decimal_char", ".") or "."
-            if (
-                len(decimal) != 1
-                or len(group) > 1
-                or group == decimal
-                or "-" in (group, decimal)
-                or group.isdigit()
-                or decimal.isdigit()
-            ):
+            if len(decimal) != 1 or len(group) > 1 or group == decimal:
+                return False
+            if any(c == "-" or c.isdigit() for c in group + decimal):
                 return False
             g = re.escape(group)
             d = re.escape(decimal)
@@ -247,8 +242,8 @@ class FieldPlan:
         canon = None
         t = self.type
         if t in ("string", "any"):
-            if self.format == "uri":  # http and https from the bytes, any other scheme by RE2
-                web = _starts(raw, b"http:") | _starts(raw, b"https:")
+            if self.format == "uri":  # http and https by a prefix test, any other scheme by RE2
+                web = bools(pc.starts_with(raw, "http:")) | bools(pc.starts_with(raw, "https:"))
                 ok &= web | _where(
                     raw, ok & ~web, lambda sub: bools(pc.match_substring_regex(sub, _URI_SCHEME))
                 )
@@ -410,14 +405,3 @@ def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:
     if len(at):
         out[at] = test(raw.take(arrow(at)))
     return out
-
-
-def _starts(raw: Any, prefix: bytes) -> Any:
-    """A mask of the cells of a string array that start with ``prefix`` (null cells: False)."""
-    offsets, data = spans(raw)
-    ok = offsets[1:] - offsets[:-1] >= len(prefix)
-    if not len(data):
-        return ok
-    for i, byte in enumerate(prefix):
-        ok &= np.take(data, offsets[:-1] + i, mode="clip") == byte
-    return ok & (bools(raw.is_valid()) if raw.null_count else True)

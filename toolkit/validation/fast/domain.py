@@ -172,14 +172,6 @@ class DomainCheck:
         self.personal = _cached(privacy.personal_data_kind)
         self.subdivision: dict[tuple[str, str | None], str | None] = {}
         self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
-        # The text members of each enum none of which is personal data (as the structure checks
-        # list them: the mask of the cells among them is computed once for both).
-        self.members: dict[str, list[str]] = {}
-        for f in self.fields:
-            enum = f.get("constraints", {}).get("enum") if isinstance(f.get("constraints"), dict) else None
-            members = [v for v in enum if isinstance(v, str)] if isinstance(enum, list) else []
-            if members and not any(privacy.personal_data_kind(v) for v in members):
-                self.members[f.get("name", "")] = members
 
     def start(self) -> list[Pending]:
         """Findings about the table as a whole (row 1), before any block."""
@@ -196,6 +188,7 @@ class DomainCheck:
         import pyarrow.compute as pc
 
         present_cache: dict[int, Any] = {}
+        date_cache: dict[str, tuple[Any, Any]] = {}
 
         def present(name: str | None) -> tuple[Any, Any] | None:
             i = self.columns.get(name)
@@ -216,6 +209,11 @@ class DomainCheck:
 
         def dates(name: str) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
+            if name not in date_cache:
+                date_cache[name] = _dates(name)
+            return date_cache[name]
+
+        def _dates(name: str) -> tuple[Any, Any]:
             got = present(name)
             if got is None:
                 return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
@@ -230,7 +228,6 @@ class DomainCheck:
             return days, valid
 
         found: list[Pending] = []
-        date_cache: dict[str, tuple[Any, Any]] = {}
 
         def add(k: Any, code: str, name: str, **kw: Any) -> None:
             found.append((int(k), code, name, kw))
@@ -240,19 +237,15 @@ class DomainCheck:
             system = f.get("codeSystem")
             got = present(name)
             if ftype == "date" and f.get("format") in (None, "default") and got is not None:
-                days, valid = date_cache[name] = dates(name)
+                days, valid = dates(name)
                 col = got[0]
                 low, high = (domain.MIN_DATE - _EPOCH).days, (self.max_date - _EPOCH).days
                 today = (self.today - _EPOCH).days
                 other = f.get("notBefore")
-                start_days, start_valid = (None, None)
-                if other:
-                    start_days, start_valid = date_cache[other] if other in date_cache else dates(other)
+                start_days, start_valid = dates(other) if other else (days, np.zeros(n, dtype=bool))
                 early, late = valid & (days < low), valid & (days > high)
-                future = (
-                    valid & ~early & ~late & (days > today) if f.get("pastOnly") else np.zeros(n, dtype=bool)
-                )
-                order = valid & start_valid & (days < start_days) if other else np.zeros(n, dtype=bool)
+                future = valid & ~early & ~late & (days > today) & bool(f.get("pastOnly"))
+                order = valid & start_valid & (days < start_days)
                 for k in np.flatnonzero(early | late | future | order):
                     text = col[int(k)].as_py()
                     if early[k] or late[k]:
@@ -268,7 +261,7 @@ class DomainCheck:
                     elif future[k]:
                         add(k, "date-in-future", name, value=text)
                     if order[k]:
-                        start = _EPOCH + dt.timedelta(days=int(start_days[k]))  # type: ignore[index]
+                        start = _EPOCH + dt.timedelta(days=int(start_days[k]))
                         add(
                             k,
                             "date-order",
@@ -382,25 +375,21 @@ class DomainCheck:
         return (
             found,
             (self._profile(present, values_of) if self.profile else []),
-            self._privacy(present),
+            self._privacy(present, n <= SMALL),
         )
 
-    def _privacy(self, present: Callable[..., Any]) -> list[Pending]:
+    def _privacy(self, present: Callable[..., Any], small: bool) -> list[Pending]:
         """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
 
         fields = []
         for f in self.fields:
             name = f.get("name", "")
             if f.get("type", "string") == "string" and present(name) is not None:
-                fields.append((name, not f.get("publicContact") and f.get("format") not in ("uri", "email")))
+                personal = not f.get("publicContact") and f.get("format") not in ("uri", "email")
+                fields.append((name, personal and (small or not self._harmless(f, *present(name)))))
         if not fields:
             return []
         found: list[Pending] = []
-        small = len(present(fields[0][0])[0]) <= SMALL
-        if not small:
-            fields = [
-                (name, personal and not self._harmless(name, *present(name))) for name, personal in fields
-            ]
         hits = _hits([present(name)[0] for name, _ in fields], [personal for _, personal in fields])
         for name, scan_personal in fields:
             col, mask = present(name)
@@ -421,14 +410,17 @@ class DomainCheck:
                     )
         return found
 
-    def _harmless(self, name: str, col: Any, mask: Any) -> bool:
+    def _harmless(self, f: dict[str, Any], col: Any, mask: Any) -> bool:
         """Whether no cell of ``col`` that ``mask`` keeps can hold personal data: each is at most
         five bytes long (an e-mail takes six characters; a CURP, an RFC or a phone number six
-        digits) or a member of the field's enum, none of which is personal data."""
+        digits) or a member of the field's enum (its text members, as the structure checks list
+        them: the mask is computed once for both), none of which is personal data."""
         offsets, _data = spans(col)
         rest = mask & (offsets[1:] - offsets[:-1] > 5)
-        if name in self.members and rest.any():
-            rest &= ~missing_mask(col, self.members[name])  # among, shared with the structure checks
+        enum = f["constraints"].get("enum") if isinstance(f.get("constraints"), dict) else None
+        members = [v for v in enum if isinstance(v, str)] if isinstance(enum, list) and rest.any() else []
+        if members and not any(self.personal(members)):
+            rest &= ~missing_mask(col, members)
         return not rest.any()
 
     def _lists(self, f: dict[str, Any], values: tuple[Any, Any], add: Callable[..., None]) -> None:
