@@ -97,7 +97,7 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     if not len(data):
         return np.zeros(0, dtype=np.int64)
     # Each cell's first byte (an empty cell's is the next cell's, or none: it is dropped below).
-    codes = _FIRST_BYTE[np.take(data, offsets[:-1], mode="clip")]
+    codes = _FIRST_BYTE.take(np.take(data, offsets[:-1], mode="clip"))  # .take: a third of [ ]
     if hits is not None:
         codes |= hits * np.uint8(4)
     maybe = np.flatnonzero(codes & (1 if hits is None else 7))
