@@ -273,13 +273,10 @@ class DomainCheck:
             if f.get("format") == "uri" and got is not None:
                 col, mask = got
                 slow = np.flatnonzero(mask & ~_urls_ok(col))
-                if len(slow):
-                    sub = col.take(arrow(slow))
-                    for k, problem, text in zip(
-                        slow, _per_value(sub, self.url), sub.to_pylist(), strict=True
-                    ):
-                        if problem:
-                            add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
+                sub = col.take(arrow(slow))
+                for k, problem, text in zip(slow, _per_value(sub, self.url), sub.to_pylist(), strict=True):
+                    if problem:
+                        add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
             if system in ("iso3166-1-alpha2", "iso3166-1-alpha3") and got is not None:
                 kind = 2 if system.endswith("2") else 3
                 example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
@@ -354,24 +351,18 @@ class DomainCheck:
                         add(idx[i], "currency-missing", currency_field, value=text)
                     if negative[i]:
                         add(idx[i], "negative-amount", name, value=text)
-            target = f.get("precisionOf")
-            if target:
-                tgt = present(target)
-                if tgt is not None:
-                    here = got[1] if got is not None else np.zeros(n, dtype=bool)
-                    for k in np.flatnonzero(tgt[1] & ~here):
-                        add(k, "date-precision-missing", name, other_field=target)
+            target = present(f.get("precisionOf"))
+            if target is not None:
+                here = got[1] if got is not None else np.zeros(n, dtype=bool)
+                for k in np.flatnonzero(target[1] & ~here):
+                    add(k, "date-precision-missing", name, other_field=f["precisionOf"])
             if f.get("listSeparator") and got is not None:
                 self._lists(f, values_of(name), add)
             if f.get("claimGroup") and got is not None:
                 idx, vals = values_of(name)
                 seen = self.claims.setdefault(name, {})
                 for k, text in zip(idx, vals.to_pylist(), strict=True):
-                    entry = seen.get(text)
-                    if entry is None:
-                        seen[text] = [1, first_row + int(k)]
-                    else:
-                        entry[0] += 1
+                    seen.setdefault(text, [0, first_row + int(k)])[0] += 1  # count, first row
         return (
             found,
             (self._profile(present, values_of) if self.profile else []),
