@@ -39,8 +39,8 @@ def test_privacy_scan_of_enum_pattern_and_uri_fields_gives_the_same_findings(
 ) -> None:
     """The privacy scan gives the frictionless path's findings for enum values that are flagged
     (an e-mail, a phone number, a formula), short pattern fields and URLs alike: the fields a
-    prefilter could be tempted to skip (measured: skipping them did not pay, see
-    benchmarks/README.md)."""
+    prefilter could be tempted to skip (in a block of more than ``SMALL`` rows, only those that
+    cannot hold personal data are: see the test of ``_harmless`` below)."""
     tmp_path: Path = tmp_path_factory.mktemp("enum")
     enum = ["active", "x@y.zz", "=1", "5512345678", "a@b.cd e"]
     schema = {
@@ -246,3 +246,140 @@ def test_a_missing_value_that_reads_as_a_date_or_a_code_is_not_checked(tmp_path:
     slow, fast, _log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=10_000)
     assert_same(slow, fast)
     assert {"date-out-of-range", "currency-code", "url-invalid"} <= {f.code for f in fast.findings}
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.from_regex(r"\A-?[0-9]{1,20}\Z"),
+                st.sampled_from(["9" * 18, "-" + "9" * 18, "1" * 19, "-0", "0042", "1999", "٣"]),
+                st.text(alphabet="0123456789-+ _٣x", max_size=6),
+            ),
+            st.booleans(),
+        ),
+        max_size=30,
+    ),
+    st.integers(0, 3),
+    st.booleans(),
+    st.sampled_from(["integer", "year"]),
+    st.sampled_from([{}, {"minimum": 0}, {"maximum": 99, "enum": [1, 7, 42, 1999]}]),
+)
+def test_integer_and_year_tests_from_digits_match_python(
+    cells: list[tuple[str, bool]], skip: int, large: bool, kind: str, constraints: dict[str, object]
+) -> None:
+    """An integer (or year) field's vectorised test accepts exactly the cells written as plain
+    decimal digits (a minus sign for an integer; at most 18 digits, a year four) whose value
+    meets the constraints, whatever the array's offset, nulls or offset width."""
+    import re
+
+    from toolkit.validation.fast.cells import FieldPlan
+    from toolkit.validation.fast.schema import LightField
+
+    descriptor = {"name": "n", "type": kind, "constraints": constraints}
+    plan = FieldPlan(LightField(descriptor, lambda: None, [""]), [""], 1)
+    arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], skip, large)
+    ok, canon = plan.certainly_valid(arr, np.zeros(len(arr), dtype=bool))
+    shape = re.compile(r"-?[0-9]{1,18}" if kind == "integer" else "[0-9]{4}", re.ASCII)
+    expected = []
+    for cell, null in cells:
+        good = not null and bool(shape.fullmatch(cell))
+        if good and "minimum" in constraints:
+            good = int(cell) >= 0
+        if good and "enum" in constraints:
+            good = int(cell) <= 99 and int(cell) in [1, 7, 42, 1999]
+        expected.append(good)
+    assert ok.tolist() == expected
+    texts = canon.to_pylist() if cells else []
+    assert [t for t, good in zip(texts, expected, strict=True) if good] == [
+        str(int(c)) for (c, _), good in zip(cells, expected, strict=True) if good
+    ]
+
+
+def test_no_text_of_five_bytes_or_fewer_is_personal_data() -> None:
+    """The privacy scan's premise for a column of short cells: an e-mail takes six characters,
+    and a CURP, an RFC or a phone number six digits (``\\d``, a decimal character, which
+    ``upper()`` makes of no other character): none fits in five bytes of UTF-8."""
+    import sys
+
+    from toolkit.validation import privacy
+
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        assert sum(ch.isdecimal() for ch in c.upper()) <= c.isdecimal(), hex(code)
+    for text in ["a@b.c", "a@b.cc"[:5], "12345", "٣٣٣", "+5255", "ÑÑ1"]:
+        assert len(text.encode()) > 5 or privacy.personal_data_kind(text) is None
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.data())
+def test_privacy_scan_skips_only_columns_that_hold_no_personal_data(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    """In a block of more than ``SMALL`` rows, the privacy scan does not search a column whose
+    every cell is at most five bytes or a member of an enum none of whose members is personal
+    data; a column with a longer cell outside the enum (personal data or not) is searched. The
+    findings are the frictionless path's either way."""
+    from toolkit.validation.fast.domain import SMALL
+
+    tmp_path: Path = tmp_path_factory.mktemp("harmless")
+    enum = ["active", "closed", "=1", "12345678901"[:5]]
+    schema = {
+        "missingValues": ["", "NA"],
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "status", "type": "string", "constraints": {"enum": enum}},
+            {"name": "code", "type": "string"},
+            {"name": "open", "type": "string", "constraints": {"enum": [*enum, "x@y.zz"]}},
+        ],
+    }
+    (tmp_path / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
+    odd = st.sampled_from([*PRIVATE_CELLS, "x@y.zz", "a-much-longer-cell", "NA", ""])
+    rare = st.one_of(*[st.sampled_from(enum)] * 30, odd)  # mostly harmless, now and then not
+    short = st.one_of(*[st.text(alphabet="ab1=+-@ñ", max_size=5)] * 30, odd)
+    n = data.draw(st.integers(SMALL + 1, 2 * SMALL))
+    rows: list[list[str] | None] = [
+        [f"r{i}", data.draw(rare), data.draw(short), data.draw(st.sampled_from([*enum, "x@y.zz"]))]
+        for i in range(n)
+    ]
+    _write(tmp_path / "t.csv", [f["name"] for f in schema["fields"]], rows)
+    slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=100_000)
+    assert_same(slow, fast)
+    assert any("fast engine" in line for line in log), log
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.sampled_from(["https://x.org", "http://a.b:8080/p?q#f", "https://x.org/ñ", "https://x"]),
+                st.from_regex(r"\Ahttps?://[a-z0-9.-]{1,8}(:[0-9]{1,6})?([/?#][ -\x7f]{0,6})?\Z"),
+                st.text(alphabet="htps:/x.o-é \t", max_size=12),
+            ),
+            st.booleans(),
+        ),
+        max_size=30,
+    ),
+    st.integers(0, 3),
+    st.booleans(),
+)
+def test_urls_cleared_from_their_start_and_bytes_are_those_of_the_whole_pattern(
+    cells: list[tuple[str, bool]], skip: int, large: bool
+) -> None:
+    """The URLs the domain checks clear without ``url_problem`` (RE2 up to the host and port,
+    printable ASCII to the end from the bytes) are exactly those the whole pattern matches (its
+    host, port and path ``[!-~]*`` to the end); a null cell is never looked at."""
+    import re
+
+    from toolkit.validation import domain
+    from toolkit.validation.fast.domain import _urls_ok
+
+    whole = r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?"
+    arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], skip, large)
+    ok = _urls_ok(arr)
+    for (cell, null), cleared in zip(cells, ok.tolist(), strict=True):
+        if not null:
+            assert cleared == bool(re.fullmatch(whole, cell)), repr(cell)
+            assert not cleared or domain.url_problem(cell) is None, repr(cell)

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.validation.fast.npview import among, arrow, bools, numbers, spans
+from toolkit.validation.fast.npview import among, arrow, bools, missing_mask, numbers, spans
 from toolkit.validation.fast.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -184,14 +184,9 @@ class FieldPlan:
         if t == "number":
             group = getattr(self.field, "group_char", "") or ""
             decimal = getattr(self.field, "decimal_char", ".") or "."
-            if (
-                len(decimal) != 1
-                or len(group) > 1
-                or group == decimal
-                or "-" in (group, decimal)
-                or group.isdigit()
-                or decimal.isdigit()
-            ):
+            if len(decimal) != 1 or len(group) > 1 or group == decimal:
+                return False
+            if any(c == "-" or c.isdigit() for c in group + decimal):
                 return False
             g = re.escape(group)
             d = re.escape(decimal)
@@ -247,8 +242,8 @@ class FieldPlan:
         canon = None
         t = self.type
         if t in ("string", "any"):
-            if self.format == "uri":  # http and https from the bytes, any other scheme by RE2
-                web = _starts(raw, b"http:") | _starts(raw, b"https:")
+            if self.format == "uri":  # http and https by a prefix test, any other scheme by RE2
+                web = bools(pc.starts_with(raw, "http:")) | bools(pc.starts_with(raw, "https:"))
                 ok &= web | _where(
                     raw, ok & ~web, lambda sub: bools(pc.match_substring_regex(sub, _URI_SCHEME))
                 )
@@ -262,11 +257,16 @@ class FieldPlan:
             if "pattern" in c:
                 ok &= bools(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
             if self.enum_strings is not None:
-                ok &= among(raw, self.enum_strings)
+                ok &= missing_mask(raw, self.enum_strings)  # among, shared with the privacy scan
             canon = raw
-        elif t in ("integer", "year"):
-            ok &= bools(pc.match_substring_regex(raw, _INT if t == "integer" else "^[0-9]{4}$"))
-            values = pc.cast(pc.if_else(arrow(ok), raw, _text("0")), pa.int64())
+        elif t in ("integer", "year"):  # digits alone from a kernel a fifth the cost of RE2
+            offsets, _data = spans(raw)
+            size = offsets[1:] - offsets[:-1]
+            digits = bools(pc.ascii_is_decimal(raw)) & (size <= 18 if t == "integer" else size == 4)
+            if t == "integer":  # a sign: RE2 on those cells only
+                digits |= _where(raw, ok & ~digits, lambda sub: bools(pc.match_substring_regex(sub, _INT)))
+            ok &= digits
+            values = pc.fill_null(pc.cast(_kept(raw, ok), pa.int64()), 0)
             ok &= self._compare(numbers(values))
             canon = pc.cast(values, pa.string()) if keyed else None
         elif t == "number":
@@ -274,14 +274,13 @@ class FieldPlan:
             offsets, _data = spans(raw)
             long = offsets[1:] - offsets[:-1] > 15  # no more digits than bytes: count those of longer cells
             ok &= ~long | _where(raw, ok & long, self._few_digits)
-            values = numbers(pc.cast(self._plain(pc.if_else(arrow(ok), raw, _text("0"))), pa.float64()))
+            values = numbers(pc.cast(self._plain(_kept(raw, ok)), pa.float64()))
             ok &= self._compare(values)
         elif t == "boolean":
-            truthy = among(raw, [str(v) for v in self.field.true_values])
-            falsy = among(raw, [str(v) for v in self.field.false_values])
-            ok &= truthy | falsy
+            truthy = [str(v) for v in self.field.true_values]
+            ok &= among(raw, truthy + [str(v) for v in self.field.false_values])
             if keyed:
-                canon = pc.if_else(arrow(truthy), _text("True"), _text("False"))
+                canon = pc.if_else(arrow(among(raw, truthy)), _text("True"), _text("False"))
         elif t == "date":
             valid, days = iso_days(raw)
             ok &= valid
@@ -391,6 +390,14 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
     return at[shaped], y, byte(x, 5) * 10 + byte(x, 6), byte(z, 0) * 10 + byte(z, 1)
 
 
+def _kept(raw: Any, ok: Any) -> Any:
+    """``raw`` with the cells ``ok`` does not keep made null, its bytes shared (what a cast reads)."""
+    bits = np.packbits(np.concatenate((np.zeros(raw.offset, dtype=bool), ok)), bitorder="little")
+    return pa.Array.from_buffers(
+        raw.type, len(raw), [pa.py_buffer(bits), *raw.buffers()[1:]], offset=raw.offset
+    )
+
+
 def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:
     """A mask: ``test`` of the cells of ``raw`` at ``rows`` (a mask), False elsewhere."""
     out = np.zeros(len(raw), dtype=bool)
@@ -398,14 +405,3 @@ def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:
     if len(at):
         out[at] = test(raw.take(arrow(at)))
     return out
-
-
-def _starts(raw: Any, prefix: bytes) -> Any:
-    """A mask of the cells of a string array that start with ``prefix`` (null cells: False)."""
-    offsets, data = spans(raw)
-    ok = offsets[1:] - offsets[:-1] >= len(prefix)
-    if not len(data):
-        return ok
-    for i, byte in enumerate(prefix):
-        ok &= np.take(data, offsets[:-1] + i, mode="clip") == byte
-    return ok & (bools(raw.is_valid()) if raw.null_count else True)

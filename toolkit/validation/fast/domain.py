@@ -9,6 +9,7 @@ they report must pass), and runs the very same Python function on the distinct v
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,8 @@ from toolkit.validation.fast.cells import _EPOCH, iso_days
 from toolkit.validation.fast.npview import arrow, bools, grouped, missing_mask, numbers, spans
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
-_URL_OK = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+# A URL ``domain.url_problem`` accepts: this start, then printable ASCII to the end (see _urls_ok).
+_URL_START = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#]|$)"
 _DATE_LIKE_SUPERSET = r"^[^\pL\pN]*\pN{1,2}[/.-](?:\pN{1,2}|\pL+)[/.-]\pN{2,4}[^\pL\pN]*$"
 _NUMBER_SUPERSET = "[,' $€£¥]"
 # Cells ``privacy.py`` could flag as personal data, as an RE2 pattern that matches a superset of
@@ -55,19 +57,9 @@ _RUN = 32  # cells run together for a first search of personal data
 
 
 def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
-    cache: dict[str, Any] = {}
-
-    def run(values: list[str]) -> list[Any]:
-        out = []
-        for v in values:
-            if v not in cache:
-                if len(cache) > 200_000:
-                    cache.clear()
-                cache[v] = fn(v)
-            out.append(cache[v])
-        return out
-
-    return run
+    """``fn`` over a list of values, each value computed once (for the last 200,000 values)."""
+    once = functools.lru_cache(maxsize=200_000)(fn)
+    return lambda values: [once(v) for v in values]
 
 
 def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
@@ -105,7 +97,7 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     if not len(data):
         return np.zeros(0, dtype=np.int64)
     # Each cell's first byte (an empty cell's is the next cell's, or none: it is dropped below).
-    codes = _FIRST_BYTE[np.take(data, offsets[:-1], mode="clip")]
+    codes = _FIRST_BYTE.take(np.take(data, offsets[:-1], mode="clip"))  # .take: a third of [ ]
     if hits is not None:
         codes |= hits * np.uint8(4)
     maybe = np.flatnonzero(codes & (1 if hits is None else 7))
@@ -118,25 +110,29 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     return maybe
 
 
-def _per_value(values: Any, fn: Callable[[list[str]], list[Any]]) -> list[Any]:
-    """``fn`` applied to each distinct value of a pyarrow string array, spread back over it."""
-    if len(values) <= SMALL:  # ``fn`` caches by value: cell by cell costs less than three kernels
+def _urls_ok(col: Any) -> Any:
+    """A mask of the cells of a string array that :data:`_URL_START` matches and whose every byte
+    is printable ASCII (``[!-~]``): RE2 stops at the end of a URL's host, the bytes are read once."""
+    import pyarrow.compute as pc
+
+    offsets, data = spans(col)
+    odd = np.flatnonzero(data[offsets[0] : offsets[-1]] - np.uint8(33) > 93) + offsets[0]
+    ok = bools(pc.match_substring_regex(col, _URL_START))
+    ok[np.searchsorted(offsets, odd, side="right") - 1] = False
+    return ok
+
+
+def _per_value(values: Any, fn: Callable[[list[Any]], list[Any]], dtype: Any = object) -> Any:
+    """``fn`` applied to each distinct value of a pyarrow string array, spread back over it (a
+    NumPy array of ``dtype``; a list for a small array, which ``fn`` reads cell by cell: it
+    caches by value, and costs less then than a hashing kernel)."""
+    if len(values) <= SMALL and dtype is object:
         return fn(values.to_pylist())
     import pyarrow.compute as pc
 
-    distinct = pc.unique(values)
-    results = fn(distinct.to_pylist())
-    ids = numbers(pc.index_in(values, value_set=distinct))
-    return [results[i] for i in ids]
-
-
-def _flagged(values: Any, fn: Callable[[list[str]], list[Any]]) -> Any:
-    """A NumPy mask of the cells of a pyarrow string array for whose distinct value ``fn`` is true."""
-    import pyarrow.compute as pc
-
-    distinct = pc.unique(values)
-    flags = np.array([bool(r) for r in fn(distinct.to_pylist())], dtype=bool)
-    return flags[numbers(pc.index_in(values, value_set=distinct))] if len(flags) else np.zeros(0, bool)
+    codes = pc.dictionary_encode(values, null_encoding="encode")  # one hashing: values and positions
+    results = fn(codes.dictionary.to_pylist())
+    return np.fromiter(results, dtype=dtype, count=len(results))[numbers(codes.indices)]
 
 
 class DomainCheck:
@@ -192,6 +188,7 @@ class DomainCheck:
         import pyarrow.compute as pc
 
         present_cache: dict[int, Any] = {}
+        date_cache: dict[str, tuple[Any, Any]] = {}
 
         def present(name: str | None) -> tuple[Any, Any] | None:
             i = self.columns.get(name)
@@ -212,6 +209,11 @@ class DomainCheck:
 
         def dates(name: str) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
+            if name not in date_cache:
+                date_cache[name] = _dates(name)
+            return date_cache[name]
+
+        def _dates(name: str) -> tuple[Any, Any]:
             got = present(name)
             if got is None:
                 return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
@@ -226,7 +228,6 @@ class DomainCheck:
             return days, valid
 
         found: list[Pending] = []
-        date_cache: dict[str, tuple[Any, Any]] = {}
 
         def add(k: Any, code: str, name: str, **kw: Any) -> None:
             found.append((int(k), code, name, kw))
@@ -236,19 +237,15 @@ class DomainCheck:
             system = f.get("codeSystem")
             got = present(name)
             if ftype == "date" and f.get("format") in (None, "default") and got is not None:
-                days, valid = date_cache[name] = dates(name)
+                days, valid = dates(name)
                 col = got[0]
                 low, high = (domain.MIN_DATE - _EPOCH).days, (self.max_date - _EPOCH).days
                 today = (self.today - _EPOCH).days
                 other = f.get("notBefore")
-                start_days, start_valid = (None, None)
-                if other:
-                    start_days, start_valid = date_cache[other] if other in date_cache else dates(other)
+                start_days, start_valid = dates(other) if other else (days, np.zeros(n, dtype=bool))
                 early, late = valid & (days < low), valid & (days > high)
-                future = (
-                    valid & ~early & ~late & (days > today) if f.get("pastOnly") else np.zeros(n, dtype=bool)
-                )
-                order = valid & start_valid & (days < start_days) if other else np.zeros(n, dtype=bool)
+                future = valid & ~early & ~late & (days > today) & bool(f.get("pastOnly"))
+                order = valid & start_valid & (days < start_days)
                 for k in np.flatnonzero(early | late | future | order):
                     text = col[int(k)].as_py()
                     if early[k] or late[k]:
@@ -264,7 +261,7 @@ class DomainCheck:
                     elif future[k]:
                         add(k, "date-in-future", name, value=text)
                     if order[k]:
-                        start = _EPOCH + dt.timedelta(days=int(start_days[k]))  # type: ignore[index]
+                        start = _EPOCH + dt.timedelta(days=int(start_days[k]))
                         add(
                             k,
                             "date-order",
@@ -275,14 +272,11 @@ class DomainCheck:
                         )
             if f.get("format") == "uri" and got is not None:
                 col, mask = got
-                slow = np.flatnonzero(mask & ~bools(pc.match_substring_regex(col, _URL_OK)))
-                if len(slow):
-                    sub = col.take(arrow(slow))
-                    for k, problem, text in zip(
-                        slow, _per_value(sub, self.url), sub.to_pylist(), strict=True
-                    ):
-                        if problem:
-                            add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
+                slow = np.flatnonzero(mask & ~_urls_ok(col))
+                sub = col.take(arrow(slow))
+                for k, problem, text in zip(slow, _per_value(sub, self.url), sub.to_pylist(), strict=True):
+                    if problem:
+                        add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
             if system in ("iso3166-1-alpha2", "iso3166-1-alpha3") and got is not None:
                 kind = 2 if system.endswith("2") else 3
                 example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
@@ -338,7 +332,7 @@ class DomainCheck:
                             detail_en="" if problem == "unknown" else f"of country {country}",
                         )
             elif system == "iso4217" and got is not None:
-                for k in np.flatnonzero(got[1] & _flagged(got[0], self.currency)):
+                for k in np.flatnonzero(got[1] & _per_value(got[0], self.currency, bool)):
                     text = got[0][int(k)].as_py()
                     add(k, "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
@@ -357,43 +351,37 @@ class DomainCheck:
                         add(idx[i], "currency-missing", currency_field, value=text)
                     if negative[i]:
                         add(idx[i], "negative-amount", name, value=text)
-            target = f.get("precisionOf")
-            if target:
-                tgt = present(target)
-                if tgt is not None:
-                    here = got[1] if got is not None else np.zeros(n, dtype=bool)
-                    for k in np.flatnonzero(tgt[1] & ~here):
-                        add(k, "date-precision-missing", name, other_field=target)
+            target = present(f.get("precisionOf"))
+            if target is not None:
+                here = got[1] if got is not None else np.zeros(n, dtype=bool)
+                for k in np.flatnonzero(target[1] & ~here):
+                    add(k, "date-precision-missing", name, other_field=f["precisionOf"])
             if f.get("listSeparator") and got is not None:
                 self._lists(f, values_of(name), add)
             if f.get("claimGroup") and got is not None:
                 idx, vals = values_of(name)
                 seen = self.claims.setdefault(name, {})
                 for k, text in zip(idx, vals.to_pylist(), strict=True):
-                    entry = seen.get(text)
-                    if entry is None:
-                        seen[text] = [1, first_row + int(k)]
-                    else:
-                        entry[0] += 1
+                    seen.setdefault(text, [0, first_row + int(k)])[0] += 1  # count, first row
         return (
             found,
             (self._profile(present, values_of) if self.profile else []),
-            self._privacy(present),
+            self._privacy(present, n <= SMALL),
         )
 
-    def _privacy(self, present: Callable[..., Any]) -> list[Pending]:
+    def _privacy(self, present: Callable[..., Any], small: bool) -> list[Pending]:
         """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
 
         fields = []
         for f in self.fields:
             name = f.get("name", "")
             if f.get("type", "string") == "string" and present(name) is not None:
-                fields.append((name, not f.get("publicContact") and f.get("format") not in ("uri", "email")))
+                personal = not f.get("publicContact") and f.get("format") not in ("uri", "email")
+                fields.append((name, personal and (small or not self._harmless(f, *present(name)))))
         if not fields:
             return []
         found: list[Pending] = []
         hits = _hits([present(name)[0] for name, _ in fields], [personal for _, personal in fields])
-        small = len(present(fields[0][0])[0]) <= SMALL
         for name, scan_personal in fields:
             col, mask = present(name)
             maybe = _suspects(col, mask, hits.pop(0) if small or scan_personal else None)
@@ -412,6 +400,19 @@ class DomainCheck:
                         (int(pos), "personal-data", name, {"value": text, "detail": es, "detail_en": en})
                     )
         return found
+
+    def _harmless(self, f: dict[str, Any], col: Any, mask: Any) -> bool:
+        """Whether no cell of ``col`` that ``mask`` keeps can hold personal data: each is at most
+        five bytes long (an e-mail takes six characters; a CURP, an RFC or a phone number six
+        digits) or a member of the field's enum (its text members, as the structure checks list
+        them: the mask is computed once for both), none of which is personal data."""
+        offsets, _data = spans(col)
+        rest = mask & (offsets[1:] - offsets[:-1] > 5)
+        enum = f["constraints"].get("enum") if isinstance(f.get("constraints"), dict) else None
+        members = [v for v in enum if isinstance(v, str)] if isinstance(enum, list) and rest.any() else []
+        if members and not any(self.personal(members)):
+            rest &= ~missing_mask(col, members)
+        return not rest.any()
 
     def _lists(self, f: dict[str, Any], values: tuple[Any, Any], add: Callable[..., None]) -> None:
         """Codelist and reference findings of a list field, from its ``values_of``."""
