@@ -15,7 +15,6 @@ import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from toolkit.validation.fast.cells import CellError
@@ -254,12 +253,12 @@ def header(descriptor: dict[str, Any], labels: list[str]) -> tuple[Any, list[Any
 # all, without importing frictionless (0.25 s); any other field still gets frictionless's reader.
 
 _BOUNDS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
-# Each type's ``supported_constraints``, in frictionless's order (the order of its notes).
+# Each type's ``supported_constraints`` after ``required``, in frictionless's order (that of its notes).
 _SUPPORTED = {
-    "any": ["required", "enum"],
-    "boolean": ["required", "enum"],
-    "string": ["required", "minLength", "maxLength", "pattern", "enum"],
-    **{t: ["required", *_BOUNDS, "enum"] for t in ("integer", "number", "year", "date", "datetime")},
+    "any": ["enum"],
+    "boolean": ["enum"],
+    "string": ["minLength", "maxLength", "pattern", "enum"],
+    **{t: [*_BOUNDS, "enum"] for t in ("integer", "number", "year", "date", "datetime")},
 }
 
 
@@ -416,24 +415,26 @@ def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[
     given = descriptor.get("constraints") or {}
     if read is None or not isinstance(given, dict):
         return None
-    checks: list[tuple[str, Callable[[Any], bool]]] = []
+    if not _plain(given.get("required")):
+        return None
+    # frictionless's checks (``schema/field.py``) of a cell that is not missing
+    checks: list[tuple[str, Callable[[Any], Any]]] = []
     for name in _SUPPORTED[t]:
         value = given.get(name)
         if value is None:
             continue
         if not _plain(value):
             return None
-        if name == "required":
-            checks.append((name, partial(_required, value)))
-        elif name in ("minLength", "maxLength"):
+        if name in ("minLength", "maxLength"):
             if type(value) is not int:
                 return None
-            checks.append((name, partial(_length, _COMPARE[name], value)))
+            checks.append((name, lambda cell, op=_COMPARE[name], n=value: op(len(cell), n)))
         elif name in _BOUNDS:
             limit = read(value)
             if limit is None or limit != limit:  # frictionless cannot compare a cell to these
                 return None
-            checks.append((name, partial(_bound, _COMPARE[name], limit)))
+            # NaN is not equal to itself and fails every bound
+            checks.append((name, lambda cell, op=_COMPARE[name], n=limit: cell == cell and op(cell, n)))
         elif name == "pattern":
             try:
                 compiled = re.compile(f"^{value}$") if isinstance(value, str) else None
@@ -441,57 +442,28 @@ def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[
                 compiled = None
             if compiled is None:
                 return None
-            checks.append((name, partial(_pattern, compiled)))
+            checks.append((name, compiled.match))
         elif name == "enum":
             if not isinstance(value, list):
                 return None
-            checks.append((name, partial(_enum, [read(v) for v in value])))
+            checks.append((name, [read(v) for v in value].__contains__))
     type_note = f'type is "{t}/{fmt}"'
+    # A missing cell passes every check but ``required``, which any other cell passes.
+    required = f'constraint "required" is "{given["required"]}"' if given.get("required") else None
     missing_set = frozenset(missing)
 
     def cell_reader(cell: Any) -> tuple[Any, dict[str, str] | None]:
-        notes: dict[str, str] | None = None
-        if str(cell) in missing_set:
-            cell = None
-        if cell is not None:
-            cell = read(cell)
-            if cell is None:
-                notes = {"type": type_note}
-        if not notes:
-            for name, check in checks:
-                if not check(cell):
-                    notes = notes or {}
-                    notes[name] = f'constraint "{name}" is "{given[name]}"'
-        return cell, notes
+        if cell is None or str(cell) in missing_set:
+            return None, ({"required": required} if required else None)
+        value = read(cell)
+        if value is None:
+            return None, {"type": type_note}
+        notes = {
+            name: f'constraint "{name}" is "{given[name]}"' for name, check in checks if not check(value)
+        }
+        return value, notes or None
 
     return cell_reader
-
-
-# frictionless's checks (``schema/field.py``): a missing cell passes all but ``required``.
-
-
-def _required(required: Any, cell: Any) -> bool:
-    return not (required and cell is None)
-
-
-def _length(op: Callable[[Any, Any], Any], limit: int, cell: Any) -> bool:
-    return cell is None or bool(op(len(cell), limit))
-
-
-def _bound(op: Callable[[Any, Any], Any], limit: Any, cell: Any) -> bool:
-    if cell is None:
-        return True
-    if cell != cell:  # NaN is not equal to itself and fails every bound
-        return False
-    return bool(op(cell, limit))
-
-
-def _pattern(pattern: re.Pattern[str], cell: Any) -> bool:
-    return cell is None or bool(pattern.match(cell))
-
-
-def _enum(members: list[Any], cell: Any) -> bool:
-    return cell is None or cell in members
 
 
 _COMPARE = {
