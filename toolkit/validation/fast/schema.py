@@ -41,6 +41,10 @@ def _texts(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _names(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _lazy(make: Callable[[], Callable[[Any], Any]]) -> Callable[[Any], Any]:
     """The reader ``make()`` gives, made on the first call (to import frictionless only then)."""
     reader: Any = None
@@ -114,20 +118,17 @@ class LightSchema:
             LightField(f, self._real_field(i), self.missing_values)
             for i, f in enumerate(descriptor["fields"])
         ]
-        pk = descriptor.get("primaryKey") or []
-        self.primary_key: list[str] = [pk] if isinstance(pk, str) else list(pk)
-        self.foreign_keys: list[dict[str, Any]] = []
-        for fk in descriptor.get("foreignKeys") or []:
-            ref = fk["reference"]
-            self.foreign_keys.append(
-                {
-                    "fields": [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"]),
-                    "reference": {
-                        "resource": ref.get("resource", ""),
-                        "fields": [ref["fields"]] if isinstance(ref["fields"], str) else list(ref["fields"]),
-                    },
-                }
-            )
+        self.primary_key: list[str] = _names(descriptor.get("primaryKey") or [])
+        self.foreign_keys: list[dict[str, Any]] = [
+            {
+                "fields": _names(fk["fields"]),
+                "reference": {
+                    "resource": fk["reference"].get("resource", ""),
+                    "fields": _names(fk["reference"]["fields"]),
+                },
+            }
+            for fk in descriptor.get("foreignKeys") or []
+        ]
 
     def _real_field(self, index: int) -> Callable[[], Any]:
         def real() -> Any:
@@ -272,9 +273,7 @@ _URI_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def _read_uri(cell: Any) -> Any:
-    if not isinstance(cell, str):
-        return None
-    return cell if _URI_SCHEME.match(cell) else None
+    return cell if isinstance(cell, str) and _URI_SCHEME.match(cell) else None
 
 
 def _read_integer(cell: Any) -> Any:
@@ -293,43 +292,25 @@ def _read_integer(cell: Any) -> Any:
 
 
 def _read_number(cell: Any) -> Any:
-    value = _read_decimal(cell)
-    # A signalling NaN reads as the quiet NaN it stands for (``structure.to_schema``).
-    if isinstance(value, Decimal) and value.is_snan():
-        return Decimal(str(value).replace("sNaN", "NaN"))
-    return value
-
-
-def _read_decimal(cell: Any) -> Any:
+    if isinstance(cell, float):
+        return Decimal(str(cell))
     if isinstance(cell, str):
         try:
-            return Decimal(cell.strip())
+            cell = Decimal(cell.strip())
         except Exception:
             return None
-    elif isinstance(cell, Decimal):
-        return cell
-    elif cell is True or cell is False:
-        return None
-    elif isinstance(cell, int):
-        return cell
-    elif isinstance(cell, float):
-        return Decimal(str(cell))
-    return None
+    if isinstance(cell, Decimal):  # a signalling NaN reads as the quiet NaN it stands for
+        return Decimal(str(cell).replace("sNaN", "NaN")) if cell.is_snan() else cell
+    return cell if isinstance(cell, int) and not isinstance(cell, bool) else None
 
 
 def _read_year(cell: Any) -> Any:
-    if not isinstance(cell, int):
-        if not isinstance(cell, str):
-            return None
-        if len(cell) != 4:
-            return None
+    if isinstance(cell, str) and len(cell) == 4:
         try:
             cell = int(cell)
-        except Exception:
+        except ValueError:
             return None
-    if cell < 0 or cell > 9999:
-        return None
-    return cell
+    return cell if isinstance(cell, int) and 0 <= cell <= 9999 else None
 
 
 def _read_date(cell: Any) -> Any:
