@@ -187,33 +187,25 @@ class DomainCheck:
         for every record, null where the row has no such cell."""
         import pyarrow.compute as pc
 
-        present_cache: dict[int, Any] = {}
-        date_cache: dict[str, tuple[Any, Any]] = {}
-
+        @functools.cache
         def present(name: str | None) -> tuple[Any, Any] | None:
             i = self.columns.get(name)
             if i is None:
                 return None
-            if i not in present_cache:
-                col = column(i)
-                mask = ~missing_mask(col, self.missing)
-                if col.null_count:  # cells a short row does not have
-                    mask &= bools(col.is_valid())
-                present_cache[i] = (col, mask)
-            return present_cache[i]
+            col = column(i)
+            mask = ~missing_mask(col, self.missing)
+            if col.null_count:  # cells a short row does not have
+                mask &= bools(col.is_valid())
+            return col, mask
 
         def values_of(name: str) -> tuple[Any, Any]:
             col, mask = present(name)  # type: ignore[misc]
             idx = np.flatnonzero(mask)
             return idx, col.take(arrow(idx))
 
+        @functools.cache
         def dates(name: str) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
-            if name not in date_cache:
-                date_cache[name] = _dates(name)
-            return date_cache[name]
-
-        def _dates(name: str) -> tuple[Any, Any]:
             got = present(name)
             if got is None:
                 return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
