@@ -175,10 +175,9 @@ class DomainCheck:
 
     def start(self) -> list[Pending]:
         """Findings about the table as a whole (row 1), before any block."""
-        out: list[Pending] = []
         if self.fields and "source_url" not in [f.get("name") for f in self.fields]:
-            out.append((-1, "source-field-missing", None, {}))
-        return out
+            return [(-1, "source-field-missing", None, {})]
+        return []
 
     def block(
         self, column: Callable[[int], Any], n: int, first_row: int
@@ -478,9 +477,9 @@ class DomainCheck:
 
     def finish(self) -> list[tuple[int, str, str, dict[str, Any]]]:
         """Claim groups named by a single row, as (row number, code, field, parameters)."""
-        out = []
-        for name, seen in self.claims.items():
-            for text, (count, row) in seen.items():
-                if count == 1:
-                    out.append((row, "claim-group-single", name, {"value": text}))
-        return out
+        return [
+            (row, "claim-group-single", name, {"value": text})
+            for name, seen in self.claims.items()
+            for text, (count, row) in seen.items()
+            if count == 1
+        ]
