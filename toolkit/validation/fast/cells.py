@@ -80,28 +80,22 @@ def _safe_pattern(pattern: str) -> bool:
         return False
     if parsed.state.flags & ~re.UNICODE:
         return False
-    allowed = {"LITERAL", "IN", "MAX_REPEAT", "MIN_REPEAT", "SUBPATTERN", "BRANCH", "ANY", "RANGE"}
-    in_allowed = {"LITERAL", "RANGE", "CATEGORY"}
     categories = {"CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_SPACE"}
 
     def walk(items: Any, top: bool) -> bool:
         for op, arg in items:
             name = str(op)
-            if name not in allowed:
-                return False
-            if name == "BRANCH":
-                if top:  # "^a|b$" is (^a)|(b$): an RE2 search would not be anchored the same way
-                    return False
-                if not all(walk(branch, False) for branch in arg[1]):
-                    return False
+            if name == "BRANCH":  # at the top, "^a|b$" is (^a)|(b$): RE2 would anchor it otherwise
+                ok = not top and all(walk(branch, False) for branch in arg[1])
             elif name == "IN":
-                for sub_op, sub_arg in arg:
-                    sub = str(sub_op)
-                    if sub not in in_allowed or (sub == "CATEGORY" and str(sub_arg) not in categories):
-                        return False
-            elif (name in ("MAX_REPEAT", "MIN_REPEAT") and not walk(arg[2], False)) or (
-                name == "SUBPATTERN" and (arg[1] or arg[2] or not walk(arg[3], False))
-            ):
+                ok = all(str(o) in ("LITERAL", "RANGE") or str(a) in categories for o, a in arg)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+                ok = walk(arg[2], False)
+            elif name == "SUBPATTERN":
+                ok = not arg[1] and not arg[2] and walk(arg[3], False)
+            else:
+                ok = name in ("LITERAL", "ANY", "RANGE")
+            if not ok:
                 return False
         return True
 
