@@ -115,7 +115,7 @@ class LightSchema:
         self.missing_values: list[str] = list(descriptor.get("missingValues", [""]))
         self._schema: Any = None
         self.fields = [
-            LightField(f, self._real_field(i), self.missing_values)
+            LightField(f, lambda i=i: self._real_field(i), self.missing_values)
             for i, f in enumerate(descriptor["fields"])
         ]
         self.primary_key: list[str] = _names(descriptor.get("primaryKey") or [])
@@ -130,15 +130,12 @@ class LightSchema:
             for fk in descriptor.get("foreignKeys") or []
         ]
 
-    def _real_field(self, index: int) -> Callable[[], Any]:
-        def real() -> Any:
-            from toolkit.validation import structure
+    def _real_field(self, index: int) -> Any:
+        from toolkit.validation import structure
 
-            if self._schema is None:
-                self._schema = structure.to_schema(self.descriptor)
-            return self._schema.fields[index]
-
-        return real
+        if self._schema is None:
+            self._schema = structure.to_schema(self.descriptor)
+        return self._schema.fields[index]
 
 
 def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
