@@ -171,7 +171,7 @@ class DomainCheck:
         self.formula = _cached(privacy.looks_like_formula)
         self.personal = _cached(privacy.personal_data_kind)
         self.subdivision: dict[tuple[str, str | None], str | None] = {}
-        self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
+        self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, Any]] = {}
 
     def start(self) -> list[Pending]:
         """Findings about the table as a whole (row 1), before any block."""
@@ -413,29 +413,25 @@ class DomainCheck:
         name, separator = f["name"], f["listSeparator"]
         if name not in self.lists:
             allowed: set[str] | None = None
-            detail = reference = ""
+            ref_values: set[str] | None = None
+            reference = ""
             if f.get("codelist") and f["codelist"] in self.catalog.codelists:
                 allowed = {str(c) for c in self.catalog.codelists[f["codelist"]].codes}
-                detail = f["codelist"]
             ref = f.get("references")
-            ref_values: set[str] | None = None
             if isinstance(ref, dict):
                 target = ref.get("resource") or self.spec.name
                 ref_values = self.list_values(target, ref.get("field", ""))
-                if ref_values is not None:
-                    reference = f"{target}.csv ({ref.get('field')})"
-            self.lists[name] = (allowed, ref_values, detail, reference)
-        allowed, ref_values, detail, reference = self.lists[name]
-        if allowed is None and ref_values is None:
+                reference = f"{target}.csv ({ref.get('field')})"
+            known = [s for s in (allowed, ref_values) if s is not None]  # an item must be in each
+            valid = pa.array(sorted(set.intersection(*known)), pa.string()) if known else None
+            self.lists[name] = (allowed, ref_values, reference, valid)
+        allowed, ref_values, reference, valid = self.lists[name]
+        if valid is None:
             return
         idx, vals = values
         items = pc.split_pattern(vals, separator)
-        flat = pc.list_flatten(items)
         parents = numbers(pc.list_parent_indices(items))
-        bad = np.zeros(len(flat), dtype=bool)
-        for known in (allowed, ref_values):
-            if known is not None:
-                bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(known), pa.string())))
+        bad = ~bools(pc.is_in(pc.list_flatten(items), value_set=valid))
         for pos in sorted(set(parents[bad].tolist())):  # np.unique would import numpy.ma
             k = idx[pos]
             for item in vals[int(pos)].as_py().split(separator):
@@ -445,7 +441,7 @@ class DomainCheck:
                         "codelist-value",
                         name,
                         value=item,
-                        detail=detail,
+                        detail=f["codelist"],
                         separator=separator,
                         expected=", ".join(sorted(allowed)),
                     )
