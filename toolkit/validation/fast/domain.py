@@ -161,8 +161,7 @@ class DomainCheck:
         self.claims: dict[str, dict[str, list[int]]] = {}
         self.url = _cached(domain.url_problem)
         self.iso_date = _cached(domain._parse_date)
-        self.country2 = _cached(lambda c: iso.country_problem(c, 2))
-        self.country3 = _cached(lambda c: iso.country_problem(c, 3))
+        self.country = {kind: _cached(functools.partial(iso.country_problem, kind=kind)) for kind in (2, 3)}
         self.alpha3 = _cached(iso.alpha3_of)
         self.currency = _cached(lambda c: c not in iso.currencies())
         self.negative = _cached(lambda c: c.strip().startswith("-"))
@@ -170,7 +169,7 @@ class DomainCheck:
         self.date_like = _cached(lambda c: bool(profiles._DATE_LIKE.match(c.strip())))
         self.formula = _cached(privacy.looks_like_formula)
         self.personal = _cached(privacy.personal_data_kind)
-        self.subdivision: dict[tuple[str, str | None], str | None] = {}
+        self.subdivision = functools.lru_cache(maxsize=200_000)(iso.subdivision_problem)
         self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, Any]] = {}
 
     def start(self) -> list[Pending]:
@@ -273,31 +272,29 @@ class DomainCheck:
                 example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
                 same = f.get("sameCountryAs")
                 idx, vals = values_of(name)
-                wrong = _per_value(vals, self.country2 if kind == 2 else self.country3)
+                wrong = _per_value(vals, self.country[kind])
                 other = present(same) if same else None
-                texts = vals.to_pylist()
-                for pos, bad in enumerate(wrong):
-                    k = idx[pos]
+                for k, bad, text in zip(idx, wrong, vals.to_pylist(), strict=True):
                     if bad:
                         add(
                             k,
                             "country-code",
                             name,
-                            value=texts[pos],
+                            value=text,
                             detail=f"alfa-{kind}",
                             detail_en=f"alpha-{kind}",
                             example=example,
-                            **domain.country_fix(texts[pos], kind),
+                            **domain.country_fix(text, kind),
                         )
                     elif same and other is not None and other[1][k]:
                         alpha2 = other[0][int(k)].as_py()
                         expected = self.alpha3([alpha2])[0] if alpha2 else None
-                        if expected and expected != texts[pos]:
+                        if expected and expected != text:
                             add(
                                 k,
                                 "country-mismatch",
                                 name,
-                                value=texts[pos],
+                                value=text,
                                 other_field=same,
                                 other_value=alpha2,
                                 expected=expected,
@@ -306,13 +303,9 @@ class DomainCheck:
                 country_field = f.get("countryField")
                 idx, vals = values_of(name)
                 other = present(country_field) if country_field else None
-                for pos, text in enumerate(vals.to_pylist()):
-                    k = idx[pos]
+                for k, text in zip(idx, vals.to_pylist(), strict=True):
                     country = other[0][int(k)].as_py() if other is not None and other[1][k] else None
-                    pair = (text, country)
-                    if pair not in self.subdivision:
-                        self.subdivision[pair] = iso.subdivision_problem(text, country)
-                    problem = self.subdivision[pair]
+                    problem = self.subdivision(text, country)
                     if problem:
                         add(
                             k,
