@@ -156,6 +156,8 @@ class DomainCheck:
         self.missing = [str(v) for v in self.schema.get("missingValues", [""])]
         self.today = today or dt.date.today()
         self.max_date = dt.date(self.today.year + domain.FUTURE_YEARS, 12, 31)
+        # The earliest and latest dates in range, and today, as days since 1970.
+        self.days = [(day - _EPOCH).days for day in (domain.MIN_DATE, self.max_date, self.today)]
         self.profile = profile
         self.list_values = list_values
         self.claims: dict[str, dict[str, list[int]]] = {}
@@ -228,16 +230,14 @@ class DomainCheck:
             got = present(name)
             if ftype == "date" and f.get("format") in (None, "default") and got is not None:
                 days, valid = dates(name)
-                col = got[0]
-                low, high = (domain.MIN_DATE - _EPOCH).days, (self.max_date - _EPOCH).days
-                today = (self.today - _EPOCH).days
+                low, high, today = self.days
                 other = f.get("notBefore")
                 start_days, start_valid = dates(other) if other else (days, np.zeros(n, dtype=bool))
                 early, late = valid & (days < low), valid & (days > high)
                 future = valid & ~early & ~late & (days > today) & bool(f.get("pastOnly"))
                 order = valid & start_valid & (days < start_days)
                 for k in np.flatnonzero(early | late | future | order):
-                    text = col[int(k)].as_py()
+                    text = got[0][int(k)].as_py()
                     if early[k] or late[k]:
                         add(
                             k,
@@ -321,11 +321,10 @@ class DomainCheck:
                     add(k, "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
-                has_minimum = "minimum" in (f.get("constraints") or {})
                 idx, vals = values_of(name)
                 cur = present(currency_field)
                 negative = np.zeros(len(idx), dtype=bool)
-                if not has_minimum and len(idx):
+                if len(idx) and "minimum" not in (f.get("constraints") or {}):
                     slow = np.flatnonzero(~bools(pc.match_substring_regex(vals, "^[0-9]")))
                     negative[slow] = _per_value(vals.take(arrow(slow)), self.negative)
                 absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
