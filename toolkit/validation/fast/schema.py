@@ -279,13 +279,9 @@ def _read_integer(cell: Any) -> Any:
             return int(cell.strip())
         except Exception:
             return None
-    elif cell is True or cell is False:
-        return None
-    elif isinstance(cell, int):
-        return cell
-    elif (isinstance(cell, float) and cell.is_integer()) or (isinstance(cell, Decimal) and cell % 1 == 0):
+    if isinstance(cell, float | Decimal) and cell % 1 == 0:
         return int(cell)
-    return None
+    return cell if isinstance(cell, int) and not isinstance(cell, bool) else None
 
 
 def _read_number(cell: Any) -> Any:
@@ -312,9 +308,7 @@ def _read_year(cell: Any) -> Any:
 
 def _read_date(cell: Any) -> Any:
     if isinstance(cell, dt.datetime):
-        if cell.hour == 0 and cell.minute == 0 and cell.second == 0:
-            return dt.datetime(cell.year, cell.month, cell.day).date()
-        return None
+        return cell.date() if (cell.hour, cell.minute, cell.second) == (0, 0, 0) else None
     if isinstance(cell, dt.date):
         return cell
     if not isinstance(cell, str):
