@@ -15,6 +15,7 @@ import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from toolkit.validation.fast.cells import CellError
@@ -115,7 +116,7 @@ class LightSchema:
         self.missing_values: list[str] = list(descriptor.get("missingValues", [""]))
         self._schema: Any = None
         self.fields = [
-            LightField(f, lambda i=i: self._real_field(i), self.missing_values)
+            LightField(f, partial(self._real_field, i), self.missing_values)
             for i, f in enumerate(descriptor["fields"])
         ]
         self.primary_key: list[str] = _names(descriptor.get("primaryKey") or [])
@@ -400,13 +401,12 @@ def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[
         if name in ("minLength", "maxLength"):
             if type(value) is not int:
                 return None
-            checks.append((name, lambda cell, op=_COMPARE[name], n=value: op(len(cell), n)))
+            checks.append((name, partial(_within, _COMPARE[name], value, True)))
         elif name in _BOUNDS:
             limit = read(value)
             if limit is None or limit != limit:  # frictionless cannot compare a cell to these
                 return None
-            # NaN is not equal to itself and fails every bound
-            checks.append((name, lambda cell, op=_COMPARE[name], n=limit: cell == cell and op(cell, n)))
+            checks.append((name, partial(_within, _COMPARE[name], limit, False)))
         elif name == "pattern":
             try:
                 compiled = re.compile(f"^{value}$") if isinstance(value, str) else None
@@ -436,6 +436,11 @@ def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[
         return value, notes or None
 
     return cell_reader
+
+
+def _within(op: Callable[[Any, Any], Any], limit: Any, length: bool, cell: Any) -> Any:
+    value = len(cell) if length else cell
+    return value == value and op(value, limit)  # NaN is not equal to itself and fails every bound
 
 
 _COMPARE = {
