@@ -124,7 +124,7 @@ class FieldPlan:
         self.constraints: dict[str, Any] = dict(field.constraints or {})
         self.reader = field.create_cell_reader()
         self.value_reader = field.create_value_reader()
-        self.cache: dict[Any, tuple[Any, list[tuple[str, str]]]] = {}
+        self.exact = functools.lru_cache(maxsize=_CACHE_LIMIT)(self._exact)
         self.vectorised = self._plan()
         # Whether a missing value is fine here (frictionless reads it with no note): then the
         # cells that hold one need no exact reading, unless they are part of a key. A required
@@ -136,20 +136,14 @@ class FieldPlan:
 
     # exact path
 
-    def exact(self, source: Any) -> tuple[Any, list[tuple[str, str]]]:
-        """frictionless's reading of one cell: the parsed value and its notes in their order."""
-        hit = self.cache.get(source)
-        if hit is not None:
-            return hit
+    def _exact(self, source: Any) -> tuple[Any, list[tuple[str, str]]]:
+        """frictionless's reading of one cell (``exact``, cached by cell): the parsed value and
+        its notes in their order."""
         target, notes = self.reader(source)
         notes = dict(notes or {})
         type_note = notes.pop("type", None)
         found = [("type-error", type_note)] if type_note else []
-        result = (target, found + [("constraint-error", n) for n in notes.values()])
-        if len(self.cache) >= _CACHE_LIMIT:
-            self.cache.clear()
-        self.cache[source] = result
-        return result
+        return target, found + [("constraint-error", n) for n in notes.values()]
 
     def canonical(self, target: Any) -> str | None:
         return None if target is None else str(target)
