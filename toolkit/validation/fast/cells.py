@@ -176,11 +176,8 @@ class FieldPlan:
                 return False
             if any(c == "-" or c.isdigit() for c in group + decimal):
                 return False
-            g = re.escape(group)
-            d = re.escape(decimal)
-            self.number_regex = (
-                f"^-?[0-9]+(?:{g}[0-9]+)*(?:{d}[0-9]+)?$" if group else f"^-?[0-9]+(?:{d}[0-9]+)?$"
-            )
+            groups = f"(?:{re.escape(group)}[0-9]+)*" if group else ""
+            self.number_regex = f"^-?[0-9]+{groups}(?:{re.escape(decimal)}[0-9]+)?$"
             self.group, self.decimal = group, decimal
             return self._limits(float)
         if t == "boolean":

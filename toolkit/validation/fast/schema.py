@@ -245,8 +245,8 @@ def header(descriptor: dict[str, Any], labels: list[str]) -> tuple[Any, list[Any
 
 # ── frictionless's cell reader, for the common fields ──────────────────────────────────────
 #
-# The value readers below are frictionless's own (``fields/*.py``, 5.x), line for line, for the
-# fields read here: a string of the default or ``uri`` format, an integer that is a bare number,
+# The value readers below read every value as frictionless's own do (``fields/*.py``, 5.x), for
+# the fields read here: a string of the default or ``uri`` format, an integer that is a bare number,
 # a number with no ``groupChar``, ``decimalChar`` or ``bareNumber``, a date or a datetime of the
 # default format, a boolean, a year and ``any``. A spoiled cell of those is then read, notes and
 # all, without importing frictionless (0.25 s); any other field still gets frictionless's reader.
