@@ -62,7 +62,6 @@ class CellError:
     field_cells: list[str] = field(default_factory=list)
     reference_name: str | None = None
     reference_field_names: list[str] = field(default_factory=list)
-    cells: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> str:
