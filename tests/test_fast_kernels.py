@@ -246,3 +246,61 @@ def test_a_missing_value_that_reads_as_a_date_or_a_code_is_not_checked(tmp_path:
     slow, fast, _log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=10_000)
     assert_same(slow, fast)
     assert {"date-out-of-range", "currency-code", "url-invalid"} <= {f.code for f in fast.findings}
+
+
+_CELLS = pa.array(["12", None, "", "-3.5", "ab;cd", "ñandú", "1,000", "a", "12"], pa.string())
+_MASK = pa.array([True, False, True, None, False, True, True, False, True], pa.bool_())
+_EVERY_OTHER = pa.array([True, False] * 4 + [True], pa.bool_())
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"),
+    [
+        ("match_substring_regex", [_CELLS, "^[0-9]+$"], {}),
+        ("match_substring", [_CELLS, "."], {}),
+        ("starts_with", [_CELLS, "-"], {}),
+        ("utf8_length", [_CELLS], {}),
+        ("replace_substring", [_CELLS, ",", ""], {}),
+        ("split_pattern", [_CELLS, ";"], {}),
+        ("list_flatten", [pa.array([["a"], None, [], ["b", "c"]])], {}),
+        ("list_parent_indices", [pa.array([["a"], None, [], ["b", "c"]])], {}),
+        ("unique", [_CELLS], {}),
+        ("is_in", [_CELLS], {"value_set": pa.array(["a", "12", "zz"])}),
+        ("index_in", [_CELLS], {"value_set": pa.array(["a", "12"])}),
+        ("equal", [_CELLS, npview.text("a")], {}),
+        ("if_else", [_MASK, _CELLS, npview.text("0")], {}),
+        ("binary_join_element_wise", [_CELLS, _CELLS, npview.text("|")], {}),
+        ("binary_join_element_wise", [_CELLS, npview.text("|")], {"null_handling": "replace"}),
+        ("replace_with_mask", [_CELLS, _EVERY_OTHER, pa.array(["w", "x", "y", "z", "v"])], {}),
+        ("take", [_CELLS, pa.array([8, 0, 1])], {}),
+        ("filter", [_CELLS, _MASK], {}),
+        ("is_null", [_CELLS], {}),
+        ("is_valid", [_CELLS], {}),
+        ("fill_null", [_CELLS, npview.text("\x00")], {}),
+        ("fill_null", [_CELLS.cast(pa.large_string()), npview.text("-")], {}),
+        ("fill_null", [_MASK, pa.scalar(False)], {}),
+        ("cast", [pa.array(["1", "-20", None]), pa.int64()], {}),
+        ("cast", [pa.array([1.5, None]), pa.string()], {}),
+    ],
+)
+def test_the_kernels_called_without_pyarrow_compute_answer_as_pyarrow_compute(
+    name: str, args: list[object], kwargs: dict[str, object]
+) -> None:
+    """``npview.pc`` calls pyarrow's functions without importing ``pyarrow.compute`` (whose import
+    writes some 290 docstrings): each kind of call the engine makes gives what pyarrow.compute's."""
+    import pyarrow.compute
+
+    expected = getattr(pyarrow.compute, name)(*args, **kwargs)
+    got = getattr(npview.pc, name)(*args, **kwargs)
+    assert got.type == expected.type
+    assert got.equals(expected)
+
+
+def test_a_cast_that_fails_fails_as_pyarrow_compute_fails() -> None:
+    import pyarrow.compute
+
+    with pytest.raises(pa.ArrowInvalid) as expected:
+        pyarrow.compute.cast(_CELLS, pa.int64())
+    with pytest.raises(pa.ArrowInvalid) as got:
+        npview.pc.cast(_CELLS, pa.int64())
+    assert str(got.value) == str(expected.value)
