@@ -146,6 +146,20 @@ def test_missing_cells_read_as_frictionless_reads_them(required: bool | None, ow
         assert ours(cell) == theirs(cell), cell
 
 
+def test_a_date_example_reads_as_frictionless_reads_it() -> None:
+    """Every day and month number from 00 to 99, in leap and common years and at the ends of the
+    range: the descriptor check's reading of a date example (``date.fromisoformat``, which spares
+    a run the import of ``_strptime``) accepts exactly what frictionless's date field reads."""
+    from frictionless import Schema
+
+    reader = (
+        Schema.from_descriptor({"fields": [{"name": "d", "type": "date"}]}).fields[0].create_cell_reader()
+    )
+    for year in ("0000", "0001", "1900", "2000", "2023", "2024", "9999"):
+        for text in (f"{year}-{month:02d}-{day:02d}" for month in range(100) for day in range(100)):
+            assert lightcheck._reads("date", text) == (reader(text)[1] is None), text
+
+
 # ── descriptors ────────────────────────────────────────────────────────────────────────────
 
 
@@ -410,7 +424,8 @@ def test_a_validate_run_imports_nothing_it_does_not_use(args: list[str]) -> None
     pin (packaging) and JUnit XML import their modules when asked for; a run without them does not
     pay for importing them. Nor for numpy's masked arrays (10 ms), which ``pa.array`` of a NumPy
     array and ``np.unique`` import to ask whether an array is one, nor for ``pyarrow.compute``
-    (20 to 30 ms of docstrings), which pyarrow's ``take``, ``filter``, ``cast``… import."""
+    (20 to 30 ms of docstrings), which pyarrow's ``take``, ``filter``, ``cast``… import, nor for
+    ``_strptime`` when every cell and example date reads from its digits."""
     imported, _ = _modules_and_output(*args)
     assert "toolkit.validation.validator" in imported
     unused = {
@@ -419,6 +434,7 @@ def test_a_validate_run_imports_nothing_it_does_not_use(args: list[str]) -> None
         "xml.etree.ElementTree",
         "numpy.ma",
         "pyarrow.compute",
+        "_strptime",
     }
     assert sorted(imported & unused) == []
 
