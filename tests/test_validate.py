@@ -439,7 +439,9 @@ def test_the_dialect_sniffed_is_csv_sniffers_on_every_real_table() -> None:
     for path in tables:
         sample = _first_lines(path)
         for delimiter in _SNIFF_DELIMITERS:
-            assert rawcsv.sniff(sample, delimiter) == _sniffed(sample, delimiter), (path, delimiter)
+            expected = _sniffed(sample, delimiter)
+            assert rawcsv.sniff(sample, delimiter) == expected, (path, delimiter)
+            assert rawcsv.skips_initial_space(sample, delimiter) == bool(expected and expected[2])
 
 
 _CELL = st.one_of(
@@ -481,4 +483,6 @@ def test_the_dialect_sniffed_is_csv_sniffers_on_generated_text(
         ("a" + delimiter * k) if i % 3 else (delimiter * k + " a") for i, k in enumerate(counts)
     )
     for sample in (ends.join(joiner.join(row) for row in rows), varying, noise):
-        assert rawcsv.sniff(sample, delimiter) == _sniffed(sample, delimiter)
+        expected = _sniffed(sample, delimiter)
+        assert rawcsv.sniff(sample, delimiter) == expected
+        assert rawcsv.skips_initial_space(sample, delimiter) == bool(expected and expected[2])

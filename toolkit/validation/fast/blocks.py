@@ -402,5 +402,6 @@ def sniffed_dialect_problem(path: Path, encoding: str, delimiter: str) -> str | 
                     break
     except UnicodeDecodeError:
         return "the file is not UTF-8"
-    sniffed = rawcsv.sniff("".join(sample), delimiter)  # its quote is " or ', never an escape
-    return "the sniffed dialect skips spaces after delimiters" if sniffed and sniffed[2] else None
+    if rawcsv.skips_initial_space("".join(sample), delimiter):  # its quote is " or ', never an escape
+        return "the sniffed dialect skips spaces after delimiters"
+    return None
