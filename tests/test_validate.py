@@ -258,6 +258,29 @@ def test_country_and_currency_codes_match_pycountry() -> None:
     assert iso.alpha3_of("ZZ") is None
 
 
+def test_country_and_currency_records_match_pycountry() -> None:
+    """The countries and currencies read from pycountry's data files, whose names the fixes
+    suggest, are pycountry's own objects field by field, in its order, with its translations."""
+    import gettext
+    import os
+
+    import pycountry
+
+    from toolkit.catalog import iso
+    from toolkit.validation import domain
+
+    for standard, every in (("3166-1", pycountry.countries), ("4217", pycountry.currencies)):
+        read, locales = iso.records(standard)
+        assert [vars(r) for r in read] == [dict(c) for c in every]
+        assert os.path.samefile(locales, pycountry.LOCALES_DIR)
+    spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"]).gettext
+    for c in pycountry.countries:
+        name = getattr(c, "common_name", None) or c.name
+        assert domain.country_name(c.alpha_2, "en") == domain.country_name(c.alpha_2.lower(), "en") == name
+        assert domain.country_name(c.alpha_2, "es") == spanish(name)
+    assert domain.country_name("ZZ", "es") == "ZZ"
+
+
 @pytest.mark.parametrize(
     "text",
     [
