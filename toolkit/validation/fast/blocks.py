@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.validation import rawcsv
+
 BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 4 * 1024 * 1024
 # The first block is this small and each next one twice the last, up to ``BLOCK_BYTES``: a table
@@ -400,14 +402,6 @@ def sniffed_dialect_problem(path: Path, encoding: str, delimiter: str) -> str | 
                     break
     except UnicodeDecodeError:
         return "the file is not UTF-8"
-    try:
-        config = csv.Sniffer().sniff("".join(sample), delimiter)
-    except csv.Error:
-        return None
-    if config.skipinitialspace:
+    if rawcsv.skips_initial_space("".join(sample), delimiter):  # its quote is " or ', never an escape
         return "the sniffed dialect skips spaces after delimiters"
-    if config.quotechar not in ('"', "'"):
-        return f"the sniffed quote character is {config.quotechar!r}"
-    if getattr(config, "escapechar", None):
-        return "the sniffed dialect has an escape character"
     return None

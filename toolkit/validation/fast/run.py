@@ -21,7 +21,7 @@ from toolkit.validation.fast.blocks import MIN_BLOCK_BYTES, CsvBlocks, Unsupport
 from toolkit.validation.fast.cells import FieldPlan
 from toolkit.validation.fast.domain import DomainCheck
 from toolkit.validation.fast.keys import KeySet
-from toolkit.validation.fast.npview import among, arrow
+from toolkit.validation.fast.npview import among, arrow, pc
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import Record, parse_hash
 from toolkit.validation.fast.schema import header as read_header
@@ -195,7 +195,6 @@ class DatasetRun:
         """The keys of ``source`` as frictionless's lookup holds them (parsed, all-empty left out)."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         from toolkit.validation.fast.table import _all_null, _joined
 
@@ -231,7 +230,7 @@ class DatasetRun:
                         canon = pa.nulls(len(column), pa.string())
                     if len(rest):
                         exact = [
-                            plan.canonical(plan.exact(v)[0]) for v in column.take(arrow(rest)).to_pylist()
+                            plan.canonical(plan.exact(v)[0]) for v in pc.take(column, arrow(rest)).to_pylist()
                         ]
                         mask = np.zeros(len(column), dtype=bool)
                         mask[rest] = True
@@ -241,7 +240,7 @@ class DatasetRun:
                 if not parts or not len(parts[0]):
                     continue
                 keep = ~_all_null(parts)
-                keys.append(pc.unique(pc.fill_null(_joined(parts), _text("\x00")).filter(arrow(keep))))
+                keys.append(pc.unique(pc.filter(pc.fill_null(_joined(parts), _text("\x00")), arrow(keep))))
             value_set = pc.unique(pa.chunked_array(keys, pa.string())) if keys else pa.array([], pa.string())
             if isinstance(value_set, pa.ChunkedArray):
                 value_set = value_set.combine_chunks()
@@ -268,7 +267,7 @@ class DatasetRun:
                 values: set[str] = set()
                 for block in stream.blocks():
                     if idx < len(block.columns):
-                        values.update(block.columns[idx].unique().to_pylist())
+                        values.update(pc.unique(block.columns[idx]).to_pylist())
                     for cells in block.irregular.values():
                         if idx < len(cells):
                             values.add(cells[idx])

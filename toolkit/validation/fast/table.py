@@ -20,7 +20,7 @@ from typing import Any
 from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validation.fast.cells import CellError, FieldPlan
 from toolkit.validation.fast.keys import KeyStore, hash64
-from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers
+from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers, pc
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import header as read_header
 
@@ -44,7 +44,6 @@ class _Row:
 def _joined(parts: list[Any]) -> Any:
     """One text per row for a composite key: each part length-prefixed, null as its own mark."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if len(parts) == 1:
         return parts[0]
@@ -60,7 +59,7 @@ def _all_null(parts: list[Any]) -> Any:
 
     out = np.ones(len(parts[0]), dtype=bool)
     for part in parts:
-        out &= bools(part.is_null())
+        out &= bools(pc.is_null(part))
     return out
 
 
@@ -139,7 +138,6 @@ class TableCheck:
         """Check a block's records; return the record indices that need their physical line."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         self.total_rows = block.first_row - 2 + block.n_records
         if self.stopped is not None:
@@ -167,7 +165,7 @@ class TableCheck:
             rest = np.flatnonzero(~ok)
             rest_canon: list[str | None] = []
             if len(rest):
-                values = raw.take(arrow(rest))
+                values = pc.take(raw, arrow(rest))
                 distinct = pc.unique(values)
                 ids = numbers(pc.index_in(values, value_set=distinct))
                 results = [plan.exact(v) for v in distinct.to_pylist()]
@@ -257,7 +255,6 @@ class TableCheck:
 
     def _integrity(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any], n: int) -> None:
         import numpy as np
-        import pyarrow.compute as pc
 
         if not canon:
             return
@@ -269,8 +266,8 @@ class TableCheck:
                 get(int(k)).pk_empty = True
         for key, store in self.stores.items():
             parts = [canon[j] for j in key]
-            valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
-            joined = _joined(parts).filter(arrow(valid))
+            valid = ~_all_null(parts) if len(key) > 1 else ~bools(pc.is_null(parts[0]))
+            joined = pc.filter(_joined(parts), arrow(valid))
             store.add(hash64(joined), numbers[valid], look=4 * (self.count + self.repeats) >= self.limit)
         started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
@@ -363,7 +360,7 @@ def spread(block: Block, values: Any, fill: Callable[[int], str | None]) -> Any:
     index[block.regular] = np.arange(len(block.regular))
     index[irregular] = len(values) + np.arange(len(irregular))
     extra = pa.array([fill(k) for k in irregular], pa.string())
-    return pa.concat_arrays([values.cast(pa.string()), extra]).take(arrow(index))
+    return pc.take(pa.concat_arrays([pc.cast(values, pa.string()), extra]), arrow(index))
 
 
 def _raw_cell(block: Block, k: int, j: int) -> str | None:
