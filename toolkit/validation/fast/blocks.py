@@ -62,7 +62,7 @@ class Block:
             return {k: self.first_line + k for k in records}  # one record per line
         np = _np()
         if self.spans is None:
-            starts, _, feeds, _ = _record_spans(np.frombuffer(self.data, dtype=np.uint8))
+            starts, _, feeds = _record_spans(np.frombuffer(self.data, dtype=np.uint8))
             self.spans = starts, feeds
         starts, feeds = self.spans
         return {k: self.first_line + int(np.searchsorted(feeds, starts[k])) for k in records}
@@ -83,23 +83,24 @@ def _np() -> Any:
     return np
 
 
-def _record_spans(arr: Any) -> tuple[Any, Any, Any, Any]:
+def _record_spans(arr: Any, quotes: Any = None, feeds: Any = None) -> tuple[Any, Any, Any]:
     """Record starts and ends (exclusive, without the line break) of a block, plus the positions
-    of its line feeds and quotes."""
+    of its line feeds (the positions of its quotes and line feeds are found if not given)."""
     np = _np()
-    quotes = np.flatnonzero(arr == _QUOTE)
-    feeds = np.flatnonzero(arr == _LF)
-    outside = np.searchsorted(quotes, feeds) % 2 == 0
-    ends = feeds[outside]
+    feeds = np.flatnonzero(arr == _LF) if feeds is None else feeds
+    if quotes is None:
+        quotes = np.flatnonzero(arr == _QUOTE)
+    ends = feeds[np.searchsorted(quotes, feeds) % 2 == 0] if len(quotes) else feeds
     starts = np.concatenate(([0], ends + 1))
     stops = np.concatenate((ends, [len(arr)]))
     if len(stops) and starts[-1] >= len(arr):  # the block ends with a line break
         starts, stops = starts[:-1], stops[:-1]
-    return starts, stops, feeds, quotes
+    return starts, stops, feeds
 
 
-def check_quoting(arr: Any, delimiter: int) -> None:
-    """Raise :class:`Unsupported` where splitting by quote parity could differ from Python's csv."""
+def check_quoting(data: bytes, arr: Any, delimiter: int) -> Any:
+    """Raise :class:`Unsupported` where splitting by quote parity could differ from Python's csv;
+    return the positions of the quotes."""
     np = _np()
     quotes = np.flatnonzero(arr == _QUOTE)
     n = len(arr)
@@ -117,12 +118,13 @@ def check_quoting(arr: Any, delimiter: int) -> None:
         ok_close = (after == delimiter) | (after == _LF) | (after == _CR) | doubled_close
         if not (ok_open.all() and ok_close.all()):
             raise Unsupported("a quote inside an unquoted cell or text after a closing quote")
-    if (arr == _CR).any():
+    if b"\r" in data:  # a third of the time of a comparison of every byte
         returns = np.flatnonzero(arr == _CR)
         nxt = np.where(returns + 1 < n, arr[np.minimum(returns + 1, n - 1)], 0)
         lone = returns[nxt != _LF]
         if len(lone) and (np.searchsorted(quotes, lone) % 2 == 0).any():
             raise Unsupported("a carriage return without a line feed used as a line break")
+    return quotes
 
 
 class CsvBlocks:
@@ -158,7 +160,7 @@ class CsvBlocks:
             while True:
                 start = len(BOM) if head.startswith(BOM) else 0
                 arr = np.frombuffer(head, dtype=np.uint8)[start:]
-                starts, stops, _, _ = _record_spans(arr)
+                starts, stops, _ = _record_spans(arr)
                 if len(starts) > 1:
                     break
                 more = fh.read(len(head))
@@ -199,8 +201,7 @@ class CsvBlocks:
     def _read(self) -> Generator[Block, int | None, None]:
         np = _np()
         delim = ord(self.delimiter)
-        ncols = len(self.header)
-        if not ncols:
+        if not self.header:
             raise Unsupported("the header row is empty")
         offset = self.body_offset
         row, line = 2, self.first_line
@@ -232,8 +233,7 @@ class CsvBlocks:
                     cut = _last_boundary(buf)
                 data, pending = buf[:cut], buf[cut:]
                 arr = np.frombuffer(data, dtype=np.uint8)
-                check_quoting(arr, delim)
-                block = self._parse(data, arr, ncols, offset, row, line)
+                block = self._parse(data, arr, check_quoting(data, arr, delim), offset, row, line)
                 self.metas.append(BlockMeta(offset, len(data), row, line, block.n_records))
                 sent = yield block
                 offset += len(data)
@@ -242,7 +242,7 @@ class CsvBlocks:
                 if eof and not pending:
                     return
 
-    def _parse(self, data: bytes, arr: Any, ncols: int, offset: int, row: int, line: int) -> Block:
+    def _parse(self, data: bytes, arr: Any, quotes: Any, offset: int, row: int, line: int) -> Block:
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
@@ -251,7 +251,7 @@ class CsvBlocks:
         lengths = np.diff(np.concatenate(([-1], feeds, [len(arr)]))) - 1
         longest_at = int(np.argmax(lengths)) if len(lengths) else 0
         longest = int(lengths[longest_at]) if len(lengths) else 0
-        names = [f"c{i}" for i in range(ncols)]
+        names = [f"c{i}" for i in range(len(self.header))]
         invalid: list[tuple[int | None, str]] = []  # (number among the non-empty records, text)
 
         def handler(row: Any) -> str:
@@ -295,14 +295,16 @@ class CsvBlocks:
         block.longest_line, block.longest_at = longest, line + longest_at
         block.line_feeds = len(feeds)
         if invalid or _blank_line(arr, feeds):
-            self._irregular(block, arr, invalid, n_rows)
+            self._irregular(block, arr, _record_spans(arr, quotes, feeds), invalid, n_rows)
         return block
 
-    def _irregular(self, block: Block, arr: Any, invalid: list[tuple[int | None, str]], n_rows: int) -> None:
+    def _irregular(
+        self, block: Block, arr: Any, spans: Any, invalid: list[tuple[int | None, str]], n_rows: int
+    ) -> None:
         """Place the records pyarrow skipped among the block's records: empty lines, and rows of
         another number of cells (split from the text pyarrow hands back)."""
         np = _np()
-        starts, stops, feeds, _ = _record_spans(arr)
+        starts, stops, feeds = spans
         block.spans = starts, feeds
         empty = stops - ((stops > starts) & (arr[np.maximum(stops - 1, 0)] == _CR)) == starts
         filled = np.flatnonzero(~empty)
@@ -336,13 +338,16 @@ class CsvBlocks:
                 fh.seek(meta.offset)
                 data = fh.read(meta.size)
                 arr = np.frombuffer(data, dtype=np.uint8)
-                starts, stops, feeds, _ = _record_spans(arr)
+                feeds = np.flatnonzero(arr == _LF)
+                # As many line feeds as records: each record is one line, no need to find quotes.
+                simple = len(feeds) <= meta.n_records
+                starts, stops, _ = _record_spans(arr, feeds[:0] if simple else None, feeds)
                 for r in numbers:
                     k = r - meta.first_row
                     s, e = int(starts[k]), int(stops[k])
                     if e > s and data[e - 1] == _CR:
                         e -= 1
-                    line = meta.first_line + int(np.searchsorted(feeds, s))
+                    line = meta.first_line + (k if simple else int(np.searchsorted(feeds, s)))
                     text = data[s:e].decode("utf-8")
                     cells = _cells(text, self.delimiter) if text else []
                     out[r] = (line, cells)

@@ -236,7 +236,7 @@ class DatasetRun:
                         mask = np.zeros(len(column), dtype=bool)
                         mask[rest] = True
                         canon = pc.replace_with_mask(canon, arrow(mask), pa.array(exact, pa.string()))
-                    canon = spread(block, canon, _irregular_key(plan, block.irregular))
+                    canon = spread(block, [canon], _irregular_key(plan, block.irregular))[0]
                     parts.append(canon)
                 if not parts or not len(parts[0]):
                     continue
@@ -279,8 +279,6 @@ class DatasetRun:
 
     def check_table(self, spec: ResourceSpec) -> tuple[list[Finding], list[Finding], list[Finding], int]:
         """Pre-check and structure findings, domain findings and profile findings, and the row count."""
-        import pyarrow as pa
-
         self._current = spec.name
         if spec.dialect is not None:
             raise Unsupported("the resource declares a CSV dialect")
@@ -325,15 +323,9 @@ class DatasetRun:
 
         for block in ahead(stream.blocks(), pool, size):
             n = block.n_records
-
-            def column(i: int, block: Any = block, n: int = n) -> Any:
-                if i >= len(block.columns):
-                    return pa.nulls(n, pa.string())
-                return spread(block, block.columns[i], _irregular_cell(i, block.irregular))
-
             # The domain checks of a block run beside its structure checks: both spend most of
             # their time in pyarrow kernels, which release the GIL.
-            later = pool.submit(dom.block, column, n, block.first_row)
+            later = pool.submit(_domain, dom, block)
             needed = check.check_block(block)
             results = later.result()  # domain, profile and privacy findings
             lines = block.lines(sorted({*needed, *(k for found in results for k, *_ in found)}))
@@ -512,18 +504,19 @@ def _send(blocks: Generator[Any, int | None, None], size: int | None) -> Any:
         return None
 
 
-def _irregular_cell(i: int, cells: dict[int, list[str]]) -> Callable[[int], str | None]:
-    def cell(k: int) -> str | None:
-        return cells[k][i] if i < len(cells[k]) else None
+def _domain(dom: DomainCheck, block: Any) -> Any:
+    """The domain, profile and privacy findings of a block, whose records all get every column
+    (null where a short row has no such cell)."""
+    n = len(block.columns)
+    columns = spread(block, block.columns, lambda k: (block.irregular[k] + [None] * n)[:n])
+    return dom.block(columns.__getitem__, block.n_records, block.first_row)
 
-    return cell
 
-
-def _irregular_key(plan: FieldPlan, cells: dict[int, list[str]]) -> Callable[[int], str | None]:
+def _irregular_key(plan: FieldPlan, cells: dict[int, list[str]]) -> Callable[[int], list[str | None]]:
     j = plan.number - 1
 
-    def key(k: int) -> str | None:
-        return plan.canonical(plan.exact(cells[k][j] if j < len(cells[k]) else None)[0])
+    def key(k: int) -> list[str | None]:
+        return [plan.canonical(plan.exact(cells[k][j] if j < len(cells[k]) else None)[0])]
 
     return key
 
