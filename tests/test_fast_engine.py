@@ -817,6 +817,36 @@ def test_kept_blocks_replay_blocks_and_their_places(tmp_path: Path) -> None:
     assert again.locate([42])[42][1] == ["short"]
 
 
+@pytest.mark.parametrize("span_records", [blocks.SPAN_RECORDS, 0])
+def test_locate_gives_each_record_its_line_and_cells(
+    tmp_path: Path, span_records: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every record's first physical line and cells, as the csv module reads them, whether the
+    block's spans were kept from its parse or it is read again (of one record a line, or with
+    line breaks inside quoted cells), through blank lines, short rows and CRLF line breaks."""
+    import csv
+
+    monkeypatch.setattr(blocks, "SPAN_RECORDS", span_records)
+    records = [["id", "text"]] + [[str(i), f"plain {i}"] for i in range(60)]
+    records[25:25] = [["q1", "two\nlines"], [], ["short"], ["x", "y", "extra"]]
+    records[50:50] = [["q2", "three\r\nline\nbreaks"], []]
+    path = tmp_path / "t.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        for cells in records:
+            writer.writerow(cells) if cells else fh.write("\r\n")
+    expected, line = {}, 1
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        for number, cells in enumerate(reader, start=1):
+            expected[number], line = (line, cells), reader.line_num + 1
+    stream = blocks.CsvBlocks(path, ",", block_bytes=120)
+    assert len(list(stream.blocks())) > 6
+    assert {m.spans is not None for m in stream.metas} == ({True, False} if span_records else {False})
+    del expected[1]
+    assert stream.locate(list(expected)) == expected
+
+
 def test_a_unique_field_of_empty_cells_first_in_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
