@@ -46,12 +46,10 @@ class _View:
     ) -> None:
         self.header, self.lines, self.pk_cells = header, lines, pk_cells
         self.first_lines = first_lines or {}
+        self.index = {name: i for i, name in reversed(list(enumerate(header)))}  # the first of a name
 
     def column_index(self, name: str) -> int | None:
-        try:
-            return self.header.index(name)
-        except ValueError:
-            return None
+        return self.index.get(name)
 
     def line_of(self, row: int | None) -> int | None:
         if row is None:

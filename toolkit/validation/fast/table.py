@@ -168,19 +168,21 @@ class TableCheck:
             rest_canon: list[str | None] = []
             if len(rest):
                 values = raw.take(arrow(rest))
-                distinct = pc.unique(values)
-                ids = numbers(pc.index_in(values, value_set=distinct))
-                results = [plan.exact(v) for v in distinct.to_pylist()]
+                if len(rest) > 64:  # each distinct value read once (``exact`` has a cache too)
+                    distinct = pc.unique(values)
+                    ids, texts = numbers(pc.index_in(values, value_set=distinct)), distinct.to_pylist()
+                else:
+                    ids, texts = np.arange(len(rest)), values.to_pylist()
+                results = [plan.exact(v) for v in texts]
                 bad = np.array([bool(r[1]) for r in results], dtype=bool)
                 for i in np.flatnonzero(bad[ids]):
                     k = int(reg[rest[i]]) if reg is not None else int(rest[i])
-                    source = values[int(i)].as_py()
                     get(k).cell_errors[j] = [
                         CellError(
                             code,
                             block.first_row + k,
                             note,
-                            cell=str(source),
+                            cell=str(texts[ids[i]]),
                             field_name=plan.name,
                             field_number=plan.number,
                         )
@@ -388,7 +390,6 @@ def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
     errs: list[Any] = []
     done: set[int] = set()
     full = False
-    n = len(check.plans)
 
     def access(j: int) -> None:
         if not full and j not in done:
@@ -399,7 +400,7 @@ def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
         nonlocal errs, full
         if full:
             return
-        for j in range(n):
+        for j in sorted(row.cell_errors):  # every field in turn: those without errors add none
             access(j)
         errs.extend(row.extras)
         errs.extend(row.missings)
