@@ -847,6 +847,26 @@ def test_locate_gives_each_record_its_line_and_cells(
     assert stream.locate(list(expected)) == expected
 
 
+@pytest.mark.parametrize("end", ["\n", ""])
+def test_records_longer_than_a_block_are_read_whole(tmp_path: Path, end: str) -> None:
+    """A record longer than a block (line feeds inside its quotes, the file's last one too) makes
+    its block longer: every record comes out as the csv module reads it."""
+    import csv
+
+    long = "\n".join(f'line {i}, with ""quotes""' for i in range(40))
+    path = tmp_path / "t.csv"
+    path.write_text(f'id,text\n1,short\n2,"{long}"\n3,x\n\n4,"{long}"{end}', encoding="utf-8")
+    got = []
+    for block in blocks.CsvBlocks(path, ",", block_bytes=64).blocks():
+        regular = iter(zip(*(c.to_pylist() for c in block.columns), strict=True))
+        got += [
+            block.irregular[k] if k in block.irregular else list(next(regular))
+            for k in range(block.n_records)
+        ]
+    with path.open(newline="", encoding="utf-8") as fh:
+        assert got == list(csv.reader(fh))[1:]
+
+
 def test_a_unique_field_of_empty_cells_first_in_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -100,11 +100,10 @@ def _record_spans(arr: Any, quotes: Any = None, feeds: Any = None) -> tuple[Any,
     return starts, stops, np.searchsorted(feeds, starts) if len(ends) < len(feeds) else np.arange(len(starts))
 
 
-def check_quoting(data: bytes, arr: Any, delimiter: int) -> Any:
-    """Raise :class:`Unsupported` where splitting by quote parity could differ from Python's csv;
-    return the positions of the quotes."""
+def check_quoting(data: bytes, arr: Any, delimiter: int, quotes: Any) -> None:
+    """Raise :class:`Unsupported` where splitting by quote parity could differ from Python's csv
+    (``quotes``: the positions of the quotes)."""
     np = _np()
-    quotes = np.flatnonzero(arr == _QUOTE)
     n = len(arr)
     if len(quotes):
         if len(quotes) % 2:
@@ -126,7 +125,6 @@ def check_quoting(data: bytes, arr: Any, delimiter: int) -> Any:
         lone = returns[nxt != _LF]
         if len(lone) and (np.searchsorted(quotes, lone) % 2 == 0).any():
             raise Unsupported("a carriage return without a line feed used as a line break")
-    return quotes
 
 
 class CsvBlocks:
@@ -225,18 +223,18 @@ class CsvBlocks:
                     buf += more
                 if not buf:
                     return
-                cut = len(buf) if eof else _last_boundary(buf)
-                while cut is None:  # one record longer than a block: read on
+                cut, quotes = _last_boundary(buf)
+                while cut is None and not eof:  # one record longer than a block: read on
                     more = fh.read(self.block_bytes)
-                    if not more:
-                        eof = True
-                        cut = len(buf)
-                        break
+                    eof = not more
                     buf += more
-                    cut = _last_boundary(buf)
+                    cut, quotes = _last_boundary(buf)
+                cut = len(buf) if eof else cut
                 data, pending = buf[:cut], buf[cut:]
                 arr = np.frombuffer(data, dtype=np.uint8)
-                block = self._parse(data, arr, check_quoting(data, arr, delim), offset, row, line)
+                quotes = quotes[: np.searchsorted(quotes, cut)]
+                check_quoting(data, arr, delim, quotes)
+                block = self._parse(data, arr, quotes, offset, row, line)
                 self.metas.append(BlockMeta(offset, len(data), row, line, block.n_records))
                 if block.spans is not None and spanned + block.n_records <= SPAN_RECORDS:
                     self.metas[-1].spans, spanned = block.spans, spanned + block.n_records
@@ -378,19 +376,17 @@ def _blank_line(arr: Any, feeds: Any) -> bool:
     return bool((gaps == 1).any() or ((gaps == 2) & (arr[feeds[:-1] + 1] == _CR)).any())
 
 
-def _last_boundary(buf: bytes) -> int | None:
-    """Position just after the last line feed of ``buf`` that lies outside quotes."""
-    total = buf.count(b'"')
+def _last_boundary(buf: bytes) -> tuple[int | None, Any]:
+    """Position just after the last line feed of ``buf`` that lies outside quotes (``None``: no
+    such line feed), and the positions of the quotes of ``buf``."""
+    np = _np()
+    quotes = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == _QUOTE)
     pos = len(buf)
-    after = 0
-    while True:
-        nl = buf.rfind(b"\n", 0, pos)
-        if nl < 0:
-            return None
-        after += buf.count(b'"', nl, pos)
-        if (total - after) % 2 == 0:
-            return nl + 1
+    while (nl := buf.rfind(b"\n", 0, pos)) >= 0:
+        if np.searchsorted(quotes, nl) % 2 == 0:
+            return nl + 1, quotes
         pos = nl
+    return None, quotes
 
 
 def sniffed_dialect_problem(path: Path, encoding: str, delimiter: str) -> str | None:
