@@ -319,35 +319,44 @@ class DatasetRun:
                 return 0
             return max(int(left * max(0.5, 1.1 - 3 / found**0.5)), MIN_BLOCK_BYTES)
 
+        unsettled: list[tuple[Any, Any]] = []  # a block, and its domain findings to come
+
+        def settle() -> None:
+            for block, later in unsettled:
+                results = later.result()  # domain, profile and privacy findings
+                lines = block.lines(sorted({k for found in results for k, *_ in found}))
+                for out, found in zip(pending, results, strict=True):
+                    out.extend(
+                        (block.first_row + k, code, name, {**kw, "_line": lines[k]})
+                        for k, code, name, kw in found
+                    )
+            unsettled.clear()
+
         for block in ahead(stream.blocks(), pool, size):
-            n = block.n_records
             # The domain checks of a block run beside its structure checks: both spend most of
             # their time in pyarrow kernels, which release the GIL.
-            later = pool.submit(_domain, dom, block)
+            unsettled.append((block, pool.submit(_domain, dom, block)))
             needed = check.check_block(block)
-            results = later.result()  # domain, profile and privacy findings
-            lines = block.lines(sorted({*needed, *(k for found in results for k, *_ in found)}))
+            lines = block.lines(needed)
             for k in needed:
                 check.lines[block.first_row + k] = lines[k]
-            for out, found in zip(pending, results, strict=True):
-                out.extend(
-                    (block.first_row + k, code, name, {**kw, "_line": lines[k]})
-                    for k, code, name, kw in found
-                )
             if block.longest_line > longest:
                 longest, longest_at = block.longest_line, block.longest_at
-            rows += n
+            rows += block.n_records
             done += block.size
             checked = block.offset
             if self.progress:
                 self.progress(shown, done, rows)
             if check.stopped is not None:
                 # The error cap: like frictionless, read no further. The domain checks, the
-                # privacy scan and the profiles stop with the structure checks.
+                # privacy scan and the profiles stop with the structure checks (the domain
+                # findings of this last block are taken once the structure's are made).
                 break
+            settle()
         errors = check.finish()
         capped = check.capped
         if capped is None:
+            settle()
             claims = dom.finish()
             if claims:
                 located = stream.locate([r for r, *_ in claims])
@@ -360,7 +369,6 @@ class DatasetRun:
             # included), and no finding about the whole table (a claim group named only once)
             # is drawn from part of it.
             rows = capped - 1
-            pending = [[p for p in out if p[0] <= capped] for out in pending]
         pre: list[Finding] = []
         fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
@@ -383,6 +391,9 @@ class DatasetRun:
         if capped is not None:
             line = view.line_of(capped) or stream.locate([capped]).get(capped, (None, []))[0]
             pre.append(structure.capped_finding(where, capped, line, self.limit))
+        settle()
+        if capped is not None:
+            pending = [[p for p in out if p[0] <= capped] for out in pending]
 
         def build(items: list[tuple[int, str, str | None, dict[str, Any]]]) -> list[Finding]:
             out = []
