@@ -25,7 +25,7 @@ from toolkit.validation.fast.npview import among, arrow
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import Record, parse_hash
 from toolkit.validation.fast.schema import header as read_header
-from toolkit.validation.fast.table import TableCheck, spread
+from toolkit.validation.fast.table import TableCheck
 
 Log = Callable[[str], None]
 # A table up to this size keeps its parsed blocks for the run of its dataset: foreign keys and
@@ -224,7 +224,7 @@ class DatasetRun:
                     column = block.columns[plan.number - 1]
                     miss = among(column, plan.missing)
                     ok, canon = plan.certainly_valid(column, miss)
-                    rest = np.flatnonzero(~ok)
+                    rest = np.flatnonzero(~ok | block.ragged())
                     if canon is None:
                         canon = pa.nulls(len(column), pa.string())
                     if len(rest):
@@ -234,7 +234,6 @@ class DatasetRun:
                         mask = np.zeros(len(column), dtype=bool)
                         mask[rest] = True
                         canon = pc.replace_with_mask(canon, arrow(mask), pa.array(exact, pa.string()))
-                    canon = spread(block, [canon], _irregular_key(plan, block.irregular))[0]
                     parts.append(canon)
                 if not parts or not len(parts[0]):
                     continue
@@ -264,12 +263,8 @@ class DatasetRun:
                     self._lists[key] = None
                     return None
                 values: set[str] = set()
-                for block in stream.blocks():
-                    if idx < len(block.columns):
-                        values.update(block.columns[idx].unique().to_pylist())
-                    for cells in block.irregular.values():
-                        if idx < len(cells):
-                            values.add(cells[idx])
+                for block in stream.blocks():  # null: a short row's missing cell
+                    values.update(block.columns[idx].drop_null().unique().to_pylist())
                 self._lists[key] = values
         return self._lists[key]
 
@@ -335,7 +330,9 @@ class DatasetRun:
         for block in ahead(stream.blocks(), pool, size):
             # The domain checks of a block run beside its structure checks: both spend most of
             # their time in pyarrow kernels, which release the GIL.
-            unsettled.append((block, pool.submit(_domain, dom, block)))
+            unsettled.append(
+                (block, pool.submit(dom.block, block.columns.__getitem__, block.n_records, block.first_row))
+            )
             needed = check.check_block(block)
             lines = block.lines(needed)
             for k in needed:
@@ -511,23 +508,6 @@ def _send(blocks: Generator[Any, int | None, None], size: int | None) -> Any:
         return blocks.send(size)
     except StopIteration:
         return None
-
-
-def _domain(dom: DomainCheck, block: Any) -> Any:
-    """The domain, profile and privacy findings of a block, whose records all get every column
-    (null where a short row has no such cell)."""
-    n = len(block.columns)
-    columns = spread(block, block.columns, lambda k: (block.irregular[k] + [None] * n)[:n])
-    return dom.block(columns.__getitem__, block.n_records, block.first_row)
-
-
-def _irregular_key(plan: FieldPlan, cells: dict[int, list[str]]) -> Callable[[int], list[str | None]]:
-    j = plan.number - 1
-
-    def key(k: int) -> list[str | None]:
-        return [plan.canonical(plan.exact(cells[k][j] if j < len(cells[k]) else None)[0])]
-
-    return key
 
 
 class terminal_progress:
