@@ -858,13 +858,26 @@ def test_records_longer_than_a_block_are_read_whole(tmp_path: Path, end: str) ->
     path.write_text(f'id,text\n1,short\n2,"{long}"\n3,x\n\n4,"{long}"{end}', encoding="utf-8")
     got = []
     for block in blocks.CsvBlocks(path, ",", block_bytes=64).blocks():
-        regular = iter(zip(*(c.to_pylist() for c in block.columns), strict=True))
-        got += [
-            block.irregular[k] if k in block.irregular else list(next(regular))
-            for k in range(block.n_records)
-        ]
+        rows = [list(r) for r in zip(*(c.to_pylist() for c in block.columns), strict=True)]
+        got += [block.irregular.get(k, rows[k]) for k in range(block.n_records)]
     with path.open(newline="", encoding="utf-8") as fh:
         assert got == list(csv.reader(fh))[1:]
+
+
+def test_the_cells_of_irregular_records_are_in_the_columns(tmp_path: Path) -> None:
+    """Every record of a block has its cells in the block's columns, an irregular one (a short or
+    long row, a blank line) too, null where it has no such cell: the structure and the domain
+    checks read the same arrays."""
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n1,2,3\nshort\n\n4,5,6,7\n8,9,10\n", encoding="utf-8")
+    (block,) = blocks.CsvBlocks(path, ",").blocks()
+    assert block.irregular == {1: ["short"], 2: [], 3: ["4", "5", "6", "7"]}
+    assert [c.to_pylist() for c in block.columns] == [
+        ["1", "short", None, "4", "8"],
+        ["2", None, None, "5", "9"],
+        ["3", None, None, "6", "10"],
+    ]
+    assert block.ragged().tolist() == [False, True, True, True, False]
 
 
 def test_a_unique_field_of_empty_cells_first_in_the_run(
