@@ -817,6 +817,69 @@ def test_kept_blocks_replay_blocks_and_their_places(tmp_path: Path) -> None:
     assert again.locate([42])[42][1] == ["short"]
 
 
+@pytest.mark.parametrize("span_records", [blocks.SPAN_RECORDS, 0])
+def test_locate_gives_each_record_its_line_and_cells(
+    tmp_path: Path, span_records: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every record's first physical line and cells, as the csv module reads them, whether the
+    block's spans were kept from its parse or it is read again (of one record a line, or with
+    line breaks inside quoted cells), through blank lines, short rows and CRLF line breaks."""
+    import csv
+
+    monkeypatch.setattr(blocks, "SPAN_RECORDS", span_records)
+    records = [["id", "text"]] + [[str(i), f"plain {i}"] for i in range(60)]
+    records[25:25] = [["q1", "two\nlines"], [], ["short"], ["x", "y", "extra"]]
+    records[50:50] = [["q2", "three\r\nline\nbreaks"], []]
+    path = tmp_path / "t.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        for cells in records:
+            writer.writerow(cells) if cells else fh.write("\r\n")
+    expected, line = {}, 1
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        for number, cells in enumerate(reader, start=1):
+            expected[number], line = (line, cells), reader.line_num + 1
+    stream = blocks.CsvBlocks(path, ",", block_bytes=120)
+    assert len(list(stream.blocks())) > 6
+    assert {m.spans is not None for m in stream.metas} == ({True, False} if span_records else {False})
+    del expected[1]
+    assert stream.locate(list(expected)) == expected
+
+
+@pytest.mark.parametrize("end", ["\n", ""])
+def test_records_longer_than_a_block_are_read_whole(tmp_path: Path, end: str) -> None:
+    """A record longer than a block (line feeds inside its quotes, the file's last one too) makes
+    its block longer: every record comes out as the csv module reads it."""
+    import csv
+
+    long = "\n".join(f'line {i}, with ""quotes""' for i in range(40))
+    path = tmp_path / "t.csv"
+    path.write_text(f'id,text\n1,short\n2,"{long}"\n3,x\n\n4,"{long}"{end}', encoding="utf-8")
+    got = []
+    for block in blocks.CsvBlocks(path, ",", block_bytes=64).blocks():
+        rows = [list(r) for r in zip(*(c.to_pylist() for c in block.columns), strict=True)]
+        got += [block.irregular.get(k, rows[k]) for k in range(block.n_records)]
+    with path.open(newline="", encoding="utf-8") as fh:
+        assert got == list(csv.reader(fh))[1:]
+
+
+def test_the_cells_of_irregular_records_are_in_the_columns(tmp_path: Path) -> None:
+    """Every record of a block has its cells in the block's columns, an irregular one (a short or
+    long row, a blank line) too, null where it has no such cell: the structure and the domain
+    checks read the same arrays."""
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n1,2,3\nshort\n\n4,5,6,7\n8,9,10\n", encoding="utf-8")
+    (block,) = blocks.CsvBlocks(path, ",").blocks()
+    assert block.irregular == {1: ["short"], 2: [], 3: ["4", "5", "6", "7"]}
+    assert [c.to_pylist() for c in block.columns] == [
+        ["1", "short", None, "4", "8"],
+        ["2", None, None, "5", "9"],
+        ["3", None, None, "6", "10"],
+    ]
+    assert block.ragged().tolist() == [False, True, True, True, False]
+
+
 def test_a_unique_field_of_empty_cells_first_in_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

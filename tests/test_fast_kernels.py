@@ -383,3 +383,62 @@ def test_urls_cleared_from_their_start_and_bytes_are_those_of_the_whole_pattern(
         if not null:
             assert cleared == bool(re.fullmatch(whole, cell)), repr(cell)
             assert not cleared or domain.url_problem(cell) is None, repr(cell)
+
+
+_CELLS = pa.array(["12", None, "", "-3.5", "ab;cd", "ñandú", "1,000", "a", "12"], pa.string())
+_MASK = pa.array([True, False, True, None, False, True, True, False, True], pa.bool_())
+_EVERY_OTHER = pa.array([True, False] * 4 + [True], pa.bool_())
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"),
+    [
+        ("match_substring_regex", [_CELLS, "^[0-9]+$"], {}),
+        ("match_substring", [_CELLS, "."], {}),
+        ("starts_with", [_CELLS, "-"], {}),
+        ("utf8_length", [_CELLS], {}),
+        ("replace_substring", [_CELLS, ",", ""], {}),
+        ("split_pattern", [_CELLS, ";"], {}),
+        ("list_flatten", [pa.array([["a"], None, [], ["b", "c"]])], {}),
+        ("list_parent_indices", [pa.array([["a"], None, [], ["b", "c"]])], {}),
+        ("unique", [_CELLS], {}),
+        ("is_in", [_CELLS], {"value_set": pa.array(["a", "12", "zz"])}),
+        ("index_in", [_CELLS], {"value_set": pa.array(["a", "12"])}),
+        ("equal", [_CELLS, npview.text("a")], {}),
+        ("if_else", [_MASK, _CELLS, npview.text("0")], {}),
+        ("binary_join_element_wise", [_CELLS, _CELLS, npview.text("|")], {}),
+        ("binary_join_element_wise", [_CELLS, npview.text("|")], {"null_handling": "replace"}),
+        ("replace_with_mask", [_CELLS, _EVERY_OTHER, pa.array(["w", "x", "y", "z", "v"])], {}),
+        ("take", [_CELLS, pa.array([8, 0, 1])], {}),
+        ("filter", [_CELLS, _MASK], {}),
+        ("is_null", [_CELLS], {}),
+        ("is_valid", [_CELLS], {}),
+        ("fill_null", [_CELLS, npview.text("\x00")], {}),
+        ("fill_null", [_CELLS.cast(pa.large_string()), npview.text("-")], {}),
+        ("fill_null", [_MASK, pa.scalar(False)], {}),
+        ("fill_null", [pa.array([1, None, 3]), 0], {}),
+        ("cast", [pa.array(["1", "-20", None]), pa.int64()], {}),
+        ("cast", [pa.array([1.5, None]), pa.string()], {}),
+    ],
+)
+def test_the_kernels_called_without_pyarrow_compute_answer_as_pyarrow_compute(
+    name: str, args: list[object], kwargs: dict[str, object]
+) -> None:
+    """``npview.pc`` calls pyarrow's functions without importing ``pyarrow.compute`` (whose import
+    writes some 290 docstrings): each kind of call the engine makes gives what pyarrow.compute's."""
+    import pyarrow.compute
+
+    expected = getattr(pyarrow.compute, name)(*args, **kwargs)
+    got = getattr(npview.pc, name)(*args, **kwargs)
+    assert got.type == expected.type
+    assert got.equals(expected)
+
+
+def test_a_cast_that_fails_fails_as_pyarrow_compute_fails() -> None:
+    import pyarrow.compute
+
+    with pytest.raises(pa.ArrowInvalid) as expected:
+        pyarrow.compute.cast(_CELLS, pa.int64())
+    with pytest.raises(pa.ArrowInvalid) as got:
+        npview.pc.cast(_CELLS, pa.int64())
+    assert str(got.value) == str(expected.value)

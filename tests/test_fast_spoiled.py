@@ -70,6 +70,20 @@ def test_a_spoiled_table_of_common_fields_never_imports_frictionless(tmp_path: P
     assert ours["findings"] == json.loads(out)["findings"]
 
 
+@pytest.mark.parametrize("copies", [1, 40])
+def test_many_rejected_cells_of_a_block_are_read_like_a_few(tmp_path: Path, copies: int) -> None:
+    """A column's cells the vectorised tests do not clear are read one by one when they are few,
+    and by distinct value when there are many (here 120 in one block): the same findings as
+    frictionless either way."""
+    csv, schema = _spoiled(tmp_path)
+    header, *rows = csv.read_text("utf-8").splitlines()
+    csv.write_text("\n".join([header, *rows[:-1] * copies, rows[-1]]) + "\n", "utf-8")
+    ours = validate(csv, schema=schema, engine="fast", limit_errors=0)
+    theirs = validate(csv, schema=schema, engine="frictionless", limit_errors=0)
+    assert [f.to_dict("en") for f in ours.findings] == [f.to_dict("en") for f in theirs.findings]
+    assert len(ours.findings) > 15 * copies
+
+
 def test_the_blocks_start_small_and_double(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     row = "x" * 99 + "\n"

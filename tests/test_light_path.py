@@ -146,6 +146,20 @@ def test_missing_cells_read_as_frictionless_reads_them(required: bool | None, ow
         assert ours(cell) == theirs(cell), cell
 
 
+def test_a_date_example_reads_as_frictionless_reads_it() -> None:
+    """Every day and month number from 00 to 99, in leap and common years and at the ends of the
+    range: the descriptor check's reading of a date example (``date.fromisoformat``, which spares
+    a run the import of ``_strptime``) accepts exactly what frictionless's date field reads."""
+    from frictionless import Schema
+
+    reader = (
+        Schema.from_descriptor({"fields": [{"name": "d", "type": "date"}]}).fields[0].create_cell_reader()
+    )
+    for year in ("0000", "0001", "1900", "2000", "2023", "2024", "9999"):
+        for text in (f"{year}-{month:02d}-{day:02d}" for month in range(100) for day in range(100)):
+            assert lightcheck._reads("date", text) == (reader(text)[1] is None), text
+
+
 # ── descriptors ────────────────────────────────────────────────────────────────────────────
 
 
@@ -409,10 +423,19 @@ def test_a_validate_run_imports_nothing_it_does_not_use(args: list[str]) -> None
     """Downloads (``--allow-remote``: sockets, hashes, temporary folders), a catalog's ``standard:``
     pin (packaging) and JUnit XML import their modules when asked for; a run without them does not
     pay for importing them. Nor for numpy's masked arrays (10 ms), which ``pa.array`` of a NumPy
-    array and ``np.unique`` import to ask whether an array is one."""
+    array and ``np.unique`` import to ask whether an array is one, nor for ``pyarrow.compute``
+    (20 to 30 ms of docstrings), which pyarrow's ``take``, ``filter``, ``cast``… import, nor for
+    ``_strptime`` when every cell and example date reads from its digits."""
     imported, _ = _modules_and_output(*args)
     assert "toolkit.validation.validator" in imported
-    unused = {"toolkit.catalog.remote", "packaging.specifiers", "xml.etree.ElementTree", "numpy.ma"}
+    unused = {
+        "toolkit.catalog.remote",
+        "packaging.specifiers",
+        "xml.etree.ElementTree",
+        "numpy.ma",
+        "pyarrow.compute",
+        "_strptime",
+    }
     assert sorted(imported & unused) == []
 
 
@@ -427,10 +450,34 @@ def test_a_spoiled_catalog_gets_frictionless_findings(catalog_copy: Path) -> Non
     partners = catalog_copy / "medellin" / "partners.csv"
     header, rest = partners.read_text("utf-8").split("\n", 1)
     partners.write_text(header.replace(",notes", ",notas") + "\n" + rest, "utf-8")  # renamed in place
-    _, fast = _run("validate", str(catalog_copy), "--format", "json", cwd=catalog_copy.parent)
+    modules, fast = _modules_and_output(
+        "validate", str(catalog_copy), "--format", "json", cwd=catalog_copy.parent
+    )
+    assert "pyarrow.compute" not in modules  # nor when it reads the spoiled cells again
     _, slow = _run(
         "validate", str(catalog_copy), "--format", "json", "--engine", "frictionless", cwd=catalog_copy.parent
     )
     found = json.loads(fast)["findings"]
     assert {f["code"] for f in found} >= {"constraint-error", "type-error", "foreign-key", "incorrect-label"}
     assert found == json.loads(slow)["findings"]
+
+
+def test_the_fix_for_a_country_or_currency_name_never_imports_pycountry(tmp_path: Path) -> None:
+    """The code a country or currency name stands for comes from pycountry's data files: a run
+    that suggests one does not import pycountry (40 ms of imports on a spoiled table's run)."""
+    (tmp_path / "t.csv").write_text("id,country,currency\n1,méxico,dólares\n2,MX,USD\n", "utf-8")
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "country", "codeSystem": "iso3166-1-alpha2"},
+            {"name": "currency", "codeSystem": "iso4217"},
+        ]
+    }
+    (tmp_path / "t.schema.yaml").write_text(yaml.safe_dump(schema), "utf-8")
+    modules, out = _modules_and_output(
+        "validate", "t.csv", "--schema", "t.schema.yaml", "--format", "json", "--lang", "es", cwd=tmp_path
+    )
+    assert "pycountry" not in modules
+    hints = [f["hint"] for f in json.loads(out)["findings"]]
+    assert any("«MX» para México" in h for h in hints), hints
+    assert any("«USD» en lugar de «dólares»" in h for h in hints), hints

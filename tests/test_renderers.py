@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import SHIPPED, SHIPPED_TABLES
 from toolkit import validate
@@ -189,3 +191,35 @@ def test_step_summary_links_to_the_line_in_github(tmp_path: Path) -> None:
     }
     write_step_summary(Report(findings=[finding]), "en", env)
     assert "[line 4](https://github.com/o/r/blob/abc123/datasets/x/a.csv#L4)" in summary.read_text("utf-8")
+
+
+_TEXT = st.one_of(
+    st.none(), st.text(max_size=12), st.sampled_from(['"', "\\", "\n", "},\n      {", "\x00", "ñ€😀"])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=st.lists(st.tuples(_TEXT, _TEXT, st.one_of(st.none(), st.integers(-5, 10**12))), max_size=6),
+    odd=st.sampled_from([None, ["a", 1], {"k": "v"}, [], 1.5, True]),
+)
+def test_the_json_report_is_json_dumps_own_indented_output(
+    cells: list[tuple[str | None, str | None, int | None]], odd: object
+) -> None:
+    """The JSON report, whose findings json's C encoder writes, is byte for byte what
+    ``json.dumps(..., indent=2)`` writes: any text in a finding (quotes, backslashes, line
+    breaks, text that looks like the separators), and a finding with any other value."""
+    import dataclasses
+    import json
+
+    from toolkit.report.findings import render_json
+
+    report = Report(datasets=["d"], resources=1, rows=len(cells))
+    for value, field, row in cells:
+        report.findings.append(make_finding("type-error", path="a.csv", row=row, field=field, value=value))
+    if odd is not None and report.findings:
+        report.findings[0] = dataclasses.replace(report.findings[0], value=odd)
+    for lang in ("es", "en"):
+        assert (
+            render_json(report, lang) == json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2) + "\n"
+        )

@@ -11,8 +11,10 @@ from pathlib import Path
 import frictionless
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import SHIPPED, SHIPPED_TABLES
+from tests.conftest import ROOT, SHIPPED, SHIPPED_TABLES
 from toolkit import validate
 from toolkit.validation.structure import dialect
 
@@ -256,6 +258,29 @@ def test_country_and_currency_codes_match_pycountry() -> None:
     assert iso.alpha3_of("ZZ") is None
 
 
+def test_country_and_currency_records_match_pycountry() -> None:
+    """The countries and currencies read from pycountry's data files, whose names the fixes
+    suggest, are pycountry's own objects field by field, in its order, with its translations."""
+    import gettext
+    import os
+
+    import pycountry
+
+    from toolkit.catalog import iso
+    from toolkit.validation import domain
+
+    for standard, every in (("3166-1", pycountry.countries), ("4217", pycountry.currencies)):
+        read, locales = iso.records(standard)
+        assert [vars(r) for r in read] == [dict(c) for c in every]
+        assert os.path.samefile(locales, pycountry.LOCALES_DIR)
+    spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"]).gettext
+    for c in pycountry.countries:
+        name = getattr(c, "common_name", None) or c.name
+        assert domain.country_name(c.alpha_2, "en") == domain.country_name(c.alpha_2.lower(), "en") == name
+        assert domain.country_name(c.alpha_2, "es") == spanish(name)
+    assert domain.country_name("ZZ", "es") == "ZZ"
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -407,3 +432,80 @@ def test_control_characters_counted_like_byte_by_byte() -> None:
     assert rawcsv._looks_binary(b"a" * 90 + b"\x01" * 10) is None
     assert rawcsv._looks_binary(b"a" * 89 + b"\x01" * 11) == "many control characters"
     assert rawcsv._looks_binary(b"a\tb\nc\rd\x0b\x0c" * 20) is None  # tab to carriage return are text
+
+
+def _sniffed(sample: str, delimiter: str) -> tuple[str, str, bool] | None:
+    import csv
+
+    try:
+        found = csv.Sniffer().sniff(sample, delimiter)
+    except csv.Error:
+        return None
+    return found.delimiter, found.quotechar, bool(found.skipinitialspace)
+
+
+_SNIFF_DELIMITERS = [",", ";", "\t", "|", " ", "é"]
+
+
+def _first_lines(path: Path) -> str:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        return "".join(line for _, line in zip(range(100), fh, strict=False))
+
+
+def test_the_dialect_sniffed_is_csv_sniffers_on_every_real_table() -> None:
+    """The fast engine's reading of frictionless's dialect sniffing (``rawcsv.sniff``, without
+    csv.Sniffer's unused work) gives csv.Sniffer's delimiter, quote and skipinitialspace."""
+    from toolkit.validation import rawcsv
+
+    tables = sorted(FIXTURES.rglob("*.csv")) + sorted((ROOT / "datasets").rglob("*.csv"))
+    assert len(tables) > 100
+    for path in tables:
+        sample = _first_lines(path)
+        for delimiter in _SNIFF_DELIMITERS:
+            expected = _sniffed(sample, delimiter)
+            assert rawcsv.sniff(sample, delimiter) == expected, (path, delimiter)
+            assert rawcsv.skips_initial_space(sample, delimiter) == bool(expected and expected[2])
+
+
+_CELL = st.one_of(
+    st.text(alphabet="ab1 ,;|\t\"'é", max_size=6),
+    st.builds(
+        lambda q, s, t: f"{s}{q}{t}{q}",
+        st.sampled_from("\"'"),
+        st.sampled_from(["", " "]),
+        st.text("ab, ;'\"\n", max_size=5),
+    ),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    rows=st.lists(st.lists(_CELL, min_size=1, max_size=5), max_size=30),
+    joiner=st.sampled_from([",", ", ", ";", "\t", "|", " "]),
+    ends=st.sampled_from(["\n", "\r\n", "\n\n"]),
+    lines=st.integers(0, 45),
+    odd=st.tuples(st.sets(st.integers(0, 44), max_size=6), st.sampled_from([0, 1, 3])),
+    noise=st.text(alphabet="ab,;|\t \"'\n\r", max_size=40),
+    delimiter=st.sampled_from(_SNIFF_DELIMITERS),
+)
+def test_the_dialect_sniffed_is_csv_sniffers_on_generated_text(
+    rows: list[list[str]],
+    joiner: str,
+    ends: str,
+    lines: int,
+    odd: tuple[set[int], int],
+    noise: str,
+    delimiter: str,
+) -> None:
+    """Quoted cells (the quote and delimiter found around them), lines with the delimiter a
+    varying number of times (its share of consistent lines, chunk by chunk), and noise."""
+    from toolkit.validation import rawcsv
+
+    counts = [odd[1] if i in odd[0] else 2 for i in range(lines)]
+    varying = "\n".join(
+        ("a" + delimiter * k) if i % 3 else (delimiter * k + " a") for i, k in enumerate(counts)
+    )
+    for sample in (ends.join(joiner.join(row) for row in rows), varying, noise):
+        expected = _sniffed(sample, delimiter)
+        assert rawcsv.sniff(sample, delimiter) == expected
+        assert rawcsv.skips_initial_space(sample, delimiter) == bool(expected and expected[2])

@@ -11,18 +11,40 @@ def _data_file(standard: str) -> bytes | None:
     importing pycountry, whose import and objects cost about 0.1 s a run; ``None`` when it cannot
     be read (the callers then ask pycountry itself). ``tests/test_validate.py`` checks both give
     the same codes."""
-    import importlib.util
     import os
 
     try:
-        spec = importlib.util.find_spec("pycountry")
-        folder = next(iter(spec.submodule_search_locations or []), None) if spec else None
+        folder = _folder()
         if folder is None:
             return None
         with open(os.path.join(folder, "databases", f"iso{standard}.json"), "rb") as fh:
             return fh.read()
     except (OSError, ImportError):
         return None
+
+
+def _folder() -> str | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pycountry")
+    return next(iter(spec.submodule_search_locations or []), None) if spec else None
+
+
+@functools.cache
+def records(standard: str) -> tuple[list[Any], str]:
+    """pycountry's objects for ``standard`` (``3166-1`` or ``4217``), with the same attributes,
+    and its locales folder: from its files, without importing it, when they can be read."""
+    import os
+    from types import SimpleNamespace
+
+    entries = _entries(standard)
+    folder = _folder() if entries is not None else None
+    if entries is None or folder is None:
+        import pycountry
+
+        every = pycountry.countries if standard == "3166-1" else pycountry.currencies
+        return list(every), pycountry.LOCALES_DIR
+    return [SimpleNamespace(**entry) for entry in entries], os.path.join(folder, "locales")
 
 
 @functools.cache

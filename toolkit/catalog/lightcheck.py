@@ -177,7 +177,7 @@ def _reads(ftype: str, value: Any) -> bool:
             return True
         if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             try:
-                dt.datetime.strptime(value, "%Y-%m-%d")
+                dt.date.fromisoformat(value)  # strptime's answer for this shape, without importing _strptime
             except ValueError:
                 return False
             return True

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from toolkit.catalog.iso import alpha3_of, country_problem, currencies, subdivision_problem
+from toolkit.catalog.iso import alpha3_of, country_problem, currencies, records, subdivision_problem
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
 from toolkit.validation.rawcsv import RawTable
@@ -66,12 +66,10 @@ _COUNTRY_ALIASES = {
 @functools.cache
 def _country_names() -> dict[str, str]:
     """Plain country names in English and Spanish (and codes in any case) → ISO alpha-2."""
-    import pycountry
-
     spanish = _spanish("iso3166-1")
     names: dict[str, str] = {}
     ambiguous: set[str] = set()
-    for c in pycountry.countries:
+    for c in records("3166-1")[0]:
         english = [getattr(c, k, None) for k in ("name", "official_name", "common_name")]
         for name in [n for n in english if n] + [spanish(n) for n in english if n]:
             for variant in (name, name.split(",")[0]):
@@ -88,9 +86,7 @@ def _country_names() -> dict[str, str]:
 
 @functools.cache
 def country_name(alpha2: str, lang: str) -> str:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=alpha2)
+    country = next((c for c in reversed(records("3166-1")[0]) if c.alpha_2.lower() == alpha2.lower()), None)
     if country is None:
         return alpha2
     name = getattr(country, "common_name", None) or country.name
@@ -101,10 +97,8 @@ def _spanish(domain: str) -> Callable[[str], str]:
     """pycountry's Spanish names for ``domain`` (iso3166-1, iso4217); the English ones without them."""
     import gettext
 
-    import pycountry
-
     try:
-        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["es"]).gettext
+        return gettext.translation(domain, records(domain.removeprefix("iso"))[1], languages=["es"]).gettext
     except OSError:
         return str
 
@@ -170,11 +164,9 @@ _CURRENCY_ALIASES = {
 @functools.cache
 def _currency_names() -> dict[str, str]:
     """Plain currency names in English and Spanish, symbols, and codes in any case → ISO 4217."""
-    import pycountry
-
     spanish = _spanish("iso4217")
     names: dict[str, str] = {}
-    for c in pycountry.currencies:
+    for c in records("4217")[0]:
         for name in (c.name, spanish(c.name)):
             names.setdefault(_plain(name), c.alpha_3)
         names[c.alpha_3.casefold()] = c.alpha_3

@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from toolkit.validation.fast.npview import among, arrow, bools, missing_mask, numbers, spans
+from toolkit.validation.fast.npview import among, arrow, bools, missing_mask, numbers, pc, spans
 from toolkit.validation.fast.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -323,7 +322,7 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     offsets, data = spans(values)  # no bytes: no cell is ten bytes long
     cand = (offsets[1:] - offsets[:-1]) == 10
     if values.null_count:
-        cand &= bools(values.is_valid())
+        cand &= bools(pc.is_valid(values))
     at = np.flatnonzero(cand)
     if not len(at):
         return ok, days
@@ -378,5 +377,5 @@ def _where(raw: Any, rows: Any, test: Callable[[Any], Any]) -> Any:
     out = np.zeros(len(raw), dtype=bool)
     at = np.flatnonzero(rows)
     if len(at):
-        out[at] = test(raw.take(arrow(at)))
+        out[at] = test(pc.take(raw, arrow(at)))
     return out

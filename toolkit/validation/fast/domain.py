@@ -19,7 +19,7 @@ from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import _EPOCH, iso_days
-from toolkit.validation.fast.npview import arrow, bools, grouped, missing_mask, numbers, spans
+from toolkit.validation.fast.npview import arrow, bools, grouped, missing_mask, numbers, pc, spans
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
 # A URL ``domain.url_problem`` accepts: this start, then printable ASCII to the end (see _urls_ok).
@@ -69,7 +69,6 @@ def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
     matches (see :func:`_suspects`). One search of every column at once: pyarrow compiles the
     pattern on each call."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = len(columns[0])
     if n <= SMALL:
@@ -89,8 +88,6 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     given its ``hits`` (see :func:`_hits`). In a large block: the cells that may start a formula,
     and if ``hits`` is given those of the matching runs and those that may start with a phone
     number, narrowed by :data:`_PERSONAL_SUPERSET` when many."""
-    import pyarrow.compute as pc
-
     offsets, data = spans(col)
     if len(col) <= SMALL:
         return np.flatnonzero(hits & mask & (offsets[1:] > offsets[:-1]))
@@ -104,7 +101,7 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     maybe = maybe[mask[maybe] & (offsets[maybe + 1] > offsets[maybe])]
     if hits is not None and len(maybe) > SMALL:  # each cell but formulas to the whole pattern
         keep = codes[maybe] & 1 > 0
-        sub = col.take(arrow(maybe[~keep]))
+        sub = pc.take(col, arrow(maybe[~keep]))
         keep[~keep] = bools(pc.match_substring_regex(sub, _PERSONAL_SUPERSET))
         maybe = maybe[keep]
     return maybe
@@ -113,8 +110,6 @@ def _suspects(col: Any, mask: Any, hits: Any) -> Any:
 def _urls_ok(col: Any) -> Any:
     """A mask of the cells of a string array that :data:`_URL_START` matches and whose every byte
     is printable ASCII (``[!-~]``): RE2 stops at the end of a URL's host, the bytes are read once."""
-    import pyarrow.compute as pc
-
     offsets, data = spans(col)
     odd = np.flatnonzero(data[offsets[0] : offsets[-1]] - np.uint8(33) > 93) + offsets[0]
     ok = bools(pc.match_substring_regex(col, _URL_START))
@@ -128,8 +123,6 @@ def _per_value(values: Any, fn: Callable[[list[Any]], list[Any]], dtype: Any = o
     caches by value, and costs less then than a hashing kernel)."""
     if len(values) <= SMALL and dtype is object:
         return fn(values.to_pylist())
-    import pyarrow.compute as pc
-
     codes = pc.dictionary_encode(values, null_encoding="encode")  # one hashing: values and positions
     results = fn(codes.dictionary.to_pylist())
     return np.fromiter(results, dtype=dtype, count=len(results))[numbers(codes.indices)]
@@ -185,7 +178,6 @@ class DomainCheck:
     ) -> tuple[list[Pending], list[Pending], list[Pending]]:
         """Domain, profile and privacy findings of a block; ``column(i)`` gives header column ``i``
         for every record, null where the row has no such cell."""
-        import pyarrow.compute as pc
 
         @functools.cache
         def present(name: str | None) -> tuple[Any, Any] | None:
@@ -195,13 +187,13 @@ class DomainCheck:
             col = column(i)
             mask = ~missing_mask(col, self.missing)
             if col.null_count:  # cells a short row does not have
-                mask &= bools(col.is_valid())
+                mask &= bools(pc.is_valid(col))
             return col, mask
 
         def values_of(name: str) -> tuple[Any, Any]:
             col, mask = present(name)  # type: ignore[misc]
             idx = np.flatnonzero(mask)
-            return idx, col.take(arrow(idx))
+            return idx, pc.take(col, arrow(idx))
 
         @functools.cache
         def dates(name: str) -> tuple[Any, Any]:
@@ -214,7 +206,7 @@ class DomainCheck:
             valid = mask & ok
             days = np.where(valid, iso, 0)  # a copy: iso_days's arrays are shared
             slow = np.flatnonzero(mask & ~ok)
-            for k, day in zip(slow, _per_value(col.take(arrow(slow)), self.iso_date), strict=True):
+            for k, day in zip(slow, _per_value(pc.take(col, arrow(slow)), self.iso_date), strict=True):
                 if day is not None:
                     days[k], valid[k] = (day - _EPOCH).days, True
             return days, valid
@@ -263,7 +255,7 @@ class DomainCheck:
             if f.get("format") == "uri" and got is not None:
                 col, mask = got
                 slow = np.flatnonzero(mask & ~_urls_ok(col))
-                sub = col.take(arrow(slow))
+                sub = pc.take(col, arrow(slow))
                 for k, problem, text in zip(slow, _per_value(sub, self.url), sub.to_pylist(), strict=True):
                     if problem:
                         add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
@@ -326,7 +318,7 @@ class DomainCheck:
                 negative = np.zeros(len(idx), dtype=bool)
                 if len(idx) and "minimum" not in (f.get("constraints") or {}):
                     slow = np.flatnonzero(~bools(pc.match_substring_regex(vals, "^[0-9]")))
-                    negative[slow] = _per_value(vals.take(arrow(slow)), self.negative)
+                    negative[slow] = _per_value(pc.take(vals, arrow(slow)), self.negative)
                 absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
                 for i in np.flatnonzero(absent | negative):
                     text = vals[int(i)].as_py()
@@ -370,7 +362,7 @@ class DomainCheck:
             maybe = _suspects(col, mask, hits.pop(0) if small or scan_personal else None)
             if not len(maybe):
                 continue
-            sub = col.take(arrow(maybe))
+            sub = pc.take(col, arrow(maybe))
             texts = sub.to_pylist()
             formulas = _per_value(sub, self.formula)
             kinds = _per_value(sub, self.personal) if scan_personal else [None] * len(maybe)
@@ -400,7 +392,6 @@ class DomainCheck:
     def _lists(self, f: dict[str, Any], values: tuple[Any, Any], add: Callable[..., None]) -> None:
         """Codelist and reference findings of a list field, from its ``values_of``."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         name, separator = f["name"], f["listSeparator"]
         if name not in self.lists:
@@ -441,8 +432,6 @@ class DomainCheck:
                     add(k, "list-reference", name, value=item, reference=reference, separator=separator)
 
     def _profile(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
-        import pyarrow.compute as pc
-
         found: list[Pending] = []
         for f in self.fields:
             ftype = f.get("type", "string")
@@ -455,7 +444,7 @@ class DomainCheck:
                 maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, superset)))
             if not len(maybe):
                 continue
-            sub = vals.take(arrow(maybe))
+            sub = pc.take(vals, arrow(maybe))
             check = self.formatted if ftype != "string" else self.date_like
             code = "cdmx-number-format" if ftype != "string" else "cdmx-iso-date"
             for pos, hit, text in zip(maybe, _per_value(sub, check), sub.to_pylist(), strict=True):

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow.compute as pc
 
-from toolkit.validation.fast.npview import arrow, bools, spans
+from toolkit.validation.fast.npview import arrow, bools, pc, spans
 
 _P = 0x100000001B3 | 1
 _MASK = (1 << 64) - 1
@@ -141,7 +140,7 @@ class KeySet:
         hashes = hash64(values)
         order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[order]
-        self.values = values.take(arrow(order))
+        self.values = pc.take(values, arrow(order))
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -157,9 +156,9 @@ class KeySet:
         hit = np.flatnonzero(self.hashes[pos] == hashes)
         if not len(hit):
             return out
-        same = bools(pc.equal(keys.take(arrow(hit)), self.values.take(arrow(pos[hit]))))
+        same = bools(pc.equal(pc.take(keys, arrow(hit)), pc.take(self.values, arrow(pos[hit]))))
         out[hit[same]] = True
         other = hit[~same]  # equal hashes, other text: look the text up for real (a collision)
         if len(other):
-            out[other] = bools(pc.is_in(keys.take(arrow(other)), value_set=self.values))
+            out[other] = bools(pc.is_in(pc.take(keys, arrow(other)), value_set=self.values))
         return out

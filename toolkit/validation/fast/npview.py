@@ -12,13 +12,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+from pyarrow import _compute
 
 
 def arrow_without_pandas() -> None:
@@ -29,8 +30,6 @@ def arrow_without_pandas() -> None:
     still import it: pyarrow tries again whenever pandas is really required. The engine always
     names the type of the arrays it builds, so pyarrow never needs pandas to infer one.
     """
-    import sys
-
     if "pandas" in sys.modules:
         return
 
@@ -49,18 +48,35 @@ def arrow_without_pandas() -> None:
 
 arrow_without_pandas()
 
-_DTYPES = {
-    pa.int8(): np.int8,
-    pa.int16(): np.int16,
-    pa.int32(): np.int32,
-    pa.int64(): np.int64,
-    pa.uint8(): np.uint8,
-    pa.uint16(): np.uint16,
-    pa.uint32(): np.uint32,
-    pa.uint64(): np.uint64,
-    pa.float32(): np.float32,
-    pa.float64(): np.float64,
-}
+
+class _Kernels:
+    """pyarrow's compute functions by the names and arguments of ``pyarrow.compute``, whose import
+    (20 to 30 ms) writes some 290 docstrings; pyarrow's ``take``, ``filter``, ``cast``, ``unique``,
+    ``is_null``… methods import it, so the engine calls ``pc.take(arr, i)`` and so on."""
+
+    def __getattr__(self, name: str) -> Any:
+        func = _compute.get_function(name)
+        arity, options = func.arity, func._doc.options_class
+
+        def call(*args: Any, **kwargs: Any) -> Any:  # as pyarrow.compute's own wrappers call it
+            given, extra = (args, ()) if arity is Ellipsis else (args[:arity], args[arity:])
+            return func.call(given, getattr(_compute, options)(*extra, **kwargs) if extra or kwargs else None)
+
+        setattr(self, name, call)
+        return call
+
+    def fill_null(self, values: Any, fill: Any) -> Any:  # pyarrow.compute's own, not a kernel
+        if not isinstance(fill, pa.Scalar | pa.Array):
+            fill = pa.scalar(fill, type=values.type)
+        elif values.type != fill.type:
+            fill = pa.scalar(fill.as_py(), type=values.type)
+        return _compute.call_function("coalesce", [values, fill])
+
+
+pc = _Kernels()
+
+_DTYPES = {pa.from_numpy_dtype(t): t for t in (np.int8, np.int16, np.int32, np.int64, np.float32, np.float64)}
+_DTYPES.update({pa.from_numpy_dtype(t): t for t in (np.uint8, np.uint16, np.uint32, np.uint64)})
 _NAN = pa.scalar(float("nan"), pa.float64())
 
 
@@ -113,7 +129,7 @@ def among(arr: Any, values: list[str]) -> Any:
     for value in values:
         if value == "":  # from the offsets, no kernel
             offsets, _data = spans(arr)
-            out |= (offsets[1:] == offsets[:-1]) & (bools(arr.is_valid()) if arr.null_count else True)
+            out |= (offsets[1:] == offsets[:-1]) & (bools(pc.is_valid(arr)) if arr.null_count else True)
         else:
             out |= bools(pc.equal(arr, text(value)))
     return out
@@ -163,7 +179,7 @@ def spans(arr: Any) -> tuple[Any, Any]:
     cells; a null cell spans whatever bytes the buffer holds there) and the buffer as uint8."""
     arr = _single(arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
+        arr = pc.cast(arr, pa.string())
     n = len(arr)
     bufs = arr.buffers()
     if n == 0 or bufs[1] is None or bufs[2] is None:

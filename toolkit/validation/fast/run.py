@@ -21,11 +21,11 @@ from toolkit.validation.fast.blocks import MIN_BLOCK_BYTES, CsvBlocks, Unsupport
 from toolkit.validation.fast.cells import FieldPlan
 from toolkit.validation.fast.domain import DomainCheck
 from toolkit.validation.fast.keys import KeySet
-from toolkit.validation.fast.npview import among, arrow
+from toolkit.validation.fast.npview import among, arrow, pc
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import Record, parse_hash
 from toolkit.validation.fast.schema import header as read_header
-from toolkit.validation.fast.table import TableCheck, spread
+from toolkit.validation.fast.table import TableCheck
 
 Log = Callable[[str], None]
 # A table up to this size keeps its parsed blocks for the run of its dataset: foreign keys and
@@ -46,12 +46,10 @@ class _View:
     ) -> None:
         self.header, self.lines, self.pk_cells = header, lines, pk_cells
         self.first_lines = first_lines or {}
+        self.index = {name: i for i, name in reversed(list(enumerate(header)))}  # the first of a name
 
     def column_index(self, name: str) -> int | None:
-        try:
-            return self.header.index(name)
-        except ValueError:
-            return None
+        return self.index.get(name)
 
     def line_of(self, row: int | None) -> int | None:
         if row is None:
@@ -195,7 +193,6 @@ class DatasetRun:
         """The keys of ``source`` as frictionless's lookup holds them (parsed, all-empty left out)."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         from toolkit.validation.fast.table import _all_null, _joined
 
@@ -226,22 +223,21 @@ class DatasetRun:
                     column = block.columns[plan.number - 1]
                     miss = among(column, plan.missing)
                     ok, canon = plan.certainly_valid(column, miss)
-                    rest = np.flatnonzero(~ok)
+                    rest = np.flatnonzero(~ok | block.ragged())
                     if canon is None:
                         canon = pa.nulls(len(column), pa.string())
                     if len(rest):
                         exact = [
-                            plan.canonical(plan.exact(v)[0]) for v in column.take(arrow(rest)).to_pylist()
+                            plan.canonical(plan.exact(v)[0]) for v in pc.take(column, arrow(rest)).to_pylist()
                         ]
                         mask = np.zeros(len(column), dtype=bool)
                         mask[rest] = True
                         canon = pc.replace_with_mask(canon, arrow(mask), pa.array(exact, pa.string()))
-                    canon = spread(block, canon, _irregular_key(plan, block.irregular))
                     parts.append(canon)
                 if not parts or not len(parts[0]):
                     continue
                 keep = ~_all_null(parts)
-                keys.append(pc.unique(pc.fill_null(_joined(parts), _text("\x00")).filter(arrow(keep))))
+                keys.append(pc.unique(pc.filter(pc.fill_null(_joined(parts), _text("\x00")), arrow(keep))))
             value_set = pc.unique(pa.chunked_array(keys, pa.string())) if keys else pa.array([], pa.string())
             if isinstance(value_set, pa.ChunkedArray):
                 value_set = value_set.combine_chunks()
@@ -266,12 +262,8 @@ class DatasetRun:
                     self._lists[key] = None
                     return None
                 values: set[str] = set()
-                for block in stream.blocks():
-                    if idx < len(block.columns):
-                        values.update(block.columns[idx].unique().to_pylist())
-                    for cells in block.irregular.values():
-                        if idx < len(cells):
-                            values.add(cells[idx])
+                for block in stream.blocks():  # null: a short row's missing cell
+                    values.update(pc.unique(pc.drop_null(block.columns[idx])).to_pylist())
                 self._lists[key] = values
         return self._lists[key]
 
@@ -279,8 +271,6 @@ class DatasetRun:
 
     def check_table(self, spec: ResourceSpec) -> tuple[list[Finding], list[Finding], list[Finding], int]:
         """Pre-check and structure findings, domain findings and profile findings, and the row count."""
-        import pyarrow as pa
-
         self._current = spec.name
         if spec.dialect is not None:
             raise Unsupported("the resource declares a CSV dialect")
@@ -323,41 +313,46 @@ class DatasetRun:
                 return 0
             return max(int(left * max(0.5, 1.1 - 3 / found**0.5)), MIN_BLOCK_BYTES)
 
+        unsettled: list[tuple[Any, Any]] = []  # a block, and its domain findings to come
+
+        def settle() -> None:
+            for block, later in unsettled:
+                results = later.result()  # domain, profile and privacy findings
+                lines = block.lines(sorted({k for found in results for k, *_ in found}))
+                for out, found in zip(pending, results, strict=True):
+                    out.extend(
+                        (block.first_row + k, code, name, {**kw, "_line": lines[k]})
+                        for k, code, name, kw in found
+                    )
+            unsettled.clear()
+
         for block in ahead(stream.blocks(), pool, size):
-            n = block.n_records
-
-            def column(i: int, block: Any = block, n: int = n) -> Any:
-                if i >= len(block.columns):
-                    return pa.nulls(n, pa.string())
-                return spread(block, block.columns[i], _irregular_cell(i, block.irregular))
-
             # The domain checks of a block run beside its structure checks: both spend most of
             # their time in pyarrow kernels, which release the GIL.
-            later = pool.submit(dom.block, column, n, block.first_row)
+            unsettled.append(
+                (block, pool.submit(dom.block, block.columns.__getitem__, block.n_records, block.first_row))
+            )
             needed = check.check_block(block)
-            results = later.result()  # domain, profile and privacy findings
-            lines = block.lines(sorted({*needed, *(k for found in results for k, *_ in found)}))
+            lines = block.lines(needed)
             for k in needed:
                 check.lines[block.first_row + k] = lines[k]
-            for out, found in zip(pending, results, strict=True):
-                out.extend(
-                    (block.first_row + k, code, name, {**kw, "_line": lines[k]})
-                    for k, code, name, kw in found
-                )
             if block.longest_line > longest:
                 longest, longest_at = block.longest_line, block.longest_at
-            rows += n
+            rows += block.n_records
             done += block.size
             checked = block.offset
             if self.progress:
                 self.progress(shown, done, rows)
             if check.stopped is not None:
                 # The error cap: like frictionless, read no further. The domain checks, the
-                # privacy scan and the profiles stop with the structure checks.
+                # privacy scan and the profiles stop with the structure checks (the domain
+                # findings of this last block are taken once the structure's are made).
                 break
+            settle()
         errors = check.finish()
         capped = check.capped
         if capped is None:
+            settle()
             claims = dom.finish()
             if claims:
                 located = stream.locate([r for r, *_ in claims])
@@ -370,7 +365,6 @@ class DatasetRun:
             # included), and no finding about the whole table (a claim group named only once)
             # is drawn from part of it.
             rows = capped - 1
-            pending = [[p for p in out if p[0] <= capped] for out in pending]
         pre: list[Finding] = []
         fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         for code, kw in shape[1]:
@@ -393,6 +387,9 @@ class DatasetRun:
         if capped is not None:
             line = view.line_of(capped) or stream.locate([capped]).get(capped, (None, []))[0]
             pre.append(structure.capped_finding(where, capped, line, self.limit))
+        settle()
+        if capped is not None:
+            pending = [[p for p in out if p[0] <= capped] for out in pending]
 
         def build(items: list[tuple[int, str, str | None, dict[str, Any]]]) -> list[Finding]:
             out = []
@@ -510,22 +507,6 @@ def _send(blocks: Generator[Any, int | None, None], size: int | None) -> Any:
         return blocks.send(size)
     except StopIteration:
         return None
-
-
-def _irregular_cell(i: int, cells: dict[int, list[str]]) -> Callable[[int], str | None]:
-    def cell(k: int) -> str | None:
-        return cells[k][i] if i < len(cells[k]) else None
-
-    return cell
-
-
-def _irregular_key(plan: FieldPlan, cells: dict[int, list[str]]) -> Callable[[int], str | None]:
-    j = plan.number - 1
-
-    def key(k: int) -> str | None:
-        return plan.canonical(plan.exact(cells[k][j] if j < len(cells[k]) else None)[0])
-
-    return key
 
 
 class terminal_progress:

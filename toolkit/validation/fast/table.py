@@ -20,7 +20,7 @@ from typing import Any
 from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validation.fast.cells import CellError, FieldPlan
 from toolkit.validation.fast.keys import KeyStore, hash64
-from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers
+from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers, pc
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import header as read_header
 
@@ -44,7 +44,6 @@ class _Row:
 def _joined(parts: list[Any]) -> Any:
     """One text per row for a composite key: each part length-prefixed, null as its own mark."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if len(parts) == 1:
         return parts[0]
@@ -60,7 +59,7 @@ def _all_null(parts: list[Any]) -> Any:
 
     out = np.ones(len(parts[0]), dtype=bool)
     for part in parts:
-        out &= bools(part.is_null())
+        out &= bools(pc.is_null(part))
     return out
 
 
@@ -139,16 +138,14 @@ class TableCheck:
         """Check a block's records; return the record indices that need their physical line."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         self.total_rows = block.first_row - 2 + block.n_records
         if self.stopped is not None:
             return []
         n = block.n_records
-        reg = block.regular
-        n_reg = len(block.columns[0]) if block.columns else 0
+        ragged = block.ragged()
         rows: dict[int, _Row] = {}
-        blank = np.ones(n_reg, dtype=bool)
+        blank = np.ones(n, dtype=bool)
         canon: dict[int, Any] = {}
 
         def get(k: int) -> _Row:
@@ -159,28 +156,30 @@ class TableCheck:
 
         for j, plan in enumerate(self.plans):
             raw = block.columns[j]
-            missing = missing_mask(raw, plan.missing) if plan.missing else np.zeros(n_reg, dtype=bool)
+            missing = missing_mask(raw, plan.missing) if plan.missing else np.zeros(n, dtype=bool)
             blank &= missing
             ok, fast_canon = plan.certainly_valid(raw, missing, keyed=j in self.key_fields)
             if plan.missing_fine and j not in self.key_fields:
                 ok |= missing
-            rest = np.flatnonzero(~ok)
+            rest = np.flatnonzero(~ok | ragged)  # every cell of an irregular record read exactly
             rest_canon: list[str | None] = []
             if len(rest):
-                values = raw.take(arrow(rest))
-                distinct = pc.unique(values)
-                ids = numbers(pc.index_in(values, value_set=distinct))
-                results = [plan.exact(v) for v in distinct.to_pylist()]
+                values = pc.take(raw, arrow(rest))
+                if len(rest) > 64:  # each distinct value read once (``exact`` has a cache too)
+                    distinct = pc.unique(values)
+                    ids, texts = numbers(pc.index_in(values, value_set=distinct)), distinct.to_pylist()
+                else:
+                    ids, texts = np.arange(len(rest)), values.to_pylist()
+                results = [plan.exact(v) for v in texts]
                 bad = np.array([bool(r[1]) for r in results], dtype=bool)
                 for i in np.flatnonzero(bad[ids]):
-                    k = int(reg[rest[i]]) if reg is not None else int(rest[i])
-                    source = values[int(i)].as_py()
+                    k = int(rest[i])
                     get(k).cell_errors[j] = [
                         CellError(
                             code,
                             block.first_row + k,
                             note,
-                            cell=str(source),
+                            cell=str(texts[ids[i]]),
                             field_name=plan.name,
                             field_number=plan.number,
                         )
@@ -190,18 +189,17 @@ class TableCheck:
                     rest_canon = [plan.canonical(results[i][0]) for i in ids]
             if j in self.key_fields:
                 if fast_canon is None:
-                    fast_canon = pa.nulls(n_reg, pa.string())
+                    fast_canon = pa.nulls(n, pa.string())
                 if len(rest):
-                    mask = np.zeros(n_reg, dtype=bool)
+                    mask = np.zeros(n, dtype=bool)
                     mask[rest] = True
                     fast_canon = pc.replace_with_mask(
                         fast_canon, arrow(mask), pa.array(rest_canon, pa.string())
                     )
                 canon[j] = fast_canon
         for i in np.flatnonzero(blank) if self.plans else []:
-            get(int(reg[i]) if reg is not None else int(i)).blank = True
-        if block.irregular:
-            self._irregular(block, get, canon)
+            get(int(i)).blank = True
+        self._irregular(block, get)
         self._integrity(block, get, canon, n)
         needed: list[int] = []
         for k in sorted(rows):
@@ -209,7 +207,7 @@ class TableCheck:
             self.rows.append(row)
             needed.append(k)
             if self.pk and len(self.pk) == 1:
-                self.pk_cells[row.number] = _raw_cell(block, k, self.pk[0])
+                self.pk_cells[row.number] = block.columns[self.pk[0]][k].as_py()
             self.count += len(_row_errors(self, row))
             if self.count >= self.limit:
                 self.stopped = row.number
@@ -222,25 +220,19 @@ class TableCheck:
             self.stopped = self.capped
         return needed
 
-    def _irregular(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any]) -> None:
-        extra_canon: dict[int, dict[int, str | None]] = {j: {} for j in canon}
+    def _irregular(self, block: Block, get: Callable[[int], _Row]) -> None:
+        """The extra and missing cells of the irregular records (their cells are read with the
+        others), and which of them are blank."""
+        n_fields = len(self.plans)
         for k, cells in sorted(block.irregular.items()):
             number = block.first_row + k
             row = get(k)
-            blank = 0
+            row.blank = True
             for j, plan in enumerate(self.plans):
-                source = cells[j] if j < len(cells) else None
-                target, notes = plan.exact(source)
-                if target is None and not any(c == "type-error" for c, _ in notes):
-                    blank += 1
-                if notes:
-                    row.cell_errors[j] = [
-                        CellError(c, number, note, cell=str(source), field_name=plan.name, field_number=j + 1)
-                        for c, note in notes
-                    ]
-                if j in extra_canon:
-                    extra_canon[j][k] = plan.canonical(target)
-            n_fields = len(self.plans)
+                target, notes = plan.exact(cells[j] if j < len(cells) else None)
+                if target is not None or any(c == "type-error" for c, _ in notes):
+                    row.blank = False
+                    break
             for number_, cell in enumerate(cells[n_fields:], start=n_fields + 1):
                 row.extras.append(
                     CellError("extra-cell", number, "", cell=str(cell), field_name="", field_number=number_)
@@ -251,13 +243,9 @@ class TableCheck:
                         "missing-cell", number, "", cell="", field_name=plan.name, field_number=plan.number
                     )
                 )
-            row.blank = blank == n_fields
-        for j, array in canon.items():
-            canon[j] = spread(block, array, extra_canon[j].__getitem__)
 
     def _integrity(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any], n: int) -> None:
         import numpy as np
-        import pyarrow.compute as pc
 
         if not canon:
             return
@@ -269,8 +257,8 @@ class TableCheck:
                 get(int(k)).pk_empty = True
         for key, store in self.stores.items():
             parts = [canon[j] for j in key]
-            valid = ~_all_null(parts) if len(key) > 1 else ~bools(parts[0].is_null())
-            joined = _joined(parts).filter(arrow(valid))
+            valid = ~_all_null(parts) if len(key) > 1 else ~bools(pc.is_null(parts[0]))
+            joined = pc.filter(_joined(parts), arrow(valid))
             store.add(hash64(joined), numbers[valid], look=4 * (self.count + self.repeats) >= self.limit)
         started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
@@ -350,40 +338,11 @@ class TableCheck:
                     row.unique_cells[key[0]] = str(value[0])
 
 
-def spread(block: Block, values: Any, fill: Callable[[int], str | None]) -> Any:
-    """A block's values for its regular rows, spread over all its records; ``fill(k)`` gives the
-    value of irregular record ``k`` (a ragged row or a blank line)."""
-    import numpy as np
-    import pyarrow as pa
-
-    if block.regular is None:
-        return values
-    irregular = sorted(block.irregular)
-    index = np.empty(block.n_records, dtype=np.int64)
-    index[block.regular] = np.arange(len(block.regular))
-    index[irregular] = len(values) + np.arange(len(irregular))
-    extra = pa.array([fill(k) for k in irregular], pa.string())
-    return pa.concat_arrays([values.cast(pa.string()), extra]).take(arrow(index))
-
-
-def _raw_cell(block: Block, k: int, j: int) -> str | None:
-    if k in block.irregular:
-        cells = block.irregular[k]
-        return cells[j] if j < len(cells) else None
-    reg = block.regular
-    if reg is not None:
-        import numpy as np
-
-        k = int(np.searchsorted(reg, k))
-    return str(block.columns[j][k].as_py())
-
-
 def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
     """The errors of one row in frictionless's order (see ``Row.__process`` and the row stream)."""
     errs: list[Any] = []
     done: set[int] = set()
     full = False
-    n = len(check.plans)
 
     def access(j: int) -> None:
         if not full and j not in done:
@@ -394,7 +353,7 @@ def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
         nonlocal errs, full
         if full:
             return
-        for j in range(n):
+        for j in sorted(row.cell_errors):  # every field in turn: those without errors add none
             access(j)
         errs.extend(row.extras)
         errs.extend(row.missings)
