@@ -61,7 +61,6 @@ class CellError:
     field_cells: list[str] = field(default_factory=list)
     reference_name: str | None = None
     reference_field_names: list[str] = field(default_factory=list)
-    cells: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> str:
@@ -79,28 +78,22 @@ def _safe_pattern(pattern: str) -> bool:
         return False
     if parsed.state.flags & ~re.UNICODE:
         return False
-    allowed = {"LITERAL", "IN", "MAX_REPEAT", "MIN_REPEAT", "SUBPATTERN", "BRANCH", "ANY", "RANGE"}
-    in_allowed = {"LITERAL", "RANGE", "CATEGORY"}
     categories = {"CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_SPACE"}
 
     def walk(items: Any, top: bool) -> bool:
         for op, arg in items:
             name = str(op)
-            if name not in allowed:
-                return False
-            if name == "BRANCH":
-                if top:  # "^a|b$" is (^a)|(b$): an RE2 search would not be anchored the same way
-                    return False
-                if not all(walk(branch, False) for branch in arg[1]):
-                    return False
+            if name == "BRANCH":  # at the top, "^a|b$" is (^a)|(b$): RE2 would anchor it otherwise
+                ok = not top and all(walk(branch, False) for branch in arg[1])
             elif name == "IN":
-                for sub_op, sub_arg in arg:
-                    sub = str(sub_op)
-                    if sub not in in_allowed or (sub == "CATEGORY" and str(sub_arg) not in categories):
-                        return False
-            elif (name in ("MAX_REPEAT", "MIN_REPEAT") and not walk(arg[2], False)) or (
-                name == "SUBPATTERN" and (arg[1] or arg[2] or not walk(arg[3], False))
-            ):
+                ok = all(str(o) in ("LITERAL", "RANGE") or str(a) in categories for o, a in arg)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+                ok = walk(arg[2], False)
+            elif name == "SUBPATTERN":
+                ok = not arg[1] and not arg[2] and walk(arg[3], False)
+            else:
+                ok = name in ("LITERAL", "ANY", "RANGE")
+            if not ok:
                 return False
         return True
 
@@ -129,7 +122,7 @@ class FieldPlan:
         self.constraints: dict[str, Any] = dict(field.constraints or {})
         self.reader = field.create_cell_reader()
         self.value_reader = field.create_value_reader()
-        self.cache: dict[Any, tuple[Any, list[tuple[str, str]]]] = {}
+        self.exact = functools.lru_cache(maxsize=_CACHE_LIMIT)(self._exact)
         self.vectorised = self._plan()
         # Whether a missing value is fine here (frictionless reads it with no note): then the
         # cells that hold one need no exact reading, unless they are part of a key. A required
@@ -141,20 +134,14 @@ class FieldPlan:
 
     # exact path
 
-    def exact(self, source: Any) -> tuple[Any, list[tuple[str, str]]]:
-        """frictionless's reading of one cell: the parsed value and its notes in their order."""
-        hit = self.cache.get(source)
-        if hit is not None:
-            return hit
+    def _exact(self, source: Any) -> tuple[Any, list[tuple[str, str]]]:
+        """frictionless's reading of one cell (``exact``, cached by cell): the parsed value and
+        its notes in their order."""
         target, notes = self.reader(source)
         notes = dict(notes or {})
         type_note = notes.pop("type", None)
         found = [("type-error", type_note)] if type_note else []
-        result = (target, found + [("constraint-error", n) for n in notes.values()])
-        if len(self.cache) >= _CACHE_LIMIT:
-            self.cache.clear()
-        self.cache[source] = result
-        return result
+        return target, found + [("constraint-error", n) for n in notes.values()]
 
     def canonical(self, target: Any) -> str | None:
         return None if target is None else str(target)
@@ -187,11 +174,8 @@ class FieldPlan:
                 return False
             if any(c == "-" or c.isdigit() for c in group + decimal):
                 return False
-            g = re.escape(group)
-            d = re.escape(decimal)
-            self.number_regex = (
-                f"^-?[0-9]+(?:{g}[0-9]+)*(?:{d}[0-9]+)?$" if group else f"^-?[0-9]+(?:{d}[0-9]+)?$"
-            )
+            groups = f"(?:{re.escape(group)}[0-9]+)*" if group else ""
+            self.number_regex = f"^-?[0-9]+{groups}(?:{re.escape(decimal)}[0-9]+)?$"
             self.group, self.decimal = group, decimal
             return self._limits(float)
         if t == "boolean":
@@ -334,39 +318,14 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     The ten bytes of each cell are read straight from the array's buffers: a quarter of the time
     of a regular expression and three substring casts.
     """
-
     ok, days = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.int64)
-    at, y, m, d = _ymd(values)
-    leap = _LEAP[y] & (m == 2)
-    good = (y >= 1) & (d >= 1) & (d <= _MONTH_DAYS[m] + leap)
-    at, y, m, d = at[good], y[good], m[good], d[good]
-    ok[at] = True
-    days[at] = _JAN_1[y] + _DAYS_BEFORE[m] + (_LEAP[y] & (m > 2)) + d - 1
-    return ok, days
-
-
-# By year (0 to 9999): whether it is a leap year, and the days from 1970-01-01 to its 1 January;
-# by month (0 to 99, a month outside 1 to 12 has no days): its days, and the days before it.
-_LEAP = (np.arange(10_000) % 4 == 0) & ((np.arange(10_000) % 100 != 0) | (np.arange(10_000) % 400 == 0))
-_JAN_1 = np.concatenate(([0], np.cumsum(365 + _LEAP[:-1], dtype=np.int64)))
-_JAN_1 -= _JAN_1[1970]
-_MONTH_DAYS = np.zeros(100, dtype=np.int64)
-_MONTH_DAYS[1:13] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-_DAYS_BEFORE = np.concatenate(([0, 0], np.cumsum(_MONTH_DAYS[1:12]), np.zeros(87, dtype=np.int64)))
-_DASHES = np.uint64(0x2D30302D30303030)  # "0000-00-" as a little-endian integer
-
-
-def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
-    """The cells shaped ``[0-9]{4}-[0-9]{2}-[0-9]{2}`` (ten ASCII bytes): their indices, and
-    their year, month and day."""
-    none = np.zeros(0, dtype=np.int64)
     offsets, data = spans(values)  # no bytes: no cell is ten bytes long
     cand = (offsets[1:] - offsets[:-1]) == 10
     if values.null_count:
         cand &= bools(pc.is_valid(values))
     at = np.flatnonzero(cand)
     if not len(at):
-        return none, none, none, none
+        return ok, days
     first = int(offsets[at[0]])
     if int(offsets[at[-1]]) - first == 10 * (len(at) - 1):
         # The usual column: only empty cells between the ten-byte ones, which lie back to back.
@@ -386,7 +345,23 @@ def _ymd(values: Any) -> tuple[Any, Any, Any, Any]:
         return (v >> (8 * i)) & 0xFF
 
     y = byte(x, 0) * 1000 + byte(x, 1) * 100 + byte(x, 2) * 10 + byte(x, 3)
-    return at[shaped], y, byte(x, 5) * 10 + byte(x, 6), byte(z, 0) * 10 + byte(z, 1)
+    m, d = byte(x, 5) * 10 + byte(x, 6), byte(z, 0) * 10 + byte(z, 1)
+    good = (y >= 1) & (d >= 1) & (d <= _MONTH_DAYS[m] + (_LEAP[y] & (m == 2)))
+    at, y, m, d = at[shaped][good], y[good], m[good], d[good]
+    ok[at] = True
+    days[at] = _JAN_1[y] + _DAYS_BEFORE[m] + (_LEAP[y] & (m > 2)) + d - 1
+    return ok, days
+
+
+# By year (0 to 9999): whether it is a leap year, and the days from 1970-01-01 to its 1 January;
+# by month (0 to 99, a month outside 1 to 12 has no days): its days, and the days before it.
+_LEAP = (np.arange(10_000) % 4 == 0) & ((np.arange(10_000) % 100 != 0) | (np.arange(10_000) % 400 == 0))
+_JAN_1 = np.concatenate(([0], np.cumsum(365 + _LEAP[:-1], dtype=np.int64)))
+_JAN_1 -= _JAN_1[1970]
+_MONTH_DAYS = np.zeros(100, dtype=np.int64)
+_MONTH_DAYS[1:13] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+_DAYS_BEFORE = np.concatenate(([0, 0], np.cumsum(_MONTH_DAYS[1:12]), np.zeros(87, dtype=np.int64)))
+_DASHES = np.uint64(0x2D30302D30303030)  # "0000-00-" as a little-endian integer
 
 
 def _kept(raw: Any, ok: Any) -> Any:

@@ -149,13 +149,14 @@ class DomainCheck:
         self.missing = [str(v) for v in self.schema.get("missingValues", [""])]
         self.today = today or dt.date.today()
         self.max_date = dt.date(self.today.year + domain.FUTURE_YEARS, 12, 31)
+        # The earliest and latest dates in range, and today, as days since 1970.
+        self.days = [(day - _EPOCH).days for day in (domain.MIN_DATE, self.max_date, self.today)]
         self.profile = profile
         self.list_values = list_values
         self.claims: dict[str, dict[str, list[int]]] = {}
         self.url = _cached(domain.url_problem)
         self.iso_date = _cached(domain._parse_date)
-        self.country2 = _cached(lambda c: iso.country_problem(c, 2))
-        self.country3 = _cached(lambda c: iso.country_problem(c, 3))
+        self.country = {kind: _cached(functools.partial(iso.country_problem, kind=kind)) for kind in (2, 3)}
         self.alpha3 = _cached(iso.alpha3_of)
         self.currency = _cached(lambda c: c not in iso.currencies())
         self.negative = _cached(lambda c: c.strip().startswith("-"))
@@ -163,48 +164,40 @@ class DomainCheck:
         self.date_like = _cached(lambda c: bool(profiles._DATE_LIKE.match(c.strip())))
         self.formula = _cached(privacy.looks_like_formula)
         self.personal = _cached(privacy.personal_data_kind)
-        self.subdivision: dict[tuple[str, str | None], str | None] = {}
-        self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, str]] = {}
+        self.subdivision = functools.lru_cache(maxsize=200_000)(iso.subdivision_problem)
+        self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, Any]] = {}
 
     def start(self) -> list[Pending]:
         """Findings about the table as a whole (row 1), before any block."""
-        out: list[Pending] = []
         if self.fields and "source_url" not in [f.get("name") for f in self.fields]:
-            out.append((-1, "source-field-missing", None, {}))
-        return out
+            return [(-1, "source-field-missing", None, {})]
+        return []
 
     def block(
         self, column: Callable[[int], Any], n: int, first_row: int
     ) -> tuple[list[Pending], list[Pending], list[Pending]]:
         """Domain, profile and privacy findings of a block; ``column(i)`` gives header column ``i``
         for every record, null where the row has no such cell."""
-        present_cache: dict[int, Any] = {}
-        date_cache: dict[str, tuple[Any, Any]] = {}
 
+        @functools.cache
         def present(name: str | None) -> tuple[Any, Any] | None:
             i = self.columns.get(name)
             if i is None:
                 return None
-            if i not in present_cache:
-                col = column(i)
-                mask = ~missing_mask(col, self.missing)
-                if col.null_count:  # cells a short row does not have
-                    mask &= bools(pc.is_valid(col))
-                present_cache[i] = (col, mask)
-            return present_cache[i]
+            col = column(i)
+            mask = ~missing_mask(col, self.missing)
+            if col.null_count:  # cells a short row does not have
+                mask &= bools(pc.is_valid(col))
+            return col, mask
 
         def values_of(name: str) -> tuple[Any, Any]:
             col, mask = present(name)  # type: ignore[misc]
             idx = np.flatnonzero(mask)
             return idx, pc.take(col, arrow(idx))
 
+        @functools.cache
         def dates(name: str) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
-            if name not in date_cache:
-                date_cache[name] = _dates(name)
-            return date_cache[name]
-
-        def _dates(name: str) -> tuple[Any, Any]:
             got = present(name)
             if got is None:
                 return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
@@ -229,16 +222,14 @@ class DomainCheck:
             got = present(name)
             if ftype == "date" and f.get("format") in (None, "default") and got is not None:
                 days, valid = dates(name)
-                col = got[0]
-                low, high = (domain.MIN_DATE - _EPOCH).days, (self.max_date - _EPOCH).days
-                today = (self.today - _EPOCH).days
+                low, high, today = self.days
                 other = f.get("notBefore")
                 start_days, start_valid = dates(other) if other else (days, np.zeros(n, dtype=bool))
                 early, late = valid & (days < low), valid & (days > high)
                 future = valid & ~early & ~late & (days > today) & bool(f.get("pastOnly"))
                 order = valid & start_valid & (days < start_days)
                 for k in np.flatnonzero(early | late | future | order):
-                    text = col[int(k)].as_py()
+                    text = got[0][int(k)].as_py()
                     if early[k] or late[k]:
                         add(
                             k,
@@ -273,31 +264,29 @@ class DomainCheck:
                 example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
                 same = f.get("sameCountryAs")
                 idx, vals = values_of(name)
-                wrong = _per_value(vals, self.country2 if kind == 2 else self.country3)
+                wrong = _per_value(vals, self.country[kind])
                 other = present(same) if same else None
-                texts = vals.to_pylist()
-                for pos, bad in enumerate(wrong):
-                    k = idx[pos]
+                for k, bad, text in zip(idx, wrong, vals.to_pylist(), strict=True):
                     if bad:
                         add(
                             k,
                             "country-code",
                             name,
-                            value=texts[pos],
+                            value=text,
                             detail=f"alfa-{kind}",
                             detail_en=f"alpha-{kind}",
                             example=example,
-                            **domain.country_fix(texts[pos], kind),
+                            **domain.country_fix(text, kind),
                         )
                     elif same and other is not None and other[1][k]:
                         alpha2 = other[0][int(k)].as_py()
                         expected = self.alpha3([alpha2])[0] if alpha2 else None
-                        if expected and expected != texts[pos]:
+                        if expected and expected != text:
                             add(
                                 k,
                                 "country-mismatch",
                                 name,
-                                value=texts[pos],
+                                value=text,
                                 other_field=same,
                                 other_value=alpha2,
                                 expected=expected,
@@ -306,13 +295,9 @@ class DomainCheck:
                 country_field = f.get("countryField")
                 idx, vals = values_of(name)
                 other = present(country_field) if country_field else None
-                for pos, text in enumerate(vals.to_pylist()):
-                    k = idx[pos]
+                for k, text in zip(idx, vals.to_pylist(), strict=True):
                     country = other[0][int(k)].as_py() if other is not None and other[1][k] else None
-                    pair = (text, country)
-                    if pair not in self.subdivision:
-                        self.subdivision[pair] = iso.subdivision_problem(text, country)
-                    problem = self.subdivision[pair]
+                    problem = self.subdivision(text, country)
                     if problem:
                         add(
                             k,
@@ -328,11 +313,10 @@ class DomainCheck:
                     add(k, "currency-code", name, value=text, **domain.currency_fix(text))
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
-                has_minimum = "minimum" in (f.get("constraints") or {})
                 idx, vals = values_of(name)
                 cur = present(currency_field)
                 negative = np.zeros(len(idx), dtype=bool)
-                if not has_minimum and len(idx):
+                if len(idx) and "minimum" not in (f.get("constraints") or {}):
                     slow = np.flatnonzero(~bools(pc.match_substring_regex(vals, "^[0-9]")))
                     negative[slow] = _per_value(pc.take(vals, arrow(slow)), self.negative)
                 absent = np.ones(len(idx), dtype=bool) if cur is None else ~cur[1][idx]
@@ -412,29 +396,25 @@ class DomainCheck:
         name, separator = f["name"], f["listSeparator"]
         if name not in self.lists:
             allowed: set[str] | None = None
-            detail = reference = ""
+            ref_values: set[str] | None = None
+            reference = ""
             if f.get("codelist") and f["codelist"] in self.catalog.codelists:
                 allowed = {str(c) for c in self.catalog.codelists[f["codelist"]].codes}
-                detail = f["codelist"]
             ref = f.get("references")
-            ref_values: set[str] | None = None
             if isinstance(ref, dict):
                 target = ref.get("resource") or self.spec.name
                 ref_values = self.list_values(target, ref.get("field", ""))
-                if ref_values is not None:
-                    reference = f"{target}.csv ({ref.get('field')})"
-            self.lists[name] = (allowed, ref_values, detail, reference)
-        allowed, ref_values, detail, reference = self.lists[name]
-        if allowed is None and ref_values is None:
+                reference = f"{target}.csv ({ref.get('field')})"
+            known = [s for s in (allowed, ref_values) if s is not None]  # an item must be in each
+            valid = pa.array(sorted(set.intersection(*known)), pa.string()) if known else None
+            self.lists[name] = (allowed, ref_values, reference, valid)
+        allowed, ref_values, reference, valid = self.lists[name]
+        if valid is None:
             return
         idx, vals = values
         items = pc.split_pattern(vals, separator)
-        flat = pc.list_flatten(items)
         parents = numbers(pc.list_parent_indices(items))
-        bad = np.zeros(len(flat), dtype=bool)
-        for known in (allowed, ref_values):
-            if known is not None:
-                bad |= ~bools(pc.is_in(flat, value_set=pa.array(sorted(known), pa.string())))
+        bad = ~bools(pc.is_in(pc.list_flatten(items), value_set=valid))
         for pos in sorted(set(parents[bad].tolist())):  # np.unique would import numpy.ma
             k = idx[pos]
             for item in vals[int(pos)].as_py().split(separator):
@@ -444,7 +424,7 @@ class DomainCheck:
                         "codelist-value",
                         name,
                         value=item,
-                        detail=detail,
+                        detail=f["codelist"],
                         separator=separator,
                         expected=", ".join(sorted(allowed)),
                     )
@@ -474,9 +454,9 @@ class DomainCheck:
 
     def finish(self) -> list[tuple[int, str, str, dict[str, Any]]]:
         """Claim groups named by a single row, as (row number, code, field, parameters)."""
-        out = []
-        for name, seen in self.claims.items():
-            for text, (count, row) in seen.items():
-                if count == 1:
-                    out.append((row, "claim-group-single", name, {"value": text}))
-        return out
+        return [
+            (row, "claim-group-single", name, {"value": text})
+            for name, seen in self.claims.items()
+            for text, (count, row) in seen.items()
+            if count == 1
+        ]

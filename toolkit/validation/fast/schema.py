@@ -42,6 +42,10 @@ def _texts(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _names(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _lazy(make: Callable[[], Callable[[Any], Any]]) -> Callable[[Any], Any]:
     """The reader ``make()`` gives, made on the first call (to import frictionless only then)."""
     reader: Any = None
@@ -112,33 +116,27 @@ class LightSchema:
         self.missing_values: list[str] = list(descriptor.get("missingValues", [""]))
         self._schema: Any = None
         self.fields = [
-            LightField(f, self._real_field(i), self.missing_values)
+            LightField(f, partial(self._real_field, i), self.missing_values)
             for i, f in enumerate(descriptor["fields"])
         ]
-        pk = descriptor.get("primaryKey") or []
-        self.primary_key: list[str] = [pk] if isinstance(pk, str) else list(pk)
-        self.foreign_keys: list[dict[str, Any]] = []
-        for fk in descriptor.get("foreignKeys") or []:
-            ref = fk["reference"]
-            self.foreign_keys.append(
-                {
-                    "fields": [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"]),
-                    "reference": {
-                        "resource": ref.get("resource", ""),
-                        "fields": [ref["fields"]] if isinstance(ref["fields"], str) else list(ref["fields"]),
-                    },
-                }
-            )
+        self.primary_key: list[str] = _names(descriptor.get("primaryKey") or [])
+        self.foreign_keys: list[dict[str, Any]] = [
+            {
+                "fields": _names(fk["fields"]),
+                "reference": {
+                    "resource": fk["reference"].get("resource", ""),
+                    "fields": _names(fk["reference"]["fields"]),
+                },
+            }
+            for fk in descriptor.get("foreignKeys") or []
+        ]
 
-    def _real_field(self, index: int) -> Callable[[], Any]:
-        def real() -> Any:
-            from toolkit.validation import structure
+    def _real_field(self, index: int) -> Any:
+        from toolkit.validation import structure
 
-            if self._schema is None:
-                self._schema = structure.to_schema(self.descriptor)
-            return self._schema.fields[index]
-
-        return real
+        if self._schema is None:
+            self._schema = structure.to_schema(self.descriptor)
+        return self._schema.fields[index]
 
 
 def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
@@ -247,19 +245,19 @@ def header(descriptor: dict[str, Any], labels: list[str]) -> tuple[Any, list[Any
 
 # ── frictionless's cell reader, for the common fields ──────────────────────────────────────
 #
-# The value readers below are frictionless's own (``fields/*.py``, 5.x), line for line, for the
-# fields read here: a string of the default or ``uri`` format, an integer that is a bare number,
+# The value readers below read every value as frictionless's own do (``fields/*.py``, 5.x), for
+# the fields read here: a string of the default or ``uri`` format, an integer that is a bare number,
 # a number with no ``groupChar``, ``decimalChar`` or ``bareNumber``, a date or a datetime of the
 # default format, a boolean, a year and ``any``. A spoiled cell of those is then read, notes and
 # all, without importing frictionless (0.25 s); any other field still gets frictionless's reader.
 
 _BOUNDS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
-# Each type's ``supported_constraints``, in frictionless's order (the order of its notes).
+# Each type's ``supported_constraints`` after ``required``, in frictionless's order (that of its notes).
 _SUPPORTED = {
-    "any": ["required", "enum"],
-    "boolean": ["required", "enum"],
-    "string": ["required", "minLength", "maxLength", "pattern", "enum"],
-    **{t: ["required", *_BOUNDS, "enum"] for t in ("integer", "number", "year", "date", "datetime")},
+    "any": ["enum"],
+    "boolean": ["enum"],
+    "string": ["minLength", "maxLength", "pattern", "enum"],
+    **{t: [*_BOUNDS, "enum"] for t in ("integer", "number", "year", "date", "datetime")},
 }
 
 
@@ -273,9 +271,7 @@ _URI_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def _read_uri(cell: Any) -> Any:
-    if not isinstance(cell, str):
-        return None
-    return cell if _URI_SCHEME.match(cell) else None
+    return cell if isinstance(cell, str) and _URI_SCHEME.match(cell) else None
 
 
 def _read_integer(cell: Any) -> Any:
@@ -284,60 +280,36 @@ def _read_integer(cell: Any) -> Any:
             return int(cell.strip())
         except Exception:
             return None
-    elif cell is True or cell is False:
-        return None
-    elif isinstance(cell, int):
-        return cell
-    elif (isinstance(cell, float) and cell.is_integer()) or (isinstance(cell, Decimal) and cell % 1 == 0):
+    if isinstance(cell, float | Decimal) and cell % 1 == 0:
         return int(cell)
-    return None
+    return cell if isinstance(cell, int) and not isinstance(cell, bool) else None
 
 
 def _read_number(cell: Any) -> Any:
-    value = _read_decimal(cell)
-    # A signalling NaN reads as the quiet NaN it stands for (``structure.to_schema``).
-    if isinstance(value, Decimal) and value.is_snan():
-        return Decimal(str(value).replace("sNaN", "NaN"))
-    return value
-
-
-def _read_decimal(cell: Any) -> Any:
+    if isinstance(cell, float):
+        return Decimal(str(cell))
     if isinstance(cell, str):
         try:
-            return Decimal(cell.strip())
+            cell = Decimal(cell.strip())
         except Exception:
             return None
-    elif isinstance(cell, Decimal):
-        return cell
-    elif cell is True or cell is False:
-        return None
-    elif isinstance(cell, int):
-        return cell
-    elif isinstance(cell, float):
-        return Decimal(str(cell))
-    return None
+    if isinstance(cell, Decimal):  # a signalling NaN reads as the quiet NaN it stands for
+        return Decimal(str(cell).replace("sNaN", "NaN")) if cell.is_snan() else cell
+    return cell if isinstance(cell, int) and not isinstance(cell, bool) else None
 
 
 def _read_year(cell: Any) -> Any:
-    if not isinstance(cell, int):
-        if not isinstance(cell, str):
-            return None
-        if len(cell) != 4:
-            return None
+    if isinstance(cell, str) and len(cell) == 4:
         try:
             cell = int(cell)
-        except Exception:
+        except ValueError:
             return None
-    if cell < 0 or cell > 9999:
-        return None
-    return cell
+    return cell if isinstance(cell, int) and 0 <= cell <= 9999 else None
 
 
 def _read_date(cell: Any) -> Any:
     if isinstance(cell, dt.datetime):
-        if cell.hour == 0 and cell.minute == 0 and cell.second == 0:
-            return dt.datetime(cell.year, cell.month, cell.day).date()
-        return None
+        return cell.date() if (cell.hour, cell.minute, cell.second) == (0, 0, 0) else None
     if isinstance(cell, dt.date):
         return cell
     if not isinstance(cell, str):
@@ -416,24 +388,25 @@ def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[
     given = descriptor.get("constraints") or {}
     if read is None or not isinstance(given, dict):
         return None
-    checks: list[tuple[str, Callable[[Any], bool]]] = []
+    if not _plain(given.get("required")):
+        return None
+    # frictionless's checks (``schema/field.py``) of a cell that is not missing
+    checks: list[tuple[str, Callable[[Any], Any]]] = []
     for name in _SUPPORTED[t]:
         value = given.get(name)
         if value is None:
             continue
         if not _plain(value):
             return None
-        if name == "required":
-            checks.append((name, partial(_required, value)))
-        elif name in ("minLength", "maxLength"):
+        if name in ("minLength", "maxLength"):
             if type(value) is not int:
                 return None
-            checks.append((name, partial(_length, _COMPARE[name], value)))
+            checks.append((name, partial(_within, _COMPARE[name], value, True)))
         elif name in _BOUNDS:
             limit = read(value)
             if limit is None or limit != limit:  # frictionless cannot compare a cell to these
                 return None
-            checks.append((name, partial(_bound, _COMPARE[name], limit)))
+            checks.append((name, partial(_within, _COMPARE[name], limit, False)))
         elif name == "pattern":
             try:
                 compiled = re.compile(f"^{value}$") if isinstance(value, str) else None
@@ -441,57 +414,33 @@ def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[
                 compiled = None
             if compiled is None:
                 return None
-            checks.append((name, partial(_pattern, compiled)))
+            checks.append((name, compiled.match))
         elif name == "enum":
             if not isinstance(value, list):
                 return None
-            checks.append((name, partial(_enum, [read(v) for v in value])))
+            checks.append((name, [read(v) for v in value].__contains__))
     type_note = f'type is "{t}/{fmt}"'
+    # A missing cell passes every check but ``required``, which any other cell passes.
+    required = f'constraint "required" is "{given["required"]}"' if given.get("required") else None
     missing_set = frozenset(missing)
 
     def cell_reader(cell: Any) -> tuple[Any, dict[str, str] | None]:
-        notes: dict[str, str] | None = None
-        if str(cell) in missing_set:
-            cell = None
-        if cell is not None:
-            cell = read(cell)
-            if cell is None:
-                notes = {"type": type_note}
-        if not notes:
-            for name, check in checks:
-                if not check(cell):
-                    notes = notes or {}
-                    notes[name] = f'constraint "{name}" is "{given[name]}"'
-        return cell, notes
+        if cell is None or str(cell) in missing_set:
+            return None, ({"required": required} if required else None)
+        value = read(cell)
+        if value is None:
+            return None, {"type": type_note}
+        notes = {
+            name: f'constraint "{name}" is "{given[name]}"' for name, check in checks if not check(value)
+        }
+        return value, notes or None
 
     return cell_reader
 
 
-# frictionless's checks (``schema/field.py``): a missing cell passes all but ``required``.
-
-
-def _required(required: Any, cell: Any) -> bool:
-    return not (required and cell is None)
-
-
-def _length(op: Callable[[Any, Any], Any], limit: int, cell: Any) -> bool:
-    return cell is None or bool(op(len(cell), limit))
-
-
-def _bound(op: Callable[[Any, Any], Any], limit: Any, cell: Any) -> bool:
-    if cell is None:
-        return True
-    if cell != cell:  # NaN is not equal to itself and fails every bound
-        return False
-    return bool(op(cell, limit))
-
-
-def _pattern(pattern: re.Pattern[str], cell: Any) -> bool:
-    return cell is None or bool(pattern.match(cell))
-
-
-def _enum(members: list[Any], cell: Any) -> bool:
-    return cell is None or cell in members
+def _within(op: Callable[[Any, Any], Any], limit: Any, length: bool, cell: Any) -> Any:
+    value = len(cell) if length else cell
+    return value == value and op(value, limit)  # NaN is not equal to itself and fails every bound
 
 
 _COMPARE = {
