@@ -904,3 +904,28 @@ def test_a_unique_field_of_empty_cells_first_in_the_run(
     assert_same(slow, fast)
     assert [f.code for f in fast.findings] == ["unique-error"]
     assert not any("frictionless" in line for line in log), log
+
+
+def test_codelist_and_reference_items_of_list_fields(tmp_path: Path) -> None:
+    """A list field with a codelist (``subjects``) and one whose items reference another table
+    (``other_counterpart_ids``): an unknown code, an unknown reference, a padded and an empty item
+    give frictionless's findings on both engines (a path the seeded catalogs never take)."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "bogota"
+    shutil.copytree(ROOT / "datasets" / "bogota", folder)
+    table = folder / "agreements.csv"
+    with table.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    subjects, others = rows[0].index("subjects"), rows[0].index("other_counterpart_ids")
+    rows[1][subjects] = "environment;not_a_subject"
+    rows[2][subjects] = "culture; education;;mobility"
+    rows[3][others] = f"{rows[1][rows[0].index('counterpart_id')]};nobody-xx"
+    with table.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    slow, fast, log = both(folder)
+    assert_same(slow, fast)
+    codes = {f.code for f in fast.findings}
+    assert {"codelist-value", "list-reference"} <= codes, codes
+    assert any("agreements.csv: fast engine" in line for line in log), log
