@@ -328,9 +328,8 @@ class DatasetRun:
 
         for block in ahead(stream.blocks(), pool, size):
             needed = check.check_block(block)
-            # The domain checks of a block run in a worker beside the structure checks of the next
-            # block (pyarrow's kernels release the GIL), once those of the block before are done:
-            # they keep state from block to block.
+            # The domain checks of a block, once those of the one before are done (they keep state),
+            # run in a worker beside the next block's structure checks: pyarrow releases the GIL.
             settle()
             unsettled.append(
                 (block, pool.submit(dom.block, block.columns.__getitem__, block.n_records, block.first_row))
