@@ -327,12 +327,13 @@ class DatasetRun:
             unsettled.clear()
 
         for block in ahead(stream.blocks(), pool, size):
-            # The domain checks of a block run beside its structure checks: both spend most of
-            # their time in pyarrow kernels, which release the GIL.
+            needed = check.check_block(block)
+            # The domain checks of a block, once those of the one before are done (they keep state),
+            # run in a worker beside the next block's structure checks: pyarrow releases the GIL.
+            settle()
             unsettled.append(
                 (block, pool.submit(dom.block, block.columns.__getitem__, block.n_records, block.first_row))
             )
-            needed = check.check_block(block)
             lines = block.lines(needed)
             for k in needed:
                 check.lines[block.first_row + k] = lines[k]
@@ -348,7 +349,6 @@ class DatasetRun:
                 # privacy scan and the profiles stop with the structure checks (the domain
                 # findings of this last block are taken once the structure's are made).
                 break
-            settle()
         errors = check.finish()
         capped = check.capped
         if capped is None:
