@@ -388,7 +388,7 @@ class DatasetRun:
             pre.append(make_finding("no-data-rows", **where, line=1))
         view = _View(header, check.lines, check.pk_cells, check.first_lines)
         pre.extend(structure.header_findings(self.ds, spec, list(header)))
-        pre.extend(structure.to_finding(e, self.ds, spec, view) for e in errors)  # type: ignore[arg-type]
+        pre.extend(structure.to_findings(errors, self.ds, spec, view))  # type: ignore[arg-type]
         if capped is not None:
             line = view.line_of(capped) or stream.locate([capped]).get(capped, (None, []))[0]
             pre.append(structure.capped_finding(where, capped, line, self.limit))
