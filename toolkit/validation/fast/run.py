@@ -92,12 +92,12 @@ def declared_size_errors(spec: ResourceSpec) -> list[Any]:
     """frictionless's ``hash-count`` and ``byte-count`` errors for the resource's declared ``hash``
     (md5 or sha256; another algorithm is not checked, as in frictionless) and ``bytes``, from one
     pass over the file."""
-    import hashlib
-
     declared_hash, declared_bytes = spec.descriptor.get("hash"), spec.descriptor.get("bytes")
     algorithm, expected = parse_hash(declared_hash) if isinstance(declared_hash, str) else ("", "")
     if algorithm not in ("md5", "sha256") and not (isinstance(declared_bytes, int) and declared_bytes):
         return []
+    import hashlib  # only now: a table that declares neither never loads OpenSSL (3 ms)
+
     digest = hashlib.new(algorithm if algorithm in ("md5", "sha256") else "md5")
     size = 0
     with spec.path.open("rb") as fh:
