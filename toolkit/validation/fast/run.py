@@ -35,7 +35,7 @@ Progress = Callable[[str, int, int], None]  # path shown, bytes done, rows done
 
 
 class _View:
-    """What ``structure.to_finding`` reads from a table, for a table that was never in memory."""
+    """What ``structure.to_findings`` reads from a table, for a table that was never in memory."""
 
     def __init__(
         self,
