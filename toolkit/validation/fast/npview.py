@@ -116,8 +116,9 @@ def lean_memory() -> Iterator[None]:
 
 def among(arr: Any, values: list[str]) -> Any:
     """A NumPy mask: which cells of a string array equal one of ``values`` (null: False). Where few
-    cells are as long as a value (the offsets say), their bytes alone are compared: at a twentieth
-    of the cells, a third of ``pc.equal``'s time (``pc.is_in`` hashes its value set on every call)."""
+    cells are as long as a value (the offsets say), only their bytes are compared (a third of pc.equal)."""
+    if len(arr) <= 128:  # Python's == costs less than the calls below (a third at 40 cells)
+        return np.array([cell in values for cell in arr.to_pylist()], dtype=bool)
     if len(values) > 4:
         return bools(pc.is_in(arr, value_set=pa.array(values, pa.string())))
     offsets, data = spans(arr, wide=False)
@@ -196,8 +197,6 @@ def grouped(arr: Any, size: int) -> Any:
     match in an item finds none in any of its cells, at a small part of the cost per cell."""
     offsets, data = spans(arr)
     edges = np.append(offsets[:-1:size], offsets[-1])
-    if not len(data):
-        return pa.array([""] * (len(edges) - 1), pa.large_string())
     return pa.Array.from_buffers(
         pa.large_string(), len(edges) - 1, [None, pa.py_buffer(edges), pa.py_buffer(data)]
     )
