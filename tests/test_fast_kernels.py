@@ -442,3 +442,46 @@ def test_a_cast_that_fails_fails_as_pyarrow_compute_fails() -> None:
     with pytest.raises(pa.ArrowInvalid) as got:
         npview.pc.cast(_CELLS, pa.int64())
     assert str(got.value) == str(expected.value)
+
+
+_TOKENS = st.text(alphabet="NAañ\x00 ", max_size=3)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(st.tuples(_TOKENS, st.booleans()), max_size=40),
+    st.lists(_TOKENS, max_size=6),
+    st.integers(0, 3),
+    st.booleans(),
+    st.integers(0, 400),
+)
+def test_among_compares_bytes_as_python_compares_text(
+    cells: list[tuple[str, bool]], values: list[str], skip: int, large: bool, longer: int
+) -> None:
+    """:func:`npview.among` compares a short array's cells in Python; in a longer one it reads the
+    lengths from the offsets and compares the bytes of the cells of a value's length when they are
+    few (``longer`` cells of seven bytes make them few), else calls ``pc.equal``: the cells it finds
+    are exactly those equal to a value in Python (a null never, whatever bytes it spans), at any
+    offset and offset width, in one chunk or several."""
+    cells = cells + [("NAANAAN", False)] * longer
+    arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], skip, large)
+    expected = [not null and c in values for c, null in cells]
+    assert npview.among(arr, values).tolist() == expected
+    chunked = pa.chunked_array([arr[: len(arr) // 2], arr[len(arr) // 2 :]], arr.type)
+    assert npview.among(chunked, values).tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["", "", "ab", "ñ"]), st.booleans()), max_size=20), st.integers(1, 5)
+)
+def test_grouped_runs_cells_together_even_with_no_bytes_at_all(
+    cells: list[tuple[str, bool]], size: int
+) -> None:
+    """:func:`npview.grouped` item ``g`` is the text of cells ``g*size`` on, run together (a null
+    adds the bytes it spans): also when no cell has a byte, and the data buffer is empty or absent."""
+    arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], 0, False)
+    texts = [c for c, _ in cells]
+    want = ["".join(texts[i : i + size]) for i in range(0, len(texts), size)]
+    assert npview.grouped(arr, size).to_pylist() == want
+    assert npview.grouped(pa.array([""] * len(cells), pa.string()), size).to_pylist() == [""] * len(want)

@@ -33,7 +33,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
+from toolkit.catalog.model import Catalog, Dataset, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
 from toolkit.validation.rawcsv import read_table
 
@@ -45,7 +45,8 @@ SIGNED, PRECISION, START, END, STATUS = "date_signed", "date_precision", "start_
 ID, GROUP = "agreement_id", "claim_group"
 MEMBERSHIP = "membership"
 UNKNOWN_STATUS = "unknown"
-_NEEDED = (ID, PARTY, COUNTERPART, TYPE)
+_NEEDED = {ID, PARTY, COUNTERPART, TYPE}
+_USED = {*_NEEDED, SIGNED, PRECISION, START, END, STATUS, GROUP}
 _PRECISION_ES = {"year": "año", "month": "mes", "day": "día"}
 
 
@@ -107,24 +108,20 @@ _DESCRIPTORS = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
 
 def _rows(ds: Dataset) -> Iterable[_Row]:
     for spec in ds.resources:
-        if not _takes_part(spec) or not spec.path.is_file():
+        if spec.schema is None or not set(spec.field_names) >= _NEEDED or not spec.path.is_file():
             continue
         shown = display_path(spec.path)
         table, _pre = read_table(spec.path, shown, {}, spec.field_names)
         if table is None:
             continue
         missing = set((spec.schema or {}).get("missingValues", [""]))
-        columns = {name: i for i, name in enumerate(table.header)}
+        columns = {name: i for i, name in enumerate(table.header) if name in _USED}  # not all 21
         for i, raw in enumerate(table.rows):
             cells = {
                 name: raw[j].strip() for name, j in columns.items() if j < len(raw) and raw[j] not in missing
             }
             if cells.get(PARTY) and cells.get(COUNTERPART) and cells.get(ID):
                 yield _Row(ds.slug, shown, spec.name, i + 2, table.lines[i], cells, columns)
-
-
-def _takes_part(spec: ResourceSpec) -> bool:
-    return spec.schema is not None and all(n in spec.field_names for n in _NEEDED)
 
 
 # ── linking ──────────────────────────────────────────────────────────────────────────────────────

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -209,14 +210,13 @@ def check_dataset(
         for task in report.tasks:
             spec = by_resource[task.name]
             findings.extend(header_findings(ds, spec, labels[spec.name]))
-            for error in task.errors:
-                findings.append(to_finding(error, ds, spec, tables.get(spec.name)))
+            findings.extend(to_findings(task.errors, ds, spec, tables.get(spec.name)))
             if capped is not None and any(w.startswith("reached error limit") for w in task.warnings):
                 # frictionless counts after each row: the header's errors alone stop it at row 2.
                 last = getattr(task.errors[-1], "row_number", None) if task.errors else None
                 capped[spec.name] = last if last is not None else 2
         for error in report.errors:  # package-level problems (rare): keep them visible
-            findings.append(_generic(error, ds, None, None))
+            findings.append(_generic(error, {"dataset": ds.slug}))
     return findings
 
 
@@ -258,22 +258,14 @@ def header_findings(ds: Dataset, spec: ResourceSpec, labels: list[str]) -> list[
     ]
 
 
-def _generic(error: Any, ds: Dataset, spec: ResourceSpec | None, table: RawTable | None) -> Finding:
-    finding = make_finding(
-        "frictionless-error",
-        dataset=ds.slug,
-        resource=spec.name if spec else None,
-        path=display_path(spec.path) if spec else None,
-        value=error.type,
-        detail=error.note or error.message,
-    )
-    return _recode(finding, error.type)
-
-
-def _recode(finding: Finding, code: str) -> Finding:
+def _generic(error: Any, where: dict[str, Any]) -> Finding:
+    """An error without a finding code of its own, under frictionless's code."""
     from dataclasses import replace
 
-    return replace(finding, code=code)
+    finding = make_finding(
+        "frictionless-error", **where, value=error.type, detail=error.note or error.message
+    )
+    return replace(finding, code=error.type)
 
 
 def _field_position(
@@ -286,28 +278,33 @@ def _field_position(
     return number
 
 
-def to_finding(error: Any, ds: Dataset, spec: ResourceSpec, table: RawTable | None) -> Finding:
-    """Translate one frictionless error into a bilingual finding."""
+def to_findings(
+    errors: Iterable[Any], ds: Dataset, spec: ResourceSpec, table: RawTable | None
+) -> list[Finding]:
+    """Translate a table's frictionless errors into bilingual findings (its path and field names
+    are worked out once: they were a third of the time of a finding)."""
+    where = {"dataset": ds.slug, "resource": spec.name, "path": display_path(spec.path)}
+    names = spec.field_names
+    return [_to_finding(error, spec, table, where, names) for error in errors]
+
+
+def _to_finding(
+    error: Any, spec: ResourceSpec, table: RawTable | None, where: dict[str, Any], names: list[str]
+) -> Finding:
     code = error.type
     if code not in CODES or not CODES[code].frictionless:
-        return _generic(error, ds, spec, table)
-    where: dict[str, Any] = {
-        "dataset": ds.slug,
-        "resource": spec.name,
-        "path": display_path(spec.path),
-    }
+        return _generic(error, where)
     row = getattr(error, "row_number", None)
     field_name = getattr(error, "field_name", None)
     field_number = getattr(error, "field_number", None)
-    expected = ",".join(spec.field_names)
-    params: dict[str, Any] = {"expected": expected}
+    params: dict[str, Any] = {"expected": ",".join(names)}
     value: Any = None
     if code in {"duplicate-label", "blank-label", "extra-label", "missing-label", "incorrect-label"}:
         row = 1
         value = getattr(error, "label", None)
         position = field_number
         if code == "missing-label":
-            if table is not None and by_name(table.header, spec.field_names):
+            if table is not None and by_name(table.header, names):
                 position = None  # paired by name, a missing column has no place in the file
             params.update(_fill(spec, field_name or ""))
         if code == "extra-label":

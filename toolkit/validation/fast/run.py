@@ -35,7 +35,7 @@ Progress = Callable[[str, int, int], None]  # path shown, bytes done, rows done
 
 
 class _View:
-    """What ``structure.to_finding`` reads from a table, for a table that was never in memory."""
+    """What ``structure.to_findings`` reads from a table, for a table that was never in memory."""
 
     def __init__(
         self,
@@ -90,12 +90,12 @@ def declared_size_errors(spec: ResourceSpec) -> list[Any]:
     """frictionless's ``hash-count`` and ``byte-count`` errors for the resource's declared ``hash``
     (md5 or sha256; another algorithm is not checked, as in frictionless) and ``bytes``, from one
     pass over the file."""
-    import hashlib
-
     declared_hash, declared_bytes = spec.descriptor.get("hash"), spec.descriptor.get("bytes")
     algorithm, expected = parse_hash(declared_hash) if isinstance(declared_hash, str) else ("", "")
     if algorithm not in ("md5", "sha256") and not (isinstance(declared_bytes, int) and declared_bytes):
         return []
+    import hashlib  # only now: a table that declares neither never loads OpenSSL (3 ms)
+
     digest = hashlib.new(algorithm if algorithm in ("md5", "sha256") else "md5")
     size = 0
     with spec.path.open("rb") as fh:
@@ -383,7 +383,7 @@ class DatasetRun:
             pre.append(make_finding("no-data-rows", **where, line=1))
         view = _View(header, check.lines, check.pk_cells, check.first_lines)
         pre.extend(structure.header_findings(self.ds, spec, list(header)))
-        pre.extend(structure.to_finding(e, self.ds, spec, view) for e in errors)  # type: ignore[arg-type]
+        pre.extend(structure.to_findings(errors, self.ds, spec, view))  # type: ignore[arg-type]
         if capped is not None:
             line = view.line_of(capped) or stream.locate([capped]).get(capped, (None, []))[0]
             pre.append(structure.capped_finding(where, capped, line, self.limit))
