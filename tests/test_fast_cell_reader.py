@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from toolkit.validation.fast.schema import own_cell_reader
@@ -234,3 +234,34 @@ def test_the_common_fields_are_read_here(field: dict[str, Any]) -> None:
 )
 def test_other_fields_are_left_to_frictionless(field: dict[str, Any]) -> None:
     assert own_cell_reader(field, [""]) is None
+
+
+@settings(max_examples=3000, deadline=None)
+@example("2024-01-1٣")
+@example("٢٠٢٤-1- 5")
+@example("2024-02-29")
+@example("2023-02-29")
+@example("0000-01-01")
+@example("2024-01-39")
+@example("2024-01-15\n")
+@example("2024-13-01")
+@example("2024-1-05")
+@given(
+    st.one_of(
+        st.from_regex(r"\A[0-9]{4}-[0-9 ]{1,2}-[0-9 ]{1,3}\Z"),
+        st.from_regex(r"\A[0-9٠-٩]{3,5}-[01١]?[0-9٣]-[ 0-3٣]?[0-9٣]\s?\Z"),
+        st.text(alphabet="0123456789- ٣T:\n", max_size=12),
+    )
+)
+def test_dates_read_as_strptime_reads_them(cell: str) -> None:
+    """The engine's date reader gives ``datetime.strptime(cell, "%Y-%m-%d")``'s date, or nothing
+    where strptime raises (a day past the month's end, year 0, other digits, leftovers)."""
+    import datetime as dt
+
+    from toolkit.validation.fast.schema import _read_date
+
+    try:
+        expected = dt.datetime.strptime(cell, "%Y-%m-%d").date()
+    except ValueError:
+        expected = None
+    assert _read_date(cell) == expected
