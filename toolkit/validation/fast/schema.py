@@ -26,7 +26,7 @@ _FALSE = ["false", "False", "FALSE", "0"]
 
 
 class Record(CellError):
-    """A header or table error as frictionless makes it (what ``structure.to_finding`` reads)."""
+    """A header or table error as frictionless makes it (what ``structure.to_findings`` reads)."""
 
     def __init__(self, type: str, note: str = "", **kw: Any) -> None:
         super().__init__(type, None, note, **kw)
