@@ -190,6 +190,7 @@ class DomainCheck:
                 mask &= bools(pc.is_valid(col))
             return col, mask
 
+        @functools.cache  # a field's cells are read by several checks and its profile
         def values_of(name: str) -> tuple[Any, Any]:
             col, mask = present(name)  # type: ignore[misc]
             idx = np.flatnonzero(mask)
