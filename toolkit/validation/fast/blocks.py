@@ -51,7 +51,7 @@ class Block:
     first_row: int
     first_line: int
     n_records: int
-    columns: list[Any]
+    columns: Any  # indexed by column (_Columns)
     irregular: dict[int, list[str]] = field(default_factory=dict)
     longest_line: int = 0
     longest_at: int = 0  # physical line of the longest line
@@ -61,9 +61,7 @@ class Block:
 
     def lines(self, records: list[int]) -> dict[int, int]:
         """Physical line where each of the given records (indices in the block) starts."""
-        if not records:
-            return {}
-        if self.line_feeds <= self.n_records and not self.irregular:
+        if not records or (self.line_feeds <= self.n_records and not self.irregular):
             return {k: self.first_line + k for k in records}  # one record per line
         if self.spans is None:
             self.spans = _record_spans(_np().frombuffer(self.data, dtype=_np().uint8))
@@ -71,9 +69,7 @@ class Block:
 
     def ragged(self) -> Any:
         """A NumPy mask of the irregular records."""
-        mask = _np().zeros(self.n_records, dtype=bool)
-        mask[list(self.irregular)] = True
-        return mask
+        return _np().bincount(list(self.irregular), minlength=self.n_records) > 0
 
 
 @dataclass
@@ -118,12 +114,10 @@ def check_quoting(data: bytes | bytearray, arr: Any, delimiter: int, quotes: Any
             raise Unsupported("an unterminated quoted cell")
         opening, closing = quotes[0::2], quotes[1::2]
         before = np.where(opening > 0, arr[np.maximum(opening - 1, 0)], _LF)
-        doubled_open = np.zeros(len(opening), dtype=bool)
-        doubled_open[1:] = opening[1:] - 1 == closing[:-1]
+        doubled_open = np.concatenate(([False], opening[1:] - 1 == closing[:-1]))
         ok_open = (opening == 0) | (before == delimiter) | (before == _LF) | doubled_open
         after = np.where(closing + 1 < n, arr[np.minimum(closing + 1, n - 1)], _LF)
-        doubled_close = np.zeros(len(closing), dtype=bool)
-        doubled_close[:-1] = closing[:-1] + 1 == opening[1:]
+        doubled_close = np.concatenate((closing[:-1] + 1 == opening[1:], [False]))
         ok_close = (after == delimiter) | (after == _LF) | (after == _CR) | doubled_close
         if not (ok_open.all() and ok_close.all()):
             raise Unsupported("a quote inside an unquoted cell or text after a closing quote")
@@ -171,8 +165,7 @@ class CsvBlocks:
                 starts, stops, _ = _record_spans(arr)
                 if len(starts) > 1:
                     break
-                more = fh.read(len(head))
-                if not more:
+                if not (more := fh.read(len(head))):
                     break
                 head += more
         self.bom = start == len(BOM)
@@ -216,14 +209,11 @@ class CsvBlocks:
         want = min(FIRST_BLOCK_BYTES, self.block_bytes) // 2
         with self.path.open("rb") as fh:
             fh.seek(offset)
-            pending = b""
-            eof = False
-            sent = None
+            pending, eof, sent = b"", False, None
             spanned = 0  # records whose spans are kept
             while True:
                 want = min(sent or 2 * want, self.block_bytes)
-                # Read straight after the last block's leftover, and hand the block on as a view:
-                # its bytes are copied once, by the read (concatenating and slicing copied twice more).
+                # The block's bytes are copied once, by the read; the block is a view of them.
                 buf = bytearray(max(want, len(pending)))
                 buf[: len(pending)] = pending
                 got = len(pending)
@@ -235,8 +225,7 @@ class CsvBlocks:
                     return
                 cut, quotes = _last_boundary(buf)
                 while cut is None and not eof:  # one record longer than a block: read on
-                    more = fh.read(self.block_bytes)
-                    eof = not more
+                    eof = not (more := fh.read(self.block_bytes))
                     buf += more
                     cut, quotes = _last_boundary(buf)
                 cut = len(buf) if eof else cut
@@ -249,9 +238,7 @@ class CsvBlocks:
                 if block.spans is not None and spanned + block.n_records <= SPAN_RECORDS:
                     self.metas[-1].spans, spanned = block.spans, spanned + block.n_records
                 sent = yield block
-                offset += len(data)
-                row += block.n_records
-                line += block.line_feeds
+                offset, row, line = offset + len(data), row + block.n_records, line + block.line_feeds
                 if eof and not pending:
                     return
 
@@ -286,11 +273,7 @@ class CsvBlocks:
                 read_options=pcsv.ReadOptions(column_names=names, block_size=PARSE_BYTES, use_threads=False),
                 parse_options=pcsv.ParseOptions(
                     delimiter=self.delimiter,
-                    quote_char='"',
-                    double_quote=True,
-                    escape_char=False,
-                    newlines_in_values=True,
-                    ignore_empty_lines=True,
+                    newlines_in_values=True,  # quotes doubled, no escapes, empty lines skipped
                     invalid_row_handler=handler,
                 ),
                 convert_options=pcsv.ConvertOptions(
@@ -304,11 +287,10 @@ class CsvBlocks:
         except pa.ArrowInvalid as ex:
             raise Unsupported(f"pyarrow cannot read the block: {ex}") from ex
         block = Block(offset, len(data), row, line, table.num_rows, [], data=data)
-        block.longest_line, block.longest_at = longest, line + longest_at
-        block.line_feeds = len(feeds)
+        block.longest_line, block.longest_at, block.line_feeds = longest, line + longest_at, len(feeds)
         if invalid or _blank_line(arr, feeds):
             table = self._irregular(block, table, arr, _record_spans(arr, quotes, feeds), invalid)
-        block.columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+        block.columns = _Columns(table)
         return block
 
     def _irregular(
@@ -373,6 +355,19 @@ class CsvBlocks:
                     text = (fh.read(e - s) if data is None else data[s:e]).removesuffix(b"\r").decode("utf-8")
                     out[r] = (meta.first_line + int(lines[k]), _cells(text, self.delimiter) if text else [])
         return out
+
+
+class _Columns:
+    """A block's columns, each made one array from pyarrow's pieces when first asked for: by the
+    thread that checks it, not the one reading the next block (twice at once is harmless)."""
+
+    def __init__(self, table: Any) -> None:
+        self.parts = table.columns
+
+    def __getitem__(self, j: int) -> Any:
+        if hasattr(column := self.parts[j], "num_chunks"):
+            column = self.parts[j] = column.combine_chunks()
+        return column
 
 
 def _cells(text: str, delimiter: str) -> list[str]:
