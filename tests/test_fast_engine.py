@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import itertools
 import json
 import random
 import sys
@@ -929,3 +930,21 @@ def test_codelist_and_reference_items_of_list_fields(tmp_path: Path) -> None:
     codes = {f.code for f in fast.findings}
     assert {"codelist-value", "list-reference"} <= codes, codes
     assert any("agreements.csv: fast engine" in line for line in log), log
+
+
+def test_each_block_is_its_own_bytes_and_only_they_are_checked(tmp_path: Path) -> None:
+    """A block is a view of the buffer it was read into, with the start of the next record after
+    it: its bytes are the file's, and a lone carriage return or a byte that is not UTF-8 just
+    after a block's end (in that buffer, as happens here) stops only the block it belongs to."""
+    path = tmp_path / "t.csv"
+    for bad, before, pad in itertools.product((b"\xf1", b"\r"), range(6), range(12)):
+        rows = "".join(f"{i},plain text {i}\n" for i in range(before)).encode()
+        path.write_bytes(b"a,b\n" + rows + b"30," + b"x" * pad + b"n" + b"a\n" + rows)
+        clean = [(b.offset, b.size) for b in blocks.CsvBlocks(path, ",", block_bytes=64).blocks()]
+        path.write_bytes(path.read_bytes().replace(b"n" + b"a\n", bad + b"a\n"))
+        body, at, read = path.read_bytes(), path.read_bytes().index(bad), []
+        with pytest.raises(blocks.Unsupported):
+            for block in blocks.CsvBlocks(path, ",", block_bytes=64).blocks():
+                assert bytes(block.data) == body[block.offset : block.offset + block.size]
+                read.append((block.offset, block.size))
+        assert read == [(o, n) for o, n in clean if o + n <= at]

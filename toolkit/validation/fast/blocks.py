@@ -17,7 +17,7 @@ import io
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from toolkit.validation import rawcsv
 
@@ -51,19 +51,17 @@ class Block:
     first_row: int
     first_line: int
     n_records: int
-    columns: list[Any]
+    columns: Any  # indexed by column (_Columns)
     irregular: dict[int, list[str]] = field(default_factory=dict)
     longest_line: int = 0
     longest_at: int = 0  # physical line of the longest line
     line_feeds: int = 0
-    data: bytes = b""
+    data: Any = b""  # the block's bytes (a view of the buffer they were read into)
     spans: Any = None  # record starts, ends and lines (see _record_spans), once worked out
 
     def lines(self, records: list[int]) -> dict[int, int]:
         """Physical line where each of the given records (indices in the block) starts."""
-        if not records:
-            return {}
-        if self.line_feeds <= self.n_records and not self.irregular:
+        if not records or (self.line_feeds <= self.n_records and not self.irregular):
             return {k: self.first_line + k for k in records}  # one record per line
         if self.spans is None:
             self.spans = _record_spans(_np().frombuffer(self.data, dtype=_np().uint8))
@@ -71,9 +69,7 @@ class Block:
 
     def ragged(self) -> Any:
         """A NumPy mask of the irregular records."""
-        mask = _np().zeros(self.n_records, dtype=bool)
-        mask[list(self.irregular)] = True
-        return mask
+        return _np().bincount(list(self.irregular), minlength=self.n_records) > 0
 
 
 @dataclass
@@ -108,9 +104,9 @@ def _record_spans(arr: Any, quotes: Any = None, feeds: Any = None) -> tuple[Any,
     return starts, stops, np.searchsorted(feeds, starts) if len(ends) < len(feeds) else np.arange(len(starts))
 
 
-def check_quoting(data: bytes, arr: Any, delimiter: int, quotes: Any) -> None:
+def check_quoting(data: bytes | bytearray, arr: Any, delimiter: int, quotes: Any) -> None:
     """Raise :class:`Unsupported` where splitting by quote parity could differ from Python's csv
-    (``quotes``: the positions of the quotes)."""
+    (``data``: the block, or it and more bytes; ``quotes``: the positions of the quotes)."""
     np = _np()
     n = len(arr)
     if len(quotes):
@@ -118,12 +114,10 @@ def check_quoting(data: bytes, arr: Any, delimiter: int, quotes: Any) -> None:
             raise Unsupported("an unterminated quoted cell")
         opening, closing = quotes[0::2], quotes[1::2]
         before = np.where(opening > 0, arr[np.maximum(opening - 1, 0)], _LF)
-        doubled_open = np.zeros(len(opening), dtype=bool)
-        doubled_open[1:] = opening[1:] - 1 == closing[:-1]
+        doubled_open = np.concatenate(([False], opening[1:] - 1 == closing[:-1]))
         ok_open = (opening == 0) | (before == delimiter) | (before == _LF) | doubled_open
         after = np.where(closing + 1 < n, arr[np.minimum(closing + 1, n - 1)], _LF)
-        doubled_close = np.zeros(len(closing), dtype=bool)
-        doubled_close[:-1] = closing[:-1] + 1 == opening[1:]
+        doubled_close = np.concatenate((closing[:-1] + 1 == opening[1:], [False]))
         ok_close = (after == delimiter) | (after == _LF) | (after == _CR) | doubled_close
         if not (ok_open.all() and ok_close.all()):
             raise Unsupported("a quote inside an unquoted cell or text after a closing quote")
@@ -171,8 +165,7 @@ class CsvBlocks:
                 starts, stops, _ = _record_spans(arr)
                 if len(starts) > 1:
                     break
-                more = fh.read(len(head))
-                if not more:
+                if not (more := fh.read(len(head))):
                     break
                 head += more
         self.bom = start == len(BOM)
@@ -216,44 +209,40 @@ class CsvBlocks:
         want = min(FIRST_BLOCK_BYTES, self.block_bytes) // 2
         with self.path.open("rb") as fh:
             fh.seek(offset)
-            pending = b""
-            eof = False
-            sent = None
+            pending, eof, sent = b"", False, None
             spanned = 0  # records whose spans are kept
             while True:
                 want = min(sent or 2 * want, self.block_bytes)
-                buf = pending
-                while not eof and len(buf) < want:
-                    more = fh.read(want - len(buf))
-                    if not more:
-                        eof = True
-                        break
-                    buf += more
+                # The block's bytes are copied once, by the read; the block is a view of them.
+                buf = bytearray(max(want, len(pending)))
+                buf[: len(pending)] = pending
+                got = len(pending)
+                while not eof and got < want:
+                    n = fh.readinto(memoryview(buf)[got:])
+                    eof, got = not n, got + n
+                del buf[got:]
                 if not buf:
                     return
                 cut, quotes = _last_boundary(buf)
                 while cut is None and not eof:  # one record longer than a block: read on
-                    more = fh.read(self.block_bytes)
-                    eof = not more
+                    eof = not (more := fh.read(self.block_bytes))
                     buf += more
                     cut, quotes = _last_boundary(buf)
                 cut = len(buf) if eof else cut
-                data, pending = buf[:cut], buf[cut:]
+                data, pending = memoryview(buf)[:cut], bytes(buf[cut:])
                 arr = np.frombuffer(data, dtype=np.uint8)
                 quotes = quotes[: np.searchsorted(quotes, cut)]
-                check_quoting(data, arr, delim, quotes)
+                check_quoting(buf, arr, delim, quotes)
                 block = self._parse(data, arr, quotes, offset, row, line)
                 self.metas.append(BlockMeta(offset, len(data), row, line, block.n_records))
                 if block.spans is not None and spanned + block.n_records <= SPAN_RECORDS:
                     self.metas[-1].spans, spanned = block.spans, spanned + block.n_records
                 sent = yield block
-                offset += len(data)
-                row += block.n_records
-                line += block.line_feeds
+                offset, row, line = offset + len(data), row + block.n_records, line + block.line_feeds
                 if eof and not pending:
                     return
 
-    def _parse(self, data: bytes, arr: Any, quotes: Any, offset: int, row: int, line: int) -> Block:
+    def _parse(self, data: memoryview, arr: Any, quotes: Any, offset: int, row: int, line: int) -> Block:
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
@@ -269,7 +258,8 @@ class CsvBlocks:
             invalid.append((row.number, row.text))
             return "skip"
 
-        if not data.isascii():  # Arrow checks the block as one string 2.5 times faster than decode
+        # Arrow checks the block as one string 2.5 times faster than decode (isascii: and its leftover)
+        if not cast(bytearray, data.obj).isascii():
             whole = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
             try:
                 pa.Array.from_buffers(pa.large_string(), 1, [None, whole, pa.py_buffer(data)]).validate(
@@ -283,11 +273,7 @@ class CsvBlocks:
                 read_options=pcsv.ReadOptions(column_names=names, block_size=PARSE_BYTES, use_threads=False),
                 parse_options=pcsv.ParseOptions(
                     delimiter=self.delimiter,
-                    quote_char='"',
-                    double_quote=True,
-                    escape_char=False,
-                    newlines_in_values=True,
-                    ignore_empty_lines=True,
+                    newlines_in_values=True,  # quotes doubled, no escapes, empty lines skipped
                     invalid_row_handler=handler,
                 ),
                 convert_options=pcsv.ConvertOptions(
@@ -301,11 +287,10 @@ class CsvBlocks:
         except pa.ArrowInvalid as ex:
             raise Unsupported(f"pyarrow cannot read the block: {ex}") from ex
         block = Block(offset, len(data), row, line, table.num_rows, [], data=data)
-        block.longest_line, block.longest_at = longest, line + longest_at
-        block.line_feeds = len(feeds)
+        block.longest_line, block.longest_at, block.line_feeds = longest, line + longest_at, len(feeds)
         if invalid or _blank_line(arr, feeds):
             table = self._irregular(block, table, arr, _record_spans(arr, quotes, feeds), invalid)
-        block.columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+        block.columns = _Columns(table)
         return block
 
     def _irregular(
@@ -372,6 +357,19 @@ class CsvBlocks:
         return out
 
 
+class _Columns:
+    """A block's columns, each made one array from pyarrow's pieces when first asked for: by the
+    thread that checks it, not the one reading the next block (twice at once is harmless)."""
+
+    def __init__(self, table: Any) -> None:
+        self.parts = table.columns
+
+    def __getitem__(self, j: int) -> Any:
+        if hasattr(column := self.parts[j], "num_chunks"):
+            column = self.parts[j] = column.combine_chunks()
+        return column
+
+
 def _cells(text: str, delimiter: str) -> list[str]:
     """The cells of one record; a record the csv module cannot split the way frictionless reads
     it (a carriage return alone inside a field, say) sends the table to the frictionless path."""
@@ -392,7 +390,7 @@ def _blank_line(arr: Any, feeds: Any) -> bool:
     return bool((gaps == 1).any() or ((gaps == 2) & (arr[feeds[:-1] + 1] == _CR)).any())
 
 
-def _last_boundary(buf: bytes) -> tuple[int | None, Any]:
+def _last_boundary(buf: bytes | bytearray) -> tuple[int | None, Any]:
     """Position just after the last line feed of ``buf`` that lies outside quotes (``None``: no
     such line feed), and the positions of the quotes of ``buf``."""
     np = _np()
