@@ -403,3 +403,30 @@ def test_the_command_ends_as_a_normal_exit_does(
     assert (proc.returncode, proc.stdout) == (status, in_process.output)
     done = "thread done\n" if thread == "thread" else ""
     assert proc.stderr == done + "finalizer ran\nexit handler ran\n"
+
+
+_ENGINE_EXIT = """
+import os, sys
+leave = os._exit
+os._exit = lambda status: (print("no teardown", file=sys.stderr), sys.stderr.flush(), leave(status))
+from toolkit.validation.fast import blocks
+blocks.BLOCK_BYTES = blocks.FIRST_BLOCK_BYTES = 1024  # several blocks: the worker threads run
+sys.argv = ["ciudades", "validate", sys.argv[1], "--schema", sys.argv[2], "--lang", "en"]
+from toolkit.__main__ import start
+start()
+"""
+
+
+def test_the_engines_worker_threads_do_not_hold_up_the_exit(runner: CliRunner, tmp_path: Path) -> None:
+    """A table of several blocks leaves the fast engine's worker threads alive and idle (one maybe
+    still reading a block past the error cap): the command still leaves without the teardown."""
+    rows = [f"x-{i},Name {i},{i},MXN,2015-02-18,2016-02-18,MX,https://example.org/{i}" for i in range(300)]
+    rows[5] = "x-5,,-3,ZZZ,2015-02-18,2014-02-18,XX,www.example.org"
+    table = tmp_path / "items.csv"
+    table.write_text(
+        "item_id,name,amount,currency,start_date,end_date,country,source_url\n" + "\n".join(rows)
+    )
+    args = [sys.executable, "-c", _ENGINE_EXIT, str(table), MINI]
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    in_process = runner.invoke(cli, ["validate", str(table), "--schema", MINI, "--lang", "en"])
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, in_process.output, "no teardown\n")

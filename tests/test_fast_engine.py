@@ -358,6 +358,19 @@ def test_hash64_is_stable_and_spreads() -> None:
     assert fastkeys.hash64(values.slice(5, 3)).tolist() == hashes[5:8].tolist()
 
 
+def test_hash_powers_grow_exactly() -> None:
+    """The powers of P (and of its inverse) are doubled by multiplying the first half by P**n: each
+    one is still P**i modulo 2**64, however many doublings it took to reach it."""
+    powers = fastkeys._Powers()
+    assert [len(t) for t in powers.get(0)] == [1, 1]
+    for n in (1, 2, 3, 1000, 70_000):
+        pw, ipw = powers.get(n)
+        assert len(pw) > n and len(ipw) > n
+        for i in {0, 1, n // 2, n - 1, n, len(pw) - 1}:
+            assert int(pw[i]) == pow(fastkeys._P, i, 1 << 64)
+            assert int(pw[i]) * int(ipw[i]) % (1 << 64) == 1
+
+
 def test_snan_is_a_finding_not_a_crash(tmp_path: Path) -> None:
     """Accepted difference: frictionless crashes (decimal.InvalidOperation) comparing a signalling
     NaN with a bound; both engines read it as the quiet NaN it stands for and report the
