@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +18,15 @@ from hypothesis import strategies as st
 
 from tests.test_fast_engine import PRIVATE_CELLS, _write, assert_same, both
 from toolkit.validation.fast import blocks, npview
+
+
+def _engines_agree(folder: Path, schema: dict[str, Any], rows: list[list[str] | None], limit: int) -> None:
+    """Both engines give the same findings on ``rows`` under ``schema``, and the fast one checked them."""
+    (folder / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
+    _write(folder / "t.csv", [f["name"] for f in schema["fields"]], rows)
+    slow, fast, log = both(folder / "t.csv", schema=folder / "s.yaml", limit_errors=limit)
+    assert_same(slow, fast)
+    assert any("fast engine" in line for line in log), log
 
 
 @settings(max_examples=500, deadline=None)
@@ -53,16 +63,12 @@ def test_privacy_scan_of_enum_pattern_and_uri_fields_gives_the_same_findings(
             {"name": "notes", "type": "string"},
         ],
     }
-    (tmp_path / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
     cells = st.sampled_from([*PRIVATE_CELLS, "ABC", "=AB", "+1", "https://x.org/1"])
     rows: list[list[str] | None] = [
         [f"r{i}", status, data.draw(cells), data.draw(cells), data.draw(cells)]
         for i, status in enumerate(statuses)
     ]
-    _write(tmp_path / "t.csv", [f["name"] for f in schema["fields"]], rows)
-    slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=10_000)
-    assert_same(slow, fast)
-    assert any("fast engine" in line for line in log), log
+    _engines_agree(tmp_path, schema, rows, 10_000)
 
 
 @settings(max_examples=200, deadline=None)
@@ -334,7 +340,6 @@ def test_privacy_scan_skips_only_columns_that_hold_no_personal_data(
             {"name": "open", "type": "string", "constraints": {"enum": [*enum, "x@y.zz"]}},
         ],
     }
-    (tmp_path / "s.yaml").write_text(json.dumps(schema), encoding="utf-8")
     odd = st.sampled_from([*PRIVATE_CELLS, "x@y.zz", "a-much-longer-cell", "NA", ""])
     rare = st.one_of(*[st.sampled_from(enum)] * 30, odd)  # mostly harmless, now and then not
     short = st.one_of(*[st.text(alphabet="ab1=+-@ñ", max_size=5)] * 30, odd)
@@ -343,10 +348,7 @@ def test_privacy_scan_skips_only_columns_that_hold_no_personal_data(
         [f"r{i}", data.draw(rare), data.draw(short), data.draw(st.sampled_from([*enum, "x@y.zz"]))]
         for i in range(n)
     ]
-    _write(tmp_path / "t.csv", [f["name"] for f in schema["fields"]], rows)
-    slow, fast, log = both(tmp_path / "t.csv", schema=tmp_path / "s.yaml", limit_errors=100_000)
-    assert_same(slow, fast)
-    assert any("fast engine" in line for line in log), log
+    _engines_agree(tmp_path, schema, rows, 100_000)
 
 
 @settings(max_examples=800, deadline=None)
