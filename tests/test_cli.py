@@ -430,3 +430,34 @@ def test_the_engines_worker_threads_do_not_hold_up_the_exit(runner: CliRunner, t
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
     in_process = runner.invoke(cli, ["validate", str(table), "--schema", MINI, "--lang", "en"])
     assert (proc.returncode, proc.stdout, proc.stderr) == (1, in_process.output, "no teardown\n")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_zip_left_half_written_by_sigterm_ends_as_an_interruption(
+    capsys: pytest.CaptureFixture[str], debug: bool
+) -> None:
+    """SIGTERM (or Ctrl-C) while an entry of a zip is being written: closing the zip on the way
+    out raises ``ValueError`` (an entry is still open), which used to end the run as «The tool
+    failed: ValueError» with exit 3; it is the interruption, and says so with 143."""
+    import io
+    import signal
+    import zipfile
+
+    from toolkit.cli import Terminated, handle_errors
+
+    entries: list = []
+
+    @handle_errors
+    def package(lang: str, debug: bool) -> None:
+        with zipfile.ZipFile(io.BytesIO(), "w") as archive:
+            entries.extend([archive.open("a.csv", "w"), archive])  # the signal lands while it is written
+            entries[0].write(b"id\n")
+            raise Terminated(signal.SIGTERM)
+
+    with pytest.raises(SystemExit) as ended:
+        package(lang="en", debug=debug)
+    assert ended.value.code == 143
+    err = capsys.readouterr().err
+    assert "failed" not in err and err.strip().endswith("Interrupted; any previous output is intact.")
+    for opened in entries:  # the entry first: then the zip closes
+        opened.close()

@@ -71,6 +71,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ToolkitError as ex:
+            _stop_if_interrupted(ex, lang)
             if debug:
                 raise
             click.echo("Error: " + shown(ex.message(lang)), err=True)
@@ -78,11 +79,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt as ex:  # Ctrl-C, or SIGTERM (see main): stop, and say so
-            from toolkit.report.messages import INTERRUPTED
-
-            click.echo(INTERRUPTED[lang], err=True)
-            sys.exit(128 + getattr(ex, "signum", signal.SIGINT))
+            _stop_if_interrupted(ex, lang)
         except Exception as ex:  # the last line of defence: a message, never a traceback
+            _stop_if_interrupted(ex, lang)
             if debug:
                 raise
             from toolkit.atomic import disk_full
@@ -99,6 +98,22 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_FAILURE)
 
     return wrapper
+
+
+def _stop_if_interrupted(ex: BaseException, lang: str) -> None:
+    """Exit as interrupted (130, or 143 for SIGTERM) when ``ex`` is Ctrl-C or SIGTERM, or an error
+    raised while stopping for one: a zip closed with an entry half written raises ``ValueError``
+    once the interrupt has left it so, and that is an interruption, not a failure of the tool."""
+    seen: set[int] = set()
+    cause: BaseException | None = ex
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            from toolkit.report.messages import INTERRUPTED
+
+            click.echo(INTERRUPTED[lang], err=True)
+            sys.exit(128 + getattr(cause, "signum", signal.SIGINT))
+        seen.add(id(cause))
+        cause = cause.__context__
 
 
 def command_options(*, remote: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
