@@ -1316,7 +1316,4 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt as ex:  # outside a command: while click reads the arguments
-        from toolkit.report.messages import INTERRUPTED
-
-        click.echo(INTERRUPTED[default_lang()], err=True)
-        sys.exit(128 + getattr(ex, "signum", signal.SIGINT))
+        _stop_if_interrupted(ex, default_lang())
