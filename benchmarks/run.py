@@ -46,12 +46,13 @@ SCHEMA = REPO / "schemas" / "funding.schema.yaml"
 TABLES = {"funding": (SCHEMA, 23), "grants": (HERE / "grants.schema.yaml", 11)}
 # The floor: reading the same file with nothing checked, multithreaded. Each prints the seconds of
 # the read call alone (without starting Python and importing); "text" reads every cell as a
-# string, as the engine does, "typed" lets pyarrow infer the types.
+# string, as the engine does, "typed" lets pyarrow infer the types; a third argument "1" reads in
+# one thread.
 _PYARROW_READ = (
     "import csv, sys, time, pyarrow as pa, pyarrow.csv as c\n"
     "names = next(csv.reader(open(sys.argv[1], encoding='utf-8'))) if sys.argv[2] == 'text' else None\n"
     "t = time.perf_counter()\n"
-    "c.read_csv(sys.argv[1], read_options=c.ReadOptions(use_threads=True),\n"
+    "c.read_csv(sys.argv[1], read_options=c.ReadOptions(use_threads=sys.argv[3:] != ['1']),\n"
     "           parse_options=c.ParseOptions(newlines_in_values=True,\n"
     "                                        invalid_row_handler=lambda row: 'skip'),\n"
     "           convert_options=c.ConvertOptions(column_types=dict.fromkeys(names or [], pa.string())))\n"
@@ -229,6 +230,33 @@ def _seconds(done: Run) -> float:
         return float("nan")
 
 
+def floor_to_cap(data: Path, path: Path, output: bytes, times: int, theirs: float | None) -> str:
+    """A spoiled table is read only up to the row where the error cap stopped the check: the floor
+    for it is a bare read of those records alone (the lines before that row, cut into a file of
+    their own), not of the whole file."""
+    found = [f for f in json.loads(output)["findings"] if f["code"] == "errors-capped"]
+    if not found:
+        return "  (no error cap reached: the whole file is the floor)"
+    line = found[0]["line"]
+    part = data / f"{path.stem}-to-line-{line}.csv"
+    if not part.exists():
+        with path.open("rb") as src, part.open("wb") as out:
+            for _ in range(line - 1):  # the capped row starts on ``line``: the records before it
+                out.write(src.readline())
+    # On a few MB, one thread reads faster than several (no pool to start): the faster of the two.
+    reads = [
+        run_median([sys.executable, "-c", _PYARROW_READ, str(part), "text", *t], times) for t in ([], ["1"])
+    ]
+    floor = min(reads, key=lambda r: r.wall)
+    note = (
+        f"  up to the error cap (line {line:,}, {part.stat().st_size / 1e6:.1f} MB): a bare pyarrow read "
+        f"of those lines as text takes {floor.wall:.2f} s (the read call {_seconds(floor):.2f} s)"
+    )
+    if theirs is not None:
+        note += f"; 20× frictionless would be {theirs / 20:.2f} s, {theirs / 20 / floor.wall:.1f}× that read"
+    return note
+
+
 def _polars_available() -> bool:
     probe = subprocess.run([sys.executable, "-c", "import polars"], capture_output=True, check=False)
     return probe.returncode == 0
@@ -374,6 +402,12 @@ def main() -> None:
                     line += f"{pl.wall:13.2f} {_seconds(pl):5.2f} {pl.rss:5.0f} | "
                     ratios += f" {ours.wall / pl.wall:4.1f}×" if pl.code == 0 else f" {'—':>5}"
                 print(f"{line}{ratios} {same:>11}", flush=True)
+                if bad:
+                    print(
+                        floor_to_cap(
+                            data, path, ours.output, times, fl.wall if rows <= args.frictionless_max else None
+                        )
+                    )
     print()
     if 1_000_000 in sizes and "funding" in tables:
         root = data / "fk"
