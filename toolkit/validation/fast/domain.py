@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import _EPOCH, iso_days
@@ -117,6 +116,19 @@ def _urls_ok(col: Any) -> Any:
     return ok
 
 
+def _day(days: Any) -> dt.date:
+    """The date ``days`` after 1970-01-01."""
+    return _EPOCH + dt.timedelta(days=int(days))
+
+
+@functools.cache
+def _array(codes: Callable[[], frozenset[str]]) -> Any:
+    """The codes ``codes()`` gives, as an array for ``pc.is_in`` (built once)."""
+    import pyarrow as pa
+
+    return pa.array(sorted(codes()), pa.string())
+
+
 def _per_value(values: Any, fn: Callable[[list[Any]], list[Any]], dtype: Any = object) -> Any:
     """``fn`` applied to each distinct value of a pyarrow string array, spread back over it (a
     NumPy array of ``dtype``; a list for a small array, which ``fn`` reads cell by cell: it
@@ -148,23 +160,20 @@ class DomainCheck:
         self.fields = self.schema.get("fields", [])
         self.missing = [str(v) for v in self.schema.get("missingValues", [""])]
         self.today = today or dt.date.today()
-        self.max_date = dt.date(self.today.year + domain.FUTURE_YEARS, 12, 31)
-        # The earliest and latest dates in range, and today, as days since 1970.
-        self.days = [(day - _EPOCH).days for day in (domain.MIN_DATE, self.max_date, self.today)]
+        # What may give a date finding, as days since 1970: before the first day or after the last
+        # in range, or after today.
+        last = dt.date(self.today.year + domain.FUTURE_YEARS, 12, 31)
+        self.days = [(day - _EPOCH).days for day in (domain.MIN_DATE, last, self.today)]
         self.profile = profile
         self.list_values = list_values
         self.claims: dict[str, dict[str, list[int]]] = {}
         self.url = _cached(domain.url_problem)
         self.iso_date = _cached(domain._parse_date)
-        self.country = {kind: _cached(functools.partial(iso.country_problem, kind=kind)) for kind in (2, 3)}
-        self.alpha3 = _cached(iso.alpha3_of)
-        self.currency = _cached(lambda c: c not in iso.currencies())
         self.negative = _cached(lambda c: c.strip().startswith("-"))
         self.formatted = _cached(lambda c: bool(profiles._FORMATTED_NUMBER.search(c.strip())))
         self.date_like = _cached(lambda c: bool(profiles._DATE_LIKE.match(c.strip())))
         self.formula = _cached(privacy.looks_like_formula)
         self.personal = _cached(privacy.personal_data_kind)
-        self.subdivision = functools.lru_cache(maxsize=200_000)(iso.subdivision_problem)
         self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, Any]] = {}
 
     def start(self) -> list[Pending]:
@@ -197,7 +206,7 @@ class DomainCheck:
             return idx, pc.take(col, arrow(idx))
 
         @functools.cache
-        def dates(name: str) -> tuple[Any, Any]:
+        def dates(name: str | None) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
             got = present(name)
             if got is None:
@@ -212,6 +221,11 @@ class DomainCheck:
                     days[k], valid[k] = (day - _EPOCH).days, True
             return days, valid
 
+        def cell(name: str | None, k: Any) -> str | None:
+            """Record ``k``'s cell of ``name``, None where missing (as ``domain._Cells.get``)."""
+            got = present(name)
+            return got[0][int(k)].as_py() if got is not None and got[1][k] else None
+
         found: list[Pending] = []
 
         def add(k: Any, code: str, name: str, **kw: Any) -> None:
@@ -223,36 +237,14 @@ class DomainCheck:
             got = present(name)
             if ftype == "date" and f.get("format") in (None, "default") and got is not None:
                 days, valid = dates(name)
+                start_days, start_valid = dates(f.get("notBefore"))
                 low, high, today = self.days
-                other = f.get("notBefore")
-                start_days, start_valid = dates(other) if other else (days, np.zeros(n, dtype=bool))
-                early, late = valid & (days < low), valid & (days > high)
-                future = valid & ~early & ~late & (days > today) & bool(f.get("pastOnly"))
-                order = valid & start_valid & (days < start_days)
-                for k in np.flatnonzero(early | late | future | order):
+                late = (days > high) | ((days > today) & bool(f.get("pastOnly")))
+                for k in np.flatnonzero(valid & ((days < low) | late | (start_valid & (days < start_days)))):
+                    start = _day(start_days[k]) if start_valid[k] else None
                     text = got[0][int(k)].as_py()
-                    if early[k] or late[k]:
-                        add(
-                            k,
-                            "date-out-of-range",
-                            name,
-                            value=text,
-                            max_year=self.max_date.year,
-                            detail="anterior a 1900" if early[k] else "demasiado lejana en el futuro",
-                            detail_en="before 1900" if early[k] else "too far in the future",
-                        )
-                    elif future[k]:
-                        add(k, "date-in-future", name, value=text)
-                    if order[k]:
-                        start = _EPOCH + dt.timedelta(days=int(start_days[k]))
-                        add(
-                            k,
-                            "date-order",
-                            name,
-                            value=text,
-                            other_field=other,
-                            other_value=start.isoformat(),
-                        )
+                    for code, kw in domain.date_findings(f, text, _day(days[k]), start, self.today):
+                        add(k, code, name, **kw)
             if f.get("format") == "uri" and got is not None:
                 col, mask = got
                 slow = np.flatnonzero(mask & ~_urls_ok(col))
@@ -260,58 +252,16 @@ class DomainCheck:
                 for k, problem, text in zip(slow, _per_value(sub, self.url), sub.to_pylist(), strict=True):
                     if problem:
                         add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
-            if system in ("iso3166-1-alpha2", "iso3166-1-alpha3") and got is not None:
-                kind = 2 if system.endswith("2") else 3
-                example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
-                same = f.get("sameCountryAs")
-                idx, vals = values_of(name)
-                wrong = _per_value(vals, self.country[kind])
-                other = present(same) if same else None
-                for k, bad, text in zip(idx, wrong, vals.to_pylist(), strict=True):
-                    if bad:
-                        add(
-                            k,
-                            "country-code",
-                            name,
-                            value=text,
-                            detail=f"alfa-{kind}",
-                            detail_en=f"alpha-{kind}",
-                            example=example,
-                            **domain.country_fix(text, kind),
-                        )
-                    elif same and other is not None and other[1][k]:
-                        alpha2 = other[0][int(k)].as_py()
-                        expected = self.alpha3([alpha2])[0] if alpha2 else None
-                        if expected and expected != text:
-                            add(
-                                k,
-                                "country-mismatch",
-                                name,
-                                value=text,
-                                other_field=same,
-                                other_value=alpha2,
-                                expected=expected,
-                            )
-            elif system == "iso3166-2" and got is not None:
-                country_field = f.get("countryField")
-                idx, vals = values_of(name)
-                other = present(country_field) if country_field else None
-                for k, text in zip(idx, vals.to_pylist(), strict=True):
-                    country = other[0][int(k)].as_py() if other is not None and other[1][k] else None
-                    problem = self.subdivision(text, country)
-                    if problem:
-                        add(
-                            k,
-                            "subdivision-code",
-                            name,
-                            value=text,
-                            detail="" if problem == "unknown" else f"del país {country}",
-                            detail_en="" if problem == "unknown" else f"of country {country}",
-                        )
-            elif system == "iso4217" and got is not None:
-                for k in np.flatnonzero(got[1] & _per_value(got[0], self.currency, bool)):
-                    text = got[0][int(k)].as_py()
-                    add(k, "currency-code", name, value=text, **domain.currency_fix(text))
+            if system in domain.CODE_SYSTEMS and got is not None:
+                codes, prop = domain.CODE_SYSTEMS[system]
+                related = f.get(prop) if prop else None
+                col, mask = got
+                if not related:  # then a code of the system has no finding
+                    mask = mask & ~bools(pc.is_in(col, value_set=_array(codes)))
+                rows = np.flatnonzero(mask)
+                for k, text in zip(rows, pc.take(col, arrow(rows)).to_pylist(), strict=True):
+                    for code, kw in domain.code_findings(f, text, cell(related, k)):
+                        add(k, code, name, **kw)
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
                 idx, vals = values_of(name)
@@ -396,11 +346,7 @@ class DomainCheck:
 
         name, separator = f["name"], f["listSeparator"]
         if name not in self.lists:
-            allowed: set[str] | None = None
-            ref_values: set[str] | None = None
-            reference = ""
-            if f.get("codelist") and f["codelist"] in self.catalog.codelists:
-                allowed = {str(c) for c in self.catalog.codelists[f["codelist"]].codes}
+            allowed, ref_values, reference = domain.codelist_codes(f, self.catalog), None, ""
             ref = f.get("references")
             if isinstance(ref, dict):
                 target = ref.get("resource") or self.spec.name
@@ -409,7 +355,7 @@ class DomainCheck:
             known = [s for s in (allowed, ref_values) if s is not None]  # an item must be in each
             valid = pa.array(sorted(set.intersection(*known)), pa.string()) if known else None
             self.lists[name] = (allowed, ref_values, reference, valid)
-        allowed, ref_values, reference, valid = self.lists[name]
+        *lists, valid = self.lists[name]
         if valid is None:
             return
         idx, vals = values
@@ -417,20 +363,8 @@ class DomainCheck:
         parents = numbers(pc.list_parent_indices(items))
         bad = ~bools(pc.is_in(pc.list_flatten(items), value_set=valid))
         for pos in sorted(set(parents[bad].tolist())):  # np.unique would import numpy.ma
-            k = idx[pos]
-            for item in vals[int(pos)].as_py().split(separator):
-                if allowed is not None and item not in allowed:
-                    add(
-                        k,
-                        "codelist-value",
-                        name,
-                        value=item,
-                        detail=f["codelist"],
-                        separator=separator,
-                        expected=", ".join(sorted(allowed)),
-                    )
-                if ref_values is not None and item not in ref_values:
-                    add(k, "list-reference", name, value=item, reference=reference, separator=separator)
+            for code, kw in domain.list_findings(f, vals[int(pos)].as_py(), *lists):
+                add(idx[pos], code, name, **kw)
 
     def _profile(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
         found: list[Pending] = []
