@@ -264,17 +264,12 @@ def code_findings(f: dict[str, Any], text: str, related: str | None) -> Found:
     kind = 2 if system.endswith("2") else 3
     if country_problem(text, kind):
         example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
-        params = {"value": text, "detail": f"alfa-{kind}", "detail_en": f"alpha-{kind}", "example": example}
-        return [("country-code", {**params, **country_fix(text, kind)})]
+        params: dict[str, Any] = {"value": text, "detail": f"alfa-{kind}", "detail_en": f"alpha-{kind}"}
+        return [("country-code", {**params, "example": example, **country_fix(text, kind)})]
     expected = alpha3_of(related) if related else None
     if expected and expected != text:
-        params = {
-            "value": text,
-            "other_field": f["sameCountryAs"],
-            "other_value": related,
-            "expected": expected,
-        }
-        return [("country-mismatch", params)]
+        params = {"value": text, "other_field": f["sameCountryAs"], "other_value": related}
+        return [("country-mismatch", {**params, "expected": expected})]
     return []
 
 
