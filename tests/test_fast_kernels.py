@@ -39,6 +39,42 @@ def test_blank_line_from_the_line_feeds_is_the_byte_search(data: bytes) -> None:
     assert blocks._blank_line(arr, feeds) == searched
 
 
+_CODES = {
+    "country": ["MX", "DE", "mx", "Mexico", "XX", "NA", ""],
+    "country_alpha3": ["MEX", "DEU", "USA", "mex", "MX", "NA"],
+    "alpha3": ["MEX", "DEU", "Alemania", "NA"],
+    "state": ["MX-CMX", "DE-BE", "XX-YY", "mx-cmx", "NA"],
+    "region": ["MX-CMX", "XX-YY", "NA"],
+    "currency": ["MXN", "usd", "US$", "XYZ", "NA"],
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(*[st.sampled_from(cells) for cells in _CODES.values()]), min_size=1, max_size=40))
+def test_code_systems_beside_their_related_fields_give_the_same_findings(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, ...]]
+) -> None:
+    """Country, subdivision and currency codes give the frictionless path's findings, alone and
+    beside the field they are checked against (``sameCountryAs``, ``countryField``): the fast
+    engine clears the known codes of a field that names no such field in one look-up."""
+    systems = [
+        "iso3166-1-alpha2",
+        "iso3166-1-alpha3",
+        "iso3166-1-alpha3",
+        "iso3166-2",
+        "iso3166-2",
+        "iso4217",
+    ]
+    fields: list[dict[str, Any]] = [
+        {"name": name, "type": "string", "codeSystem": system}
+        for name, system in zip(_CODES, systems, strict=True)
+    ]
+    fields[1]["sameCountryAs"] = fields[3]["countryField"] = "country"
+    schema = {"missingValues": ["", "NA"], "fields": [{"name": "id", "type": "string"}, *fields]}
+    tmp_path: Path = tmp_path_factory.mktemp("codes")
+    _engines_agree(tmp_path, schema, [[f"r{i}", *row] for i, row in enumerate(rows)], 10_000)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(st.sampled_from(["active", "x@y.zz", "=1", "5512345678", "ok", "NA", "a@b.cd e"]), min_size=4),

@@ -18,7 +18,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from toolkit.catalog.iso import alpha3_of, country_problem, currencies, records, subdivision_problem
+from toolkit.catalog.iso import (
+    alpha3_of,
+    countries,
+    country_problem,
+    currencies,
+    records,
+    subdivision_problem,
+    subdivisions,
+)
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
 from toolkit.validation.rawcsv import RawTable
@@ -208,6 +216,86 @@ def _parse_date(text: str) -> dt.date | None:
         return None
 
 
+Found = list[tuple[str, dict[str, Any]]]  # (code, parameters) of the findings of one cell
+
+
+def date_findings(f: dict[str, Any], text: str, day: dt.date, start: dt.date | None, today: dt.date) -> Found:
+    """The findings of the date ``text`` (read as ``day``) of field ``f``; ``start``: the date in
+    the same row of its ``notBefore`` field. Both engines call it on each cell they cannot clear."""
+    found: Found = []
+    max_date = dt.date(today.year + FUTURE_YEARS, 12, 31)
+    if day < MIN_DATE or day > max_date:
+        early = day < MIN_DATE
+        detail = (
+            ("anterior a 1900", "before 1900")
+            if early
+            else ("demasiado lejana en el futuro", "too far in the future")
+        )
+        params = {"value": text, "max_year": max_date.year, "detail": detail[0], "detail_en": detail[1]}
+        found.append(("date-out-of-range", params))
+    elif f.get("pastOnly") and day > today:
+        found.append(("date-in-future", {"value": text}))
+    if start and day < start:
+        found.append(
+            ("date-order", {"value": text, "other_field": f["notBefore"], "other_value": start.isoformat()})
+        )
+    return found
+
+
+# Each code system: its codes, and the property naming the field whose cell in the same row it reads.
+CODE_SYSTEMS: dict[str, tuple[Callable[[], frozenset[str]], str | None]] = {
+    "iso3166-1-alpha2": (lambda: countries(2), "sameCountryAs"),
+    "iso3166-1-alpha3": (lambda: countries(3), "sameCountryAs"),
+    "iso3166-2": (subdivisions, "countryField"),
+    "iso4217": (currencies, None),
+}
+
+
+def code_findings(f: dict[str, Any], text: str, related: str | None) -> Found:
+    """The findings of ``text`` in a field ``f`` with one of the :data:`CODE_SYSTEMS`; ``related``:
+    the cell in the same row of the field it names (a country), None where missing."""
+    system = f["codeSystem"]
+    if system == "iso4217":
+        return [] if text in currencies() else [("currency-code", {"value": text, **currency_fix(text)})]
+    if system == "iso3166-2":
+        wrong = subdivision_problem(text, related)
+        of = ("", "") if wrong == "unknown" else (f"del país {related}", f"of country {related}")
+        return [("subdivision-code", {"value": text, "detail": of[0], "detail_en": of[1]})] if wrong else []
+    kind = 2 if system.endswith("2") else 3
+    if country_problem(text, kind):
+        example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
+        params: dict[str, Any] = {"value": text, "detail": f"alfa-{kind}", "detail_en": f"alpha-{kind}"}
+        return [("country-code", {**params, "example": example, **country_fix(text, kind)})]
+    expected = alpha3_of(related) if related else None
+    if expected and expected != text:
+        params = {"value": text, "other_field": f["sameCountryAs"], "other_value": related}
+        return [("country-mismatch", {**params, "expected": expected})]
+    return []
+
+
+def codelist_codes(f: dict[str, Any], catalog: Catalog) -> set[str] | None:
+    """The codes of field ``f``'s codelist, None when it names none of ``catalog``'s."""
+    name = f.get("codelist")
+    return {str(c) for c in catalog.codelists[name].codes} if name and name in catalog.codelists else None
+
+
+def list_findings(
+    f: dict[str, Any], text: str, allowed: set[str] | None, ref_values: set[str] | None, reference: str
+) -> Found:
+    """The findings of the list cell ``text`` of field ``f``: each item must be one of the codes
+    ``allowed`` and of the cells ``ref_values`` of the column ``reference`` names, where not None."""
+    found: Found = []
+    separator = f["listSeparator"]
+    for item in text.split(separator):
+        if allowed is not None and item not in allowed:
+            expected = ", ".join(sorted(allowed))
+            params = {"value": item, "detail": f["codelist"], "separator": separator, "expected": expected}
+            found.append(("codelist-value", params))
+        if ref_values is not None and item not in ref_values:
+            found.append(("list-reference", {"value": item, "reference": reference, "separator": separator}))
+    return found
+
+
 class _Cells:
     """Iterate a raw table's cells by field name, skipping missing values."""
 
@@ -268,91 +356,28 @@ def check_resource(
                 "source-field-missing", dataset=ds.slug, resource=spec.name, path=shown, line=1, row=1
             )
         )
-    max_date = dt.date(today.year + FUTURE_YEARS, 12, 31)
     for f in fields:
         name, ftype = f.get("name"), f.get("type", "string")
         system = f.get("codeSystem")
         if ftype == "date" and (f.get("format") in (None, "default")):
+            other = f.get("notBefore")
             for i, text in cells.column(name):
                 day = _parse_date(text)
-                if day is None:
-                    continue  # frictionless reports the type error
-                if day < MIN_DATE or day > max_date:
-                    add(
-                        "date-out-of-range",
-                        i,
-                        name,
-                        value=text,
-                        max_year=max_date.year,
-                        detail="anterior a 1900" if day < MIN_DATE else "demasiado lejana en el futuro",
-                        detail_en="before 1900" if day < MIN_DATE else "too far in the future",
-                    )
-                elif f.get("pastOnly") and day > today:
-                    add("date-in-future", i, name, value=text)
-                other = f.get("notBefore")
-                if other:
-                    start = _parse_date(cells.get(i, other) or "")
-                    if start and day < start:
-                        add(
-                            "date-order",
-                            i,
-                            name,
-                            value=text,
-                            other_field=other,
-                            other_value=start.isoformat(),
-                        )
+                if day is not None:  # else frictionless reports the type error
+                    start = _parse_date(cells.get(i, other) or "") if other else None
+                    for code, kw in date_findings(f, text, day, start, today):
+                        add(code, i, name, **kw)
         if f.get("format") == "uri":
             for i, text in cells.column(name):
                 problem = url_problem(text)
                 if problem:
                     add("url-invalid", i, name, value=text, detail=problem[0], detail_en=problem[1])
-        if system == "iso3166-1-alpha2" or system == "iso3166-1-alpha3":
-            kind = 2 if system.endswith("2") else 3
-            example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
-            same = f.get("sameCountryAs")
+        if system in CODE_SYSTEMS:
+            prop = CODE_SYSTEMS[system][1]
+            related = f.get(prop) if prop else None
             for i, text in cells.column(name):
-                if country_problem(text, kind):
-                    add(
-                        "country-code",
-                        i,
-                        name,
-                        value=text,
-                        detail=f"alfa-{kind}",
-                        detail_en=f"alpha-{kind}",
-                        example=example,
-                        **country_fix(text, kind),
-                    )
-                elif same:
-                    alpha2 = cells.get(i, same)
-                    expected = alpha3_of(alpha2) if alpha2 else None
-                    if expected and expected != text:
-                        add(
-                            "country-mismatch",
-                            i,
-                            name,
-                            value=text,
-                            other_field=same,
-                            other_value=alpha2,
-                            expected=expected,
-                        )
-        elif system == "iso3166-2":
-            country_field = f.get("countryField")
-            for i, text in cells.column(name):
-                country = cells.get(i, country_field) if country_field else None
-                wrong = subdivision_problem(text, country)
-                if wrong:
-                    add(
-                        "subdivision-code",
-                        i,
-                        name,
-                        value=text,
-                        detail="" if wrong == "unknown" else f"del país {country}",
-                        detail_en="" if wrong == "unknown" else f"of country {country}",
-                    )
-        elif system == "iso4217":
-            for i, text in cells.column(name):
-                if text not in currencies():
-                    add("currency-code", i, name, value=text, **currency_fix(text))
+                for code, kw in code_findings(f, text, cells.get(i, related) if related else None):
+                    add(code, i, name, **kw)
         currency_field = f.get("currencyField")
         if currency_field:
             has_minimum = "minimum" in (f.get("constraints") or {})
@@ -386,13 +411,8 @@ def _check_list(
     cells: _Cells,
     add: Any,
 ) -> None:
-    name, separator = f["name"], f["listSeparator"]
-    allowed: set[str] | None = None
-    detail = ""
+    name = f["name"]
     reference = ""
-    if f.get("codelist") and f["codelist"] in catalog.codelists:
-        allowed = {str(c) for c in catalog.codelists[f["codelist"]].codes}
-        detail = f["codelist"]
     ref = f.get("references")
     ref_values: set[str] | None = None
     if isinstance(ref, dict):
@@ -404,17 +424,7 @@ def _check_list(
             if idx is not None:
                 ref_values = {r[idx] for r in target.rows if idx < len(r)}
                 reference = f"{target_name}.csv ({ref.get('field')})"
+    allowed = codelist_codes(f, catalog)
     for i, text in cells.column(name):
-        for item in text.split(separator):
-            if allowed is not None and item not in allowed:
-                add(
-                    "codelist-value",
-                    i,
-                    name,
-                    value=item,
-                    detail=detail,
-                    separator=separator,
-                    expected=", ".join(sorted(allowed)),
-                )
-            if ref_values is not None and item not in ref_values:
-                add("list-reference", i, name, value=item, reference=reference, separator=separator)
+        for code, kw in list_findings(f, text, allowed, ref_values, reference):
+            add(code, i, name, **kw)

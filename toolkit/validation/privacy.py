@@ -61,6 +61,11 @@ def personal_data_span(text: str) -> tuple[str, int, int] | None:
     return None
 
 
+def scans_for_personal_data(field: dict[str, Any]) -> bool:
+    """Whether a text field's cells are scanned for personal data (not a public contact, URL or e-mail)."""
+    return not field.get("publicContact") and field.get("format") not in ("uri", "email")
+
+
 def looks_like_formula(text: str) -> bool:
     if not text or not text.startswith(_FORMULA_START):
         return False
@@ -86,8 +91,7 @@ def _scan(
         name = f.get("name", "")
         if f.get("type", "string") != "string" or name not in header:
             continue
-        scan_personal = not f.get("publicContact") and f.get("format") not in ("uri", "email")
-        columns.append((header.index(name), name, scan_personal))
+        columns.append((header.index(name), name, scans_for_personal_data(f)))
     if not columns:
         return findings
     for number, line, row in rows:

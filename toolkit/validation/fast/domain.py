@@ -1,9 +1,8 @@
 """The domain checks, the privacy scan and the cdmx profile on blocks of columns, vectorised.
 
-They give the same findings as ``domain``, ``privacy`` and ``profiles.cdmx`` give on a whole table
-in memory: each check first clears most cells with a vectorised test that only ever clears cells
-the row-by-row check would accept (or, for the profile and the privacy scan, a test that every cell
-they report must pass), and runs the very same Python function on the distinct values that remain.
+The findings of ``domain``, ``privacy`` and ``profiles.cdmx`` on a whole table in memory: a
+vectorised test first clears most cells (only cells the exact check would accept or, for the profile
+and the privacy scan, that it could not report), then the exact check runs on the distinct values left.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
-from toolkit.catalog import iso
 from toolkit.catalog.model import Catalog, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
 from toolkit.validation.fast.cells import _EPOCH, iso_days
@@ -26,14 +25,12 @@ Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, fie
 _URL_START = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#]|$)"
 _DATE_LIKE_SUPERSET = r"^[^\pL\pN]*\pN{1,2}[/.-](?:\pN{1,2}|\pL+)[/.-]\pN{2,4}[^\pL\pN]*$"
 _NUMBER_SUPERSET = "[,' $€£¥]"
-# Cells ``privacy.py`` could flag as personal data, as an RE2 pattern that matches a superset of
-# them. An e-mail needs its local part, @, a domain and a dot; a CURP or RFC needs a letter (or &)
-# right before six digits; a phone number starts at the start or after a character that is not a
-# word character, / . = or -, with + or ( or a digit, and holds ten digits with at most two
-# separators (whitespace . - ( )) between two of them. Any character outside ASCII may stand for a
-# letter, a digit or a separator here: Unicode classes such as \p{Nd} in RE2's counted repetitions
-# are far too slow, and cells that pass go to ``privacy.py``. With no ``^``, the pattern searches
-# many cells run together (``_RUN_SUPERSET``) for all matches but a phone number at a cell's start.
+# A superset of the cells ``privacy.py`` may flag as personal data, for RE2: an e-mail's local part,
+# @, domain and dot; a letter (or &) before six digits (CURP, RFC); a phone number (at the start or
+# after a character not in \w / . = -: + or ( or a digit, then ten digits with at most two separators
+# between two). Any non-ASCII character may stand for a letter, digit or separator: Unicode classes in
+# RE2's counted repetitions are far too slow. Without ``^`` (``_RUN_SUPERSET``) it searches runs of
+# cells joined together, for all but a phone number at a cell's start.
 _X = r"[^\x00-\x7F]"
 _DIGIT = rf"(?:[0-9]|{_X})"
 _PHONE = rf"[+(]?{_DIGIT}(?:(?:[\t-\r\x1c-\x20.()-]|{_X}){{0,2}}{_DIGIT}){{9}}"
@@ -43,33 +40,22 @@ _RUN_SUPERSET = (
     rf"|[^A-Za-z0-9_/.=-]{_PHONE}"
 )
 _PERSONAL_SUPERSET = rf"{_RUN_SUPERSET}|^{_PHONE}"
-# What the first byte of a cell says: 1, it may be a formula (= + - @ tab CR, as
-# ``privacy.looks_like_formula`` reads them); 2, it may start a phone number.
+# A cell's first byte: 1, it may start a formula (``privacy.looks_like_formula``); 2, a phone number.
 _FIRST_BYTE = np.zeros(256, dtype=np.uint8)
-_FIRST_BYTE[list(b"=+-@\t\r")] = 1
+_FIRST_BYTE[[ord(c) for c in privacy._FORMULA_START]] = 1
 _FIRST_BYTE[list(b"+(0123456789") + list(range(128, 256))] += 2
-# pyarrow compiles an RE2 pattern on every call (1.8 ms for the profile's Unicode date pattern,
-# 0.1 ms for the privacy one). On an array of at most this many cells, the exact Python check on
-# its distinct values (cached over the run) costs less, so the superset is not asked: it only
-# ever narrows what the exact check looks at, and the exact check decides either way.
+# pyarrow compiles an RE2 pattern on every call: on an array of at most this many cells, the exact
+# check (cached over the run) costs less than asking a superset first, which only ever narrows it.
 SMALL = 256
 _RUN = 32  # cells run together for a first search of personal data
-
-
-def _cached(fn: Callable[[str], Any]) -> Callable[[list[str]], list[Any]]:
-    """``fn`` over a list of values, each value computed once (for the last 200,000 values)."""
-    once = functools.lru_cache(maxsize=200_000)(fn)
-    return lambda values: [once(v) for v in values]
+_cached = functools.lru_cache(maxsize=200_000)  # an exact check, computed once per value of a run
 
 
 def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
-    """For each text column, a mask of the cells that may be flagged: in a small block, those
-    that may start a formula or that :data:`_PERSONAL_SUPERSET` matches; in a larger one, for the
-    ``personal`` columns only, the cells of the runs of ``_RUN`` cells that :data:`_RUN_SUPERSET`
-    matches (see :func:`_suspects`). One search of every column at once: pyarrow compiles the
-    pattern on each call."""
-    import pyarrow as pa
-
+    """For each text column, a mask of the cells that may be flagged: in a small block, those that
+    may start a formula or that :data:`_PERSONAL_SUPERSET` matches; in a larger one, for the
+    ``personal`` columns only, those of the runs of ``_RUN`` cells :data:`_RUN_SUPERSET` matches.
+    One search of all the columns: pyarrow compiles the pattern on each call."""
     n = len(columns[0])
     if n <= SMALL:
         size, pattern = 1, rf"^[=+\-@\t\r]|{_PERSONAL_SUPERSET}"
@@ -85,9 +71,8 @@ def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
 
 def _suspects(col: Any, mask: Any, hits: Any) -> Any:
     """Positions of the cells of ``col`` (among those ``mask`` keeps) that ``privacy.py`` may flag,
-    given its ``hits`` (see :func:`_hits`). In a large block: the cells that may start a formula,
-    and if ``hits`` is given those of the matching runs and those that may start with a phone
-    number, narrowed by :data:`_PERSONAL_SUPERSET` when many."""
+    given its :func:`_hits`. In a large block: those that may start a formula and, with ``hits``,
+    those of the runs hit or that may start a phone number, narrowed by :data:`_PERSONAL_SUPERSET`."""
     offsets, data = spans(col)
     if len(col) <= SMALL:
         return np.flatnonzero(hits & mask & (offsets[1:] > offsets[:-1]))
@@ -117,15 +102,25 @@ def _urls_ok(col: Any) -> Any:
     return ok
 
 
-def _per_value(values: Any, fn: Callable[[list[Any]], list[Any]], dtype: Any = object) -> Any:
-    """``fn`` applied to each distinct value of a pyarrow string array, spread back over it (a
-    NumPy array of ``dtype``; a list for a small array, which ``fn`` reads cell by cell: it
-    caches by value, and costs less then than a hashing kernel)."""
-    if len(values) <= SMALL and dtype is object:
-        return fn(values.to_pylist())
+def _day(days: Any) -> dt.date:
+    """The date ``days`` after 1970-01-01."""
+    return _EPOCH + dt.timedelta(days=int(days))
+
+
+@functools.cache
+def _array(codes: Callable[[], frozenset[str]]) -> Any:
+    """The codes ``codes()`` gives, as an array for ``pc.is_in`` (built once)."""
+    return pa.array(sorted(codes()), pa.string())
+
+
+def _per_value(values: Any, fn: Callable[[Any], Any]) -> Any:
+    """``fn`` of each distinct value of a pyarrow string array, spread back over it; on a small
+    array, of each cell (``fn`` is cached by value: cheaper then than a hashing kernel)."""
+    if len(values) <= SMALL:
+        return [fn(v) for v in values.to_pylist()]
     codes = pc.dictionary_encode(values, null_encoding="encode")  # one hashing: values and positions
-    results = fn(codes.dictionary.to_pylist())
-    return np.fromiter(results, dtype=dtype, count=len(results))[numbers(codes.indices)]
+    results = [fn(v) for v in codes.dictionary.to_pylist()]
+    return np.fromiter(results, dtype=object, count=len(results))[numbers(codes.indices)]
 
 
 class DomainCheck:
@@ -148,24 +143,21 @@ class DomainCheck:
         self.fields = self.schema.get("fields", [])
         self.missing = [str(v) for v in self.schema.get("missingValues", [""])]
         self.today = today or dt.date.today()
-        self.max_date = dt.date(self.today.year + domain.FUTURE_YEARS, 12, 31)
-        # The earliest and latest dates in range, and today, as days since 1970.
-        self.days = [(day - _EPOCH).days for day in (domain.MIN_DATE, self.max_date, self.today)]
+        # What may give a date finding, as days since 1970: before the first day or after the last
+        # in range, or after today.
+        last = dt.date(self.today.year + domain.FUTURE_YEARS, 12, 31)
+        self.days = [(day - _EPOCH).days for day in (domain.MIN_DATE, last, self.today)]
         self.profile = profile
         self.list_values = list_values
         self.claims: dict[str, dict[str, list[int]]] = {}
         self.url = _cached(domain.url_problem)
         self.iso_date = _cached(domain._parse_date)
-        self.country = {kind: _cached(functools.partial(iso.country_problem, kind=kind)) for kind in (2, 3)}
-        self.alpha3 = _cached(iso.alpha3_of)
-        self.currency = _cached(lambda c: c not in iso.currencies())
         self.negative = _cached(lambda c: c.strip().startswith("-"))
         self.formatted = _cached(lambda c: bool(profiles._FORMATTED_NUMBER.search(c.strip())))
         self.date_like = _cached(lambda c: bool(profiles._DATE_LIKE.match(c.strip())))
         self.formula = _cached(privacy.looks_like_formula)
         self.personal = _cached(privacy.personal_data_kind)
-        self.subdivision = functools.lru_cache(maxsize=200_000)(iso.subdivision_problem)
-        self.lists: dict[str, tuple[set[str] | None, set[str] | None, str, Any]] = {}
+        self.lists: dict[str, tuple[tuple[set[str] | None, set[str] | None, str], Any]] = {}
 
     def start(self) -> list[Pending]:
         """Findings about the table as a whole (row 1), before any block."""
@@ -197,7 +189,7 @@ class DomainCheck:
             return idx, pc.take(col, arrow(idx))
 
         @functools.cache
-        def dates(name: str) -> tuple[Any, Any]:
+        def dates(name: str | None) -> tuple[Any, Any]:
             """Days since 1970 (and validity) for every record, parsed like ``domain._parse_date``."""
             got = present(name)
             if got is None:
@@ -212,6 +204,11 @@ class DomainCheck:
                     days[k], valid[k] = (day - _EPOCH).days, True
             return days, valid
 
+        def cell(name: str | None, k: Any) -> str | None:
+            """Record ``k``'s cell of ``name``, None where missing (as ``domain._Cells.get``)."""
+            got = present(name)
+            return got[0][int(k)].as_py() if got is not None and got[1][k] else None
+
         found: list[Pending] = []
 
         def add(k: Any, code: str, name: str, **kw: Any) -> None:
@@ -219,40 +216,17 @@ class DomainCheck:
 
         for f in self.fields:
             name, ftype = f.get("name"), f.get("type", "string")
-            system = f.get("codeSystem")
             got = present(name)
             if ftype == "date" and f.get("format") in (None, "default") and got is not None:
                 days, valid = dates(name)
                 low, high, today = self.days
-                other = f.get("notBefore")
-                start_days, start_valid = dates(other) if other else (days, np.zeros(n, dtype=bool))
-                early, late = valid & (days < low), valid & (days > high)
-                future = valid & ~early & ~late & (days > today) & bool(f.get("pastOnly"))
-                order = valid & start_valid & (days < start_days)
-                for k in np.flatnonzero(early | late | future | order):
+                odd = (days < low) | (days > high) | ((days > today) & bool(f.get("pastOnly")))
+                start_days, start_valid = dates(f.get("notBefore"))
+                for k in np.flatnonzero(valid & (odd | (start_valid & (days < start_days)))):
+                    start = _day(start_days[k]) if start_valid[k] else None
                     text = got[0][int(k)].as_py()
-                    if early[k] or late[k]:
-                        add(
-                            k,
-                            "date-out-of-range",
-                            name,
-                            value=text,
-                            max_year=self.max_date.year,
-                            detail="anterior a 1900" if early[k] else "demasiado lejana en el futuro",
-                            detail_en="before 1900" if early[k] else "too far in the future",
-                        )
-                    elif future[k]:
-                        add(k, "date-in-future", name, value=text)
-                    if order[k]:
-                        start = _EPOCH + dt.timedelta(days=int(start_days[k]))
-                        add(
-                            k,
-                            "date-order",
-                            name,
-                            value=text,
-                            other_field=other,
-                            other_value=start.isoformat(),
-                        )
+                    for code, kw in domain.date_findings(f, text, _day(days[k]), start, self.today):
+                        add(k, code, name, **kw)
             if f.get("format") == "uri" and got is not None:
                 col, mask = got
                 slow = np.flatnonzero(mask & ~_urls_ok(col))
@@ -260,58 +234,16 @@ class DomainCheck:
                 for k, problem, text in zip(slow, _per_value(sub, self.url), sub.to_pylist(), strict=True):
                     if problem:
                         add(k, "url-invalid", name, value=text, detail=problem[0], detail_en=problem[1])
-            if system in ("iso3166-1-alpha2", "iso3166-1-alpha3") and got is not None:
-                kind = 2 if system.endswith("2") else 3
-                example = "MX, DE, US" if kind == 2 else "MEX, DEU, USA"
-                same = f.get("sameCountryAs")
-                idx, vals = values_of(name)
-                wrong = _per_value(vals, self.country[kind])
-                other = present(same) if same else None
-                for k, bad, text in zip(idx, wrong, vals.to_pylist(), strict=True):
-                    if bad:
-                        add(
-                            k,
-                            "country-code",
-                            name,
-                            value=text,
-                            detail=f"alfa-{kind}",
-                            detail_en=f"alpha-{kind}",
-                            example=example,
-                            **domain.country_fix(text, kind),
-                        )
-                    elif same and other is not None and other[1][k]:
-                        alpha2 = other[0][int(k)].as_py()
-                        expected = self.alpha3([alpha2])[0] if alpha2 else None
-                        if expected and expected != text:
-                            add(
-                                k,
-                                "country-mismatch",
-                                name,
-                                value=text,
-                                other_field=same,
-                                other_value=alpha2,
-                                expected=expected,
-                            )
-            elif system == "iso3166-2" and got is not None:
-                country_field = f.get("countryField")
-                idx, vals = values_of(name)
-                other = present(country_field) if country_field else None
-                for k, text in zip(idx, vals.to_pylist(), strict=True):
-                    country = other[0][int(k)].as_py() if other is not None and other[1][k] else None
-                    problem = self.subdivision(text, country)
-                    if problem:
-                        add(
-                            k,
-                            "subdivision-code",
-                            name,
-                            value=text,
-                            detail="" if problem == "unknown" else f"del país {country}",
-                            detail_en="" if problem == "unknown" else f"of country {country}",
-                        )
-            elif system == "iso4217" and got is not None:
-                for k in np.flatnonzero(got[1] & _per_value(got[0], self.currency, bool)):
-                    text = got[0][int(k)].as_py()
-                    add(k, "currency-code", name, value=text, **domain.currency_fix(text))
+            if f.get("codeSystem") in domain.CODE_SYSTEMS and got is not None:
+                codes, prop = domain.CODE_SYSTEMS[f["codeSystem"]]
+                related = f.get(prop) if prop else None
+                col, mask = got
+                if not related:  # then a code of the system has no finding
+                    mask = mask & ~bools(pc.is_in(col, value_set=_array(codes)))
+                rows = np.flatnonzero(mask)
+                for k, text in zip(rows, pc.take(col, arrow(rows)).to_pylist(), strict=True):
+                    for code, kw in domain.code_findings(f, text, cell(related, k)):
+                        add(k, code, name, **kw)
             currency_field = f.get("currencyField")
             if currency_field and got is not None:
                 idx, vals = values_of(name)
@@ -339,11 +271,8 @@ class DomainCheck:
                 seen = self.claims.setdefault(name, {})
                 for k, text in zip(idx, vals.to_pylist(), strict=True):
                     seen.setdefault(text, [0, first_row + int(k)])[0] += 1  # count, first row
-        return (
-            found,
-            (self._profile(present, values_of) if self.profile else []),
-            self._privacy(present, n <= SMALL),
-        )
+        profile = self._profile(present, values_of) if self.profile else []
+        return found, profile, self._privacy(present, n <= SMALL)
 
     def _privacy(self, present: Callable[..., Any], small: bool) -> list[Pending]:
         """What ``privacy.check_resource`` finds in this block, in its order within a cell."""
@@ -352,7 +281,7 @@ class DomainCheck:
         for f in self.fields:
             name = f.get("name", "")
             if f.get("type", "string") == "string" and present(name) is not None:
-                personal = not f.get("publicContact") and f.get("format") not in ("uri", "email")
+                personal = privacy.scans_for_personal_data(f)
                 fields.append((name, personal and (small or not self._harmless(f, *present(name)))))
         if not fields:
             return []
@@ -361,8 +290,6 @@ class DomainCheck:
         for name, scan_personal in fields:
             col, mask = present(name)
             maybe = _suspects(col, mask, hits.pop(0) if small or scan_personal else None)
-            if not len(maybe):
-                continue
             sub = pc.take(col, arrow(maybe))
             texts = sub.to_pylist()
             formulas = _per_value(sub, self.formula)
@@ -378,29 +305,22 @@ class DomainCheck:
         return found
 
     def _harmless(self, f: dict[str, Any], col: Any, mask: Any) -> bool:
-        """Whether no cell of ``col`` that ``mask`` keeps can hold personal data: each is at most
-        five bytes long (an e-mail takes six characters; a CURP, an RFC or a phone number six
-        digits) or a member of the field's enum (its text members, as the structure checks list
-        them: the mask is computed once for both), none of which is personal data."""
+        """Whether no cell of ``col`` that ``mask`` keeps can hold personal data: each is at most five
+        bytes (an e-mail takes six characters; a CURP, an RFC or a phone number six digits) or one of
+        the field's text enum members (the structure checks' mask), none of them personal data."""
         offsets, _data = spans(col)
         rest = mask & (offsets[1:] - offsets[:-1] > 5)
         enum = f["constraints"].get("enum") if isinstance(f.get("constraints"), dict) else None
         members = [v for v in enum if isinstance(v, str)] if isinstance(enum, list) and rest.any() else []
-        if members and not any(self.personal(members)):
+        if members and not any(map(self.personal, members)):
             rest &= ~missing_mask(col, members)
         return not rest.any()
 
     def _lists(self, f: dict[str, Any], values: tuple[Any, Any], add: Callable[..., None]) -> None:
         """Codelist and reference findings of a list field, from its ``values_of``."""
-        import pyarrow as pa
-
         name, separator = f["name"], f["listSeparator"]
         if name not in self.lists:
-            allowed: set[str] | None = None
-            ref_values: set[str] | None = None
-            reference = ""
-            if f.get("codelist") and f["codelist"] in self.catalog.codelists:
-                allowed = {str(c) for c in self.catalog.codelists[f["codelist"]].codes}
+            allowed, ref_values, reference = domain.codelist_codes(f, self.catalog), None, ""
             ref = f.get("references")
             if isinstance(ref, dict):
                 target = ref.get("resource") or self.spec.name
@@ -408,8 +328,8 @@ class DomainCheck:
                 reference = f"{target}.csv ({ref.get('field')})"
             known = [s for s in (allowed, ref_values) if s is not None]  # an item must be in each
             valid = pa.array(sorted(set.intersection(*known)), pa.string()) if known else None
-            self.lists[name] = (allowed, ref_values, reference, valid)
-        allowed, ref_values, reference, valid = self.lists[name]
+            self.lists[name] = ((allowed, ref_values, reference), valid)
+        lists, valid = self.lists[name]
         if valid is None:
             return
         idx, vals = values
@@ -417,37 +337,24 @@ class DomainCheck:
         parents = numbers(pc.list_parent_indices(items))
         bad = ~bools(pc.is_in(pc.list_flatten(items), value_set=valid))
         for pos in sorted(set(parents[bad].tolist())):  # np.unique would import numpy.ma
-            k = idx[pos]
-            for item in vals[int(pos)].as_py().split(separator):
-                if allowed is not None and item not in allowed:
-                    add(
-                        k,
-                        "codelist-value",
-                        name,
-                        value=item,
-                        detail=f["codelist"],
-                        separator=separator,
-                        expected=", ".join(sorted(allowed)),
-                    )
-                if ref_values is not None and item not in ref_values:
-                    add(k, "list-reference", name, value=item, reference=reference, separator=separator)
+            for code, kw in domain.list_findings(f, vals[int(pos)].as_py(), *lists):
+                add(idx[pos], code, name, **kw)
 
     def _profile(self, present: Callable[..., Any], values_of: Callable[..., Any]) -> list[Pending]:
+        """What ``profiles.cdmx`` finds in the cells of this block."""
         found: list[Pending] = []
+        rules = {"string": (_DATE_LIKE_SUPERSET, self.date_like, "cdmx-iso-date")}
+        rules["number"] = rules["integer"] = (_NUMBER_SUPERSET, self.formatted, "cdmx-number-format")
         for f in self.fields:
-            ftype = f.get("type", "string")
-            if ftype not in ("number", "integer", "string") or present(f.get("name", "")) is None:
+            rule = rules.get(f.get("type", "string"))
+            if rule is None or present(f.get("name", "")) is None:
                 continue
+            superset, check, code = rule
             idx, vals = values_of(f["name"])
-            superset = _NUMBER_SUPERSET if ftype != "string" else _DATE_LIKE_SUPERSET
             maybe = np.arange(len(vals))  # every cell of a small block (see SMALL)
             if len(vals) > SMALL:
                 maybe = np.flatnonzero(bools(pc.match_substring_regex(vals, superset)))
-            if not len(maybe):
-                continue
             sub = pc.take(vals, arrow(maybe))
-            check = self.formatted if ftype != "string" else self.date_like
-            code = "cdmx-number-format" if ftype != "string" else "cdmx-iso-date"
             for pos, hit, text in zip(maybe, _per_value(sub, check), sub.to_pylist(), strict=True):
                 if hit:
                     found.append((int(idx[pos]), code, f["name"], {"value": text}))
