@@ -214,14 +214,10 @@ def header(descriptor: dict[str, Any], labels: list[str]) -> tuple[Any, list[Any
 # Copies of frictionless's value readers and checks (``fields/*.py``, ``schema/field.py``, 5.x): a
 # spoiled cell of a common field is read, notes and all, without importing frictionless.
 
-_BOUNDS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
-# Each type's ``supported_constraints`` after ``required``, in frictionless's order (that of its notes).
-_SUPPORTED = {
-    "any": ["enum"],
-    "boolean": ["enum"],
-    "string": ["minLength", "maxLength", "pattern", "enum"],
-    **{t: [*_BOUNDS, "enum"] for t in ("integer", "number", "year", "date", "datetime")},
-}
+# Each type's ``supported_constraints`` after ``required``, in frictionless's order (that of its notes);
+# the numbers and the dates (the other types read here) support the bounds and ``enum``.
+_SUPPORTED = {"any": ["enum"], "boolean": ["enum"], "string": ["minLength", "maxLength", "pattern", "enum"]}
+_BOUNDED = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"]
 _COMPARE = {
     "minLength": operator.ge,
     "maxLength": operator.le,
@@ -369,7 +365,7 @@ def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[
         return None
     # frictionless's checks of a cell that is not missing
     checks: list[tuple[str, Callable[[Any], Any]]] = []
-    for name in _SUPPORTED[t]:
+    for name in _SUPPORTED.get(t, _BOUNDED):
         if given.get(name) is None:
             continue
         check = _check(name, given[name], read)
