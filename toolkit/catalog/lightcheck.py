@@ -99,7 +99,8 @@ def _validator(kind: str, name: str = "") -> _Profile:
     return _Profile(_profiles()[kind][name] if name else _profiles()[kind])
 
 
-def _texts(value: Any) -> bool:
+def texts(value: Any) -> bool:
+    """Whether ``value`` is a list of strings."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
@@ -226,7 +227,7 @@ def schema_fine(schema: dict[str, Any]) -> bool:
     version = _version(schema)
     if not version or not _validator("schema").is_valid(schema):
         return False
-    if "missingValues" in schema and not _texts(schema["missingValues"]):
+    if "missingValues" in schema and not texts(schema["missingValues"]):
         return False
     fields = schema.get("fields")
     if not isinstance(fields, list):
@@ -237,11 +238,11 @@ def schema_fine(schema: dict[str, Any]) -> bool:
     if not all(_field_fine(f, version) for f in fields):
         return False
     pk = schema.get("primaryKey", [])
-    if not _texts(pk) or not set(pk) <= set(names):
+    if not texts(pk) or not set(pk) <= set(names):
         return False
     for fk in schema.get("foreignKeys", []):
         ref = fk.get("reference") if isinstance(fk, dict) else None
-        if not isinstance(ref, dict) or not _texts(fk.get("fields")) or not _texts(ref.get("fields")):
+        if not isinstance(ref, dict) or not texts(fk.get("fields")) or not texts(ref.get("fields")):
             return False
         if not set(fk["fields"]) <= set(names) or len(fk["fields"]) != len(ref["fields"]):
             return False

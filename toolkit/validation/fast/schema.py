@@ -1,11 +1,8 @@
 """The schema, the header and the error records of the fast engine, without importing frictionless.
 
 frictionless stays the reference: a schema outside the plain subset read here (``fieldsMatch``,
-missing values with labels, a ``floatNumber``…) is built by frictionless itself. The cells a
-vectorised test does not clear are read by a copy of frictionless's cell reader for the common
-fields (:func:`own_cell_reader`) and by frictionless's own for any other, loaded on the first such
-cell. A valid table of the catalog, and a spoiled one of common fields, is then checked without
-frictionless ever being imported.
+missing values with labels, a ``floatNumber``…), and a field of a kind :func:`own_cell_reader` does
+not read, are read by frictionless itself, imported on the first such schema or cell.
 """
 
 from __future__ import annotations
@@ -15,9 +12,11 @@ import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from functools import partial
+from functools import cache, cached_property, partial
 from typing import Any
 
+from toolkit.catalog.lightcheck import texts
+from toolkit.validation import structure
 from toolkit.validation.fast.cells import CellError
 
 # frictionless's defaults (``settings.py``), for the properties a field or a schema leaves out.
@@ -38,32 +37,13 @@ def parse_hash(text: str) -> tuple[str, str]:
     return ("md5", parts[0]) if len(parts) == 1 else (parts[0], parts[1])
 
 
-def _texts(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
 def _names(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _lazy(make: Callable[[], Callable[[Any], Any]]) -> Callable[[Any], Any]:
-    """The reader ``make()`` gives, made on the first call (to import frictionless only then)."""
-    reader: Any = None
-
-    def read(value: Any) -> Any:
-        nonlocal reader
-        if reader is None:
-            reader = make()
-        return reader(value)
-
-    return read
-
-
 class LightField:
-    """The properties of a field the fast engine reads, from its descriptor.
-
-    ``real`` gives frictionless's own field, built on the first call; its readers are used for
-    every cell and every constraint value not certainly read here the same way."""
+    """The properties of a field the fast engine reads, from its descriptor. ``real`` gives frictionless's
+    own field, whose readers read what ours may not read the same way."""
 
     def __init__(
         self, descriptor: dict[str, Any], real: Callable[[], Any], schema_missing: list[str]
@@ -85,27 +65,28 @@ class LightField:
         return name == "missing_values" and self._own is not None
 
     def create_cell_reader(self) -> Callable[[Any], Any]:
-        """frictionless's cell reader: our own copy of it for a common field, frictionless's own,
-        loaded on the first cell that needs it, for any other (but for a missing cell of a field
-        that is not required: frictionless reads it as ``None`` with no note)."""
+        """frictionless's cell reader: our copy for a common field, frictionless's own, loaded on the
+        first cell that needs it, for any other (a missing cell of an optional field needs none: it
+        reads as ``None`` with no note)."""
         own = own_cell_reader(self.descriptor, self.missing_values)
         if own is not None:
             return own
-        real = _lazy(lambda: self._real().create_cell_reader())
+        real = cache(lambda: self._real().create_cell_reader())
         missing = set(self.missing_values)
         optional = not self.constraints.get("required")
 
         def read(cell: Any) -> Any:
             if optional and (cell is None or str(cell) in missing):
                 return None, None
-            return real(cell)
+            return real()(cell)
 
         return read
 
     def create_value_reader(self) -> Callable[[Any], Any]:
         """A constraint value as the field reads it: by our copy of frictionless's reader for a
         common field, by frictionless's own, loaded on the first value, for any other."""
-        return own_value_reader(self.descriptor) or _lazy(lambda: self._real().create_value_reader())
+        real = cache(lambda: self._real().create_value_reader())
+        return own_value_reader(self.descriptor) or (lambda value: real()(value))
 
 
 class LightSchema:
@@ -114,9 +95,8 @@ class LightSchema:
     def __init__(self, descriptor: dict[str, Any]) -> None:
         self.descriptor = descriptor
         self.missing_values: list[str] = list(descriptor.get("missingValues", [""]))
-        self._schema: Any = None
         self.fields = [
-            LightField(f, partial(self._real_field, i), self.missing_values)
+            LightField(f, partial(lambda i: self._real.fields[i], i), self.missing_values)
             for i, f in enumerate(descriptor["fields"])
         ]
         self.primary_key: list[str] = _names(descriptor.get("primaryKey") or [])
@@ -131,12 +111,10 @@ class LightSchema:
             for fk in descriptor.get("foreignKeys") or []
         ]
 
-    def _real_field(self, index: int) -> Any:
-        from toolkit.validation import structure
-
-        if self._schema is None:
-            self._schema = structure.to_schema(self.descriptor)
-        return self._schema.fields[index]
+    @cached_property
+    def _real(self) -> Any:
+        """frictionless's schema, built for the first field that needs it."""
+        return structure.to_schema(self.descriptor)
 
 
 def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
@@ -144,7 +122,7 @@ def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
     fields = descriptor.get("fields")
     if "fieldsMatch" in descriptor or not isinstance(fields, list) or not fields:
         return None
-    if "missingValues" in descriptor and not _texts(descriptor["missingValues"]):
+    if "missingValues" in descriptor and not texts(descriptor["missingValues"]):
         return None
     names = []
     for f in fields:
@@ -152,7 +130,7 @@ def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
             return None
         if not isinstance(f.get("type", "string"), str) or not isinstance(f.get("format", "default"), str):
             return None
-        if any(k in f and not _texts(f[k]) for k in ("missingValues", "trueValues", "falseValues")):
+        if any(k in f and not texts(f[k]) for k in ("missingValues", "trueValues", "falseValues")):
             return None
         if not isinstance(f.get("constraints", {}), dict) or not isinstance(f.get("bareNumber", True), bool):
             return None
@@ -164,7 +142,7 @@ def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
     if len(set(names)) != len(names):
         return None
     pk = descriptor.get("primaryKey", [])
-    if not (isinstance(pk, str) or _texts(pk)):
+    if not (isinstance(pk, str) or texts(pk)):
         return None
     keys = descriptor.get("foreignKeys", [])
     if not isinstance(keys, list):
@@ -173,28 +151,20 @@ def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
         ref = fk.get("reference") if isinstance(fk, dict) else None
         if not isinstance(ref, dict) or not isinstance(ref.get("resource", ""), str):
             return None
-        if any(not (isinstance(v, str) or _texts(v)) for v in (fk.get("fields"), ref.get("fields"))):
+        if any(not (isinstance(v, str) or texts(v)) for v in (fk.get("fields"), ref.get("fields"))):
             return None
     return LightSchema(descriptor)
 
 
-def _any_field(name: str) -> LightField:
-    """The field frictionless makes up for a label no field pairs with (read by our own readers:
-    an ``any`` field with no constraints never needs frictionless's)."""
-    return LightField({"name": name, "type": "any"}, lambda: None, [""])
-
-
 def _deduplicated(names: list[str]) -> list[str]:
     """frictionless's ``deduplicate_names``: a later duplicate becomes ``name2``, ``name3``…"""
-    out: list[str] = []
-    used: set[str] = set()
+    used: dict[str, None] = {}  # the names given so far, in order
     for name in names:
         new, suffix = name, 2
         while new in used:
             new, suffix = f"{name}{suffix}", suffix + 1
-        out.append(new)
-        used.add(new)
-    return out
+        used[new] = None
+    return list(used)
 
 
 def exact_header(labels: list[str], fields: list[LightField]) -> tuple[list[Record], list[LightField]]:
@@ -221,8 +191,9 @@ def exact_header(labels: list[str], fields: list[LightField]) -> tuple[list[Reco
         elif label != f.name:
             errors.append(Record("incorrect-label", label=label, field_name=f.name, field_number=number))
     names = _deduplicated([fields[i].name if i < len(fields) else label for i, label in enumerate(labels)])
-    expected = [fields[i] if i < len(fields) else _any_field(names[i]) for i in range(len(labels))]
-    return errors, expected
+    # an ``any`` field with no constraints: our own readers read it, never frictionless's
+    made_up = [LightField({"name": name, "type": "any"}, lambda: None, [""]) for name in names[len(fields) :]]
+    return errors, fields[: len(labels)] + made_up
 
 
 def header(descriptor: dict[str, Any], labels: list[str]) -> tuple[Any, list[Any], list[Any]]:
@@ -234,44 +205,33 @@ def header(descriptor: dict[str, Any], labels: list[str]) -> tuple[Any, list[Any
         return light, errors, expected
     from frictionless.table.header import Header
 
-    from toolkit.validation import structure
-
     schema = structure.to_schema(descriptor)
-    head = Header(
-        labels, fields=schema.fields, row_numbers=[1], ignore_case=False, fields_match=schema.fields_match
-    )
+    head = Header(labels, fields=schema.fields, row_numbers=[1], fields_match=schema.fields_match)
     return schema, list(head.errors), head.get_expected_fields()
 
 
 # ── frictionless's cell reader, for the common fields ──────────────────────────────────────
-#
-# The value readers below read every value as frictionless's own do (``fields/*.py``, 5.x), for
-# the fields read here: a string of the default or ``uri`` format, an integer that is a bare number,
-# a number with no ``groupChar``, ``decimalChar`` or ``bareNumber``, a date or a datetime of the
-# default format, a boolean, a year and ``any``. A spoiled cell of those is then read, notes and
-# all, without importing frictionless (0.25 s); any other field still gets frictionless's reader.
+# Copies of frictionless's value readers and checks (``fields/*.py``, ``schema/field.py``, 5.x): a
+# spoiled cell of a common field is read, notes and all, without importing frictionless.
 
-_BOUNDS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
-# Each type's ``supported_constraints`` after ``required``, in frictionless's order (that of its notes).
-_SUPPORTED = {
-    "any": ["enum"],
-    "boolean": ["enum"],
-    "string": ["minLength", "maxLength", "pattern", "enum"],
-    **{t: [*_BOUNDS, "enum"] for t in ("integer", "number", "year", "date", "datetime")},
+# Each type's ``supported_constraints`` after ``required``, in frictionless's order (that of its notes);
+# the numbers and the dates (the other types read here) support the bounds and ``enum``.
+_SUPPORTED = {"any": ["enum"], "boolean": ["enum"], "string": ["minLength", "maxLength", "pattern", "enum"]}
+_BOUNDED = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"]
+_COMPARE = {
+    "minLength": operator.ge,
+    "maxLength": operator.le,
+    "minimum": operator.ge,
+    "maximum": operator.le,
+    "exclusiveMinimum": operator.gt,
+    "exclusiveMaximum": operator.lt,
 }
-
-
-def _read_string(cell: Any) -> Any:
-    return cell if isinstance(cell, str) else None
-
-
 # What frictionless's ``rfc3986`` check of a ``uri`` comes to: its URI regex (RFC 3986, appendix B)
 # finds a scheme. Importing ``rfc3986`` compiles its whole grammar (0.1 s); this is its scheme part.
 _URI_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def _read_uri(cell: Any) -> Any:
-    return cell if isinstance(cell, str) and _URI_SCHEME.match(cell) else None
+# ``datetime.strptime(cell, "%Y-%m-%d")``'s own pattern (``\d``: any decimal digit), without the
+# import of ``_strptime`` and ``calendar`` that its first call makes (6 to 9 ms of a run).
+_YMD = re.compile(r"(\d\d\d\d)-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])")
 
 
 def _read_integer(cell: Any) -> Any:
@@ -307,11 +267,6 @@ def _read_year(cell: Any) -> Any:
     return cell if isinstance(cell, int) and 0 <= cell <= 9999 else None
 
 
-# ``datetime.strptime(cell, "%Y-%m-%d")``'s own pattern (``\d``: any decimal digit), without the
-# import of ``_strptime`` and ``calendar`` that its first call makes (6 to 9 ms of a run).
-_YMD = re.compile(r"(\d\d\d\d)-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])")
-
-
 def _read_date(cell: Any) -> Any:
     if isinstance(cell, dt.datetime):
         return cell.date() if (cell.hour, cell.minute, cell.second) == (0, 0, 0) else None
@@ -325,51 +280,50 @@ def _read_date(cell: Any) -> Any:
 
 
 def _read_datetime(cell: Any) -> Any:
-    if not isinstance(cell, dt.datetime):
-        if not isinstance(cell, str):
-            return None
-        try:
-            # frictionless asserts these (shorter forms that dateutil reads are not datetimes)
-            if cell[16] != ":" or len(cell) < 19:
-                return None
-            import dateutil.parser
+    if isinstance(cell, dt.datetime):
+        return cell
+    # frictionless asserts these (shorter forms that dateutil reads are not datetimes)
+    if not isinstance(cell, str) or len(cell) < 19 or cell[16] != ":":
+        return None
+    import dateutil.parser
 
-            cell = dateutil.parser.isoparse(cell)
-        except Exception:
-            return None
-    return cell
+    try:
+        return dateutil.parser.isoparse(cell)
+    except Exception:
+        return None
+
+
+def _read_boolean(mapping: dict[str, bool], cell: Any) -> Any:
+    if cell is True or cell is False:
+        return cell
+    return mapping.get(cell) if isinstance(cell, str) else None
+
+
+# The readers by type and format ("" for a type whose reader ignores the format).
+_READERS: dict[tuple[str, str], Callable[[Any], Any]] = {
+    ("any", ""): lambda cell: cell,
+    ("string", "default"): lambda cell: cell if isinstance(cell, str) else None,
+    ("string", "uri"): lambda cell: cell if isinstance(cell, str) and _URI_SCHEME.match(cell) else None,
+    ("integer", ""): _read_integer,
+    ("number", ""): _read_number,
+    ("year", ""): _read_year,
+    ("date", "default"): _read_date,
+    ("datetime", "default"): _read_datetime,
+}
 
 
 def own_value_reader(descriptor: dict[str, Any]) -> Callable[[Any], Any] | None:
     """frictionless's value reader of a field, when it is one of the common fields read here."""
     t = descriptor.get("type", "string")
-    fmt = descriptor.get("format", "default")
-    if t == "any":
-        return lambda cell: cell
-    if t == "string":
-        return {"default": _read_string, "uri": _read_uri}.get(fmt)
-    if t == "integer":
-        return _read_integer if descriptor.get("bareNumber", True) is True else None
-    if t == "number":
-        plain = not ({"groupChar", "decimalChar", "bareNumber"} & set(descriptor))
-        return _read_number if plain else None
-    if t == "year":
-        return _read_year
     if t == "boolean":
         mapping = dict.fromkeys(descriptor.get("trueValues", _TRUE), True)
         mapping.update(dict.fromkeys(descriptor.get("falseValues", _FALSE), False))
-
-        def read_boolean(cell: Any) -> Any:
-            if cell is True or cell is False:
-                return cell
-            if isinstance(cell, str):
-                return mapping.get(cell)
-            return None
-
-        return read_boolean
-    if fmt == "default":
-        return {"date": _read_date, "datetime": _read_datetime}.get(t)
-    return None
+        return partial(_read_boolean, mapping)
+    if t == "integer" and descriptor.get("bareNumber", True) is not True:
+        return None
+    if t == "number" and {"groupChar", "decimalChar", "bareNumber"} & set(descriptor):
+        return None
+    return _READERS.get((t, descriptor.get("format", "default")), _READERS.get((t, "")))
 
 
 def _plain(value: Any) -> bool:
@@ -379,51 +333,46 @@ def _plain(value: Any) -> bool:
     return value is None or type(value) in (str, int, float, bool)
 
 
-def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[[Any], Any] | None:
-    """frictionless's ``field.create_cell_reader()`` for a common field (``None`` for any other):
-    the same value and the same notes, in the same order and words.
+def _check(name: str, value: Any, read: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+    """frictionless's test of a value against the constraint ``name``, or ``None`` where ours could
+    differ from it (a bound the field does not read, a pattern Python does not compile…)."""
+    if not _plain(value):
+        return None
+    if name == "pattern":
+        try:
+            return re.compile(f"^{value}$").match if isinstance(value, str) else None
+        except re.error:
+            return None
+    if name == "enum":
+        return [read(v) for v in value].__contains__ if isinstance(value, list) else None
+    length = name in ("minLength", "maxLength")
+    limit = (value if type(value) is int else None) if length else read(value)
+    if limit is None or limit != limit:  # frictionless cannot compare a cell to these
+        return None
+    op = _COMPARE[name]
+    if length:
+        return lambda cell: op(len(cell), limit)
+    return lambda cell: cell == cell and op(cell, limit)  # NaN is not equal to itself: it fails every bound
 
-    Constraint values it could not read the same way (a bound the field does not read, a pattern
-    Python does not compile…) leave the field to frictionless, whatever frictionless does with them.
-    """
+
+def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[[Any], Any] | None:
+    """frictionless's ``field.create_cell_reader()`` for a common field (``None`` for any other, or for
+    a constraint :func:`_check` leaves to frictionless): the same value and notes, in the same words."""
     read = own_value_reader(descriptor)
     t = descriptor.get("type", "string")
-    fmt = descriptor.get("format", "default")
     given = descriptor.get("constraints") or {}
-    if read is None or not isinstance(given, dict):
+    if read is None or not isinstance(given, dict) or not _plain(given.get("required")):
         return None
-    if not _plain(given.get("required")):
-        return None
-    # frictionless's checks (``schema/field.py``) of a cell that is not missing
+    # frictionless's checks of a cell that is not missing
     checks: list[tuple[str, Callable[[Any], Any]]] = []
-    for name in _SUPPORTED[t]:
-        value = given.get(name)
-        if value is None:
+    for name in _SUPPORTED.get(t, _BOUNDED):
+        if given.get(name) is None:
             continue
-        if not _plain(value):
+        check = _check(name, given[name], read)
+        if check is None:
             return None
-        if name in ("minLength", "maxLength"):
-            if type(value) is not int:
-                return None
-            checks.append((name, partial(_within, _COMPARE[name], value, True)))
-        elif name in _BOUNDS:
-            limit = read(value)
-            if limit is None or limit != limit:  # frictionless cannot compare a cell to these
-                return None
-            checks.append((name, partial(_within, _COMPARE[name], limit, False)))
-        elif name == "pattern":
-            try:
-                compiled = re.compile(f"^{value}$") if isinstance(value, str) else None
-            except re.error:
-                compiled = None
-            if compiled is None:
-                return None
-            checks.append((name, compiled.match))
-        elif name == "enum":
-            if not isinstance(value, list):
-                return None
-            checks.append((name, [read(v) for v in value].__contains__))
-    type_note = f'type is "{t}/{fmt}"'
+        checks.append((name, check))
+    type_note = f'type is "{t}/{descriptor.get("format", "default")}"'
     # A missing cell passes every check but ``required``, which any other cell passes.
     required = f'constraint "required" is "{given["required"]}"' if given.get("required") else None
     missing_set = frozenset(missing)
@@ -440,18 +389,3 @@ def own_cell_reader(descriptor: dict[str, Any], missing: list[str]) -> Callable[
         return value, notes or None
 
     return cell_reader
-
-
-def _within(op: Callable[[Any, Any], Any], limit: Any, length: bool, cell: Any) -> Any:
-    value = len(cell) if length else cell
-    return value == value and op(value, limit)  # NaN is not equal to itself and fails every bound
-
-
-_COMPARE = {
-    "minLength": operator.ge,
-    "maxLength": operator.le,
-    "minimum": operator.ge,
-    "maximum": operator.le,
-    "exclusiveMinimum": operator.gt,
-    "exclusiveMaximum": operator.lt,
-}
