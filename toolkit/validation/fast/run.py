@@ -11,7 +11,6 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Generator, Iterator
-from pathlib import Path
 from typing import Any
 
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
@@ -63,29 +62,6 @@ class _View:
         return self.first_lines.get((index, row))
 
 
-def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
-    """The delimiter and the pre-check findings ``rawcsv.read_table`` would give, from the first
-    bytes only; ``None`` when the file needs ``read_table`` itself (empty, binary, not UTF-8)."""
-    with path.open("rb") as fh:
-        head = fh.read(1 << 20)
-    if not head.strip(b" \t\r\n") or rawcsv._looks_binary(head):
-        return None
-    found: list[tuple[str, dict[str, Any]]] = []
-    body = head
-    if head.startswith(rawcsv._BOM):
-        found.append(("utf8-bom", {"line": 1}))
-        body = head[len(rawcsv._BOM) :]
-    first = body.split(b"\n", 1)[0]
-    try:
-        first_line = first.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    delimiter = rawcsv._sniff_delimiter(first_line)
-    if delimiter != ",":
-        found.append(("wrong-delimiter", {"line": 1, "value": {"\t": "tab"}.get(delimiter, delimiter)}))
-    return delimiter, found
-
-
 def declared_size_errors(spec: ResourceSpec) -> list[Any]:
     """frictionless's ``hash-count`` and ``byte-count`` errors for the resource's declared ``hash``
     (md5 or sha256; another algorithm is not checked, as in frictionless) and ``bytes``, from one
@@ -108,23 +84,6 @@ def declared_size_errors(spec: ResourceSpec) -> list[Any]:
     if isinstance(declared_bytes, int) and declared_bytes and declared_bytes != size:
         found.append(Record("byte-count", f'expected is "{declared_bytes}" and actual is "{size}"'))
     return found
-
-
-def _header_elsewhere(spec: ResourceSpec, delimiter: str, header: list[str]) -> bool:
-    """Whether the header sits below line 1 (comment lines above it): the frictionless path then
-    gives its one finding instead of a flood of label and cell errors."""
-    import csv
-    import itertools
-
-    if sorted(h.strip() for h in header) == sorted(spec.field_names):
-        return False
-    with spec.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
-        records = list(itertools.islice(csv.reader(fh, delimiter=delimiter), rawcsv.HEADER_SEARCH_ROWS + 1))
-    lines = list(range(2, len(records) + 1))
-    return (
-        rawcsv.header_elsewhere(records[0] if records else [], records[1:], lines, spec.field_names)
-        is not None
-    )
 
 
 class DatasetRun:
@@ -170,7 +129,9 @@ class DatasetRun:
     def shape(self, name: str) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
         if name not in self._shapes:
             spec = self.ds.resource(name)
-            self._shapes[name] = precheck(spec.path) if spec is not None and spec.path.is_file() else None
+            self._shapes[name] = (
+                rawcsv.precheck(spec.path) if spec is not None and spec.path.is_file() else None
+            )
         return self._shapes[name]
 
     def _stream(self, name: str) -> CsvBlocks:
@@ -280,7 +241,9 @@ class DatasetRun:
         shown = display_path(spec.path)
         where: dict[str, Any] = {"dataset": self.ds.slug, "resource": spec.name, "path": shown}
         stream = self._stream(spec.name)
-        if _header_elsewhere(spec, shape[0], list(stream.header)):
+        # A header below line 1 (comment lines above it): the frictionless path gives its one
+        # finding instead of a flood of label and cell errors.
+        if rawcsv.header_below(spec.path, shape[0], stream.header, spec.field_names):
             raise Unsupported("the header is not on line 1")
         schema = structure.frictionless_schema(spec, self.readable, list(stream.header), self.headers())
         check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
