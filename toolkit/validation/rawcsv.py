@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -221,6 +222,25 @@ def import_fix(path: Path, schema: str | None) -> dict[str, str]:
     return {"command": command, "command_en": command}
 
 
+def precheck(path: Path) -> tuple[str, list[tuple[str, dict[str, Any]]]] | None:
+    """The delimiter and the pre-check findings (code, parameters) :func:`read_table` would give,
+    from the first bytes only, for a table not read into memory; ``None`` when the file needs
+    ``read_table`` itself (empty, binary, not UTF-8)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    if not head.strip(b" \t\r\n") or _looks_binary(head):
+        return None
+    found: list[tuple[str, dict[str, Any]]] = [("utf8-bom", {"line": 1})] if head.startswith(_BOM) else []
+    try:
+        first_line = head.removeprefix(_BOM).split(b"\n", 1)[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    delimiter = _sniff_delimiter(first_line)
+    if delimiter != ",":
+        found.append(("wrong-delimiter", {"line": 1, "value": {"\t": "tab"}.get(delimiter, delimiter)}))
+    return delimiter, found
+
+
 def read_table(
     path: Path,
     shown: str,
@@ -333,6 +353,17 @@ def header_elsewhere(
         if sorted(c.strip() for c in record) == wanted:
             return line
     return None
+
+
+def header_below(path: Path, delimiter: str, header: list[str], expected: list[str]) -> bool:
+    """Whether :func:`header_elsewhere` finds the header of a file not read into memory below line 1,
+    from its first records (``header``: its first record, as the caller read it)."""
+    if sorted(h.strip() for h in header) == sorted(expected):
+        return False  # the usual case, without reading the file again
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        records = list(itertools.islice(csv.reader(fh, delimiter=delimiter), HEADER_SEARCH_ROWS + 1))
+    first, *rows = records or [[]]
+    return header_elsewhere(first, rows, list(range(2, len(records) + 1)), expected) is not None
 
 
 def declared_csv(dialect: dict[str, Any] | None) -> dict[str, Any]:

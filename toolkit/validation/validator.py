@@ -6,8 +6,12 @@ Everything found is reported; nothing stops at the first problem.
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from toolkit.catalog.model import (
     Catalog,
@@ -282,7 +286,7 @@ def _fast_dataset(
 ) -> list[Finding]:
     from toolkit.validation.fast.blocks import Unsupported
     from toolkit.validation.fast.npview import lean_memory
-    from toolkit.validation.fast.run import DatasetRun, terminal_progress
+    from toolkit.validation.fast.run import DatasetRun
 
     structure_found: list[Finding] = []
     later: list[Finding] = []
@@ -345,6 +349,47 @@ def _fast_dataset(
             )
         )
     return structure_found + later
+
+
+class terminal_progress:
+    """A rich progress bar (bytes, rows and rows per second) on a terminal; nothing elsewhere."""
+
+    def __init__(self, enabled: bool) -> None:
+        ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+        self.enabled = enabled and not ci and sys.stderr.isatty()
+        self.bar: Any = None
+        self.tasks: dict[str, tuple[Any, float]] = {}  # path shown → its task, and when it started
+
+    def __enter__(self) -> Callable[[str, int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[rows]:,} filas/rows"),
+            TextColumn("{task.fields[speed]:,.0f} filas/s"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.__enter__()
+        return self.update
+
+    def update(self, shown: str, done: int, rows: int) -> None:
+        if shown not in self.tasks:
+            started = time.perf_counter()
+            size = Path(shown).stat().st_size if Path(shown).exists() else None
+            self.tasks[shown] = (self.bar.add_task(shown, total=size, rows=0, speed=0.0), started)
+        task, started = self.tasks[shown]
+        speed = rows / max(time.perf_counter() - started, 1e-6)
+        self.bar.update(task, completed=done, rows=rows, speed=speed)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 # Findings of ours about a code's system (ISO 3166, ISO 4217) that a cell rejected for its pattern
