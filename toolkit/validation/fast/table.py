@@ -8,29 +8,31 @@ fails. It stops reading once the error cap is reached. This module reproduces th
 (:func:`_row_errors`) but only for the rows that have something to report; every other row is
 cleared by vectorised checks on whole columns of a block.
 
-Keys: Hashes of key values and the bookkeeping for duplicates, in bounded memory.
-
-Uniqueness over millions of rows cannot keep every key as text: each key is kept as a 64-bit
-hash and its row number (12 bytes a row), split into buckets by the hash's top bits so that the
-final sort works one bucket at a time. Equal hashes are only candidates: the caller re-reads
-those rows and compares the real values, so a hash collision never becomes a finding.
+Uniqueness over millions of rows cannot keep every key as text: each key is kept as a 64-bit hash
+and its row number (12 bytes a row), split into buckets by the hash's top bits so that the final
+sort works one bucket at a time. Equal hashes are only candidates: their rows are read again and
+the real values compared, so a hash collision never becomes a finding.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validation.fast.cells import CellError, FieldPlan
 from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers, pc, spans
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import header as read_header
+
+# keys: hashes, the store of a table's keys, the set of a referenced table's keys
 
 _P = 0x100000001B3 | 1
 _MASK = (1 << 64) - 1
@@ -40,8 +42,7 @@ _BUCKET_BITS = 4
 
 class _Powers:
     """P**i and P**-i modulo 2**64 for the positions of a block's bytes, doubled on demand: the
-    second half is the first times P**n (a cumulative product of 4 MiB, rebuilt as blocks grew,
-    cost 10 ms of a spoiled run)."""
+    second half is the first times P**n (a cumulative product rebuilt as blocks grew cost more)."""
 
     def __init__(self) -> None:
         self.tables = (np.ones(1, dtype=np.uint64),) * 2
@@ -58,20 +59,9 @@ class _Powers:
 _POWERS = _Powers()
 
 
-def _mix(x: Any) -> Any:
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
 def hash64(values: Any) -> Any:
     """64-bit hashes of a pyarrow string array without nulls (a polynomial over the UTF-8 bytes,
     position-normalised with modular inverses, then mixed)."""
-
-    if len(values) == 0:
-        return np.empty(0, dtype=np.uint64)
     offsets, data = spans(values)
     base = int(offsets[0])
     size = int(offsets[-1]) - base
@@ -82,8 +72,10 @@ def hash64(values: Any) -> Any:
     starts = offsets[:-1] - base
     ends = offsets[1:] - base
     segment = (prefix[ends] - prefix[starts]) * ipw[starts]
-    lengths = (ends - starts).astype(np.uint64)
-    return _mix(segment + lengths * np.uint64(0x9E3779B97F4A7C15))
+    x = segment + (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's finaliser
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 class KeyStore:
@@ -157,12 +149,8 @@ class KeySet:
         self.hashes = hashes[order]
         self.values = pc.take(values, arrow(order))
 
-    def __len__(self) -> int:
-        return len(self.hashes)
-
     def contains(self, keys: Any) -> Any:
         """A NumPy mask: which of ``keys`` (a string array without nulls) are keys of the table."""
-
         out = np.zeros(len(keys), dtype=bool)
         if not len(keys) or not len(self.hashes):
             return out
@@ -179,26 +167,30 @@ class KeySet:
         return out
 
 
+# the checks of a table
+
+
 @dataclass
 class _Row:
     """What one row with something to report needs for frictionless's ordering."""
 
-    number: int
+    number: int = 0
     cell_errors: dict[int, list[CellError]] = field(default_factory=dict)
     extras: list[CellError] = field(default_factory=list)
     missings: list[CellError] = field(default_factory=list)
     blank: bool = False
     pk_empty: bool = False
     fk: dict[int, CellError] = field(default_factory=dict)
-    dup_fields: set[int] = field(default_factory=set)
     pk_dup: bool = False
-    unique_cells: dict[int, str] = field(default_factory=dict)
+    unique_dups: dict[int, str] = field(default_factory=dict)  # unique field → its repeated value
+
+
+def _cell_error(code: str, number: int, plan: FieldPlan, cell: str, note: str = "") -> CellError:
+    return CellError(code, number, note, cell=cell, field_name=plan.name, field_number=plan.number)
 
 
 def _joined(parts: list[Any]) -> Any:
     """One text per row for a composite key: each part length-prefixed, null as its own mark."""
-    import pyarrow as pa
-
     if len(parts) == 1:
         return parts[0]
     pieces = []
@@ -209,8 +201,6 @@ def _joined(parts: list[Any]) -> Any:
 
 
 def _all_null(parts: list[Any]) -> Any:
-    import numpy as np
-
     out = np.ones(len(parts[0]), dtype=bool)
     for part in parts:
         out &= bools(pc.is_null(part))
@@ -227,7 +217,7 @@ class TableCheck:
         stream: CsvBlocks,
         *,
         limit_errors: int,
-        lookup: Callable[[str, list[str], list[str | None]], Any] | None = None,
+        lookup: Callable[[str, list[str], list[str | None]], Any],
     ) -> None:
         self.name = name
         self.stream = stream
@@ -245,8 +235,7 @@ class TableCheck:
             raise Unsupported("the header and the expected fields differ in number")
         missing = [str(v) for v in fl_schema.missing_values]
         self.plans = [FieldPlan(f, missing, i + 1) for i, f in enumerate(expected)]
-        names = [p.name for p in self.plans]
-        self.names = names
+        self.names = names = [p.name for p in self.plans]
         self.unique = [j for j, p in enumerate(self.plans) if p.constraints.get("unique")]
         pk = list(fl_schema.primary_key)
         self.pk = [names.index(n) for n in pk] if pk and set(pk) <= set(names) else []
@@ -259,20 +248,14 @@ class TableCheck:
             source_key = list(fk["reference"]["fields"])
             idx = [names.index(n) for n in target]
             classes = [self.plans[j].key_class for j in idx]
-            if lookup is None:
-                raise Unsupported("foreign keys without a package")
             self.groups.append((source, source_key, idx, lookup(source, source_key, classes)))
-        for j in {*self.unique, *self.pk, *(j for g in self.groups for j in g[2])}:
+        self.key_fields = sorted({*self.unique, *self.pk, *(j for g in self.groups for j in g[2])})
+        for j in self.key_fields:
             if self.plans[j].key_class is None:
                 raise Unsupported(f"a key on the {self.plans[j].type} field «{names[j]}»")
-        self.key_fields = sorted({*self.unique, *self.pk, *(j for g in self.groups for j in g[2])})
-        stores: dict[tuple[int, ...], KeyStore] = {}
-        for j in self.unique:
-            stores.setdefault((j,), KeyStore())
-        if self.pk:
-            stores.setdefault(tuple(self.pk), KeyStore())
-        self.stores = stores
-        self.roles = {k: (k == tuple(self.pk)) + (len(k) == 1 and k[0] in self.unique) for k in stores}
+        keys = [(j,) for j in self.unique] + ([tuple(self.pk)] if self.pk else [])
+        self.stores = {key: KeyStore() for key in keys}
+        self.roles = {k: (k == tuple(self.pk)) + (len(k) == 1 and k[0] in self.unique) for k in self.stores}
         self.rows: list[_Row] = []
         self.count = len(self.header_errors)
         self.repeats = 0  # errors of the keys found repeated so far (see KeyStore.hits)
@@ -290,33 +273,23 @@ class TableCheck:
 
     def check_block(self, block: Block) -> list[int]:
         """Check a block's records; return the record indices that need their physical line."""
-        import numpy as np
-        import pyarrow as pa
-
-        self.total_rows = block.first_row - 2 + block.n_records
-        if self.stopped is not None:
-            return []
         n = block.n_records
+        self.total_rows = block.first_row - 2 + n
         ragged = block.ragged()
-        rows: dict[int, _Row] = {}
+        rows: defaultdict[int, _Row] = defaultdict(_Row)  # numbered once all are known
         blank = np.ones(n, dtype=bool)
         canon: dict[int, Any] = {}
-
-        def get(k: int) -> _Row:
-            r = rows.get(k)
-            if r is None:
-                r = rows[k] = _Row(block.first_row + k)
-            return r
-
         for j, plan in enumerate(self.plans):
             raw = block.columns[j]
+            keyed = j in self.key_fields
             missing = missing_mask(raw, plan.missing) if plan.missing else np.zeros(n, dtype=bool)
             blank &= missing
-            ok, fast_canon = plan.certainly_valid(raw, missing, keyed=j in self.key_fields)
-            if plan.missing_fine and j not in self.key_fields:
+            ok, fast_canon = plan.certainly_valid(raw, missing, keyed=keyed)
+            if plan.missing_fine and not keyed:
                 ok |= missing
             rest = np.flatnonzero(~ok | ragged)  # every cell of an irregular record read exactly
-            rest_canon: list[str | None] = []
+            if keyed:
+                canon[j] = pa.nulls(n, pa.string()) if fast_canon is None else fast_canon
             if len(rest):
                 values = pc.take(raw, arrow(rest))
                 if len(rest) > 64:  # each distinct value read once (``exact`` has a cache too)
@@ -328,39 +301,27 @@ class TableCheck:
                 bad = np.array([bool(r[1]) for r in results], dtype=bool)
                 for i in np.flatnonzero(bad[ids]):
                     k = int(rest[i])
-                    get(k).cell_errors[j] = [
-                        CellError(
-                            code,
-                            block.first_row + k,
-                            note,
-                            cell=str(texts[ids[i]]),
-                            field_name=plan.name,
-                            field_number=plan.number,
-                        )
+                    cell = str(texts[ids[i]])
+                    rows[k].cell_errors[j] = [
+                        _cell_error(code, block.first_row + k, plan, cell, note)
                         for code, note in results[ids[i]][1]
                     ]
-                if j in self.key_fields:
-                    rest_canon = [plan.canonical(results[i][0]) for i in ids]
-            if j in self.key_fields:
-                if fast_canon is None:
-                    fast_canon = pa.nulls(n, pa.string())
-                if len(rest):
+                if keyed:
                     mask = np.zeros(n, dtype=bool)
                     mask[rest] = True
-                    fast_canon = pc.replace_with_mask(
-                        fast_canon, arrow(mask), pa.array(rest_canon, pa.string())
-                    )
-                canon[j] = fast_canon
-        for i in np.flatnonzero(blank) if self.plans else []:
-            get(int(i)).blank = True
-        self._irregular(block, get)
-        self._integrity(block, get, canon, n)
+                    exact = pa.array([plan.canonical(results[i][0]) for i in ids], pa.string())
+                    canon[j] = pc.replace_with_mask(canon[j], arrow(mask), exact)
+        for i in np.flatnonzero(blank):
+            rows[int(i)].blank = True
+        self._irregular(block, rows)
+        self._integrity(block, rows, canon)
         needed: list[int] = []
         for k in sorted(rows):
             row = rows[k]
+            row.number = block.first_row + k
             self.rows.append(row)
             needed.append(k)
-            if self.pk and len(self.pk) == 1:
+            if len(self.pk) == 1:
                 self.pk_cells[row.number] = block.columns[self.pk[0]][k].as_py()
             self.count += len(_row_errors(self, row))
             if self.count >= self.limit:
@@ -374,13 +335,13 @@ class TableCheck:
             self.stopped = self.capped
         return needed
 
-    def _irregular(self, block: Block, get: Callable[[int], _Row]) -> None:
+    def _irregular(self, block: Block, rows: dict[int, _Row]) -> None:
         """The extra and missing cells of the irregular records (their cells are read with the
         others), and which of them are blank."""
         n_fields = len(self.plans)
         for k, cells in sorted(block.irregular.items()):
             number = block.first_row + k
-            row = get(k)
+            row = rows[k]
             row.blank = True
             for j, plan in enumerate(self.plans):
                 target, notes = plan.exact(cells[j] if j < len(cells) else None)
@@ -391,44 +352,31 @@ class TableCheck:
                 row.extras.append(
                     CellError("extra-cell", number, "", cell=str(cell), field_name="", field_number=number_)
                 )
-            for plan in self.plans[len(cells) :]:
-                row.missings.append(
-                    CellError(
-                        "missing-cell", number, "", cell="", field_name=plan.name, field_number=plan.number
-                    )
-                )
+            row.missings.extend(
+                _cell_error("missing-cell", number, plan, "") for plan in self.plans[len(cells) :]
+            )
 
-    def _integrity(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any], n: int) -> None:
-        import numpy as np
-
-        if not canon:
-            return
-        numbers = np.arange(block.first_row, block.first_row + n, dtype=np.int64)
+    def _integrity(self, block: Block, rows: dict[int, _Row], canon: dict[int, Any]) -> None:
+        numbers = np.arange(block.first_row, block.first_row + block.n_records, dtype=np.int64)
         if self.pk:
-            parts = [canon[j] for j in self.pk]
-            empty = _all_null(parts)
-            for k in np.flatnonzero(empty):
-                get(int(k)).pk_empty = True
+            for k in np.flatnonzero(_all_null([canon[j] for j in self.pk])):
+                rows[int(k)].pk_empty = True
         for key, store in self.stores.items():
             parts = [canon[j] for j in key]
-            valid = ~_all_null(parts) if len(key) > 1 else ~bools(pc.is_null(parts[0]))
+            valid = ~_all_null(parts)
             joined = pc.filter(_joined(parts), arrow(valid))
             store.add(hash64(joined), numbers[valid], look=4 * (self.count + self.repeats) >= self.limit)
         started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
             parts = [canon[j] for j in idx]
-            empty = _all_null(parts)
             found = lookup.contains(pc.fill_null(_joined(parts), _text("\x00")))
-            fails = np.flatnonzero(~found & ~empty)
-            for k in fails:
-                cells = ["" if p[int(k)].as_py() is None else p[int(k)].as_py() for p in parts]
-                number = block.first_row + int(k)
-                get(int(k)).fk[g] = CellError(
+            for k in np.flatnonzero(~found & ~_all_null(parts)):
+                rows[int(k)].fk[g] = CellError(
                     "foreign-key",
-                    number,
+                    block.first_row + int(k),
                     "",
                     field_names=[self.names[j] for j in idx],
-                    field_cells=cells,
+                    field_cells=[p[int(k)].as_py() or "" for p in parts],
                     reference_name=source,
                     reference_field_names=source_key,
                 )
@@ -448,13 +396,12 @@ class TableCheck:
         for number in sorted(by_number):
             errors.extend(_row_errors(self, by_number[number]))
             if len(errors) >= self.limit:
-                # frictionless counts after each row it reads: the header's errors alone stop it
-                # after the first row.
-                last = getattr(errors[self.limit - 1], "row_number", None)
-                self.capped = last if last is not None else 2
-                return errors[: self.limit]
+                break
         if len(errors) >= self.limit and self.total_rows:
-            self.capped = 2
+            # frictionless counts after each row it reads: the header's errors alone stop it
+            # after the first row.
+            last = getattr(errors[self.limit - 1], "row_number", None)
+            self.capped = last if last is not None else 2
             return errors[: self.limit]
         return errors
 
@@ -488,8 +435,7 @@ class TableCheck:
                     if len(self.pk) == 1:
                         self.pk_cells[number] = cells[self.pk[0]] if self.pk[0] < len(cells) else None
                 if len(key) == 1 and key[0] in self.unique:
-                    row.dup_fields.add(key[0])
-                    row.unique_cells[key[0]] = str(value[0])
+                    row.unique_dups[key[0]] = str(value[0])
 
 
 def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
@@ -517,27 +463,14 @@ def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
 
     for j in check.unique:
         access(j)
-        if j in row.dup_fields:
+        if j in row.unique_dups:
             process()
-            plan = check.plans[j]
-            errs.append(
-                CellError(
-                    "unique-error",
-                    row.number,
-                    "",
-                    cell=row.unique_cells.get(j, ""),
-                    field_name=plan.name,
-                    field_number=plan.number,
-                )
-            )
-    if check.pk:
-        for j in check.pk:
-            access(j)
-        if row.pk_empty or row.pk_dup:
-            process()
-            errs.append(
-                CellError("primary-key", row.number, "", field_names=[check.names[j] for j in check.pk])
-            )
+            errs.append(_cell_error("unique-error", row.number, check.plans[j], row.unique_dups[j]))
+    for j in check.pk:
+        access(j)
+    if row.pk_empty or row.pk_dup:
+        process()
+        errs.append(CellError("primary-key", row.number, "", field_names=[check.names[j] for j in check.pk]))
     for g, (_source, _key, idx, _lookup) in enumerate(check.groups):
         for j in idx:
             access(j)
