@@ -80,12 +80,11 @@ def hash64(values: Any) -> Any:
 
 class KeyStore:
     """Hashes and row numbers of the non-empty keys seen so far, in runs sorted by hash (one a
-    block). Once asked to look, it also counts the rows whose hash came before, as they come."""
+    block), and ``hits``: the rows whose hash came before (candidate duplicates), within their
+    block until asked to look, then anywhere before."""
 
     def __init__(self) -> None:
         self.runs: list[tuple[Any, Any]] = []
-        # Rows whose hash came before (candidate duplicates): within their block until asked to
-        # look, then anywhere before.
         self.hits = 0
         self.looking = False
 
@@ -179,10 +178,7 @@ class _Row:
     extras: list[CellError] = field(default_factory=list)
     missings: list[CellError] = field(default_factory=list)
     blank: bool = False
-    pk_empty: bool = False
-    fk: dict[int, CellError] = field(default_factory=dict)
-    pk_dup: bool = False
-    unique_dups: dict[int, str] = field(default_factory=dict)  # unique field → its repeated value
+    failed: dict[Any, CellError] = field(default_factory=dict)  # by the names of TableCheck.integrity
 
 
 def _cell_error(code: str, number: int, plan: FieldPlan, cell: str, note: str = "") -> CellError:
@@ -249,7 +245,10 @@ class TableCheck:
             idx = [names.index(n) for n in target]
             classes = [self.plans[j].key_class for j in idx]
             self.groups.append((source, source_key, idx, lookup(source, source_key, classes)))
-        self.key_fields = sorted({*self.unique, *self.pk, *(j for g in self.groups for j in g[2])})
+        # frictionless's integrity checks in its order, each with the fields it reads first
+        self.integrity = [(("unique", j), [j]) for j in self.unique] + [("primary-key", self.pk)]
+        self.integrity += [(("foreign-key", g), group[2]) for g, group in enumerate(self.groups)]
+        self.key_fields = sorted({j for _name, fields in self.integrity for j in fields})
         for j in self.key_fields:
             if self.plans[j].key_class is None:
                 raise Unsupported(f"a key on the {self.plans[j].type} field «{names[j]}»")
@@ -360,7 +359,7 @@ class TableCheck:
         numbers = np.arange(block.first_row, block.first_row + block.n_records, dtype=np.int64)
         if self.pk:
             for k in np.flatnonzero(_all_null([canon[j] for j in self.pk])):
-                rows[int(k)].pk_empty = True
+                rows[int(k)].failed["primary-key"] = self._pk_error(block.first_row + int(k))
         for key, store in self.stores.items():
             parts = [canon[j] for j in key]
             valid = ~_all_null(parts)
@@ -371,7 +370,7 @@ class TableCheck:
             parts = [canon[j] for j in idx]
             found = lookup.contains(pc.fill_null(_joined(parts), _text("\x00")))
             for k in np.flatnonzero(~found & ~_all_null(parts)):
-                rows[int(k)].fk[g] = CellError(
+                rows[int(k)].failed[("foreign-key", g)] = CellError(
                     "foreign-key",
                     block.first_row + int(k),
                     "",
@@ -382,12 +381,15 @@ class TableCheck:
                 )
         self.fk_seconds += time.perf_counter() - started
 
+    def _pk_error(self, number: int) -> CellError:
+        return CellError("primary-key", number, "", field_names=[self.names[j] for j in self.pk])
+
     # end of table
 
     def finish(self, stop: int | None = None) -> list[Any]:
         """Resolve duplicate keys, rebuild each row's errors in frictionless's order up to row
         ``stop`` (the cap's, else the last), apply the cap (``capped``: its row, if reached)."""
-        stop = stop or (self.stopped if self.stopped is not None else self.total_rows + 1)
+        stop = stop or self.stopped or self.total_rows + 1
         by_number = {r.number: r for r in self.rows if r.number <= stop}
         if self.stores and stop > self.settled:
             self._duplicates(stop, by_number)
@@ -431,11 +433,12 @@ class TableCheck:
                     self.rows.append(row)  # found again by a later settling, not made twice
                     self.lines[number] = line
                 if key == tuple(self.pk):
-                    row.pk_dup = True
+                    row.failed["primary-key"] = self._pk_error(number)
                     if len(self.pk) == 1:
                         self.pk_cells[number] = cells[self.pk[0]] if self.pk[0] < len(cells) else None
                 if len(key) == 1 and key[0] in self.unique:
-                    row.unique_dups[key[0]] = str(value[0])
+                    failed = _cell_error("unique-error", number, self.plans[key[0]], str(value[0]))
+                    row.failed[("unique", key[0])] = failed
 
 
 def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
@@ -461,21 +464,11 @@ def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
             errs = [CellError("blank-row", row.number, "")]
         full = True
 
-    for j in check.unique:
-        access(j)
-        if j in row.unique_dups:
-            process()
-            errs.append(_cell_error("unique-error", row.number, check.plans[j], row.unique_dups[j]))
-    for j in check.pk:
-        access(j)
-    if row.pk_empty or row.pk_dup:
-        process()
-        errs.append(CellError("primary-key", row.number, "", field_names=[check.names[j] for j in check.pk]))
-    for g, (_source, _key, idx, _lookup) in enumerate(check.groups):
-        for j in idx:
+    for name, fields in check.integrity:
+        for j in fields:
             access(j)
-        if g in row.fk:
+        if name in row.failed:
             process()
-            errs.append(row.fk[g])
+            errs.append(row.failed[name])
     process()
     return errs
