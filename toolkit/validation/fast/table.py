@@ -40,23 +40,19 @@ _Q = pow(_P, -1, 1 << 64)
 _BUCKET_BITS = 4
 
 
-class _Powers:
-    """P**i and P**-i modulo 2**64 for the positions of a block's bytes, doubled on demand: the
-    second half is the first times P**n (a cumulative product rebuilt as blocks grew cost more)."""
-
-    def __init__(self) -> None:
-        self.tables = (np.ones(1, dtype=np.uint64),) * 2
-
-    def get(self, n: int) -> tuple[Any, Any]:
-        pw, ipw = self.tables
-        while len(pw) <= n:
-            pw = np.concatenate((pw, pw * np.uint64(int(pw[-1]) * _P & _MASK)))
-            ipw = np.concatenate((ipw, ipw * np.uint64(int(ipw[-1]) * _Q & _MASK)))
-            self.tables = pw, ipw
-        return pw, ipw
+_POWERS = (np.ones(1, dtype=np.uint64),) * 2  # P**i and P**-i modulo 2**64, i below their length
 
 
-_POWERS = _Powers()
+def _powers(n: int) -> tuple[Any, Any]:
+    """``_POWERS`` for the positions of ``n`` bytes at least, doubled on demand: the second half is
+    the first times P**n (a cumulative product rebuilt as blocks grew cost more)."""
+    global _POWERS
+    pw, ipw = _POWERS
+    while len(pw) <= n:
+        pw = np.concatenate((pw, pw * np.uint64(int(pw[-1]) * _P & _MASK)))
+        ipw = np.concatenate((ipw, ipw * np.uint64(int(ipw[-1]) * _Q & _MASK)))
+        _POWERS = pw, ipw
+    return pw, ipw
 
 
 def hash64(values: Any) -> Any:
@@ -66,7 +62,7 @@ def hash64(values: Any) -> Any:
     base = int(offsets[0])
     size = int(offsets[-1]) - base
     data = data[base : base + size]
-    pw, ipw = _POWERS.get(size)
+    pw, ipw = _powers(size)
     prefix = np.zeros(size + 1, dtype=np.uint64)
     np.cumsum(data.astype(np.uint64) * pw[:size], dtype=np.uint64, out=prefix[1:])
     starts = offsets[:-1] - base
@@ -135,12 +131,9 @@ class KeyStore:
 
 
 class KeySet:
-    """The keys of a referenced table, for exact membership tests of many blocks.
-
-    ``pc.is_in`` hashes its whole value set again on every call (once per block); here the keys
-    are hashed once and sorted, each block is looked up with a binary search, and every hit is
-    confirmed by comparing the texts, so a hash collision can never hide a broken reference.
-    """
+    """The keys of a referenced table, hashed and sorted once (``pc.is_in`` hashes its value set
+    again for every block); a block's hits by binary search are confirmed on the texts, so a hash
+    collision never hides a broken reference."""
 
     def __init__(self, values: Any) -> None:
         hashes = hash64(values)
@@ -268,8 +261,6 @@ class TableCheck:
         self.total_rows = 0
         self.fk_seconds = 0.0  # checking the references, for the --debug log
 
-    # per block
-
     def check_block(self, block: Block) -> list[int]:
         """Check a block's records; return the record indices that need their physical line."""
         n = block.n_records
@@ -384,8 +375,6 @@ class TableCheck:
     def _pk_error(self, number: int) -> CellError:
         return CellError("primary-key", number, "", field_names=[self.names[j] for j in self.pk])
 
-    # end of table
-
     def finish(self, stop: int | None = None) -> list[Any]:
         """Resolve duplicate keys, rebuild each row's errors in frictionless's order up to row
         ``stop`` (the cap's, else the last), apply the cap (``capped``: its row, if reached)."""
@@ -408,9 +397,7 @@ class TableCheck:
         return errors
 
     def _duplicates(self, stop: int, by_number: dict[int, _Row]) -> None:
-        candidates: list[tuple[tuple[int, ...], list[int]]] = []
-        for key, store in self.stores.items():
-            candidates.extend((key, g) for g in store.candidate_groups(stop))
+        candidates = [(key, g) for key, store in self.stores.items() for g in store.candidate_groups(stop)]
         if not candidates:
             return
         located = self.stream.locate([r for _, g in candidates for r in g])
