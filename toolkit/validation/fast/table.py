@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +38,6 @@ _P = 0x100000001B3 | 1
 _MASK = (1 << 64) - 1
 _Q = pow(_P, -1, 1 << 64)
 _BUCKET_BITS = 4
-
-
 _POWERS = (np.ones(1, dtype=np.uint64),) * 2  # P**i and P**-i modulo 2**64, i below their length
 
 
@@ -112,9 +110,9 @@ class KeyStore:
     def _bucket(self, b: int) -> tuple[Any, Any]:
         """The hashes (sorted) and rows of one range of hashes (by their top bits), from every run."""
         lo, hi = np.uint64(b << 64 - _BUCKET_BITS), np.uint64(((b + 1) << 64 - _BUCKET_BITS) - 1)
-        spans = [(np.searchsorted(run, lo), np.searchsorted(run, hi, side="right")) for run, _ in self.runs]
-        h = np.concatenate([run[a:z] for (run, _), (a, z) in zip(self.runs, spans, strict=True)])
-        r = np.concatenate([rows[a:z] for (_, rows), (a, z) in zip(self.runs, spans, strict=True)])
+        ranges = [(np.searchsorted(run, lo), np.searchsorted(run, hi, side="right")) for run, _ in self.runs]
+        h = np.concatenate([run[a:z] for (run, _), (a, z) in zip(self.runs, ranges, strict=True)])
+        r = np.concatenate([rows[a:z] for (_, rows), (a, z) in zip(self.runs, ranges, strict=True)])
         order = np.argsort(h)
         return h[order], r[order]
 
@@ -245,9 +243,9 @@ class TableCheck:
         for j in self.key_fields:
             if self.plans[j].key_class is None:
                 raise Unsupported(f"a key on the {self.plans[j].type} field «{names[j]}»")
-        keys = [(j,) for j in self.unique] + ([tuple(self.pk)] if self.pk else [])
-        self.stores = {key: KeyStore() for key in keys}
-        self.roles = {k: (k == tuple(self.pk)) + (len(k) == 1 and k[0] in self.unique) for k in self.stores}
+        # each key's roles: 2 for a primary key of one field that is also unique
+        self.roles = Counter([(j,) for j in self.unique] + ([tuple(self.pk)] if self.pk else []))
+        self.stores = {key: KeyStore() for key in self.roles}
         self.rows: list[_Row] = []
         self.count = len(self.header_errors)
         self.repeats = 0  # errors of the keys found repeated so far (see KeyStore.hits)
