@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from toolkit import validate
 from toolkit.validation.fast import blocks
-from toolkit.validation.fast import keys as fastkeys
+from toolkit.validation.fast import table as fasttable
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini.schema.yaml"
@@ -325,10 +325,8 @@ def test_hash_collisions_never_become_findings(tmp_path: Path, monkeypatch: pyte
     collides for every key the findings are still exactly frictionless's."""
     import numpy as np
 
-    engine = importlib.import_module("toolkit.validation.fast.table")
     constant = lambda values: np.zeros(len(values), dtype=np.uint64)  # noqa: E731
-    monkeypatch.setattr(engine, "hash64", constant)
-    monkeypatch.setattr(fastkeys, "hash64", constant)  # the foreign keys' lookups too
+    monkeypatch.setattr(fasttable, "hash64", constant)  # the keys' stores and the foreign keys' lookups
     folder = synth.make_catalog(tmp_path, partners=60, agreements=60, funding=60, bad=0.2, seed=3)
     slow, fast, _ = both(folder.parent)
     assert_same(slow, fast)
@@ -342,32 +340,34 @@ def test_key_set_is_exact_whatever_the_hashes(monkeypatch: pytest.MonkeyPatch) -
     keys = pa.array(["a-1", "a-2", "a-10", "ñ", ""], pa.string())
     probe = pa.array(["a-1", "a-3", "", "ñ", "a-10", "a-100", "A-1"], pa.string())
     expected = [True, False, True, True, True, False, False]
-    assert fastkeys.KeySet(keys).contains(probe).tolist() == expected
-    monkeypatch.setattr(fastkeys, "hash64", lambda values: np.zeros(len(values), dtype=np.uint64))
-    assert fastkeys.KeySet(keys).contains(probe).tolist() == expected
-    assert fastkeys.KeySet(pa.array([], pa.string())).contains(probe).tolist() == [False] * 7
+    assert fasttable.KeySet(keys).contains(probe).tolist() == expected
+    monkeypatch.setattr(fasttable, "hash64", lambda values: np.zeros(len(values), dtype=np.uint64))
+    assert fasttable.KeySet(keys).contains(probe).tolist() == expected
+    assert fasttable.KeySet(pa.array([], pa.string())).contains(probe).tolist() == [False] * 7
 
 
 def test_hash64_is_stable_and_spreads() -> None:
     import pyarrow as pa
 
     values = pa.array([f"id-{i}" for i in range(20_000)] + ["", "ñ", "id-1"])
-    hashes = fastkeys.hash64(values)
+    hashes = fasttable.hash64(values)
     assert len(set(hashes.tolist())) == 20_002  # only "id-1" twice
     assert hashes[1] == hashes[-1]
-    assert fastkeys.hash64(values.slice(5, 3)).tolist() == hashes[5:8].tolist()
+    assert fasttable.hash64(values.slice(5, 3)).tolist() == hashes[5:8].tolist()
 
 
-def test_hash_powers_grow_exactly() -> None:
+def test_hash_powers_grow_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
     """The powers of P (and of its inverse) are doubled by multiplying the first half by P**n: each
     one is still P**i modulo 2**64, however many doublings it took to reach it."""
-    powers = fastkeys._Powers()
-    assert [len(t) for t in powers.get(0)] == [1, 1]
+    import numpy as np
+
+    monkeypatch.setattr(fasttable, "_POWERS", (np.ones(1, dtype=np.uint64),) * 2)  # as in a fresh process
+    assert [len(t) for t in fasttable._powers(0)] == [1, 1]
     for n in (1, 2, 3, 1000, 70_000):
-        pw, ipw = powers.get(n)
+        pw, ipw = fasttable._powers(n)
         assert len(pw) > n and len(ipw) > n
         for i in {0, 1, n // 2, n - 1, n, len(pw) - 1}:
-            assert int(pw[i]) == pow(fastkeys._P, i, 1 << 64)
+            assert int(pw[i]) == pow(fasttable._P, i, 1 << 64)
             assert int(pw[i]) * int(ipw[i]) % (1 << 64) == 1
 
 
@@ -899,7 +899,9 @@ def test_a_unique_field_of_empty_cells_first_in_the_run(
 ) -> None:
     """Empty cells of a unique string field where "" is not a missing value are keys of no bytes:
     the first table hashed in a run used to crash the fast engine ("The tool failed: TypeError")."""
-    monkeypatch.setattr(fastkeys, "_POWERS", fastkeys._Powers())  # as in a fresh process
+    import numpy as np
+
+    monkeypatch.setattr(fasttable, "_POWERS", (np.ones(1, dtype=np.uint64),) * 2)  # as in a fresh process
     (tmp_path / "t.csv").write_text("id,name\n1,\n2,\n", encoding="utf-8")
     schema = tmp_path / "s.json"
     schema.write_text(

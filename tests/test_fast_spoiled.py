@@ -20,8 +20,8 @@ from test_light_path import _run
 
 from toolkit import validate
 from toolkit.validation.fast import blocks
-from toolkit.validation.fast import keys as fastkeys
 from toolkit.validation.fast import run as fastrun
+from toolkit.validation.fast import table as fasttable
 from toolkit.validation.fast.blocks import FIRST_BLOCK_BYTES, CsvBlocks
 from toolkit.validation.fast.run import ahead
 
@@ -259,7 +259,7 @@ def test_the_key_store_finds_every_repeated_key() -> None:
         groups.setdefault(h, []).append(r)
     cuts = [0, 10, 10, 3000, 3001, 9000, 15_000, 20_000]
     for look_from in (0, 3, len(cuts)):
-        store = fastkeys.KeyStore()
+        store = fasttable.KeyStore()
         within = 0
         for i, (a, b) in enumerate(itertools.pairwise(cuts)):
             store.add(hashes[a:b], rows[a:b], look=i >= look_from)

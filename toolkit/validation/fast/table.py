@@ -7,44 +7,177 @@ integrity checks read their fields first, so those fields' cell errors come firs
 fails. It stops reading once the error cap is reached. This module reproduces that order exactly
 (:func:`_row_errors`) but only for the rows that have something to report; every other row is
 cleared by vectorised checks on whole columns of a block.
+
+Uniqueness over millions of rows cannot keep every key as text: each key is kept as a 64-bit hash
+and its row number (12 bytes a row), split into buckets by the hash's top bits so that the final
+sort works one bucket at a time. Equal hashes are only candidates: their rows are read again and
+the real values compared, so a hash collision never becomes a finding.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
 from toolkit.validation.fast.cells import CellError, FieldPlan
-from toolkit.validation.fast.keys import KeyStore, hash64
-from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers, pc
+from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers, pc, spans
 from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import header as read_header
+
+# keys: hashes, the store of a table's keys, the set of a referenced table's keys
+
+_P = 0x100000001B3 | 1
+_MASK = (1 << 64) - 1
+_Q = pow(_P, -1, 1 << 64)
+_BUCKET_BITS = 4
+_POWERS = (np.ones(1, dtype=np.uint64),) * 2  # P**i and P**-i modulo 2**64, i below their length
+
+
+def _powers(n: int) -> tuple[Any, Any]:
+    """``_POWERS`` for the positions of ``n`` bytes at least, doubled on demand: the second half is
+    the first times P**n (a cumulative product rebuilt as blocks grew cost more)."""
+    global _POWERS
+    pw, ipw = _POWERS
+    while len(pw) <= n:
+        pw = np.concatenate((pw, pw * np.uint64(int(pw[-1]) * _P & _MASK)))
+        ipw = np.concatenate((ipw, ipw * np.uint64(int(ipw[-1]) * _Q & _MASK)))
+        _POWERS = pw, ipw
+    return pw, ipw
+
+
+def hash64(values: Any) -> Any:
+    """64-bit hashes of a pyarrow string array without nulls (a polynomial over the UTF-8 bytes,
+    position-normalised with modular inverses, then mixed)."""
+    offsets, data = spans(values)
+    base = int(offsets[0])
+    size = int(offsets[-1]) - base
+    data = data[base : base + size]
+    pw, ipw = _powers(size)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(data.astype(np.uint64) * pw[:size], dtype=np.uint64, out=prefix[1:])
+    starts = offsets[:-1] - base
+    ends = offsets[1:] - base
+    segment = (prefix[ends] - prefix[starts]) * ipw[starts]
+    x = segment + (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's finaliser
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+class KeyStore:
+    """Hashes and row numbers of the non-empty keys seen so far, in runs sorted by hash (one a
+    block), and ``hits``: the rows whose hash came before (candidate duplicates), within their
+    block until asked to look, then anywhere before."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[Any, Any]] = []
+        self.hits = 0
+        self.looking = False
+
+    def add(self, hashes: Any, rows: Any, look: bool = False) -> None:
+        """Add the keys of rows after every row added so far; ``look``: from now on, look each one
+        up among all the keys before it."""
+        if look and not self.looking:  # one sorted run, and the repeats so far, to look in
+            self.looking = True
+            if self.runs:
+                hr = list(zip(*(self._bucket(b) for b in range(1 << _BUCKET_BITS)), strict=True))
+                self.runs = [(np.concatenate(hr[0]), np.concatenate(hr[1]))]
+                self.hits = int(np.count_nonzero(self.runs[0][0][1:] == self.runs[0][0][:-1]))
+        if not len(hashes):
+            return
+        order = np.argsort(hashes)
+        hs, rs = hashes[order], rows[order].astype(np.uint32)
+        hit = np.zeros(len(hs), dtype=bool)
+        hit[1:] = hs[1:] == hs[:-1]
+        for run, _ in self.runs if self.looking else []:
+            hit |= run[np.minimum(np.searchsorted(run, hs), len(run) - 1)] == hs
+        self.hits += int(np.count_nonzero(hit))
+        self.runs.append((hs, rs))
+        while self.looking and len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (h1, r1), (h2, r2) = self.runs.pop(-2), self.runs.pop()
+            h = np.concatenate((h1, h2))
+            merged = np.argsort(h, kind="stable")  # two sorted runs: a merge
+            self.runs.append((h[merged], np.concatenate((r1, r2))[merged]))
+
+    def _bucket(self, b: int) -> tuple[Any, Any]:
+        """The hashes (sorted) and rows of one range of hashes (by their top bits), from every run."""
+        lo, hi = np.uint64(b << 64 - _BUCKET_BITS), np.uint64(((b + 1) << 64 - _BUCKET_BITS) - 1)
+        ranges = [(np.searchsorted(run, lo), np.searchsorted(run, hi, side="right")) for run, _ in self.runs]
+        h = np.concatenate([run[a:z] for (run, _), (a, z) in zip(self.runs, ranges, strict=True)])
+        r = np.concatenate([rows[a:z] for (_, rows), (a, z) in zip(self.runs, ranges, strict=True)])
+        order = np.argsort(h)
+        return h[order], r[order]
+
+    def candidate_groups(self, stop_row: int) -> list[list[int]]:
+        """Row numbers (up to ``stop_row``) that share a hash with another row, grouped by hash."""
+        groups: list[list[int]] = []
+        for b in range(1 << _BUCKET_BITS if self.runs else 0):
+            hs, rs = self._bucket(b)
+            keep = rs <= stop_row
+            hs, rs = hs[keep], rs[keep]
+            cuts = np.flatnonzero(np.concatenate(([True], hs[1:] != hs[:-1], [True])))
+            groups.extend(rs[cuts[i] : cuts[i + 1]].tolist() for i in np.flatnonzero(np.diff(cuts) > 1))
+        return groups
+
+
+class KeySet:
+    """The keys of a referenced table, hashed and sorted once (``pc.is_in`` hashes its value set
+    again for every block); a block's hits by binary search are confirmed on the texts, so a hash
+    collision never hides a broken reference."""
+
+    def __init__(self, values: Any) -> None:
+        hashes = hash64(values)
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        self.values = pc.take(values, arrow(order))
+
+    def contains(self, keys: Any) -> Any:
+        """A NumPy mask: which of ``keys`` (a string array without nulls) are keys of the table."""
+        out = np.zeros(len(keys), dtype=bool)
+        if not len(keys) or not len(self.hashes):
+            return out
+        hashes = hash64(keys)
+        pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        hit = np.flatnonzero(self.hashes[pos] == hashes)
+        if not len(hit):
+            return out
+        same = bools(pc.equal(pc.take(keys, arrow(hit)), pc.take(self.values, arrow(pos[hit]))))
+        out[hit[same]] = True
+        other = hit[~same]  # equal hashes, other text: look the text up for real (a collision)
+        if len(other):
+            out[other] = bools(pc.is_in(pc.take(keys, arrow(other)), value_set=self.values))
+        return out
+
+
+# the checks of a table
 
 
 @dataclass
 class _Row:
     """What one row with something to report needs for frictionless's ordering."""
 
-    number: int
+    number: int = 0
     cell_errors: dict[int, list[CellError]] = field(default_factory=dict)
     extras: list[CellError] = field(default_factory=list)
     missings: list[CellError] = field(default_factory=list)
     blank: bool = False
-    pk_empty: bool = False
-    fk: dict[int, CellError] = field(default_factory=dict)
-    dup_fields: set[int] = field(default_factory=set)
-    pk_dup: bool = False
-    unique_cells: dict[int, str] = field(default_factory=dict)
+    failed: dict[Any, CellError] = field(default_factory=dict)  # by the names of TableCheck.integrity
+
+
+def _cell_error(code: str, number: int, plan: FieldPlan, cell: str, note: str = "") -> CellError:
+    return CellError(code, number, note, cell=cell, field_name=plan.name, field_number=plan.number)
 
 
 def _joined(parts: list[Any]) -> Any:
     """One text per row for a composite key: each part length-prefixed, null as its own mark."""
-    import pyarrow as pa
-
     if len(parts) == 1:
         return parts[0]
     pieces = []
@@ -55,8 +188,6 @@ def _joined(parts: list[Any]) -> Any:
 
 
 def _all_null(parts: list[Any]) -> Any:
-    import numpy as np
-
     out = np.ones(len(parts[0]), dtype=bool)
     for part in parts:
         out &= bools(pc.is_null(part))
@@ -73,7 +204,7 @@ class TableCheck:
         stream: CsvBlocks,
         *,
         limit_errors: int,
-        lookup: Callable[[str, list[str], list[str | None]], Any] | None = None,
+        lookup: Callable[[str, list[str], list[str | None]], Any],
     ) -> None:
         self.name = name
         self.stream = stream
@@ -91,8 +222,7 @@ class TableCheck:
             raise Unsupported("the header and the expected fields differ in number")
         missing = [str(v) for v in fl_schema.missing_values]
         self.plans = [FieldPlan(f, missing, i + 1) for i, f in enumerate(expected)]
-        names = [p.name for p in self.plans]
-        self.names = names
+        self.names = names = [p.name for p in self.plans]
         self.unique = [j for j, p in enumerate(self.plans) if p.constraints.get("unique")]
         pk = list(fl_schema.primary_key)
         self.pk = [names.index(n) for n in pk] if pk and set(pk) <= set(names) else []
@@ -105,20 +235,17 @@ class TableCheck:
             source_key = list(fk["reference"]["fields"])
             idx = [names.index(n) for n in target]
             classes = [self.plans[j].key_class for j in idx]
-            if lookup is None:
-                raise Unsupported("foreign keys without a package")
             self.groups.append((source, source_key, idx, lookup(source, source_key, classes)))
-        for j in {*self.unique, *self.pk, *(j for g in self.groups for j in g[2])}:
+        # frictionless's integrity checks in its order, each with the fields it reads first
+        self.integrity = [(("unique", j), [j]) for j in self.unique] + [("primary-key", self.pk)]
+        self.integrity += [(("foreign-key", g), group[2]) for g, group in enumerate(self.groups)]
+        self.key_fields = sorted({j for _name, fields in self.integrity for j in fields})
+        for j in self.key_fields:
             if self.plans[j].key_class is None:
                 raise Unsupported(f"a key on the {self.plans[j].type} field «{names[j]}»")
-        self.key_fields = sorted({*self.unique, *self.pk, *(j for g in self.groups for j in g[2])})
-        stores: dict[tuple[int, ...], KeyStore] = {}
-        for j in self.unique:
-            stores.setdefault((j,), KeyStore())
-        if self.pk:
-            stores.setdefault(tuple(self.pk), KeyStore())
-        self.stores = stores
-        self.roles = {k: (k == tuple(self.pk)) + (len(k) == 1 and k[0] in self.unique) for k in stores}
+        # each key's roles: 2 for a primary key of one field that is also unique
+        self.roles = Counter([(j,) for j in self.unique] + ([tuple(self.pk)] if self.pk else []))
+        self.stores = {key: KeyStore() for key in self.roles}
         self.rows: list[_Row] = []
         self.count = len(self.header_errors)
         self.repeats = 0  # errors of the keys found repeated so far (see KeyStore.hits)
@@ -132,37 +259,25 @@ class TableCheck:
         self.total_rows = 0
         self.fk_seconds = 0.0  # checking the references, for the --debug log
 
-    # per block
-
     def check_block(self, block: Block) -> list[int]:
         """Check a block's records; return the record indices that need their physical line."""
-        import numpy as np
-        import pyarrow as pa
-
-        self.total_rows = block.first_row - 2 + block.n_records
-        if self.stopped is not None:
-            return []
         n = block.n_records
+        self.total_rows = block.first_row - 2 + n
         ragged = block.ragged()
-        rows: dict[int, _Row] = {}
+        rows: defaultdict[int, _Row] = defaultdict(_Row)  # numbered once all are known
         blank = np.ones(n, dtype=bool)
         canon: dict[int, Any] = {}
-
-        def get(k: int) -> _Row:
-            r = rows.get(k)
-            if r is None:
-                r = rows[k] = _Row(block.first_row + k)
-            return r
-
         for j, plan in enumerate(self.plans):
             raw = block.columns[j]
+            keyed = j in self.key_fields
             missing = missing_mask(raw, plan.missing) if plan.missing else np.zeros(n, dtype=bool)
             blank &= missing
-            ok, fast_canon = plan.certainly_valid(raw, missing, keyed=j in self.key_fields)
-            if plan.missing_fine and j not in self.key_fields:
+            ok, fast_canon = plan.certainly_valid(raw, missing, keyed=keyed)
+            if plan.missing_fine and not keyed:
                 ok |= missing
             rest = np.flatnonzero(~ok | ragged)  # every cell of an irregular record read exactly
-            rest_canon: list[str | None] = []
+            if keyed:
+                canon[j] = pa.nulls(n, pa.string()) if fast_canon is None else fast_canon
             if len(rest):
                 values = pc.take(raw, arrow(rest))
                 if len(rest) > 64:  # each distinct value read once (``exact`` has a cache too)
@@ -174,39 +289,27 @@ class TableCheck:
                 bad = np.array([bool(r[1]) for r in results], dtype=bool)
                 for i in np.flatnonzero(bad[ids]):
                     k = int(rest[i])
-                    get(k).cell_errors[j] = [
-                        CellError(
-                            code,
-                            block.first_row + k,
-                            note,
-                            cell=str(texts[ids[i]]),
-                            field_name=plan.name,
-                            field_number=plan.number,
-                        )
+                    cell = str(texts[ids[i]])
+                    rows[k].cell_errors[j] = [
+                        _cell_error(code, block.first_row + k, plan, cell, note)
                         for code, note in results[ids[i]][1]
                     ]
-                if j in self.key_fields:
-                    rest_canon = [plan.canonical(results[i][0]) for i in ids]
-            if j in self.key_fields:
-                if fast_canon is None:
-                    fast_canon = pa.nulls(n, pa.string())
-                if len(rest):
+                if keyed:
                     mask = np.zeros(n, dtype=bool)
                     mask[rest] = True
-                    fast_canon = pc.replace_with_mask(
-                        fast_canon, arrow(mask), pa.array(rest_canon, pa.string())
-                    )
-                canon[j] = fast_canon
-        for i in np.flatnonzero(blank) if self.plans else []:
-            get(int(i)).blank = True
-        self._irregular(block, get)
-        self._integrity(block, get, canon, n)
+                    exact = pa.array([plan.canonical(results[i][0]) for i in ids], pa.string())
+                    canon[j] = pc.replace_with_mask(canon[j], arrow(mask), exact)
+        for i in np.flatnonzero(blank):
+            rows[int(i)].blank = True
+        self._irregular(block, rows)
+        self._integrity(block, rows, canon)
         needed: list[int] = []
         for k in sorted(rows):
             row = rows[k]
+            row.number = block.first_row + k
             self.rows.append(row)
             needed.append(k)
-            if self.pk and len(self.pk) == 1:
+            if len(self.pk) == 1:
                 self.pk_cells[row.number] = block.columns[self.pk[0]][k].as_py()
             self.count += len(_row_errors(self, row))
             if self.count >= self.limit:
@@ -220,13 +323,13 @@ class TableCheck:
             self.stopped = self.capped
         return needed
 
-    def _irregular(self, block: Block, get: Callable[[int], _Row]) -> None:
+    def _irregular(self, block: Block, rows: dict[int, _Row]) -> None:
         """The extra and missing cells of the irregular records (their cells are read with the
         others), and which of them are blank."""
         n_fields = len(self.plans)
         for k, cells in sorted(block.irregular.items()):
             number = block.first_row + k
-            row = get(k)
+            row = rows[k]
             row.blank = True
             for j, plan in enumerate(self.plans):
                 target, notes = plan.exact(cells[j] if j < len(cells) else None)
@@ -237,55 +340,43 @@ class TableCheck:
                 row.extras.append(
                     CellError("extra-cell", number, "", cell=str(cell), field_name="", field_number=number_)
                 )
-            for plan in self.plans[len(cells) :]:
-                row.missings.append(
-                    CellError(
-                        "missing-cell", number, "", cell="", field_name=plan.name, field_number=plan.number
-                    )
-                )
+            row.missings.extend(
+                _cell_error("missing-cell", number, plan, "") for plan in self.plans[len(cells) :]
+            )
 
-    def _integrity(self, block: Block, get: Callable[[int], _Row], canon: dict[int, Any], n: int) -> None:
-        import numpy as np
-
-        if not canon:
-            return
-        numbers = np.arange(block.first_row, block.first_row + n, dtype=np.int64)
+    def _integrity(self, block: Block, rows: dict[int, _Row], canon: dict[int, Any]) -> None:
+        numbers = np.arange(block.first_row, block.first_row + block.n_records, dtype=np.int64)
         if self.pk:
-            parts = [canon[j] for j in self.pk]
-            empty = _all_null(parts)
-            for k in np.flatnonzero(empty):
-                get(int(k)).pk_empty = True
+            for k in np.flatnonzero(_all_null([canon[j] for j in self.pk])):
+                rows[int(k)].failed["primary-key"] = self._pk_error(block.first_row + int(k))
         for key, store in self.stores.items():
             parts = [canon[j] for j in key]
-            valid = ~_all_null(parts) if len(key) > 1 else ~bools(pc.is_null(parts[0]))
+            valid = ~_all_null(parts)
             joined = pc.filter(_joined(parts), arrow(valid))
             store.add(hash64(joined), numbers[valid], look=4 * (self.count + self.repeats) >= self.limit)
         started = time.perf_counter()
         for g, (source, source_key, idx, lookup) in enumerate(self.groups):
             parts = [canon[j] for j in idx]
-            empty = _all_null(parts)
             found = lookup.contains(pc.fill_null(_joined(parts), _text("\x00")))
-            fails = np.flatnonzero(~found & ~empty)
-            for k in fails:
-                cells = ["" if p[int(k)].as_py() is None else p[int(k)].as_py() for p in parts]
-                number = block.first_row + int(k)
-                get(int(k)).fk[g] = CellError(
+            for k in np.flatnonzero(~found & ~_all_null(parts)):
+                rows[int(k)].failed[("foreign-key", g)] = CellError(
                     "foreign-key",
-                    number,
+                    block.first_row + int(k),
                     "",
                     field_names=[self.names[j] for j in idx],
-                    field_cells=cells,
+                    field_cells=[p[int(k)].as_py() or "" for p in parts],
                     reference_name=source,
                     reference_field_names=source_key,
                 )
         self.fk_seconds += time.perf_counter() - started
 
-    # end of table
+    def _pk_error(self, number: int) -> CellError:
+        return CellError("primary-key", number, "", field_names=[self.names[j] for j in self.pk])
 
     def finish(self, stop: int | None = None) -> list[Any]:
         """Resolve duplicate keys, rebuild each row's errors in frictionless's order up to row
         ``stop`` (the cap's, else the last), apply the cap (``capped``: its row, if reached)."""
-        stop = stop or (self.stopped if self.stopped is not None else self.total_rows + 1)
+        stop = stop or self.stopped or self.total_rows + 1
         by_number = {r.number: r for r in self.rows if r.number <= stop}
         if self.stores and stop > self.settled:
             self._duplicates(stop, by_number)
@@ -294,20 +385,17 @@ class TableCheck:
         for number in sorted(by_number):
             errors.extend(_row_errors(self, by_number[number]))
             if len(errors) >= self.limit:
-                # frictionless counts after each row it reads: the header's errors alone stop it
-                # after the first row.
-                last = getattr(errors[self.limit - 1], "row_number", None)
-                self.capped = last if last is not None else 2
-                return errors[: self.limit]
+                break
         if len(errors) >= self.limit and self.total_rows:
-            self.capped = 2
+            # frictionless counts after each row it reads: the header's errors alone stop it
+            # after the first row.
+            last = getattr(errors[self.limit - 1], "row_number", None)
+            self.capped = last if last is not None else 2
             return errors[: self.limit]
         return errors
 
     def _duplicates(self, stop: int, by_number: dict[int, _Row]) -> None:
-        candidates: list[tuple[tuple[int, ...], list[int]]] = []
-        for key, store in self.stores.items():
-            candidates.extend((key, g) for g in store.candidate_groups(stop))
+        candidates = [(key, g) for key, store in self.stores.items() for g in store.candidate_groups(stop)]
         if not candidates:
             return
         located = self.stream.locate([r for _, g in candidates for r in g])
@@ -330,12 +418,12 @@ class TableCheck:
                     self.rows.append(row)  # found again by a later settling, not made twice
                     self.lines[number] = line
                 if key == tuple(self.pk):
-                    row.pk_dup = True
+                    row.failed["primary-key"] = self._pk_error(number)
                     if len(self.pk) == 1:
                         self.pk_cells[number] = cells[self.pk[0]] if self.pk[0] < len(cells) else None
                 if len(key) == 1 and key[0] in self.unique:
-                    row.dup_fields.add(key[0])
-                    row.unique_cells[key[0]] = str(value[0])
+                    failed = _cell_error("unique-error", number, self.plans[key[0]], str(value[0]))
+                    row.failed[("unique", key[0])] = failed
 
 
 def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
@@ -361,34 +449,11 @@ def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
             errs = [CellError("blank-row", row.number, "")]
         full = True
 
-    for j in check.unique:
-        access(j)
-        if j in row.dup_fields:
-            process()
-            plan = check.plans[j]
-            errs.append(
-                CellError(
-                    "unique-error",
-                    row.number,
-                    "",
-                    cell=row.unique_cells.get(j, ""),
-                    field_name=plan.name,
-                    field_number=plan.number,
-                )
-            )
-    if check.pk:
-        for j in check.pk:
+    for name, fields in check.integrity:
+        for j in fields:
             access(j)
-        if row.pk_empty or row.pk_dup:
+        if name in row.failed:
             process()
-            errs.append(
-                CellError("primary-key", row.number, "", field_names=[check.names[j] for j in check.pk])
-            )
-    for g, (_source, _key, idx, _lookup) in enumerate(check.groups):
-        for j in idx:
-            access(j)
-        if g in row.fk:
-            process()
-            errs.append(row.fk[g])
+            errs.append(row.failed[name])
     process()
     return errs
