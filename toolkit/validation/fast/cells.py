@@ -1,10 +1,9 @@
 """Cell checks of the fast engine: a vectorised test, then frictionless's reading of the rest.
 
-The vectorised tests only ever accept, and only a subset of what frictionless accepts (plain decimal
-numbers, ISO dates that survive a round trip, patterns RE2 and Python read alike…). Any other cell
-(the invalid ones, and valid ones such as ``007`` or `` 5``) is read once per distinct value by the
-field's cell reader (frictionless's, or its exact copy ``schema.own_cell_reader``), so every type and
-constraint error is frictionless's own.
+The vectorised tests only accept, and only a subset of what frictionless accepts (plain decimal numbers,
+ISO dates that survive a round trip, patterns RE2 and Python read alike…). Any other cell (``007``, `` 5``,
+every invalid one) is read once per distinct value by the field's cell reader (frictionless's, or its copy
+``schema.own_cell_reader``): every type and constraint error is frictionless's own.
 """
 
 from __future__ import annotations

@@ -45,9 +45,8 @@ arrow_without_pandas()
 
 
 class _Kernels:
-    """pyarrow's compute functions by the names and arguments of ``pyarrow.compute``, whose import
-    (20 to 30 ms) writes some 290 docstrings; pyarrow's ``take``, ``filter``, ``cast``, ``unique``,
-    ``is_null``… methods import it, so the engine calls ``pc.take(arr, i)`` and so on."""
+    """pyarrow's compute functions by ``pyarrow.compute``'s names and arguments, without its import (20
+    to 30 ms: some 290 docstrings written), which the arrays' ``take``, ``cast``… methods make."""
 
     def __getattr__(self, name: str) -> Any:
         func = _compute.get_function(name)
@@ -140,12 +139,11 @@ def remembered(size: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             with lock:
                 hit = memo.get(key)
                 if hit is None or hit[0] is not arr:  # not an array since collected that had its id
-                    result = compute(arr, *args)
-                    for out in result if isinstance(result, tuple) else (result,):
+                    hit = memo[key] = (arr, compute(arr, *args))
+                    for out in hit[1] if isinstance(hit[1], tuple) else (hit[1],):
                         out.flags.writeable = False
-                    if len(memo) >= size:
+                    if len(memo) > size:
                         memo.pop(next(iter(memo)))
-                    memo[key] = hit = (arr, result)
             return hit[1]
 
         return remember
