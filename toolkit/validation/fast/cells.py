@@ -1,10 +1,9 @@
 """Cell checks of the fast engine: a vectorised test, then frictionless's reading of the rest.
 
-The vectorised tests only ever accept, and only a subset of what frictionless accepts (plain
-decimal numbers, ISO dates that survive a round trip, patterns that RE2 and Python read alike…).
-Every other cell (all the invalid ones, and valid ones written unusually, such as ``007`` or
-`` 5``) is read once per distinct value by the field's cell reader (frictionless's, or our exact
-copy of it, ``schema.own_cell_reader``), so every type and constraint error is frictionless's own.
+The vectorised tests only accept, and only a subset of what frictionless accepts (plain decimal numbers,
+ISO dates that survive a round trip, patterns RE2 and Python read alike…). Any other cell (``007``, `` 5``,
+every invalid one) is read once per distinct value by the field's cell reader (frictionless's, or its copy
+``schema.own_cell_reader``): every type and constraint error is frictionless's own.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from toolkit.validation.fast.npview import among, arrow, bools, missing_mask, numbers, pc, spans
+from toolkit.validation.fast.npview import among, arrow, bools, missing_mask, numbers, pc, remembered, spans
 from toolkit.validation.fast.npview import text as _text
 
 # Types whose parsed values compare by their string form; number and datetime keys fall back.
@@ -33,7 +31,6 @@ KEY_CLASSES = {
     "date": "date",
     "boolean": "bool",
 }
-_CACHE_LIMIT = 200_000
 _INT = "^-?[0-9]{1,18}$"
 _URI_SCHEME = "^[a-zA-Z][a-zA-Z0-9+.-]*:"
 _BOUNDS = {
@@ -78,24 +75,20 @@ def _safe_pattern(pattern: str) -> bool:
         return False
     if parsed.state.flags & ~re.UNICODE:
         return False
-    categories = {"CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_SPACE"}
 
-    def walk(items: Any, top: bool) -> bool:
-        for op, arg in items:
-            name = str(op)
-            if name == "BRANCH":  # at the top, "^a|b$" is (^a)|(b$): RE2 would anchor it otherwise
-                ok = not top and all(walk(branch, False) for branch in arg[1])
-            elif name == "IN":
-                ok = all(str(o) in ("LITERAL", "RANGE") or str(a) in categories for o, a in arg)
-            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
-                ok = walk(arg[2], False)
-            elif name == "SUBPATTERN":
-                ok = not arg[1] and not arg[2] and walk(arg[3], False)
-            else:
-                ok = name in ("LITERAL", "ANY", "RANGE")
-            if not ok:
-                return False
-        return True
+    def walk(items: Any, top: bool = False) -> bool:
+        return all(allowed(str(op), arg, top) for op, arg in items)
+
+    def allowed(name: str, arg: Any, top: bool) -> bool:
+        if name == "BRANCH":  # at the top, "^a|b$" is (^a)|(b$): RE2 would anchor it otherwise
+            return not top and all(map(walk, arg[1]))
+        if name == "IN":  # a class's \d, \w or \s is refused below, with every such escape
+            return all(str(o) in ("LITERAL", "RANGE") for o, _a in arg)
+        if name in ("MAX_REPEAT", "MIN_REPEAT"):
+            return walk(arg[2])
+        if name == "SUBPATTERN":
+            return not arg[1] and not arg[2] and walk(arg[3])
+        return name in ("LITERAL", "ANY", "RANGE")
 
     return walk(parsed, True) and not re.search(r"\\[pPbBAZzdDwWsS]", pattern.replace("\\\\", ""))
 
@@ -122,31 +115,25 @@ class FieldPlan:
         self.constraints: dict[str, Any] = dict(field.constraints or {})
         self.reader = field.create_cell_reader()
         self.value_reader = field.create_value_reader()
-        self.exact = functools.lru_cache(maxsize=_CACHE_LIMIT)(self._exact)
+        self.exact = functools.lru_cache(maxsize=200_000)(self._exact)
         self.vectorised = self._plan()
-        # Whether a missing value is fine here (frictionless reads it with no note): then the
-        # cells that hold one need no exact reading, unless they are part of a key. A required
-        # field never takes one (and asking would load frictionless's reader for nothing).
+        # A missing value frictionless reads with no note needs no exact reading outside a key. A
+        # required field never takes one (asking would load frictionless's reader for nothing).
         self.missing_fine = not self.constraints.get("required") and not any(
             self.exact(v)[1] for v in self.missing
         )
         self.key_class = KEY_CLASSES.get(self.type)
 
-    # exact path
-
     def _exact(self, source: Any) -> tuple[Any, list[tuple[str, str]]]:
-        """frictionless's reading of one cell (``exact``, cached by cell): the parsed value and
-        its notes in their order."""
+        """frictionless's reading of one cell (``exact``, cached by cell): the parsed value and its
+        notes in their order (a type note comes alone: only a value is checked for constraints)."""
         target, notes = self.reader(source)
-        notes = dict(notes or {})
-        type_note = notes.pop("type", None)
-        found = [("type-error", type_note)] if type_note else []
-        return target, found + [("constraint-error", n) for n in notes.values()]
+        return target, [
+            ("type-error" if k == "type" else "constraint-error", n) for k, n in (notes or {}).items()
+        ]
 
     def canonical(self, target: Any) -> str | None:
         return None if target is None else str(target)
-
-    # fast path
 
     def _plan(self) -> bool:
         c = self.constraints
@@ -222,8 +209,8 @@ class FieldPlan:
             return np.zeros(n, dtype=bool), None
         ok = ~missing
         c = self.constraints
-        canon = None
         t = self.type
+        canon = raw if t in ("string", "any", "date") else None  # else built below, where needed
         if t in ("string", "any"):
             if self.format == "uri":  # http and https by a prefix test, any other scheme by RE2
                 web = bools(pc.starts_with(raw, "http:")) | bools(pc.starts_with(raw, "https:"))
@@ -241,7 +228,6 @@ class FieldPlan:
                 ok &= bools(pc.match_substring_regex(raw, "^" + c["pattern"] + "$"))
             if self.enum_strings is not None:
                 ok &= missing_mask(raw, self.enum_strings)  # among, shared with the privacy scan
-            canon = raw
         elif t in ("integer", "year"):  # digits alone from a kernel a fifth the cost of RE2
             offsets, _data = spans(raw)
             size = offsets[1:] - offsets[:-1]
@@ -266,9 +252,7 @@ class FieldPlan:
                 canon = pc.if_else(arrow(among(raw, truthy)), _text("True"), _text("False"))
         elif t == "date":
             valid, days = iso_days(raw)
-            ok &= valid
-            ok &= self._compare(days)
-            canon = raw
+            ok &= valid & self._compare(days)
         return ok, canon
 
     def _plain(self, text: Any) -> Any:
@@ -288,36 +272,15 @@ class FieldPlan:
         for op, limit in self.bounds:
             ok &= op(values, limit)
         if self.members is not None:
-            ok &= np.isin(values, np.array(self.members, dtype=values.dtype)) if self.members else False
+            ok &= np.isin(values, np.array(self.members, dtype=values.dtype))
         return ok
 
 
-_ISO_MEMO: dict[int, tuple[Any, tuple[Any, Any]]] = {}
-_ISO_LOCK = threading.Lock()
-
-
-def iso_days(values: Any) -> tuple[Any, Any]:
-    """:func:`_iso_days`, remembered for the last few arrays (the structure and the domain checks
-    of a block read the same date columns, in two threads: the second waits for the first)."""
-    with _ISO_LOCK:
-        hit = _ISO_MEMO.get(id(values))
-        if hit is not None and hit[0] is values:
-            return hit[1]
-        result = _iso_days(values)
-        if len(_ISO_MEMO) >= 16:
-            _ISO_MEMO.pop(next(iter(_ISO_MEMO)))
-        _ISO_MEMO[id(values)] = (values, result)
-        return result
-
-
 def _iso_days(values: Any) -> tuple[Any, Any]:
-    """For a pyarrow string array: which cells are ``YYYY-MM-DD`` calendar dates from year 1 on
-    (exactly what ``strptime("%Y-%m-%d")`` and ``date.fromisoformat`` accept in that shape), and
-    their days since 1970-01-01.
-
-    The ten bytes of each cell are read straight from the array's buffers: a quarter of the time
-    of a regular expression and three substring casts.
-    """
+    """For a pyarrow string array: which cells are ``YYYY-MM-DD`` calendar dates from year 1 on (what
+    ``strptime("%Y-%m-%d")`` and ``date.fromisoformat`` accept in that shape), and their days since
+    1970-01-01, from the ten bytes of each cell (a quarter of the time of a regular expression and
+    three substring casts)."""
     ok, days = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.int64)
     offsets, data = spans(values)  # no bytes: no cell is ten bytes long
     cand = (offsets[1:] - offsets[:-1]) == 10
@@ -351,6 +314,9 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     ok[at] = True
     days[at] = _JAN_1[y] + _DAYS_BEFORE[m] + (_LEAP[y] & (m > 2)) + d - 1
     return ok, days
+
+
+iso_days = remembered(16)(_iso_days)  # the structure and the domain checks read the same date columns
 
 
 # By year (0 to 9999): whether it is a leap year, and the days from 1970-01-01 to its 1 January;

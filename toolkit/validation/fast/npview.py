@@ -1,10 +1,8 @@
 """NumPy views of pyarrow arrays, without pyarrow's conversion layer.
 
-``Array.to_numpy`` goes through pyarrow's pandas conversion code, which imports pandas (0.3 to
-0.6 s) the first time, even for a plain array of numbers. The engine only ever needs masks and
-numbers, which are read straight from the arrays' buffers here. Importing this module also keeps
-pyarrow from importing pandas to ask whether a list is a pandas object (see below), so the fast
-engine never loads pandas.
+``Array.to_numpy`` imports pandas (0.3 to 0.6 s), even for an array of numbers: the engine reads
+its masks and numbers straight from the arrays' buffers, and importing this module keeps pyarrow
+from importing pandas elsewhere (:func:`arrow_without_pandas`).
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import functools
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -25,11 +23,8 @@ from pyarrow import _compute
 def arrow_without_pandas() -> None:
     """Keep pyarrow from importing pandas (0.3 to 0.6 s) just to ask whether a list is a pandas object.
 
-    pyarrow asks once, the first time it converts a Python list; when pandas is not loaded yet,
-    that first question is answered «no pandas». Conversions that need pandas (``to_pandas``)
-    still import it: pyarrow tries again whenever pandas is really required. The engine always
-    names the type of the arrays it builds, so pyarrow never needs pandas to infer one.
-    """
+    pyarrow asks once, at its first conversion of a list; ``to_pandas`` still imports pandas when
+    it needs it. The engine names the type of every array it builds, so none needs pandas to infer."""
     if "pandas" in sys.modules:
         return
 
@@ -50,9 +45,8 @@ arrow_without_pandas()
 
 
 class _Kernels:
-    """pyarrow's compute functions by the names and arguments of ``pyarrow.compute``, whose import
-    (20 to 30 ms) writes some 290 docstrings; pyarrow's ``take``, ``filter``, ``cast``, ``unique``,
-    ``is_null``… methods import it, so the engine calls ``pc.take(arr, i)`` and so on."""
+    """pyarrow's compute functions by ``pyarrow.compute``'s names and arguments, without its import (20
+    to 30 ms: some 290 docstrings written), which the arrays' ``take``, ``cast``… methods make."""
 
     def __getattr__(self, name: str) -> Any:
         func = _compute.get_function(name)
@@ -74,23 +68,17 @@ class _Kernels:
 
 
 pc = _Kernels()
-
-_DTYPES = {pa.from_numpy_dtype(t): t for t in (np.int8, np.int16, np.int32, np.int64, np.float32, np.float64)}
-_DTYPES.update({pa.from_numpy_dtype(t): t for t in (np.uint8, np.uint16, np.uint32, np.uint64)})
 _NAN = pa.scalar(float("nan"), pa.float64())
 
 
-@functools.lru_cache(maxsize=512)
 def text(value: str) -> Any:
-    """A string scalar for compute functions (a bare ``str`` would make pyarrow infer its type,
-    which imports pandas)."""
+    """A string scalar for compute functions (for a bare ``str`` pyarrow infers a type, importing pandas)."""
     return pa.scalar(value, pa.string())
 
 
 def arrow(values: Any) -> Any:
-    """A NumPy mask or positions (or a list of them) as a pyarrow bool or int64 array, from its
-    buffer: ``pa.array`` of a NumPy array imports ``numpy.ma`` (10 ms of every run) to ask whether
-    it is a masked one."""
+    """A NumPy mask or positions (or a list of them) as a pyarrow bool or int64 array, from its buffer:
+    ``pa.array`` of a NumPy array imports ``numpy.ma`` (10 ms of every run) to ask if it is masked."""
     a = np.asarray(values)
     if a.dtype == bool:
         bits = np.packbits(a, bitorder="little")
@@ -101,9 +89,8 @@ def arrow(values: Any) -> Any:
 
 @contextlib.contextmanager
 def lean_memory() -> Iterator[None]:
-    """Allocate Arrow memory from jemalloc while the engine runs, unless the user chose a pool
-    (``ARROW_DEFAULT_MEMORY_POOL``). jemalloc returns freed pages to the system; the default
-    mimalloc keeps them, which measured 110 MiB more resident memory on a 1M-row table."""
+    """Allocate Arrow memory from jemalloc while the engine runs (unless ``ARROW_DEFAULT_MEMORY_POOL``
+    names a pool): it returns freed pages, which the default mimalloc keeps (110 MiB more on 1M rows)."""
     previous = pa.default_memory_pool()
     with contextlib.suppress(NotImplementedError):  # a pyarrow build without jemalloc
         if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
@@ -121,7 +108,7 @@ def among(arr: Any, values: list[str]) -> Any:
         return np.array([cell in values for cell in arr.to_pylist()], dtype=bool)
     if len(values) > 4:
         return bools(pc.is_in(arr, value_set=pa.array(values, pa.string())))
-    offsets, data = spans(arr, wide=False)
+    offsets, data = spans(arr)
     size = offsets[1:] - offsets[:-1]
     out = size == 0 if "" in values else np.zeros(len(size), dtype=bool)
     for value in set(values) - {""}:
@@ -137,25 +124,37 @@ def among(arr: Any, values: list[str]) -> Any:
     return out & bools(pc.is_valid(arr)) if arr.null_count else out
 
 
-_MISSING: dict[tuple[int, tuple[str, ...]], tuple[Any, Any]] = {}
-_MISSING_LOCK = threading.Lock()
+def remembered(size: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A function of an array, remembered for its last ``size`` arrays and arguments: the structure
+    and the domain checks of a block ask it of the same columns, in two threads (the second waits
+    for the first). The arrays it returns are shared, so read-only."""
+
+    def wrap(compute: Callable[..., Any]) -> Callable[..., Any]:
+        memo: dict[tuple[int, str], tuple[Any, Any]] = {}
+        lock = threading.Lock()
+
+        @functools.wraps(compute)
+        def remember(arr: Any, *args: Any) -> Any:
+            key = (id(arr), repr(args))  # a list of missing values cannot be hashed
+            with lock:
+                hit = memo.get(key)
+                if hit is None or hit[0] is not arr:  # not an array since collected that had its id
+                    hit = memo[key] = (arr, compute(arr, *args))
+                    for out in hit[1] if isinstance(hit[1], tuple) else (hit[1],):
+                        out.flags.writeable = False
+                    if len(memo) > size:
+                        memo.pop(next(iter(memo)))
+            return hit[1]
+
+        return remember
+
+    return wrap
 
 
+@remembered(32)
 def missing_mask(arr: Any, values: list[str]) -> Any:
-    """:func:`among` for a column's missing values, remembered for the last few arrays: the
-    structure and the domain checks of a block ask it of the same columns, in two threads. The
-    mask is read-only, being shared."""
-    key = (id(arr), tuple(values))
-    hit = _MISSING.get(key)
-    if hit is not None and hit[0] is arr:
-        return hit[1]
-    mask = among(arr, values)
-    mask.flags.writeable = False
-    with _MISSING_LOCK:
-        if len(_MISSING) >= 32:
-            _MISSING.pop(next(iter(_MISSING)))
-        _MISSING[key] = (arr, mask)
-    return mask
+    """:func:`among` for a column's missing values, remembered (:func:`remembered`)."""
+    return among(arr, values)
 
 
 def _single(arr: Any) -> Any:
@@ -176,19 +175,17 @@ def bools(arr: Any) -> Any:
     return np.unpackbits(bits, bitorder="little", count=arr.offset + n)[arr.offset :].astype(bool)
 
 
-def spans(arr: Any, wide: bool = True) -> tuple[Any, Any]:
-    """A string array's bytes: the offsets of its cells in its data buffer (int64, else uncopied;
-    one more than cells; a null cell spans whatever bytes the buffer holds) and the buffer as uint8."""
+def spans(arr: Any) -> tuple[Any, Any]:
+    """A string array's bytes: the int64 offsets of its cells in its data buffer (one more than cells; a
+    null cell spans whatever bytes the buffer holds) and the buffer as uint8."""
     arr = _single(arr)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = pc.cast(arr, pa.string())
     n = len(arr)
     bufs = arr.buffers()
     if n == 0 or bufs[1] is None or bufs[2] is None:
         return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
     width = np.dtype(np.int64 if pa.types.is_large_string(arr.type) else np.int32)
     offsets = np.frombuffer(bufs[1], dtype=width, count=n + 1, offset=arr.offset * width.itemsize)
-    return offsets.astype(np.int64) if wide else offsets, np.frombuffer(bufs[2], dtype=np.uint8)
+    return offsets.astype(np.int64), np.frombuffer(bufs[2], dtype=np.uint8)
 
 
 def grouped(arr: Any, size: int) -> Any:
@@ -203,12 +200,11 @@ def grouped(arr: Any, size: int) -> Any:
 
 
 def numbers(arr: Any) -> Any:
-    """A numeric array as a NumPy array of its own type; with nulls, float64 with NaN for them
-    (what ``to_numpy(zero_copy_only=False)`` gives)."""
+    """A numeric array as a NumPy array of its own type; with nulls, float64 with NaN for them."""
     arr = _single(arr)
     if arr.null_count:
         arr = pc.fill_null(pc.cast(arr, pa.float64()), _NAN)
-    dtype = np.dtype(_DTYPES[arr.type])
+    dtype = np.dtype(arr.type.to_pandas_dtype())  # NumPy's type, without pandas
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=dtype)
