@@ -61,8 +61,9 @@ class Block:
 
     def lines(self, records: list[int]) -> dict[int, int]:
         """Physical line where each of the given records (indices in the block) starts."""
-        if not records or (self.line_feeds <= self.n_records and not self.irregular):
-            return {k: self.first_line + k for k in records}  # one record per line
+        # Every line feed ends a record (the last record may have none): one record a line.
+        if not records or self.line_feeds + (self.data[-1] != _LF) <= self.n_records:
+            return {k: self.first_line + k for k in records}
         if self.spans is None:
             self.spans = _record_spans(_np().frombuffer(self.data, dtype=_np().uint8))
         return {k: self.first_line + int(self.spans[2][k]) for k in records}
@@ -342,10 +343,7 @@ class CsvBlocks:
                     fh.seek(meta.offset)
                     data = fh.read(meta.size)
                     arr = np.frombuffer(data, dtype=np.uint8)
-                    feeds = np.flatnonzero(arr == _LF)
-                    # As many line feeds as records: one record a line, its quotes need not be found.
-                    simple = len(feeds) <= meta.n_records
-                    spans = _record_spans(arr, feeds[:0] if simple else None, feeds)
+                    spans = _record_spans(arr)
                 starts, stops, lines = spans
                 for r in numbers:
                     k = r - meta.first_row
