@@ -140,10 +140,6 @@ class CsvBlocks:
         # run (a small table is read for its own checks and again for the keys others refer to).
         self.kept = kept
         self.metas: list[BlockMeta] = []
-        self.header: list[str] = []
-        self.first_line = 2
-        self.header_longest = 0
-        self.header_longest_at = 1
         with path.open("rb") as fh:
             head = fh.read(1 << 16)  # the header record and the start of the next, read on if need be
             start = len(BOM) if head.startswith(BOM) else 0
@@ -152,15 +148,13 @@ class CsvBlocks:
                 if len(starts) > 1 or not (more := fh.read(len(head))):
                     break
                 head += more
-        self.body_offset = start
-        if len(starts):
-            record = head[start : start + int(stops[0])]
-            self.header = _cells(record.decode("utf-8"), delimiter) if record.strip(b"\r") else []
-            self.body_offset += len(record) + 1
-            lengths = [len(line) for line in record.split(b"\n")]
-            self.first_line = 1 + len(lengths)
-            self.header_longest = max(lengths)
-            self.header_longest_at = 1 + lengths.index(self.header_longest)
+        record = head[start : start + int(stops[0])] if len(starts) else b""  # b"": the file is empty
+        self.header: list[str] = _cells(record.decode("utf-8"), delimiter) if record.strip(b"\r") else []
+        self.body_offset = start + len(record) + 1
+        lengths = [len(line) for line in record.split(b"\n")]
+        self.first_line = 1 + len(lengths)
+        self.header_longest = max(lengths)
+        self.header_longest_at = 1 + lengths.index(self.header_longest)
 
     def blocks(self) -> Generator[Block, int | None, None]:
         """The blocks in order; a size sent in is the size of the next block (else each is twice
