@@ -861,6 +861,29 @@ def test_locate_gives_each_record_its_line_and_cells(
     assert stream.locate(list(expected)) == expected
 
 
+def test_a_quoted_line_break_and_no_line_break_at_the_end(tmp_path: Path) -> None:
+    """A last record without a line break after one with a line break in quotes: as many line
+    feeds as records, yet not one record a line. The fast engine used to give the last row the
+    line before its own, and to miss its repeated key (its cells were split at the quoted line
+    feed)."""
+    schema = tmp_path / "s.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "fields": [{"name": "id", "type": "integer"}, {"name": "text", "type": "string"}],
+                "primaryKey": ["id"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    for last in ("1,w", "x1,w"):
+        (tmp_path / "t.csv").write_text(f'id,text\n1,"x\ny"\n2,z\n{last}', encoding="utf-8")
+        slow, fast, log = both(tmp_path / "t.csv", schema=schema)
+        assert_same(slow, fast)
+        assert any("fast engine" in line for line in log), log
+        assert {(f.code, f.row, f.line) for f in fast.findings} >= {("primary-key", 4, 5)}
+
+
 @pytest.mark.parametrize("end", ["\n", ""])
 def test_records_longer_than_a_block_are_read_whole(tmp_path: Path, end: str) -> None:
     """A record longer than a block (line feeds inside its quotes, the file's last one too) makes

@@ -12,12 +12,17 @@ different CSV parsers; :class:`Unsupported` then sends the table back to the fri
 
 from __future__ import annotations
 
+import bisect
 import csv
-import io
+import itertools
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
 
 from toolkit.validation import rawcsv
 
@@ -42,72 +47,60 @@ class Unsupported(Exception):
 
 
 @dataclass
-class Block:
-    """Records of one block as pyarrow columns; the irregular ones (a blank line, a row of another
-    number of cells) also as Python lists of their cells, null in the columns where they have none."""
+class BlockMeta:
+    """Where a block lies in the file: what ``locate`` keeps of it once it is checked."""
 
     offset: int
     size: int
     first_row: int
     first_line: int
     n_records: int
-    columns: Any  # indexed by column (_Columns)
+    spans: Any = None  # record starts, ends and lines (see _record_spans), once worked out
+
+
+@dataclass
+class Block(BlockMeta):
+    """Records of one block as pyarrow columns; the irregular ones (a blank line, a row of another
+    number of cells) also as Python lists of their cells, null in the columns where they have none."""
+
+    columns: Any = None  # indexed by column (_Columns)
     irregular: dict[int, list[str]] = field(default_factory=dict)
     longest_line: int = 0
     longest_at: int = 0  # physical line of the longest line
     line_feeds: int = 0
     data: Any = b""  # the block's bytes (a view of the buffer they were read into)
-    spans: Any = None  # record starts, ends and lines (see _record_spans), once worked out
 
     def lines(self, records: list[int]) -> dict[int, int]:
         """Physical line where each of the given records (indices in the block) starts."""
-        if not records or (self.line_feeds <= self.n_records and not self.irregular):
-            return {k: self.first_line + k for k in records}  # one record per line
+        # Every line feed ends a record (the last record may have none): one record a line.
+        if not records or self.line_feeds + (self.data[-1] != _LF) <= self.n_records:
+            return {k: self.first_line + k for k in records}
         if self.spans is None:
-            self.spans = _record_spans(_np().frombuffer(self.data, dtype=_np().uint8))
+            self.spans = _record_spans(np.frombuffer(self.data, dtype=np.uint8))
         return {k: self.first_line + int(self.spans[2][k]) for k in records}
 
     def ragged(self) -> Any:
         """A NumPy mask of the irregular records."""
-        return _np().bincount(list(self.irregular), minlength=self.n_records) > 0
-
-
-@dataclass
-class BlockMeta:
-    offset: int
-    size: int
-    first_row: int
-    first_line: int
-    n_records: int
-    spans: Any = None  # the block's spans, kept for ``locate`` within a budget (SPAN_RECORDS)
-
-
-def _np() -> Any:
-    import numpy as np
-
-    return np
+        return np.bincount(list(self.irregular), minlength=self.n_records) > 0
 
 
 def _record_spans(arr: Any, quotes: Any = None, feeds: Any = None) -> tuple[Any, Any, Any]:
     """Record starts and ends (exclusive, without the line break) of a block, and the line of each
     record counted from the block's first (the positions of its quotes and line feeds are found if
     not given)."""
-    np = _np()
     feeds = np.flatnonzero(arr == _LF) if feeds is None else feeds
-    if quotes is None:
-        quotes = np.flatnonzero(arr == _QUOTE)
+    quotes = np.flatnonzero(arr == _QUOTE) if quotes is None else quotes
     ends = feeds[np.searchsorted(quotes, feeds) % 2 == 0] if len(quotes) else feeds
     starts = np.concatenate(([0], ends + 1))
     stops = np.concatenate((ends, [len(arr)]))
-    if len(stops) and starts[-1] >= len(arr):  # the block ends with a line break
+    if starts[-1] >= len(arr):  # the block ends with a line break
         starts, stops = starts[:-1], stops[:-1]
-    return starts, stops, np.searchsorted(feeds, starts) if len(ends) < len(feeds) else np.arange(len(starts))
+    return starts, stops, np.searchsorted(feeds, starts)
 
 
 def check_quoting(data: bytes | bytearray, arr: Any, delimiter: int, quotes: Any) -> None:
     """Raise :class:`Unsupported` where splitting by quote parity could differ from Python's csv
     (``data``: the block, or it and more bytes; ``quotes``: the positions of the quotes)."""
-    np = _np()
     n = len(arr)
     if len(quotes):
         if len(quotes) % 2:
@@ -146,40 +139,22 @@ class CsvBlocks:
         # Blocks parsed by an earlier full pass over the same file, shared by the readers of one
         # run (a small table is read for its own checks and again for the keys others refer to).
         self.kept = kept
-        self.bom = False
-        self.header: list[str] = []
-        self.body_offset = 0
         self.metas: list[BlockMeta] = []
-        self.first_line = 2
-        self.header_longest = 0
-        self.header_longest_at = 1
-        self._read_header()
-
-    def _read_header(self) -> None:
-        np = _np()
-        with self.path.open("rb") as fh:
+        with path.open("rb") as fh:
             head = fh.read(1 << 16)  # the header record and the start of the next, read on if need be
+            start = len(BOM) if head.startswith(BOM) else 0
             while True:
-                start = len(BOM) if head.startswith(BOM) else 0
-                arr = np.frombuffer(head, dtype=np.uint8)[start:]
-                starts, stops, _ = _record_spans(arr)
-                if len(starts) > 1:
-                    break
-                if not (more := fh.read(len(head))):
+                starts, stops, _ = _record_spans(np.frombuffer(head, dtype=np.uint8)[start:])
+                if len(starts) > 1 or not (more := fh.read(len(head))):
                     break
                 head += more
-        self.bom = start == len(BOM)
-        if not len(starts):
-            self.header, self.body_offset = [], start
-            return
-        stop = int(stops[0])
-        text = head[start : start + stop].decode("utf-8")
-        self.header = _cells(text, self.delimiter) if text.strip("\r") else []
-        self.body_offset = start + stop + 1
-        header_lines = head[start : start + stop].split(b"\n")
-        self.first_line = 1 + len(header_lines) - 1 + 1
-        self.header_longest = max(len(x) for x in header_lines)
-        self.header_longest_at = 1 + [len(x) for x in header_lines].index(self.header_longest)
+        record = head[start : start + int(stops[0])] if len(starts) else b""  # b"": the file is empty
+        self.header: list[str] = _cells(record.decode("utf-8"), delimiter) if record.strip(b"\r") else []
+        self.body_offset = start + len(record) + 1
+        lengths = [len(line) for line in record.split(b"\n")]
+        self.first_line = 1 + len(lengths)
+        self.header_longest = max(lengths)
+        self.header_longest_at = 1 + lengths.index(self.header_longest)
 
     def blocks(self) -> Generator[Block, int | None, None]:
         """The blocks in order; a size sent in is the size of the next block (else each is twice
@@ -200,26 +175,21 @@ class CsvBlocks:
         self.kept[key] = seen  # only once the whole file was read
 
     def _read(self) -> Generator[Block, int | None, None]:
-        np = _np()
-        delim = ord(self.delimiter)
         if not self.header:
             raise Unsupported("the header row is empty")
-        offset = self.body_offset
-        row, line = 2, self.first_line
+        offset, row, line = self.body_offset, 2, self.first_line
         want = min(FIRST_BLOCK_BYTES, self.block_bytes) // 2
+        spanned = 0  # records whose spans are kept
         with self.path.open("rb") as fh:
             fh.seek(offset)
-            pending, eof, sent = b"", False, None
-            spanned = 0  # records whose spans are kept
-            while True:
+            pending, sent, eof = b"", None, False
+            while not eof:
                 want = min(sent or 2 * want, self.block_bytes)
                 # The block's bytes are copied once, by the read; the block is a view of them.
                 buf = bytearray(max(want, len(pending)))
                 buf[: len(pending)] = pending
-                got = len(pending)
-                while not eof and got < want:
-                    n = fh.readinto(memoryview(buf)[got:])
-                    eof, got = not n, got + n
+                got = len(pending) + fh.readinto(memoryview(buf)[len(pending) :])
+                eof = got < len(buf)
                 del buf[got:]
                 if not buf:
                     return
@@ -231,26 +201,19 @@ class CsvBlocks:
                 cut = len(buf) if eof else cut
                 data, pending = memoryview(buf)[:cut], bytes(buf[cut:])
                 arr = np.frombuffer(data, dtype=np.uint8)
-                quotes = quotes[: np.searchsorted(quotes, cut)]
-                check_quoting(buf, arr, delim, quotes)
+                quotes = quotes[: np.searchsorted(quotes, len(data))]
+                check_quoting(buf, arr, ord(self.delimiter), quotes)
                 block = self._parse(data, arr, quotes, offset, row, line)
                 self.metas.append(BlockMeta(offset, len(data), row, line, block.n_records))
                 if block.spans is not None and spanned + block.n_records <= SPAN_RECORDS:
                     self.metas[-1].spans, spanned = block.spans, spanned + block.n_records
                 sent = yield block
                 offset, row, line = offset + len(data), row + block.n_records, line + block.line_feeds
-                if eof and not pending:
-                    return
 
     def _parse(self, data: memoryview, arr: Any, quotes: Any, offset: int, row: int, line: int) -> Block:
-        import pyarrow as pa
-        import pyarrow.csv as pcsv
-
-        np = _np()
         feeds = np.flatnonzero(arr == _LF)
         lengths = np.diff(np.concatenate(([-1], feeds, [len(arr)]))) - 1
-        longest_at = int(np.argmax(lengths)) if len(lengths) else 0
-        longest = int(lengths[longest_at]) if len(lengths) else 0
+        longest_at = int(np.argmax(lengths))
         names = [f"c{i}" for i in range(len(self.header))]
         invalid: list[tuple[int | None, str]] = []  # (number among the non-empty records, text)
 
@@ -262,9 +225,7 @@ class CsvBlocks:
         if not cast(bytearray, data.obj).isascii():
             whole = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
             try:
-                pa.Array.from_buffers(pa.large_string(), 1, [None, whole, pa.py_buffer(data)]).validate(
-                    full=True
-                )
+                pa.LargeStringArray.from_buffers(1, whole, pa.py_buffer(data)).validate(full=True)
             except pa.ArrowInvalid as ex:
                 raise Unsupported(f"the block is not UTF-8: {ex}") from ex
         try:
@@ -278,16 +239,14 @@ class CsvBlocks:
                 ),
                 convert_options=pcsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                    null_values=[],
+                    strings_can_be_null=False,  # "" and "NA" too are strings, never null
                     check_utf8=False,
                 ),
             )
         except pa.ArrowInvalid as ex:
             raise Unsupported(f"pyarrow cannot read the block: {ex}") from ex
-        block = Block(offset, len(data), row, line, table.num_rows, [], data=data)
-        block.longest_line, block.longest_at, block.line_feeds = longest, line + longest_at, len(feeds)
+        block = Block(offset, len(data), row, line, table.num_rows, data=data, line_feeds=len(feeds))
+        block.longest_line, block.longest_at = int(lengths[longest_at]), line + longest_at
         if invalid or _blank_line(arr, feeds):
             table = self._irregular(block, table, arr, _record_spans(arr, quotes, feeds), invalid)
         block.columns = _Columns(table)
@@ -299,14 +258,10 @@ class CsvBlocks:
         """Place the records pyarrow skipped among the block's records: empty lines, and rows of
         another number of cells (split from the text pyarrow hands back); return ``table`` with
         their cells among its rows, slices of it put end to end (a tenth of the time of a take)."""
-        import pyarrow as pa
-
-        np = _np()
         starts, stops, _ = block.spans = spans
         empty = stops - ((stops > starts) & (arr[np.maximum(stops - 1, 0)] == _CR)) == starts
         filled = np.flatnonzero(~empty)
-        for k in np.flatnonzero(empty):
-            block.irregular[int(k)] = []
+        block.irregular = {int(k): [] for k in np.flatnonzero(empty)}
         for number, text in invalid:
             if number is None:  # pyarrow numbers them when it parses in one thread, as here
                 raise Unsupported("pyarrow did not say which row it skipped")
@@ -326,33 +281,24 @@ class CsvBlocks:
 
     def locate(self, rows: list[int]) -> dict[int, tuple[int, list[str]]]:
         """Physical line and raw cells of the given row numbers, by re-reading only their blocks."""
-        np = _np()
-        wanted = sorted(set(rows))
-        out: dict[int, tuple[int, list[str]]] = {}
         firsts = [m.first_row for m in self.metas]
         by_block: dict[int, list[int]] = {}
-        for r in wanted:
-            i = int(np.searchsorted(firsts, r, side="right")) - 1
+        for r in sorted(set(rows)):
+            i = bisect.bisect_right(firsts, r) - 1
             if i >= 0 and r < self.metas[i].first_row + self.metas[i].n_records:
                 by_block.setdefault(i, []).append(r)
+        out: dict[int, tuple[int, list[str]]] = {}
         with self.path.open("rb") as fh:
             for i, numbers in by_block.items():
-                meta, data, spans = self.metas[i], None, self.metas[i].spans
+                meta, spans = self.metas[i], self.metas[i].spans
                 if spans is None:  # the block is read again, and split again
                     fh.seek(meta.offset)
-                    data = fh.read(meta.size)
-                    arr = np.frombuffer(data, dtype=np.uint8)
-                    feeds = np.flatnonzero(arr == _LF)
-                    # As many line feeds as records: one record a line, its quotes need not be found.
-                    simple = len(feeds) <= meta.n_records
-                    spans = _record_spans(arr, feeds[:0] if simple else None, feeds)
+                    spans = _record_spans(np.frombuffer(fh.read(meta.size), dtype=np.uint8))
                 starts, stops, lines = spans
                 for r in numbers:
                     k = r - meta.first_row
-                    s, e = int(starts[k]), int(stops[k])
-                    if data is None:
-                        fh.seek(meta.offset + s)
-                    text = (fh.read(e - s) if data is None else data[s:e]).removesuffix(b"\r").decode("utf-8")
+                    fh.seek(meta.offset + int(starts[k]))
+                    text = fh.read(int(stops[k] - starts[k])).removesuffix(b"\r").decode("utf-8")
                     out[r] = (meta.first_line + int(lines[k]), _cells(text, self.delimiter) if text else [])
         return out
 
@@ -393,7 +339,6 @@ def _blank_line(arr: Any, feeds: Any) -> bool:
 def _last_boundary(buf: bytes | bytearray) -> tuple[int | None, Any]:
     """Position just after the last line feed of ``buf`` that lies outside quotes (``None``: no
     such line feed), and the positions of the quotes of ``buf``."""
-    np = _np()
     quotes = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == _QUOTE)
     pos = len(buf)
     while (nl := buf.rfind(b"\n", 0, pos)) >= 0:
@@ -410,15 +355,11 @@ def sniffed_dialect_problem(path: Path, encoding: str, delimiter: str) -> str | 
     character and whether spaces after a delimiter are skipped; the fast reader supports the
     defaults only.
     """
-    sample: list[str] = []
     try:
-        with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
-            for line in text:
-                sample.append(line)
-                if len(sample) >= 100:
-                    break
+        with path.open(encoding=encoding, newline="") as text:
+            sample = "".join(itertools.islice(text, 100))
     except UnicodeDecodeError:
         return "the file is not UTF-8"
-    if rawcsv.skips_initial_space("".join(sample), delimiter):  # its quote is " or ', never an escape
+    if rawcsv.skips_initial_space(sample, delimiter):  # its quote is " or ', never an escape
         return "the sniffed dialect skips spaces after delimiters"
     return None
