@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_fast_engine import PRIVATE_CELLS, _write, assert_same, both
-from toolkit.validation.fast import blocks, npview
+from toolkit.validation.fast import blocks
+from toolkit.validation.fast import cells as kernels
 
 
 def _engines_agree(folder: Path, schema: dict[str, Any], rows: list[list[str] | None], limit: int) -> None:
@@ -115,10 +116,10 @@ def test_missing_masks_are_shared_read_only_and_right(cells: list[str | None]) -
     """The structure and the domain checks share one missing-value mask per column: the same
     answer as :func:`among`, computed once, and read-only so that neither can change it."""
     arr = pa.array(cells, pa.string())
-    mask = npview.missing_mask(arr, ["", "NA"])
-    assert mask.tolist() == npview.among(arr, ["", "NA"]).tolist()
-    assert npview.missing_mask(arr, ["", "NA"]) is mask
-    assert npview.missing_mask(arr, ["NA"]).tolist() == npview.among(arr, ["NA"]).tolist()
+    mask = kernels.missing_mask(arr, ["", "NA"])
+    assert mask.tolist() == kernels.among(arr, ["", "NA"]).tolist()
+    assert kernels.missing_mask(arr, ["", "NA"]) is mask
+    assert kernels.missing_mask(arr, ["NA"]).tolist() == kernels.among(arr, ["NA"]).tolist()
     assert not mask.flags.writeable
 
 
@@ -442,17 +443,17 @@ _EVERY_OTHER = pa.array([True, False] * 4 + [True], pa.bool_())
         ("unique", [_CELLS], {}),
         ("is_in", [_CELLS], {"value_set": pa.array(["a", "12", "zz"])}),
         ("index_in", [_CELLS], {"value_set": pa.array(["a", "12"])}),
-        ("equal", [_CELLS, npview.text("a")], {}),
-        ("if_else", [_MASK, _CELLS, npview.text("0")], {}),
-        ("binary_join_element_wise", [_CELLS, _CELLS, npview.text("|")], {}),
-        ("binary_join_element_wise", [_CELLS, npview.text("|")], {"null_handling": "replace"}),
+        ("equal", [_CELLS, kernels.text("a")], {}),
+        ("if_else", [_MASK, _CELLS, kernels.text("0")], {}),
+        ("binary_join_element_wise", [_CELLS, _CELLS, kernels.text("|")], {}),
+        ("binary_join_element_wise", [_CELLS, kernels.text("|")], {"null_handling": "replace"}),
         ("replace_with_mask", [_CELLS, _EVERY_OTHER, pa.array(["w", "x", "y", "z", "v"])], {}),
         ("take", [_CELLS, pa.array([8, 0, 1])], {}),
         ("filter", [_CELLS, _MASK], {}),
         ("is_null", [_CELLS], {}),
         ("is_valid", [_CELLS], {}),
-        ("fill_null", [_CELLS, npview.text("\x00")], {}),
-        ("fill_null", [_CELLS.cast(pa.large_string()), npview.text("-")], {}),
+        ("fill_null", [_CELLS, kernels.text("\x00")], {}),
+        ("fill_null", [_CELLS.cast(pa.large_string()), kernels.text("-")], {}),
         ("fill_null", [_MASK, pa.scalar(False)], {}),
         ("fill_null", [pa.array([1, None, 3]), 0], {}),
         ("cast", [pa.array(["1", "-20", None]), pa.int64()], {}),
@@ -462,12 +463,12 @@ _EVERY_OTHER = pa.array([True, False] * 4 + [True], pa.bool_())
 def test_the_kernels_called_without_pyarrow_compute_answer_as_pyarrow_compute(
     name: str, args: list[object], kwargs: dict[str, object]
 ) -> None:
-    """``npview.pc`` calls pyarrow's functions without importing ``pyarrow.compute`` (whose import
+    """``kernels.pc`` calls pyarrow's functions without importing ``pyarrow.compute`` (whose import
     writes some 290 docstrings): each kind of call the engine makes gives what pyarrow.compute's."""
     import pyarrow.compute
 
     expected = getattr(pyarrow.compute, name)(*args, **kwargs)
-    got = getattr(npview.pc, name)(*args, **kwargs)
+    got = getattr(kernels.pc, name)(*args, **kwargs)
     assert got.type == expected.type
     assert got.equals(expected)
 
@@ -478,7 +479,7 @@ def test_a_cast_that_fails_fails_as_pyarrow_compute_fails() -> None:
     with pytest.raises(pa.ArrowInvalid) as expected:
         pyarrow.compute.cast(_CELLS, pa.int64())
     with pytest.raises(pa.ArrowInvalid) as got:
-        npview.pc.cast(_CELLS, pa.int64())
+        kernels.pc.cast(_CELLS, pa.int64())
     assert str(got.value) == str(expected.value)
 
 
@@ -496,7 +497,7 @@ _TOKENS = st.text(alphabet="NAañ\x00 ", max_size=3)
 def test_among_compares_bytes_as_python_compares_text(
     cells: list[tuple[str, bool]], values: list[str], skip: int, large: bool, longer: int
 ) -> None:
-    """:func:`npview.among` compares a short array's cells in Python; in a longer one it reads the
+    """:func:`kernels.among` compares a short array's cells in Python; in a longer one it reads the
     lengths from the offsets and compares the bytes of the cells of a value's length when they are
     few (``longer`` cells of seven bytes make them few), else calls ``pc.equal``: the cells it finds
     are exactly those equal to a value in Python (a null never, whatever bytes it spans), at any
@@ -504,9 +505,9 @@ def test_among_compares_bytes_as_python_compares_text(
     cells = cells + [("NAANAAN", False)] * longer
     arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], skip, large)
     expected = [not null and c in values for c, null in cells]
-    assert npview.among(arr, values).tolist() == expected
+    assert kernels.among(arr, values).tolist() == expected
     chunked = pa.chunked_array([arr[: len(arr) // 2], arr[len(arr) // 2 :]], arr.type)
-    assert npview.among(chunked, values).tolist() == expected
+    assert kernels.among(chunked, values).tolist() == expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -516,10 +517,10 @@ def test_among_compares_bytes_as_python_compares_text(
 def test_grouped_runs_cells_together_even_with_no_bytes_at_all(
     cells: list[tuple[str, bool]], size: int
 ) -> None:
-    """:func:`npview.grouped` item ``g`` is the text of cells ``g*size`` on, run together (a null
+    """:func:`kernels.grouped` item ``g`` is the text of cells ``g*size`` on, run together (a null
     adds the bytes it spans): also when no cell has a byte, and the data buffer is empty or absent."""
     arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], 0, False)
     texts = [c for c, _ in cells]
     want = ["".join(texts[i : i + size]) for i in range(0, len(texts), size)]
-    assert npview.grouped(arr, size).to_pylist() == want
-    assert npview.grouped(pa.array([""] * len(cells), pa.string()), size).to_pylist() == [""] * len(want)
+    assert kernels.grouped(arr, size).to_pylist() == want
+    assert kernels.grouped(pa.array([""] * len(cells), pa.string()), size).to_pylist() == [""] * len(want)

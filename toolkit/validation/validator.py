@@ -285,7 +285,7 @@ def _fast_dataset(
     show_progress: bool,
 ) -> list[Finding]:
     from toolkit.validation.fast.blocks import Unsupported
-    from toolkit.validation.fast.npview import lean_memory
+    from toolkit.validation.fast.cells import lean_memory
     from toolkit.validation.fast.run import DatasetRun
 
     structure_found: list[Finding] = []

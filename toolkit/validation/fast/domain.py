@@ -17,8 +17,17 @@ import pyarrow as pa
 
 from toolkit.catalog.model import Catalog, ResourceSpec
 from toolkit.validation import domain, privacy, profiles
-from toolkit.validation.fast.cells import _EPOCH, iso_days
-from toolkit.validation.fast.npview import arrow, bools, grouped, missing_mask, numbers, pc, spans
+from toolkit.validation.fast.cells import (
+    _EPOCH,
+    arrow,
+    bools,
+    grouped,
+    iso_days,
+    missing_mask,
+    numbers,
+    pc,
+    spans,
+)
 
 Pending = tuple[int, str, str | None, dict[str, Any]]  # record index, code, field, parameters
 # A URL ``domain.url_problem`` accepts: this start, then printable ASCII to the end (see _urls_ok).

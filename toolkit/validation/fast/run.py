@@ -18,10 +18,9 @@ from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
 from toolkit.validation import rawcsv, structure
 from toolkit.validation.fast.blocks import MIN_BLOCK_BYTES, CsvBlocks, Unsupported, sniffed_dialect_problem
-from toolkit.validation.fast.cells import FieldPlan
+from toolkit.validation.fast.cells import FieldPlan, among, arrow, pc
+from toolkit.validation.fast.cells import text as _text
 from toolkit.validation.fast.domain import DomainCheck
-from toolkit.validation.fast.npview import among, arrow, pc
-from toolkit.validation.fast.npview import text as _text
 from toolkit.validation.fast.schema import Record, parse_hash
 from toolkit.validation.fast.schema import header as read_header
 from toolkit.validation.fast.table import KeySet, TableCheck

@@ -27,9 +27,8 @@ import numpy as np
 import pyarrow as pa
 
 from toolkit.validation.fast.blocks import Block, CsvBlocks, Unsupported
-from toolkit.validation.fast.cells import CellError, FieldPlan
-from toolkit.validation.fast.npview import arrow, bools, missing_mask, numbers, pc, spans
-from toolkit.validation.fast.npview import text as _text
+from toolkit.validation.fast.cells import CellError, FieldPlan, arrow, bools, missing_mask, numbers, pc, spans
+from toolkit.validation.fast.cells import text as _text
 from toolkit.validation.fast.schema import header as read_header
 
 # keys: hashes, the store of a table's keys, the set of a referenced table's keys
