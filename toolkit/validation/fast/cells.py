@@ -160,10 +160,7 @@ def remembered(size: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return wrap
 
 
-@remembered(32)
-def missing_mask(arr: Any, values: list[str]) -> Any:
-    """:func:`among` for a column's missing values, remembered (:func:`remembered`)."""
-    return among(arr, values)
+missing_mask = remembered(32)(among)  # a column's missing values, asked by every check of a block
 
 
 def _single(arr: Any) -> Any:
@@ -195,17 +192,6 @@ def spans(arr: Any) -> tuple[Any, Any]:
     width = np.dtype(np.int64 if pa.types.is_large_string(arr.type) else np.int32)
     offsets = np.frombuffer(bufs[1], dtype=width, count=n + 1, offset=arr.offset * width.itemsize)
     return offsets.astype(np.int64), np.frombuffer(bufs[2], dtype=np.uint8)
-
-
-def grouped(arr: Any, size: int) -> Any:
-    """A string array whose item ``g`` is cells ``g*size`` to ``g*size+size-1`` of ``arr`` run
-    together (its buffer shared, not copied): a regular expression with no anchors that finds no
-    match in an item finds none in any of its cells, at a small part of the cost per cell."""
-    offsets, data = spans(arr)
-    edges = np.append(offsets[:-1:size], offsets[-1])
-    return pa.Array.from_buffers(
-        pa.large_string(), len(edges) - 1, [None, pa.py_buffer(edges), pa.py_buffer(data)]
-    )
 
 
 def numbers(arr: Any) -> Any:
@@ -403,7 +389,6 @@ class FieldPlan:
     def certainly_valid(self, raw: Any, missing: Any, *, keyed: bool = True) -> tuple[Any, Any]:
         """A mask of cells that are certainly valid with no notes, and their canonical key text
         (only built for a field in a key: ``keyed``)."""
-
         n = len(raw)
         if not self.vectorised or n == 0:
             return np.zeros(n, dtype=bool), None
@@ -476,7 +461,8 @@ class FieldPlan:
         return ok
 
 
-def _iso_days(values: Any) -> tuple[Any, Any]:
+@remembered(16)  # the structure and the domain checks read the same date columns
+def iso_days(values: Any) -> tuple[Any, Any]:
     """For a pyarrow string array: which cells are ``YYYY-MM-DD`` calendar dates from year 1 on (what
     ``strptime("%Y-%m-%d")`` and ``date.fromisoformat`` accept in that shape), and their days since
     1970-01-01, from the ten bytes of each cell (a quarter of the time of a regular expression and
@@ -514,9 +500,6 @@ def _iso_days(values: Any) -> tuple[Any, Any]:
     ok[at] = True
     days[at] = _JAN_1[y] + _DAYS_BEFORE[m] + (_LEAP[y] & (m > 2)) + d - 1
     return ok, days
-
-
-iso_days = remembered(16)(_iso_days)  # the structure and the domain checks read the same date columns
 
 
 # By year (0 to 9999): whether it is a leap year, and the days from 1970-01-01 to its 1 January;
