@@ -71,8 +71,7 @@ def _hits(columns: list[Any], personal: list[bool]) -> list[Any]:
         size, pattern = 1, rf"^[=+\-@\t\r]|{_PERSONAL_SUPERSET}"
     else:
         size, pattern, columns = _RUN, _RUN_SUPERSET, [c for c, p in zip(columns, personal, strict=True) if p]
-    same = size == 1 and len({c.type for c in columns}) == 1  # no view needed to join them
-    runs = columns if same else [_grouped(c, size) for c in columns]
+    runs = [_grouped(c, size) for c in columns]  # views of one type, joined below
     if not runs:
         return []
     hits = bools(pc.match_substring_regex(pa.concat_arrays(runs), pattern))
@@ -113,7 +112,6 @@ def _urls_ok(col: Any) -> Any:
 
 
 def _day(days: Any) -> dt.date:
-    """The date ``days`` after 1970-01-01."""
     return _EPOCH + dt.timedelta(days=int(days))
 
 
@@ -153,8 +151,7 @@ class DomainCheck:
         self.fields = self.schema.get("fields", [])
         self.missing = [str(v) for v in self.schema.get("missingValues", [""])]
         self.today = today or dt.date.today()
-        # What may give a date finding, as days since 1970: before the first day or after the last
-        # in range, or after today.
+        # Days since 1970 past which a date may give a finding: the first and last in range, today.
         last = dt.date(self.today.year + domain.FUTURE_YEARS, 12, 31)
         self.days = [(day - _EPOCH).days for day in (domain.MIN_DATE, last, self.today)]
         self.profile = profile
