@@ -718,7 +718,7 @@ _DATEISH = st.one_of(
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.one_of(st.none(), _DATEISH), max_size=30), st.integers(0, 3), st.booleans())
 def test_iso_dates_read_from_buffers_match_python(cells: list[str | None], skip: int, large: bool) -> None:
-    """``_iso_days`` reads the bytes of each cell; it accepts exactly the cells that are ten
+    """``iso_days`` reads the bytes of each cell; it accepts exactly the cells that are ten
     ASCII characters ``YYYY-MM-DD`` naming a real day (what ``strptime("%Y-%m-%d")`` takes in
     that shape) and gives their day numbers, whatever the array's offset, nulls or offset width."""
     import datetime as dt
@@ -726,10 +726,10 @@ def test_iso_dates_read_from_buffers_match_python(cells: list[str | None], skip:
 
     import pyarrow as pa
 
-    from toolkit.validation.fast.cells import _iso_days
+    from toolkit.validation.fast.cells import iso_days
 
     arr = pa.array(["0000-00-00"] * skip + cells, pa.large_string() if large else pa.string())[skip:]
-    ok, days = _iso_days(arr)
+    ok, days = iso_days(arr)
     for i, cell in enumerate(cells):
         expected = None
         if cell is not None and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell, re.ASCII):

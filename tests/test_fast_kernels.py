@@ -251,11 +251,11 @@ def test_iso_dates_from_the_bytes_reject_every_other_character_anywhere(date: st
     import datetime as dt
     import re
 
-    from toolkit.validation.fast.cells import _iso_days
+    from toolkit.validation.fast.cells import iso_days
 
     others = [chr(c) for c in range(128)] + ["é", "٣", "０", "\u00a0"]
     cells = [date[:i] + c + date[i + 1 :] for i in range(10) for c in others]
-    ok, days = _iso_days(pa.array(cells, pa.string()))
+    ok, days = iso_days(pa.array(cells, pa.string()))
     for cell, accepted, day in zip(cells, ok.tolist(), days.tolist(), strict=True):
         expected = None
         if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell, re.ASCII):
@@ -517,10 +517,12 @@ def test_among_compares_bytes_as_python_compares_text(
 def test_grouped_runs_cells_together_even_with_no_bytes_at_all(
     cells: list[tuple[str, bool]], size: int
 ) -> None:
-    """:func:`kernels.grouped` item ``g`` is the text of cells ``g*size`` on, run together (a null
+    """:func:`domain._grouped` item ``g`` is the text of cells ``g*size`` on, run together (a null
     adds the bytes it spans): also when no cell has a byte, and the data buffer is empty or absent."""
+    from toolkit.validation.fast.domain import _grouped
+
     arr = _with_nulls([c for c, _ in cells], [n for _, n in cells], 0, False)
     texts = [c for c, _ in cells]
     want = ["".join(texts[i : i + size]) for i in range(0, len(texts), size)]
-    assert kernels.grouped(arr, size).to_pylist() == want
-    assert kernels.grouped(pa.array([""] * len(cells), pa.string()), size).to_pylist() == [""] * len(want)
+    assert _grouped(arr, size).to_pylist() == want
+    assert _grouped(pa.array([""] * len(cells), pa.string()), size).to_pylist() == [""] * len(want)

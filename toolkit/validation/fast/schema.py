@@ -124,7 +124,6 @@ def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
         return None
     if "missingValues" in descriptor and not texts(descriptor["missingValues"]):
         return None
-    names = []
     for f in fields:
         if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not f["name"]:
             return None
@@ -138,8 +137,7 @@ def light_schema(descriptor: dict[str, Any]) -> LightSchema | None:
             return None
         if any(k.startswith("float") for k in f):
             return None
-        names.append(f["name"])
-    if len(set(names)) != len(names):
+    if len({f["name"] for f in fields}) != len(fields):
         return None
     pk = descriptor.get("primaryKey", [])
     if not (isinstance(pk, str) or texts(pk)):
@@ -201,8 +199,7 @@ def header(descriptor: dict[str, Any], labels: list[str]) -> tuple[Any, list[Any
     read here for a plain schema, by frictionless (its ``Schema`` and ``Header``) otherwise."""
     light = light_schema(descriptor)
     if light is not None:
-        errors, expected = exact_header(labels, light.fields)
-        return light, errors, expected
+        return light, *exact_header(labels, light.fields)
     from frictionless.table.header import Header
 
     schema = structure.to_schema(descriptor)
