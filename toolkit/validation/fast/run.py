@@ -130,7 +130,7 @@ class DatasetRun:
         if shape is None or spec is None:
             raise Unsupported(f"the table «{name}» is empty, binary or not UTF-8")
         if name not in self._sniffed:  # once per table: a table is read again for keys and lists
-            self._sniffed[name] = sniffed_dialect_problem(spec.path, "utf-8-sig", shape[0])
+            self._sniffed[name] = sniffed_dialect_problem(spec.path, shape[0])
         if self._sniffed[name]:
             raise Unsupported(self._sniffed[name])
         small = spec.path.stat().st_size <= KEEP_BYTES
