@@ -327,12 +327,10 @@ class TableCheck:
         for k, cells in sorted(block.irregular.items()):
             number = block.first_row + k
             row = rows[k]
-            row.blank = True
-            for j, plan in enumerate(self.plans):
-                target, notes = plan.exact(cells[j] if j < len(cells) else None)
-                if target is not None or any(c == "type-error" for c, _ in notes):
-                    row.blank = False
-                    break
+            readings = (plan.exact(cells[j] if j < len(cells) else None) for j, plan in enumerate(self.plans))
+            row.blank = all(
+                target is None and all(c != "type-error" for c, _ in notes) for target, notes in readings
+            )
             for number_, cell in enumerate(cells[n_fields:], start=n_fields + 1):
                 row.extras.append(
                     CellError("extra-cell", number, "", cell=str(cell), field_name="", field_number=number_)
