@@ -63,7 +63,7 @@ class Block(BlockMeta):
     """Records of one block as pyarrow columns; the irregular ones (a blank line, a row of another
     number of cells) also as Python lists of their cells, null in the columns where they have none."""
 
-    columns: Any = None  # indexed by column (_Columns)
+    columns: list[Any] = field(default_factory=list)
     irregular: dict[int, list[str]] = field(default_factory=dict)
     longest_line: int = 0
     longest_at: int = 0  # physical line of the longest line
@@ -249,7 +249,7 @@ class CsvBlocks:
         block.longest_line, block.longest_at = int(lengths[longest_at]), line + longest_at
         if invalid or _blank_line(arr, feeds):
             table = self._irregular(block, table, arr, _record_spans(arr, quotes, feeds), invalid)
-        block.columns = _Columns(table)
+        block.columns = [column.combine_chunks() for column in table.columns]
         return block
 
     def _irregular(
@@ -303,19 +303,6 @@ class CsvBlocks:
         return out
 
 
-class _Columns:
-    """A block's columns, each made one array from pyarrow's pieces when first asked for: by the
-    thread that checks it, not the one reading the next block (twice at once is harmless)."""
-
-    def __init__(self, table: Any) -> None:
-        self.parts = table.columns
-
-    def __getitem__(self, j: int) -> Any:
-        if hasattr(column := self.parts[j], "num_chunks"):
-            column = self.parts[j] = column.combine_chunks()
-        return column
-
-
 def _cells(text: str, delimiter: str) -> list[str]:
     """The cells of one record; a record the csv module cannot split the way frictionless reads
     it (a carriage return alone inside a field, say) sends the table to the frictionless path."""
@@ -348,7 +335,7 @@ def _last_boundary(buf: bytes | bytearray) -> tuple[int | None, Any]:
     return None, quotes
 
 
-def sniffed_dialect_problem(path: Path, encoding: str, delimiter: str) -> str | None:
+def sniffed_dialect_problem(path: Path, delimiter: str) -> str | None:
     """What frictionless's own sniffing of the first 100 lines would change, if anything.
 
     frictionless declares the delimiter but still lets :class:`csv.Sniffer` pick the quote
@@ -356,7 +343,7 @@ def sniffed_dialect_problem(path: Path, encoding: str, delimiter: str) -> str | 
     defaults only.
     """
     try:
-        with path.open(encoding=encoding, newline="") as text:
+        with path.open(encoding="utf-8-sig", newline="") as text:
             sample = "".join(itertools.islice(text, 100))
     except UnicodeDecodeError:
         return "the file is not UTF-8"

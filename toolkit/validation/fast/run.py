@@ -7,12 +7,14 @@ and why. Everything here streams: memory stays bounded whatever the size of the 
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
 
 from toolkit.catalog.model import Catalog, Dataset, ResourceSpec, display_path
 from toolkit.report.findings import Finding, column_letter, make_finding
@@ -23,7 +25,7 @@ from toolkit.validation.fast.cells import text as _text
 from toolkit.validation.fast.domain import DomainCheck
 from toolkit.validation.fast.schema import Record, parse_hash
 from toolkit.validation.fast.schema import header as read_header
-from toolkit.validation.fast.table import KeySet, TableCheck
+from toolkit.validation.fast.table import KeySet, TableCheck, _all_null, _joined
 from toolkit.validation.profiles import cdmx
 
 Log = Callable[[str], None]
@@ -86,14 +88,12 @@ class DatasetRun:
         profiles: list[str],
         log: Log | None = None,
         progress: Progress | None = None,
-        today: dt.date | None = None,
     ) -> None:
         self.ds, self.catalog = ds, catalog
         self.limit = limit_errors
         self.profiles = profiles
         self.log = log or (lambda _m: None)
         self.progress = progress
-        self.today = today
         self.readable = {s.name for s in ds.resources if s.schema is not None and s.path.is_file()}
         self._lookups: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._lists: dict[tuple[str, str], set[str] | None] = {}
@@ -123,14 +123,14 @@ class DatasetRun:
         return self._shapes[name]
 
     def _stream(self, name: str) -> CsvBlocks:
-        shape = self.shape(name)
         spec = self.ds.resource(name)
-        if shape is None or spec is None:
-            raise Unsupported(f"the table «{name}» needs the frictionless reader")
-        if spec.dialect is not None:
+        if spec is not None and spec.dialect is not None:
             raise Unsupported(f"the table «{name}» declares a CSV dialect")
+        shape = self.shape(name)
+        if shape is None or spec is None:
+            raise Unsupported(f"the table «{name}» is empty, binary or not UTF-8")
         if name not in self._sniffed:  # once per table: a table is read again for keys and lists
-            self._sniffed[name] = sniffed_dialect_problem(spec.path, "utf-8-sig", shape[0])
+            self._sniffed[name] = sniffed_dialect_problem(spec.path, shape[0])
         if self._sniffed[name]:
             raise Unsupported(self._sniffed[name])
         small = spec.path.stat().st_size <= KEEP_BYTES
@@ -140,11 +140,6 @@ class DatasetRun:
 
     def lookup(self, source: str, source_key: list[str], classes: list[str | None]) -> Any:
         """The keys of ``source`` as frictionless's lookup holds them (parsed, all-empty left out)."""
-        import numpy as np
-        import pyarrow as pa
-
-        from toolkit.validation.fast.table import _all_null, _joined
-
         name = source or self._current
         cache_key = (name, tuple(source_key))
         if cache_key not in self._lookups:
@@ -211,14 +206,11 @@ class DatasetRun:
     def check_table(self, spec: ResourceSpec) -> tuple[list[Finding], list[Finding], list[Finding], int]:
         """Pre-check and structure findings, domain findings and profile findings, and the row count."""
         self._current = spec.name
-        if spec.dialect is not None:
-            raise Unsupported("the resource declares a CSV dialect")
+        stream = self._stream(spec.name)
         shape = self.shape(spec.name)
-        if shape is None:
-            raise Unsupported("the file is empty, binary or not UTF-8")
+        assert shape is not None  # read by _stream
         shown = display_path(spec.path)
         where: dict[str, Any] = {"dataset": self.ds.slug, "resource": spec.name, "path": shown}
-        stream = self._stream(spec.name)
         header = stream.header
         # A header below line 1 (comment lines above it): the frictionless path gives its one
         # finding instead of a flood of label and cell errors.
@@ -227,12 +219,11 @@ class DatasetRun:
         schema = structure.frictionless_schema(spec, self.readable, list(header), self.headers())
         check = TableCheck(spec.name, schema, stream, limit_errors=self.limit, lookup=self.lookup)
         profile = "cdmx" in self.profiles
-        dom = DomainCheck(spec, self.catalog, header, self.list_values, profile=profile, today=self.today)
+        dom = DomainCheck(spec, self.catalog, header, self.list_values, profile=profile)
         # Domain, profile and privacy findings (the frictionless path adds the privacy findings
         # after all the domain findings of a table).
         pending: list[list[_Found]] = [[(1, 1, code, name, kw) for _k, code, name, kw in dom.start()], [], []]
         longest, longest_at = stream.header_longest, stream.header_longest_at
-        rows = 0
         done = 0
         pool = _pool(stream)
         header_errors = check.count  # not part of a rate per byte
@@ -273,11 +264,10 @@ class DatasetRun:
             check.lines.update((block.first_row + k, line) for k, line in block.lines(needed).items())
             if block.longest_line > longest:
                 longest, longest_at = block.longest_line, block.longest_at
-            rows += block.n_records
             done += block.size
             checked = block.offset
             if self.progress:
-                self.progress(shown, done, rows)
+                self.progress(shown, done, check.total_rows)
             if check.stopped is not None:
                 # The error cap: like frictionless, read no further. The domain checks, the
                 # privacy scan and the profiles stop with the structure checks (the domain
@@ -285,6 +275,10 @@ class DatasetRun:
                 break
         errors = check.finish()
         capped = check.capped
+        # Once capped, nothing is reported past the row the cap stopped at (the blocks read ahead
+        # of it included), and no finding about the whole table (a claim group named only once)
+        # is drawn from part of it.
+        rows = check.total_rows if capped is None else capped - 1
         if capped is None:
             settle()
             claims = dom.finish()
@@ -292,11 +286,6 @@ class DatasetRun:
             pending[0] += [(r, located[r][0], code, name, kw) for r, code, name, kw in claims]
             # frictionless checks the declared size only when not capped
             errors.extend(declared_size_errors(spec))
-        else:
-            # Nothing is reported past the row the cap stopped at (the blocks read ahead of it
-            # included), and no finding about the whole table (a claim group named only once)
-            # is drawn from part of it.
-            rows = capped - 1
         fix: dict[str, Any] = rawcsv.import_fix(spec.path, spec.schema_source) if shape[1] else {}
         pre = [make_finding(code, **where, **kw, **fix) for code, kw in shape[1]]
         if longest > rawcsv.MAX_LINE_BYTES:  # before a delimiter's finding, as in rawcsv.read_table
@@ -313,8 +302,6 @@ class DatasetRun:
             line = view.line_of(capped) or stream.locate([capped]).get(capped, (None, []))[0]
             pre.append(structure.capped_finding(where, capped, line, self.limit))
         settle()
-        if capped is not None:
-            pending = [[p for p in out if p[0] <= capped] for out in pending]
         # The column letter of each field name (of its first column, for a name used twice).
         letters = {n: column_letter(i + 1) for i, n in reversed(list(enumerate(header))) if n}
 
@@ -324,6 +311,7 @@ class DatasetRun:
                     code, **where, row=r, line=line, field=name, column=letters.get(name or ""), **kw
                 )
                 for r, line, code, name, kw in items
+                if capped is None or r <= capped
             ]
 
         if check.groups:
@@ -355,10 +343,7 @@ class _Done:
         return self.value
 
     def cancel(self) -> bool:
-        return False
-
-    def add_done_callback(self, fn: Callable[[Any], Any]) -> None:
-        fn(self)
+        return True  # nothing left to run: its caller goes on at once, as after a cancelled task
 
 
 class _Inline:

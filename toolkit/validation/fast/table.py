@@ -146,8 +146,6 @@ class KeySet:
         hashes = hash64(keys)
         pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
         hit = np.flatnonzero(self.hashes[pos] == hashes)
-        if not len(hit):
-            return out
         same = bools(pc.equal(pc.take(keys, arrow(hit)), pc.take(self.values, arrow(pos[hit]))))
         out[hit[same]] = True
         other = hit[~same]  # equal hashes, other text: look the text up for real (a collision)
@@ -329,12 +327,10 @@ class TableCheck:
         for k, cells in sorted(block.irregular.items()):
             number = block.first_row + k
             row = rows[k]
-            row.blank = True
-            for j, plan in enumerate(self.plans):
-                target, notes = plan.exact(cells[j] if j < len(cells) else None)
-                if target is not None or any(c == "type-error" for c, _ in notes):
-                    row.blank = False
-                    break
+            readings = (plan.exact(cells[j] if j < len(cells) else None) for j, plan in enumerate(self.plans))
+            row.blank = all(
+                target is None and all(c != "type-error" for c, _ in notes) for target, notes in readings
+            )
             for number_, cell in enumerate(cells[n_fields:], start=n_fields + 1):
                 row.extras.append(
                     CellError("extra-cell", number, "", cell=str(cell), field_name="", field_number=number_)
@@ -426,33 +422,17 @@ class TableCheck:
 
 
 def _row_errors(check: TableCheck, row: _Row) -> list[Any]:
-    """The errors of one row in frictionless's order (see ``Row.__process`` and the row stream)."""
-    errs: list[Any] = []
-    done: set[int] = set()
-    full = False
-
-    def access(j: int) -> None:
-        if not full and j not in done:
-            done.add(j)
-            errs.extend(row.cell_errors.get(j, ()))
-
-    def process() -> None:
-        nonlocal errs, full
-        if full:
-            return
-        for j in sorted(row.cell_errors):  # every field in turn: those without errors add none
-            access(j)
-        errs.extend(row.extras)
-        errs.extend(row.missings)
-        if row.blank:
-            errs = [CellError("blank-row", row.number, "")]
-        full = True
-
+    """The errors of one row in frictionless's order (see ``Row.__process`` and the row stream): the
+    cell errors of the fields each integrity check reads, up to the first that fails, then those of
+    every other field, the extra and missing cells (or a blank row instead of them all), and the
+    failed checks."""
+    first: list[int] = []
+    failed: list[CellError] = []
     for name, fields in check.integrity:
-        for j in fields:
-            access(j)
+        if not failed:
+            first += fields
         if name in row.failed:
-            process()
-            errs.append(row.failed[name])
-    process()
-    return errs
+            failed.append(row.failed[name])
+    order = dict.fromkeys([*first, *sorted(row.cell_errors)])
+    errs = [e for j in order for e in row.cell_errors.get(j, ())] + row.extras + row.missings
+    return ([CellError("blank-row", row.number, "")] if row.blank else errs) + failed
